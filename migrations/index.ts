@@ -1,0 +1,21 @@
+import type { MigrationInterface } from 'typeorm';
+import { ReviewDedupe1795369476588 } from './1795369476588-ReviewDedupe.js';
+import { ConsentInformedNoObjection1795368655836 } from './1795368655836-ConsentInformedNoObjection.js';
+import { NotificationsOutbox1795368508699 } from './1795368508699-NotificationsOutbox.js';
+import { HandoverAftercare1795368350376 } from './1795368350376-HandoverAftercare.js';
+import { BreakTheGlassAndReviews1795368182309 } from './1795368182309-BreakTheGlassAndReviews.js';
+import { InformationRequests1795367910554 } from './1795367910554-InformationRequests.js';
+import { Consents1795367705033 } from './1795367705033-Consents.js';
+import { ClientMerges1795367323655 } from './1795367323655-ClientMerges.js';
+import { CaseNotes1795367233424 } from './1795367233424-CaseNotes.js';
+import { CasesCircleContactAttempts1795366978378 } from './1795366978378-CasesCircleContactAttempts.js';
+import { ReferralsAndClients1795366754674 } from './1795366754674-ReferralsAndClients.js';
+import { AccessLog1795365187940 } from './1795365187940-AccessLog.js';
+import { IdempotencyRecords1795363850885 } from './1795363850885-IdempotencyRecords.js';
+import { Foundation1795362609180 } from './1795362609180-Foundation.js';
+
+/**
+ * Every migration, oldest first. Listed explicitly (no glob) so the app, the CLI and the tests
+ * load exactly the same set under ESM. `npm run migration:generate` appends new ones here.
+ */
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Foundation1795362609180, IdempotencyRecords1795363850885, AccessLog1795365187940, ReferralsAndClients1795366754674, CasesCircleContactAttempts1795366978378, CaseNotes1795367233424, ClientMerges1795367323655, Consents1795367705033, InformationRequests1795367910554, BreakTheGlassAndReviews1795368182309, HandoverAftercare1795368350376, NotificationsOutbox1795368508699, ConsentInformedNoObjection1795368655836, ReviewDedupe1795369476588];

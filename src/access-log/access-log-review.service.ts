@@ -1,0 +1,139 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
+import { AccessLogRepository, type LogFilter } from './access-log.repository.js';
+import { AccessLogService, type AccessContext } from './access-log.service.js';
+import { ChainService } from './chain.service.js';
+import { AccessLogEntryView, type AccessLogQuery } from './dto/access-log.dto.js';
+
+const isSeq = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
+
+const CSV_COLUMNS = [
+  'position', 'occurredAt', 'id', 'requestId', 'partnerId', 'userSub', 'roles', 'profession', 'action', 'resourceType', 'resourceId',
+  'clientRef', 'custodianPartnerId', 'purpose', 'legalBasis', 'consentId', 'decision', 'reason', 'ruleId', 'fields', 'disclosureSha256',
+  'override', 'policyVersion', 'entryHash', 'prevHash', 'hash',
+] as const;
+
+function csvCell(value: unknown): string {
+  const text = Array.isArray(value) ? value.join(';') : value === null || value === undefined ? '' : String(value);
+  // Quote always; neutralise spreadsheet formulas (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+/**
+ * What privacy officers do with the log: search, export, verify. A partner's privacy officer
+ * sees the accesses its organisation made and those to cases it holds; the network operator's
+ * sees everything. Every use is itself logged.
+ */
+@Injectable()
+export class AccessLogReviewService {
+  constructor(
+    private readonly repository: AccessLogRepository,
+    private readonly accessLog: AccessLogService,
+    private readonly chain: ChainService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private filterFor(context: AccessContext, query: AccessLogQuery): LogFilter {
+    return {
+      clientRef: query.client ? this.accessLog.pseudonym(query.client) : undefined,
+      partnerId: query.partner,
+      userSub: query.user,
+      purpose: query.purpose,
+      decision: query.decision,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      scopePartnerId: context.principal.partnerId === this.config.networkOperatorPartnerId ? undefined : context.principal.partnerId,
+    };
+  }
+
+  async list(context: AccessContext, query: AccessLogQuery): Promise<Page<AccessLogEntryView>> {
+    const limit = query.limit ?? 50;
+    const before = decodeCursor(query.cursor, isSeq);
+    const filter = this.filterFor(context, query);
+    // Read on the audit transaction's own connection: a second pool connection per request can
+    // deadlock the pool under load (every request holding one, waiting for another).
+    return this.accessLog.audited(context, async (manager) => {
+      const rows = await this.repository.page(filter, before, limit + 1, manager);
+      const page = toPage(rows, limit, AccessLogEntryView.of, (row) => row.seq);
+      return {
+        result: page,
+        record: {
+          action: 'read',
+          resourceType: 'AccessLogEntry',
+          clientId: query.client ?? null,
+          decision: 'permit',
+          reason: 'privacy officer searched the access log',
+          disclosed: { entries: page.items.map((item) => item.id) },
+        },
+      };
+    });
+  }
+
+  /** Logs the export, then streams it page by page (constant memory). */
+  async export(context: AccessContext, query: AccessLogQuery, format: 'ndjson' | 'csv'): Promise<Readable> {
+    const filter = this.filterFor(context, query);
+    await this.accessLog.audited(context, async () => ({
+      result: undefined,
+      record: {
+        action: 'export',
+        resourceType: 'AccessLogEntry',
+        clientId: query.client ?? null,
+        decision: 'permit',
+        reason: `privacy officer exported the access log as ${format}`,
+        fields: [format],
+      },
+    }));
+    await this.chain.chainAll();
+    const repository = this.repository;
+    const lastCheckpoint = await repository.lastCheckpoint();
+    async function* lines(): AsyncGenerator<string> {
+      if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+      // Oldest first, so a complete export reads as the chain does.
+      let pageRows = await repository.page(filter, undefined, 1);
+      const newest = pageRows[0]?.seq;
+      if (!newest) return;
+      let after = '0';
+      for (;;) {
+        pageRows = await repository.page({ ...filter, afterSeq: after, untilSeq: newest }, undefined, 1000);
+        if (pageRows.length === 0) break;
+        for (const row of pageRows) {
+          const { seq: _seq, link, ...entry } = row;
+          if (format === 'ndjson') {
+            yield `${JSON.stringify({ type: 'entry', position: link?.position ?? null, prevHash: link?.prevHash ?? null, hash: link?.hash ?? null, entry: { ...entry, occurredAt: new Date(entry.occurredAt).toISOString() } })}\n`;
+          } else {
+            const flat: Record<string, unknown> = { ...entry, occurredAt: new Date(entry.occurredAt).toISOString(), position: link?.position, prevHash: link?.prevHash, hash: link?.hash };
+            yield `${CSV_COLUMNS.map((column) => csvCell(flat[column])).join(',')}\n`;
+          }
+        }
+        after = pageRows[pageRows.length - 1].seq;
+      }
+      if (format === 'ndjson' && lastCheckpoint) {
+        yield `${JSON.stringify({ type: 'checkpoint', position: lastCheckpoint.position, headHash: lastCheckpoint.headHash, signedAt: lastCheckpoint.signedAt, jws: lastCheckpoint.jws })}\n`;
+      }
+    }
+    return Readable.from(lines());
+  }
+
+  /** Verifies first (no client data in the report), then records that it was done. */
+  async verify(context: AccessContext) {
+    const report = await this.chain.verify();
+    return this.accessLog.audited(context, async () => ({
+      result: report,
+      record: { action: 'verify', resourceType: 'AccessLogEntry', decision: 'permit', reason: 'integrity of the access log verified', fields: [] },
+    }));
+  }
+
+  async checkpoints(limit: number, cursor: string | undefined) {
+    const before = decodeCursor(cursor, isSeq);
+    const rows = await this.repository.checkpointsPage(before, limit + 1);
+    return toPage(
+      rows,
+      limit,
+      (c) => ({ position: c.position, headHash: c.headHash, signedAt: c.signedAt.toISOString(), kid: c.kid, jws: c.jws }),
+      (c) => c.id,
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Access } from '../auth/access-context.decorator.js';
+import { Authorize, Public } from '../auth/decorators.js';
+import { PageQuery } from '../common/http/pagination.js';
+import { Inject } from '@nestjs/common';
+import { AccessLogReviewService } from './access-log-review.service.js';
+import type { AccessContext } from './access-log.service.js';
+import { AccessLogPage, AccessLogQuery, ExportQuery } from './dto/access-log.dto.js';
+import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
+
+@ApiTags('access-log')
+@Controller('v1/access-log')
+export class AccessLogController {
+  constructor(private readonly review: AccessLogReviewService) {}
+
+  @Get()
+  @Authorize('read', 'AccessLogEntry')
+  @ApiOperation({ summary: 'Search the access log (privacy officers), newest first; this search is itself logged' })
+  @ApiOkResponse({ type: AccessLogPage })
+  list(@Access() access: AccessContext, @Query() query: AccessLogQuery): Promise<AccessLogPage> {
+    return this.review.list(access, query);
+  }
+
+  @Get('export')
+  @Authorize('export', 'AccessLogEntry')
+  @ApiOperation({ summary: 'Export the access log, streamed, oldest first; NDJSON ends with the last signed checkpoint' })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  async export(@Access() access: AccessContext, @Query() query: ExportQuery): Promise<StreamableFile> {
+    const stream = await this.review.export(access, query, query.format);
+    return new StreamableFile(stream, {
+      type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+      disposition: `attachment; filename="access-log.${query.format}"`,
+    });
+  }
+
+  @Get('verify')
+  @Authorize('verify', 'AccessLogEntry')
+  @ApiOperation({ summary: 'Check the integrity of the whole log: hash chain, entries and signed checkpoints' })
+  @ApiOkResponse({ schema: { example: { ok: true, entries: 1200, brokenAt: null, problem: null, head: { position: '1200', hash: '…' }, lastCheckpoint: null, pending: 0 } } })
+  verify(@Access() access: AccessContext) {
+    return this.review.verify(access);
+  }
+
+  @Get('checkpoints')
+  @Authorize('verify', 'AccessLogEntry')
+  @ApiOperation({ summary: 'Signed checkpoints of the chain head, newest first (JWS, EdDSA; key at /.well-known/jwks.json)' })
+  checkpoints(@Query() query: PageQuery) {
+    return this.review.checkpoints(query.limit ?? 50, query.cursor);
+  }
+}
+
+@ApiTags('access-log')
+@Controller('.well-known')
+export class WellKnownController {
+  constructor(@Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys) {}
+
+  @Get('jwks.json')
+  @Public()
+  @Header('cache-control', 'public, max-age=300')
+  @ApiOperation({ summary: "The gateway's public key that signs access-log checkpoints" })
+  jwks(): { keys: object[] } {
+    return { keys: [this.keys.publicJwk] };
+  }
+}

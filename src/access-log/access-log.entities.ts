@@ -1,0 +1,149 @@
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+export const ACCESS_DECISIONS = ['permit', 'deny'] as const;
+export type AccessDecision = (typeof ACCESS_DECISIONS)[number];
+
+/**
+ * One access to client data, or one refusal, written in the same transaction as the access.
+ * Append-only: database triggers refuse UPDATE, DELETE and TRUNCATE.
+ */
+@Entity({ name: 'access_log_entry' })
+@Index('access_log_entry_partner_idx', ['partnerId', 'seq'])
+@Index('access_log_entry_custodian_idx', ['custodianPartnerId', 'seq'])
+@Index('access_log_entry_client_idx', ['clientRef', 'seq'])
+export class AccessLogEntry {
+  /** Insertion order; also the list cursor. */
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  seq!: string;
+
+  @Index('access_log_entry_id_key', { unique: true })
+  @Column({ type: 'uuid' })
+  id!: string;
+
+  @Index('access_log_entry_occurred_at_idx')
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Column({ name: 'request_id', type: 'varchar', length: 128 })
+  requestId!: string;
+
+  @Column({ name: 'partner_id', type: 'varchar', length: 64 })
+  partnerId!: string;
+
+  /** The token's `sub`: the user as the partner's identity provider names them. */
+  @Index('access_log_entry_user_idx')
+  @Column({ name: 'user_sub', type: 'varchar', length: 200 })
+  userSub!: string;
+
+  @Column({ type: 'text', array: true })
+  roles!: string[];
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  profession!: string | null;
+
+  @Column({ type: 'varchar', length: 40 })
+  action!: string;
+
+  @Column({ name: 'resource_type', type: 'varchar', length: 60 })
+  resourceType!: string;
+
+  @Column({ name: 'resource_id', type: 'varchar', length: 200, nullable: true })
+  resourceId!: string | null;
+
+  /** Pseudonym of the client (keyed HMAC), never a name or a national number. */
+  @Column({ name: 'client_ref', type: 'char', length: 64, nullable: true })
+  clientRef!: string | null;
+
+  /** The organisation that holds the case, so its privacy officer sees accesses to it. */
+  @Column({ name: 'custodian_partner_id', type: 'varchar', length: 64, nullable: true })
+  custodianPartnerId!: string | null;
+
+  @Column({ type: 'varchar', length: 64 })
+  purpose!: string;
+
+  @Column({ name: 'legal_basis', type: 'varchar', length: 300, nullable: true })
+  legalBasis!: string | null;
+
+  @Column({ name: 'consent_id', type: 'uuid', nullable: true })
+  consentId!: string | null;
+
+  @Column({ type: 'varchar', length: 10 })
+  decision!: AccessDecision;
+
+  @Column({ type: 'varchar', length: 500 })
+  reason!: string;
+
+  @Column({ name: 'rule_id', type: 'varchar', length: 120, nullable: true })
+  ruleId!: string | null;
+
+  /** Names of the fields disclosed or written. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  fields!: string[];
+
+  /** SHA-256 over the canonical JSON of the disclosed values: proof of what left, without a copy. */
+  @Column({ name: 'disclosure_sha256', type: 'char', length: 64, nullable: true })
+  disclosureSha256!: string | null;
+
+  /** Break-the-glass access, always shown as an override. */
+  @Column({ type: 'boolean', default: false })
+  override!: boolean;
+
+  @Column({ name: 'policy_version', type: 'varchar', length: 80 })
+  policyVersion!: string;
+
+  /** SHA-256 of the canonical serialisation of this entry's content. */
+  @Column({ name: 'entry_hash', type: 'char', length: 64 })
+  entryHash!: string;
+}
+
+/**
+ * The hash chain: position n links entry `entrySeq` to the previous link's hash. Links are added
+ * by one chainer at a time in commit order, so writers never wait on each other.
+ */
+@Entity({ name: 'access_log_link' })
+export class AccessLogLink {
+  @PrimaryColumn({ type: 'bigint' })
+  position!: string;
+
+  @Index('access_log_link_entry_key', { unique: true })
+  @Column({ name: 'entry_seq', type: 'bigint' })
+  entrySeq!: string;
+
+  @Column({ name: 'entry_hash', type: 'char', length: 64 })
+  entryHash!: string;
+
+  @Column({ name: 'prev_hash', type: 'char', length: 64 })
+  prevHash!: string;
+
+  @Column({ type: 'char', length: 64 })
+  hash!: string;
+}
+
+/** The chain's head at a moment, signed with the gateway's Ed25519 key (compact JWS). */
+@Entity({ name: 'access_log_checkpoint' })
+export class AccessLogCheckpoint {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'bigint' })
+  position!: string;
+
+  @Column({ name: 'head_hash', type: 'char', length: 64 })
+  headHash!: string;
+
+  @Column({ name: 'signed_at', type: 'timestamptz' })
+  signedAt!: Date;
+
+  @Column({ type: 'varchar', length: 100 })
+  kid!: string;
+
+  @Column({ type: 'text' })
+  jws!: string;
+}
+
+/** Entries written but not yet linked into the chain; the chainer empties it. Not evidence itself. */
+@Entity({ name: 'access_log_unchained' })
+export class AccessLogUnchained {
+  @PrimaryColumn({ type: 'bigint' })
+  seq!: string;
+}

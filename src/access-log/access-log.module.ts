@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { AccessLogController, WellKnownController } from './access-log.controller.js';
+import { AccessLogRepository } from './access-log.repository.js';
+import { AccessLogReviewService } from './access-log-review.service.js';
+import { AccessLogService } from './access-log.service.js';
+import { ChainService } from './chain.service.js';
+import { GATEWAY_KEYS, loadGatewayKeys } from './gateway-keys.js';
+
+/** Global: every capability that touches client data records its accesses through AccessLogService. */
+@Global()
+@Module({
+  controllers: [AccessLogController, WellKnownController],
+  providers: [
+    { provide: GATEWAY_KEYS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadGatewayKeys(config) },
+    AccessLogRepository,
+    AccessLogService,
+    AccessLogReviewService,
+    ChainService,
+  ],
+  exports: [AccessLogService, ChainService, GATEWAY_KEYS],
+})
+export class AccessLogModule {}

@@ -1,0 +1,265 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AccessLogCheckpoint, AccessLogEntry } from './access-log.entities.js';
+import { GENESIS_HASH, linkHash } from './hashing.js';
+
+/** A link with its entry (null when the entry row is missing), as verification reads them. */
+export interface ChainRow {
+  position: string;
+  prevHash: string;
+  hash: string;
+  linkEntryHash: string;
+  entry: AccessLogEntry | null;
+}
+
+export interface LogFilter {
+  clientRef?: string;
+  partnerId?: string;
+  userSub?: string;
+  purpose?: string;
+  decision?: string;
+  from?: Date;
+  to?: Date;
+  /** Scope of a partner's privacy officer: entries by this partner or about cases it holds. */
+  scopePartnerId?: string;
+  /** For oldest-first streaming (exports): entries after this seq, up to `untilSeq`. */
+  afterSeq?: string;
+  untilSeq?: string;
+}
+
+const CHAIN_LOCK = 'schakel.access_log_chain';
+const ENTRY_COLUMNS = `e.seq, e.id, e.occurred_at, e.request_id, e.partner_id, e.user_sub, e.roles, e.profession, e.action,
+  e.resource_type, e.resource_id, e.client_ref, e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision,
+  e.reason, e.rule_id, e.fields, e.disclosure_sha256, e.override, e.policy_version, e.entry_hash`;
+
+function toEntry(row: Record<string, unknown>): AccessLogEntry {
+  return {
+    seq: String(row.seq),
+    id: row.id as string,
+    occurredAt: row.occurred_at as Date,
+    requestId: row.request_id as string,
+    partnerId: row.partner_id as string,
+    userSub: row.user_sub as string,
+    roles: row.roles as string[],
+    profession: (row.profession as string | null) ?? null,
+    action: row.action as string,
+    resourceType: row.resource_type as string,
+    resourceId: (row.resource_id as string | null) ?? null,
+    clientRef: (row.client_ref as string | null) ?? null,
+    custodianPartnerId: (row.custodian_partner_id as string | null) ?? null,
+    purpose: row.purpose as string,
+    legalBasis: (row.legal_basis as string | null) ?? null,
+    consentId: (row.consent_id as string | null) ?? null,
+    decision: row.decision as AccessLogEntry['decision'],
+    reason: row.reason as string,
+    ruleId: (row.rule_id as string | null) ?? null,
+    fields: row.fields as string[],
+    disclosureSha256: (row.disclosure_sha256 as string | null) ?? null,
+    override: Boolean(row.override),
+    policyVersion: row.policy_version as string,
+    entryHash: row.entry_hash as string,
+  };
+}
+
+/** The only place that reads and writes the access log tables. */
+@Injectable()
+export class AccessLogRepository {
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  /** Inserts the entry in the caller's transaction and marks it for the chainer. */
+  async insert(manager: EntityManager, entry: Omit<AccessLogEntry, 'seq'>): Promise<void> {
+    const rows: { seq: string }[] = await manager.query(
+      `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type, resource_id,
+         client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields, disclosure_sha256, override,
+         policy_version, entry_hash)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING seq`,
+      [
+        entry.id, entry.occurredAt, entry.requestId, entry.partnerId, entry.userSub, entry.roles, entry.profession, entry.action,
+        entry.resourceType, entry.resourceId, entry.clientRef, entry.custodianPartnerId, entry.purpose, entry.legalBasis, entry.consentId,
+        entry.decision, entry.reason, entry.ruleId, entry.fields, entry.disclosureSha256, entry.override, entry.policyVersion, entry.entryHash,
+      ],
+    );
+    await manager.query('INSERT INTO access_log_unchained (seq) VALUES ($1)', [rows[0].seq]);
+  }
+
+  /**
+   * Links up to `batch` committed, unchained entries to the chain head, in entry order. Only one
+   * chainer runs at a time (transaction-level advisory lock); writers never wait for it.
+   * Returns the number linked, or -1 when another process holds the chain.
+   */
+  async chainPending(batch: number): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [CHAIN_LOCK]);
+      if (!locked) return -1;
+      const pending: { seq: string; entry_hash: string }[] = await manager.query(
+        `SELECT e.seq, e.entry_hash FROM access_log_unchained u JOIN access_log_entry e ON e.seq = u.seq ORDER BY u.seq LIMIT $1`,
+        [batch],
+      );
+      if (pending.length === 0) return 0;
+      const [head] = (await manager.query('SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1')) as { position: string; hash: string }[];
+      let position = head ? BigInt(head.position) : 0n;
+      let prev = head ? head.hash : GENESIS_HASH;
+      const values: unknown[] = [];
+      const tuples: string[] = [];
+      for (const row of pending) {
+        position += 1n;
+        const hash = linkHash(position, prev, row.entry_hash);
+        const i = values.length;
+        tuples.push(`($${i + 1}, $${i + 2}, $${i + 3}, $${i + 4}, $${i + 5})`);
+        values.push(position.toString(), row.seq, row.entry_hash, prev, hash);
+        prev = hash;
+      }
+      await manager.query(`INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash) VALUES ${tuples.join(', ')}`, values);
+      await manager.query('DELETE FROM access_log_unchained WHERE seq = ANY($1)', [pending.map((p) => p.seq)]);
+      return pending.length;
+    });
+  }
+
+  async head(): Promise<{ position: string; hash: string } | null> {
+    const [row] = (await this.dataSource.query('SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1')) as { position: string; hash: string }[];
+    return row ? { position: String(row.position), hash: row.hash } : null;
+  }
+
+  async lastCheckpoint(): Promise<AccessLogCheckpoint | null> {
+    return this.dataSource.getRepository(AccessLogCheckpoint).findOne({ where: {}, order: { id: 'DESC' } });
+  }
+
+  async insertCheckpoint(checkpoint: Omit<AccessLogCheckpoint, 'id'>): Promise<void> {
+    await this.dataSource.getRepository(AccessLogCheckpoint).insert(checkpoint);
+  }
+
+  async checkpointsPage(beforeId: string | undefined, limit: number): Promise<AccessLogCheckpoint[]> {
+    const query = this.dataSource.getRepository(AccessLogCheckpoint).createQueryBuilder('c').orderBy('c.id', 'DESC').take(limit);
+    if (beforeId) query.where('c.id < :beforeId', { beforeId });
+    return query.getMany();
+  }
+
+  /** All checkpoints in position order, in batches (constant memory). */
+  async *checkpointsInOrder(batch = 1000): AsyncGenerator<AccessLogCheckpoint> {
+    let afterId = '0';
+    for (;;) {
+      const rows = await this.dataSource.getRepository(AccessLogCheckpoint).createQueryBuilder('c').where('c.id > :afterId', { afterId }).orderBy('c.id', 'ASC').take(batch).getMany();
+      yield* rows;
+      if (rows.length < batch) return;
+      afterId = rows[rows.length - 1].id;
+    }
+  }
+
+  /** The whole chain in position order with each link's entry, in batches (constant memory). */
+  async *chainInOrder(batch = 1000): AsyncGenerator<ChainRow> {
+    let after = '0';
+    for (;;) {
+      const rows: Record<string, unknown>[] = await this.dataSource.query(
+        `SELECT l.position, l.prev_hash, l.hash, l.entry_hash AS link_entry_hash, ${ENTRY_COLUMNS}, e.seq AS entry_present
+           FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
+          WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
+        [after, batch],
+      );
+      for (const row of rows) {
+        yield {
+          position: String(row.position),
+          prevHash: row.prev_hash as string,
+          hash: row.hash as string,
+          linkEntryHash: row.link_entry_hash as string,
+          entry: row.entry_present === null ? null : toEntry(row),
+        };
+      }
+      if (rows.length < batch) return;
+      after = String(rows[rows.length - 1].position);
+    }
+  }
+
+  /** Entries that are neither linked nor waiting for the chainer: written around the gateway. */
+  async entriesOutsideChain(limit = 10): Promise<string[]> {
+    const rows: { seq: string }[] = await this.dataSource.query(
+      `SELECT e.seq FROM access_log_entry e
+        WHERE NOT EXISTS (SELECT 1 FROM access_log_link l WHERE l.entry_seq = e.seq)
+          AND NOT EXISTS (SELECT 1 FROM access_log_unchained u WHERE u.seq = e.seq)
+        ORDER BY e.seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => String(r.seq));
+  }
+
+  async pendingCount(): Promise<number> {
+    const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM access_log_unchained');
+    return n;
+  }
+
+  /** Newest first, filters and scope in SQL; `beforeSeq` is the cursor. Optionally with chain data. */
+  async page(filter: LogFilter, beforeSeq: string | undefined, limit: number, manager: EntityManager = this.dataSource.manager): Promise<(AccessLogEntry & { link: { position: string; prevHash: string; hash: string } | null })[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.scopePartnerId) {
+      params.push(filter.scopePartnerId);
+      where.push(`(e.partner_id = $${params.length} OR e.custodian_partner_id = $${params.length})`);
+    }
+    if (filter.clientRef) add('e.client_ref = ?', filter.clientRef);
+    if (filter.partnerId) add('e.partner_id = ?', filter.partnerId);
+    if (filter.userSub) add('e.user_sub = ?', filter.userSub);
+    if (filter.purpose) add('e.purpose = ?', filter.purpose);
+    if (filter.decision) add('e.decision = ?', filter.decision);
+    if (filter.from) add('e.occurred_at >= ?', filter.from);
+    if (filter.to) add('e.occurred_at < ?', filter.to);
+    if (beforeSeq) add('e.seq < ?', beforeSeq);
+    if (filter.afterSeq) add('e.seq > ?', filter.afterSeq);
+    if (filter.untilSeq) add('e.seq <= ?', filter.untilSeq);
+    params.push(limit);
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS}, l.position, l.prev_hash, l.hash
+         FROM access_log_entry e LEFT JOIN access_log_link l ON l.entry_seq = e.seq
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY e.seq ${filter.afterSeq ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((row) => ({
+      ...toEntry(row),
+      link: row.position === null ? null : { position: String(row.position), prevHash: row.prev_hash as string, hash: row.hash as string },
+    }));
+  }
+
+  /** The last chain position whose entry (and all before it) occurred before the cutoff. */
+  async lastPositionBefore(cutoff: Date): Promise<{ position: string; hash: string } | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT l.position, l.hash FROM access_log_link l
+        WHERE l.position < coalesce((SELECT min(l2.position) FROM access_log_link l2 JOIN access_log_entry e ON e.seq = l2.entry_seq WHERE e.occurred_at >= $1),
+                                    (SELECT max(position) + 1 FROM access_log_link))
+        ORDER BY l.position DESC LIMIT 1`,
+      [cutoff],
+    )) as { position: string; hash: string }[];
+    return row ? { position: String(row.position), hash: row.hash } : null;
+  }
+
+  /**
+   * Removes the chain prefix up to `position` (entries, links, older checkpoints), keeping the
+   * checkpoint at `position` as the anchor the rest of the chain is verified from. The triggers
+   * are lifted for this one transaction only, which needs the table owner's rights.
+   */
+  async purgeThrough(position: string): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      for (const table of ['access_log_entry', 'access_log_link', 'access_log_checkpoint']) {
+        await manager.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_no_update_delete`);
+      }
+      const [{ n: deleted }] = (await manager.query(
+        'WITH gone AS (DELETE FROM access_log_entry e USING access_log_link l WHERE l.entry_seq = e.seq AND l.position <= $1 RETURNING 1) SELECT count(*)::int AS n FROM gone',
+        [position],
+      )) as { n: number }[];
+      await manager.query('DELETE FROM access_log_link WHERE position <= $1', [position]);
+      await manager.query('DELETE FROM access_log_checkpoint WHERE position < $1', [position]);
+      for (const table of ['access_log_entry', 'access_log_link', 'access_log_checkpoint']) {
+        await manager.query(`ALTER TABLE ${table} ENABLE TRIGGER ${table}_no_update_delete`);
+      }
+      return deleted;
+    });
+  }
+
+  async countOlderThan(cutoff: Date): Promise<number> {
+    const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM access_log_entry WHERE occurred_at < $1', [cutoff]);
+    return n;
+  }
+}

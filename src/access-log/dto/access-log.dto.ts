@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from '../../common/http/pagination.js';
+import { ACCESS_DECISIONS, type AccessLogEntry } from '../access-log.entities.js';
+
+export class AccessLogQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Internal client id; matched through its pseudonym' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  client?: string;
+
+  @ApiPropertyOptional({ description: 'Partner that made the access' })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/)
+  partner?: string;
+
+  @ApiPropertyOptional({ description: 'User (token sub)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  user?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{0,63}$/)
+  purpose?: string;
+
+  @ApiPropertyOptional({ enum: ACCESS_DECISIONS })
+  @IsOptional()
+  @IsIn(ACCESS_DECISIONS)
+  decision?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive' })
+  @IsOptional()
+  @IsISO8601()
+  to?: string;
+}
+
+export class ExportQuery extends AccessLogQuery {
+  @ApiProperty({ enum: ['ndjson', 'csv'] })
+  @IsIn(['ndjson', 'csv'])
+  format!: 'ndjson' | 'csv';
+}
+
+export class ChainLinkView {
+  @ApiProperty() position!: string;
+  @ApiProperty() prevHash!: string;
+  @ApiProperty() hash!: string;
+}
+
+export class AccessLogEntryView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() occurredAt!: string;
+  @ApiProperty() requestId!: string;
+  @ApiProperty() partnerId!: string;
+  @ApiProperty() userSub!: string;
+  @ApiProperty({ type: [String] }) roles!: string[];
+  @ApiPropertyOptional({ nullable: true }) profession!: string | null;
+  @ApiProperty() action!: string;
+  @ApiProperty() resourceType!: string;
+  @ApiPropertyOptional({ nullable: true }) resourceId!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Pseudonym of the client, never a name' }) clientRef!: string | null;
+  @ApiPropertyOptional({ nullable: true }) custodianPartnerId!: string | null;
+  @ApiProperty() purpose!: string;
+  @ApiPropertyOptional({ nullable: true }) legalBasis!: string | null;
+  @ApiPropertyOptional({ nullable: true }) consentId!: string | null;
+  @ApiProperty({ enum: ACCESS_DECISIONS }) decision!: string;
+  @ApiProperty({ description: 'Why: the deciding rule or the refusal reason' }) reason!: string;
+  @ApiPropertyOptional({ nullable: true }) ruleId!: string | null;
+  @ApiProperty({ type: [String], description: 'Disclosure manifest: names of the fields disclosed or written' }) fields!: string[];
+  @ApiPropertyOptional({ nullable: true, description: 'Disclosure manifest: SHA-256 over the disclosed values' }) disclosureSha256!: string | null;
+  @ApiProperty({ description: 'Break-the-glass access' }) override!: boolean;
+  @ApiProperty() policyVersion!: string;
+  @ApiProperty() entryHash!: string;
+  @ApiPropertyOptional({ type: ChainLinkView, nullable: true, description: 'Null until the chainer has linked it (usually within a second)' })
+  link!: ChainLinkView | null;
+
+  static of(entry: AccessLogEntry & { link: ChainLinkView | null }): AccessLogEntryView {
+    const { seq: _seq, ...rest } = entry;
+    return { ...rest, occurredAt: new Date(entry.occurredAt).toISOString() };
+  }
+}
+
+export class AccessLogPage {
+  @ApiProperty({ type: [AccessLogEntryView] }) items!: AccessLogEntryView[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

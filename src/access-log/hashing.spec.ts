@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { disclosureManifest, entryHash, GENESIS_HASH, linkHash, type EntryContent } from './hashing.js';
+
+const entry: EntryContent = {
+  id: '5b0c7d1e-8a44-4c56-9d0e-6a1f0f2b3c4d',
+  occurredAt: new Date('2026-11-22T10:00:00Z'),
+  requestId: 'r1',
+  partnerId: 'demo-caw',
+  userSub: 'u1',
+  roles: ['caseworker'],
+  profession: 'social-worker',
+  action: 'read',
+  resourceType: 'Case',
+  resourceId: 'c1',
+  clientRef: 'a'.repeat(64),
+  custodianPartnerId: 'demo-outreach',
+  purpose: 'duo-follow-up',
+  legalBasis: 'consent',
+  consentId: null,
+  decision: 'permit',
+  reason: 'rule caw-reads-housing',
+  ruleId: 'caw-reads-housing',
+  fields: ['housing'],
+  disclosureSha256: null,
+  override: false,
+  policyVersion: 'v1',
+};
+
+describe('access-log hashing', () => {
+  it('changes the entry hash when any recorded fact changes', () => {
+    const base = entryHash(entry);
+    expect(entryHash({ ...entry })).toBe(base);
+    for (const change of [{ decision: 'deny' as const }, { fields: ['housing', 'health'] }, { purpose: 'crisis' }, { override: true }, { occurredAt: new Date('2026-11-22T10:00:01Z') }]) {
+      expect(entryHash({ ...entry, ...change })).not.toBe(base);
+    }
+  });
+
+  it('ties each link to its position and predecessor, so reordering breaks the chain', () => {
+    const h = entryHash(entry);
+    expect(linkHash(1, GENESIS_HASH, h)).not.toBe(linkHash(2, GENESIS_HASH, h));
+    expect(linkHash(1, GENESIS_HASH, h)).not.toBe(linkHash(1, 'f'.repeat(64), h));
+  });
+
+  it('proves what was disclosed without keeping it: names plus a key-order-independent hash', () => {
+    const a = disclosureManifest({ phone: '+32', address: { street: 'Kerkstraat' } });
+    const b = disclosureManifest({ address: { street: 'Kerkstraat' }, phone: '+32' });
+    expect(a).toEqual(b);
+    expect(a.fields).toEqual(['address', 'phone']);
+    expect(disclosureManifest({ phone: '+33', address: { street: 'Kerkstraat' } }).sha256).not.toBe(a.sha256);
+  });
+});

@@ -1,0 +1,10 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AccessContext } from '../access-log/access-log.service.js';
+
+/** The authenticated principal, the stated purpose and the request id, for services that log accesses. */
+export const Access = createParamDecorator((_data: unknown, context: ExecutionContext): AccessContext => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  if (!request.principal || !request.purpose) throw new Error('Access context used on a route without @Authorize');
+  return { principal: request.principal, purpose: request.purpose, requestId: String(request.id) };
+});

@@ -1,0 +1,83 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { RateLimiter } from '../common/http/rate-limiter.js';
+import { ProblemException } from '../common/problem/problem.js';
+import { PolicyService } from '../policies/policy.service.js';
+import { AccessLogService } from '../access-log/access-log.service.js';
+import type { Principal } from './principal.js';
+import { IS_PUBLIC, PERMISSION, type DeclaredPermission } from './decorators.js';
+import { TokenVerifierService } from './token-verifier.service.js';
+
+const PURPOSE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
+
+/**
+ * The one global gate, fail-closed, in a fixed order: authenticate the token, rate-limit the
+ * partner, require a known purpose, then ask the policy whether the roles may use that purpose
+ * for the route's declared permission. A route with neither @Public() nor @Authorize() is refused.
+ * Instance-level checks (this case, this client) belong to the services, not here.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenVerifierService,
+    private readonly policy: PolicyService,
+    private readonly accessLog: AccessLogService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limiter = new RateLimiter(config.http.rateLimitPerMinute);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const principal = await this.tokens.verify(request.headers.authorization);
+    request.principal = principal;
+
+    const wait = this.limiter.hit(principal.partnerId);
+    if (wait > 0) {
+      context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
+      throw new ProblemException('rate-limited', `This partner's request limit is reached; retry in ${wait} s`, {}, { 'retry-after': String(wait) });
+    }
+
+    const permission = this.reflector.get<DeclaredPermission | undefined>(PERMISSION, context.getHandler());
+    if (!permission) throw new ProblemException('forbidden', 'This route declares no permission and is closed');
+
+    const header = request.headers['x-purpose'];
+    const purpose = Array.isArray(header) ? header[0] : header;
+    const refuse = async (problem: ProblemException, loggedPurpose: string): Promise<never> => {
+      // Refusals are evidence too; if the log cannot take them, the answer is 503, not the 4xx.
+      await this.recordRefusal(principal, loggedPurpose, String(request.id), permission, problem.detail ?? problem.message);
+      throw problem;
+    };
+    if (!purpose) {
+      return refuse(new ProblemException('purpose-required', 'State why you make this request in the X-Purpose header'), 'unstated');
+    }
+    if (!PURPOSE_PATTERN.test(purpose) || !this.policy.isKnownPurpose(purpose)) {
+      return refuse(new ProblemException('unknown-purpose', 'X-Purpose is not a purpose listed in the network policy'), PURPOSE_PATTERN.test(purpose) ? purpose : 'invalid');
+    }
+    if (!this.policy.mayUsePurpose(principal.roles, purpose, principal.partnerType)) {
+      return refuse(new ProblemException('purpose-not-permitted', `Your roles may not act for the purpose "${purpose}"`), purpose);
+    }
+    request.purpose = purpose;
+
+    const decision = this.policy.decide(principal.roles, purpose, permission.action, permission.subject, principal.partnerType);
+    if (!decision.permitted) {
+      return refuse(new ProblemException('forbidden', `Your roles may not ${permission.action} ${permission.subject} for the purpose "${purpose}"`), purpose);
+    }
+    return true;
+  }
+
+  private recordRefusal(principal: Principal, purpose: string, requestId: string, permission: DeclaredPermission, reason: string): Promise<void> {
+    return this.accessLog.recordRefusal(
+      { principal, purpose, requestId },
+      { action: permission.action, resourceType: permission.subject, reason },
+    );
+  }
+}

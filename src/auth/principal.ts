@@ -1,0 +1,21 @@
+import type { PartnerType } from '../partners/partner.entity.js';
+
+/** Who is calling: a user (or system) of a registered partner, as proven by a verified token. */
+export interface Principal {
+  partnerId: string;
+  partnerType: PartnerType;
+  /** The token's `sub`: opaque to the gateway, chosen by the partner's identity provider. */
+  subject: string;
+  roles: string[];
+  profession?: string;
+  /** Display only; never logged. */
+  name?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    /** The purpose stated in X-Purpose, once validated against the policies. */
+    purpose?: string;
+  }
+}

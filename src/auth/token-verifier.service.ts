@@ -1,0 +1,120 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PartnerKeysService } from '../partners/partner-keys.service.js';
+import { PartnersRepository } from '../partners/partners.repository.js';
+import { PolicyService } from '../policies/policy.service.js';
+import { ProblemException } from '../common/problem/problem.js';
+import { ALLOWED_ALGORITHMS } from './algorithms.js';
+import type { Principal } from './principal.js';
+
+
+function refuse(check: string, detail: string): never {
+  // The body names the failed check; it never echoes the token or its claims' values.
+  throw new ProblemException('unauthenticated', detail, { check }, { 'www-authenticate': `Bearer error="invalid_token"` });
+}
+
+@Injectable()
+export class TokenVerifierService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly partners: PartnersRepository,
+    private readonly keys: PartnerKeysService,
+    private readonly policy: PolicyService,
+  ) {}
+
+  async verify(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) refuse('bearer', 'An Authorization: Bearer <JWT> header is required');
+    const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization);
+    if (!match) refuse('bearer', 'The Authorization header must be "Bearer " followed by a compact JWT');
+    const token = match[1];
+
+    let alg: string | undefined;
+    let kid: string | undefined;
+    let unverified: JWTPayload;
+    try {
+      const header = decodeProtectedHeader(token);
+      alg = header.alg;
+      kid = header.kid;
+      unverified = decodeJwt(token);
+    } catch {
+      refuse('format', 'The token is not a well-formed signed JWT');
+    }
+    if (!alg || !(ALLOWED_ALGORITHMS as readonly string[]).includes(alg)) {
+      refuse('alg', `The token's algorithm is not allowed; use one of ${ALLOWED_ALGORITHMS.join(', ')}`);
+    }
+    if (!kid) refuse('kid', 'The token header must name the signing key (kid)');
+    if (typeof unverified.iss !== 'string' || unverified.iss === '') refuse('iss', 'The token must carry an iss claim');
+
+    const partner = await this.partners.findByIssuer(unverified.iss);
+    if (!partner) refuse('iss', 'The token issuer is not a registered partner');
+    if (partner.status !== 'active') refuse('partner-status', 'The partner is suspended; its tokens are refused');
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys.keySetFor(partner), {
+        issuer: partner.issuer,
+        audience: this.config.auth.audience,
+        algorithms: [...ALLOWED_ALGORITHMS],
+        clockTolerance: this.config.auth.clockToleranceSeconds,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      // A network failure fetching the partner's JWKS is not a JOSE error; it still means "cannot verify".
+      if (partner.jwksUri && !(error instanceof joseErrors.JOSEError)) refuse('jwks', "The partner's key set could not be fetched");
+      this.refuseFromJose(error);
+    }
+
+    const now = Math.floor(Date.now() / 1000);
+    const tolerance = this.config.auth.clockToleranceSeconds;
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : now;
+    if (typeof payload.iat === 'number' && payload.iat > now + tolerance) refuse('iat', 'The token is issued in the future');
+    if ((payload.exp as number) - issuedAt > this.config.auth.maxTokenLifetimeSeconds + tolerance) {
+      refuse('lifetime', `The token's lifetime exceeds ${this.config.auth.maxTokenLifetimeSeconds} seconds`);
+    }
+
+    const roles = payload.roles;
+    if (!Array.isArray(roles) || roles.length === 0 || !roles.every((role) => typeof role === 'string')) {
+      refuse('roles', 'The token must carry a non-empty roles array');
+    }
+    const unknown = (roles as string[]).filter((role) => !this.policy.isKnownRole(role));
+    if (unknown.length > 0) refuse('roles', 'The token names a role the gateway does not know');
+    if (payload.profession !== undefined && (typeof payload.profession !== 'string' || !this.policy.isKnownProfession(payload.profession))) {
+      refuse('profession', 'The profession claim is not a known profession');
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length > 200) refuse('sub', 'The sub claim must be a string of at most 200 characters');
+
+    return {
+      partnerId: partner.id,
+      partnerType: partner.type,
+      subject: payload.sub,
+      roles: [...new Set(roles as string[])],
+      ...(typeof payload.profession === 'string' ? { profession: payload.profession } : {}),
+      ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+    };
+  }
+
+  private refuseFromJose(error: unknown): never {
+    if (error instanceof joseErrors.JWTExpired) refuse('exp', 'The token has expired');
+    if (error instanceof joseErrors.JWTClaimValidationFailed) {
+      const claim = error.claim;
+      if (claim === 'nbf') refuse('nbf', 'The token is not valid yet (nbf is in the future)');
+      if (claim === 'iat') refuse('iat', 'The token iat claim is not valid');
+      if (claim === 'aud') refuse('aud', 'The token audience is not this gateway');
+      if (claim === 'iss') refuse('iss', 'The token issuer does not match the partner');
+      if (claim === 'exp') refuse('exp', 'The token must carry an exp claim');
+      if (claim === 'sub') refuse('sub', 'The token must carry a sub claim');
+      refuse(claim || 'claims', 'A token claim is not valid');
+    }
+    if (error instanceof joseErrors.JWKSNoMatchingKey) refuse('kid', 'The signing key (kid) is not registered for this partner');
+    if (error instanceof joseErrors.JWKSMultipleMatchingKeys) refuse('kid', 'The signing key (kid) is ambiguous in the partner key set');
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed) refuse('signature', 'The token signature is not valid');
+    if (error instanceof joseErrors.JOSEAlgNotAllowed) refuse('alg', 'The token algorithm is not allowed');
+    if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+      refuse('jwks', "The partner's key set could not be fetched");
+    }
+    if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid) refuse('format', 'The token is not a well-formed signed JWT');
+    if (error instanceof joseErrors.JOSEError) refuse('signature', 'The token could not be verified');
+    throw error;
+  }
+}

@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { IsNull, type EntityManager } from 'typeorm';
+import { Referral } from '../referrals/referral.entity.js';
+import { CareCase, CaseNote, CaseTransition, CircleMember, ContactAttempt } from './case.entity.js';
+import { EmergencyGrant } from './emergency-grant.entity.js';
+import { ReviewItem } from '../oversight/review-item.entity.js';
+
+/** The only place that queries cases, their history and their circle of care; always on the caller's transaction. */
+@Injectable()
+export class CasesRepository {
+  findCase(manager: EntityManager, id: string): Promise<CareCase | null> {
+    return manager.findOneBy(CareCase, { id });
+  }
+
+  /** The team's most recent case for this client. */
+  latestCaseOf(manager: EntityManager, clientId: string, custodianPartnerId: string): Promise<CareCase | null> {
+    return manager.findOne(CareCase, { where: { clientId, custodianPartnerId }, order: { openedAt: 'DESC' } });
+  }
+
+  insertCase(manager: EntityManager, careCase: Partial<CareCase>): Promise<CareCase> {
+    return manager.save(manager.create(CareCase, careCase));
+  }
+
+  saveCase(manager: EntityManager, careCase: CareCase): Promise<CareCase> {
+    return manager.save(CareCase, careCase);
+  }
+
+  addTransition(manager: EntityManager, transition: Partial<CaseTransition>): Promise<CaseTransition> {
+    return manager.save(manager.create(CaseTransition, transition));
+  }
+
+  transitionsOf(manager: EntityManager, caseId: string): Promise<CaseTransition[]> {
+    return manager.find(CaseTransition, { where: { caseId }, order: { at: 'ASC' } });
+  }
+
+  addContactAttempt(manager: EntityManager, attempt: Partial<ContactAttempt>): Promise<ContactAttempt> {
+    return manager.save(manager.create(ContactAttempt, attempt));
+  }
+
+  contactAttemptsOf(manager: EntityManager, caseId: string): Promise<ContactAttempt[]> {
+    return manager.find(ContactAttempt, { where: { caseId }, order: { at: 'ASC' } });
+  }
+
+  addNote(manager: EntityManager, note: Partial<CaseNote>): Promise<CaseNote> {
+    return manager.save(manager.create(CaseNote, note));
+  }
+
+  /** Notes of the given categories only: a note outside the permitted categories is never loaded. */
+  notesOf(manager: EntityManager, caseId: string, categories: string[]): Promise<CaseNote[]> {
+    if (categories.length === 0) return Promise.resolve([]);
+    return manager.createQueryBuilder(CaseNote, 'n').where('n.case_id = :caseId', { caseId }).andWhere('n.category IN (:...categories)', { categories }).orderBy('n.at', 'ASC').getMany();
+  }
+
+  /** The referral behind a case learns that contact was made (what may flow back to the referrer). */
+  async markContactEstablished(manager: EntityManager, referralId: string): Promise<void> {
+    await manager.update(Referral, { id: referralId }, { contactEstablished: true });
+  }
+
+  activeCircle(manager: EntityManager, caseId: string): Promise<CircleMember[]> {
+    return manager.find(CircleMember, { where: { caseId, removedAt: IsNull() }, order: { addedAt: 'ASC' } });
+  }
+
+  /** Whether this partner is in the case's circle for this purpose (a fact the policy needs). */
+  async inCircle(manager: EntityManager, caseId: string, partnerId: string, purpose: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      'SELECT 1 FROM circle_member WHERE case_id = $1 AND partner_id = $2 AND removed_at IS NULL AND (aftercare_until IS NULL OR aftercare_until > now()) AND $3 = ANY (purposes) LIMIT 1',
+      [caseId, partnerId, purpose],
+    );
+    return rows.length > 0;
+  }
+
+  /** The caller's team handed this case over and is still within its aftercare period. */
+  async inAftercare(manager: EntityManager, caseId: string, partnerId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query('SELECT 1 FROM circle_member WHERE case_id = $1 AND partner_id = $2 AND removed_at IS NULL AND aftercare_until > now() LIMIT 1', [caseId, partnerId]);
+    return rows.length > 0;
+  }
+
+  async startAftercare(manager: EntityManager, caseId: string, partnerId: string, until: Date): Promise<void> {
+    await manager.update(CircleMember, { caseId, partnerId, removedAt: IsNull() }, { aftercareUntil: until, responsibleProfessional: null });
+  }
+
+  async inCircleForAnyPurpose(manager: EntityManager, caseId: string, partnerId: string): Promise<boolean> {
+    return (await manager.countBy(CircleMember, { caseId, partnerId, removedAt: IsNull() })) > 0;
+  }
+
+  /** An unexpired break-the-glass grant of this user on this case. */
+  async activeGrant(manager: EntityManager, caseId: string, partnerId: string, userSub: string): Promise<EmergencyGrant | null> {
+    return manager.createQueryBuilder(EmergencyGrant, 'g').where('g.case_id = :caseId AND g.partner_id = :partnerId AND g.user_sub = :userSub AND g.expires_at > now()', { caseId, partnerId, userSub }).getOne();
+  }
+
+  /** The grant and its review item, together: an override never escapes review. */
+  async addGrantWithReview(manager: EntityManager, grant: Partial<EmergencyGrant>, review: Partial<ReviewItem>): Promise<{ grant: EmergencyGrant; review: ReviewItem }> {
+    const saved = await manager.save(manager.create(EmergencyGrant, grant));
+    const item = await manager.save(manager.create(ReviewItem, { ...review, subjectId: saved.id }));
+    return { grant: saved, review: item };
+  }
+
+  addCircleMember(manager: EntityManager, member: Partial<CircleMember>): Promise<CircleMember> {
+    return manager.save(manager.create(CircleMember, member));
+  }
+
+  findCircleMember(manager: EntityManager, caseId: string, id: string): Promise<CircleMember | null> {
+    return manager.findOneBy(CircleMember, { caseId, id, removedAt: IsNull() });
+  }
+
+  async removeCircleMember(manager: EntityManager, id: string): Promise<void> {
+    await manager.update(CircleMember, { id }, { removedAt: new Date() });
+  }
+
+  /** Cases this partner holds or sits in the circle of; the scope is in SQL, before the LIMIT. */
+  listVisibleTo(manager: EntityManager, partnerId: string, after: { openedAt: string; id: string } | undefined, limit: number): Promise<CareCase[]> {
+    const query = manager
+      .createQueryBuilder(CareCase, 'c')
+      .where(
+        '(c.custodian_partner_id = :partnerId OR EXISTS (SELECT 1 FROM circle_member m WHERE m.case_id = c.id AND m.partner_id = :partnerId AND m.removed_at IS NULL))',
+        { partnerId },
+      )
+      .orderBy('c.opened_at', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .take(limit);
+    if (after) query.andWhere('(c.opened_at, c.id) < (:openedAt::timestamptz, :id::uuid)', after);
+    return query.getMany();
+  }
+}

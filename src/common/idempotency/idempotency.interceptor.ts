@@ -1,0 +1,60 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, type Observable, of, throwError } from 'rxjs';
+import { catchError, mergeMap } from 'rxjs/operators';
+import { ProblemException } from '../problem/problem.js';
+import { canonicalJson } from '../canonical-json.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+/** How long a key is remembered; a retry after that is a new request. */
+export const IDEMPOTENCY_RETENTION_HOURS = 24;
+
+/**
+ * Idempotency-Key on writes: a retry with the same key and the same request gets the first
+ * answer again and writes nothing; the same key with another request is 422; a retry while the
+ * first is still running is 409. Keys are scoped to the calling partner.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly records: IdempotencyRepository) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const header = request.headers['idempotency-key'];
+    const key = Array.isArray(header) ? header[0] : header;
+    if (key === undefined || !WRITE_METHODS.has(request.method) || !request.principal) return next.handle();
+    if (!KEY_PATTERN.test(key)) {
+      throw new ProblemException('validation-failed', 'Idempotency-Key must be 1-200 letters, digits or ._:-', {
+        errors: [{ pointer: '/headers/idempotency-key', detail: 'invalid idempotency key' }],
+      });
+    }
+    const partnerId = request.principal.partnerId;
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${request.url.split('?')[0]}\n${canonicalJson(request.body ?? null)}`)
+      .digest('hex');
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+
+    return from(this.records.claim(partnerId, key, requestHash, IDEMPOTENCY_RETENTION_HOURS)).pipe(
+      mergeMap((existing) => {
+        if (!existing) {
+          return next.handle().pipe(
+            mergeMap((body) => from(this.records.complete(partnerId, key, reply.statusCode, body ?? null)).pipe(mergeMap(() => of(body)))),
+            // A failed first attempt leaves nothing to replay: the key is free for the retry.
+            catchError((error: unknown) => from(this.records.release(partnerId, key)).pipe(mergeMap(() => throwError(() => error)))),
+          );
+        }
+        if (existing.requestHash !== requestHash) {
+          throw new ProblemException('idempotency-key-reused', 'This Idempotency-Key was used for a different request');
+        }
+        if (existing.state !== 'completed') {
+          throw new ProblemException('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly', {}, { 'retry-after': '2' });
+        }
+        reply.status(existing.responseStatus ?? 200).header('idempotent-replayed', 'true');
+        return of(existing.responseBody);
+      }),
+    );
+  }
+}

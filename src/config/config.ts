@@ -1,0 +1,236 @@
+import { resolve } from 'node:path';
+
+/**
+ * Typed gateway configuration, read once from the environment and validated at boot.
+ * Every problem names the variable at fault so an operator can fix it without reading code.
+ */
+export type NodeEnv = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  /** Public base URL used in start-up messages and OpenAPI servers. */
+  publicUrl: string;
+  /** Connection string of an operator-provided PostgreSQL; when absent an embedded server is started. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgres: { dataDir: string; port: number };
+  database: { poolSize: number; connectionTimeoutMs: number; statementTimeoutMs: number; runMigrationsOnStart: boolean };
+  auth: { audience: string; clockToleranceSeconds: number; maxTokenLifetimeSeconds: number; jwksCacheSeconds: number };
+  http: { bodyLimitBytes: number; corsOrigins: string[]; rateLimitPerMinute: number; trustProxy: boolean };
+  accessLog: {
+    /** How often the chainer links new entries into the hash chain. */
+    chainIntervalMs: number;
+    /** How often the chain head is signed (a checkpoint). */
+    checkpointIntervalSeconds: number;
+    retentionYears: number;
+    /** Private Ed25519 JWK (JSON) that signs checkpoints; generated in DATA_DIR outside production. */
+    signingKey: string | undefined;
+    /** Key of the HMAC that turns client ids into the log's pseudonyms; generated in DATA_DIR outside production. */
+    pseudonymKey: string | undefined;
+  };
+  /** How often each process looks for due webhooks (also the backoff base). */
+  webhookIntervalMs: number;
+  /** How long the previous team keeps reading a case after a warm handover. */
+  aftercareDays: number;
+  /** How long a break-the-glass grant lasts (never more than 24 h). */
+  breakTheGlassHours: number;
+  /** `kid:base64(32 bytes)` pairs, comma-separated, first = active; generated in DATA_DIR outside production. */
+  encryptionKeys: string | undefined;
+  /** The partner whose privacy officers oversee the whole network (they see every log entry). */
+  networkOperatorPartnerId: string;
+  logLevel: LogLevel;
+  /** Serve the Swagger UI at /docs (the JSON document at /openapi.json is always served). */
+  openApiUi: boolean;
+  seedDemoPartners: boolean;
+  policiesDir: string;
+}
+
+/** Names of variables whose values must never be printed (logs, errors, config dumps). */
+export const SENSITIVE_VARIABLES = ['DATABASE_URL', 'GATEWAY_SIGNING_KEY', 'PSEUDONYM_KEY', 'ENCRYPTION_KEYS'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(value.toLowerCase())) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  list(name: string): string[] {
+    const value = this.raw(name);
+    return value === undefined ? [] : value.split(',').map((item) => item.trim()).filter(Boolean);
+  }
+
+  /** Validates a secret without ever echoing its value. */
+  postgresUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (!['postgres:', 'postgresql:'].includes(url.protocol)) {
+        this.problems.push(`${name} must be a postgres:// or postgresql:// URL`);
+      }
+    } catch {
+      this.problems.push(`${name} is not a valid URL (value not shown: it may hold a password)`);
+    }
+    return value;
+  }
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
+  const read = new Reader(env);
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
+  const host = read.string('HOST', '127.0.0.1');
+  const port = read.integer('PORT', 3000, 0, 65535);
+  const dataDir = resolve(cwd, read.string('DATA_DIR', '.data'));
+  const corsOrigins = read.list('CORS_ORIGINS');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) read.problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example.org`);
+  }
+  const audience = read.string('GATEWAY_AUDIENCE', 'schakel-gateway');
+  const config: AppConfig = {
+    nodeEnv,
+    host,
+    port,
+    publicUrl: read.string('PUBLIC_URL', `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`),
+    databaseUrl: read.postgresUrl('DATABASE_URL'),
+    dataDir,
+    embeddedPostgres: {
+      dataDir: resolve(cwd, read.string('EMBEDDED_PG_DIR', resolve(dataDir, 'postgres'))),
+      port: read.integer('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    },
+    database: {
+      poolSize: read.integer('DB_POOL_SIZE', 10, 1, 200),
+      connectionTimeoutMs: read.integer('DB_CONNECTION_TIMEOUT_MS', 5000, 100, 120000),
+      statementTimeoutMs: read.integer('DB_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
+      runMigrationsOnStart: read.boolean('MIGRATIONS_RUN_ON_START', true),
+    },
+    auth: {
+      audience,
+      clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+      maxTokenLifetimeSeconds: read.integer('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 3600, 60, 3600),
+      jwksCacheSeconds: read.integer('JWKS_CACHE_SECONDS', 600, 0, 86400),
+    },
+    http: {
+      bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
+      corsOrigins,
+      rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      trustProxy: read.boolean('TRUST_PROXY', false),
+    },
+    accessLog: {
+      chainIntervalMs: read.integer('ACCESS_LOG_CHAIN_INTERVAL_MS', 500, 50, 60_000),
+      checkpointIntervalSeconds: read.integer('ACCESS_LOG_CHECKPOINT_SECONDS', 300, 1, 86_400),
+      retentionYears: read.integer('ACCESS_LOG_RETENTION_YEARS', 10, 1, 100),
+      signingKey: read.optional('GATEWAY_SIGNING_KEY'),
+      pseudonymKey: read.optional('PSEUDONYM_KEY'),
+    },
+    encryptionKeys: read.optional('ENCRYPTION_KEYS'),
+    breakTheGlassHours: read.integer('BREAK_THE_GLASS_HOURS', 12, 1, 24),
+    webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
+    aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
+    networkOperatorPartnerId: read.string('NETWORK_OPERATOR_PARTNER_ID', 'gateway-operator'),
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    openApiUi: read.boolean('OPENAPI_UI', true),
+    seedDemoPartners: read.boolean('SEED_DEMO_PARTNERS', nodeEnv !== 'production'),
+    policiesDir: resolve(cwd, read.string('POLICIES_DIR', 'policies')),
+  };
+  if (nodeEnv === 'production' && !config.databaseUrl) {
+    read.problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for development only)');
+  }
+  if (config.accessLog.signingKey !== undefined) {
+    try {
+      const jwk = JSON.parse(config.accessLog.signingKey) as { kty?: string; crv?: string; d?: string };
+      if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new Error('not Ed25519');
+    } catch {
+      read.problems.push('GATEWAY_SIGNING_KEY must be a private Ed25519 JWK in JSON (value not shown)');
+    }
+  }
+  if (config.accessLog.pseudonymKey !== undefined && config.accessLog.pseudonymKey.length < 32) {
+    read.problems.push('PSEUDONYM_KEY must be at least 32 characters (value not shown)');
+  }
+  if (nodeEnv === 'production' && (!config.accessLog.signingKey || !config.accessLog.pseudonymKey)) {
+    read.problems.push('GATEWAY_SIGNING_KEY and PSEUDONYM_KEY are required when NODE_ENV=production');
+  }
+  if (config.encryptionKeys !== undefined) {
+    const pairs = config.encryptionKeys.split(',').map((p) => p.trim().split(':'));
+    if (pairs.some(([kid, key]) => !/^[A-Za-z0-9_-]{1,32}$/.test(kid ?? '') || Buffer.from(key ?? '', 'base64').length !== 32)) {
+      read.problems.push('ENCRYPTION_KEYS must be kid:base64 pairs of 32-byte keys, comma-separated (value not shown)');
+    }
+  } else if (nodeEnv === 'production') {
+    read.problems.push('ENCRYPTION_KEYS is required when NODE_ENV=production');
+  }
+  if (nodeEnv === 'production' && config.seedDemoPartners) {
+    read.problems.push('SEED_DEMO_PARTNERS must be false when NODE_ENV=production (demo keys are public)');
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+/** The configuration as it may be logged: secrets replaced by a marker saying whether they are set. */
+export function redactedConfig(config: AppConfig): Record<string, unknown> {
+  const marker = (value: string | undefined, fallback: string) => (value ? '[set, redacted]' : fallback);
+  return {
+    ...config,
+    databaseUrl: marker(config.databaseUrl, '[not set: embedded]'),
+    accessLog: {
+      ...config.accessLog,
+      signingKey: marker(config.accessLog.signingKey, '[not set: development key in DATA_DIR]'),
+      pseudonymKey: marker(config.accessLog.pseudonymKey, '[not set: development key in DATA_DIR]'),
+    },
+    encryptionKeys: marker(config.encryptionKeys, '[not set: development key in DATA_DIR]'),
+  };
+}
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

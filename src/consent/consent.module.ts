@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { PartnersModule } from '../partners/partners.module.js';
+import { ConsentController } from './consent.controller.js';
+import { ConsentRepository } from './consent.repository.js';
+import { ConsentService } from './consent.service.js';
+
+@Module({ imports: [PartnersModule], controllers: [ConsentController], providers: [ConsentRepository, ConsentService], exports: [ConsentService] })
+export class ConsentModule {}

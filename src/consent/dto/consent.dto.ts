@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { PARTNER_TYPES } from '../../partners/partner.entity.js';
+
+const SLUG = /^[a-z][a-z0-9-]{0,63}$/;
+export const REPRESENTATIVE_CAPACITIES = ['court-appointed-administrator', 'guardian', 'trusted-person', 'parent'] as const;
+
+export class RecipientDto {
+  @ApiPropertyOptional({ example: 'demo-caw' })
+  @ValidateIf((r: RecipientDto) => r.partnerType === undefined)
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'partnerId or partnerType is required' })
+  partnerId?: string;
+
+  @ApiPropertyOptional({ enum: PARTNER_TYPES })
+  @ValidateIf((r: RecipientDto) => r.partnerId === undefined)
+  @IsIn(PARTNER_TYPES, { message: 'partnerId or partnerType is required' })
+  partnerType?: string;
+}
+
+export class GivenByDto {
+  @ApiProperty({ enum: ['client', 'legal-representative'] }) @IsIn(['client', 'legal-representative']) kind!: 'client' | 'legal-representative';
+
+  @ApiPropertyOptional({ description: 'Required for a legal representative' })
+  @ValidateIf((g: GivenByDto) => g.kind === 'legal-representative')
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: REPRESENTATIVE_CAPACITIES, description: 'Required for a legal representative: the capacity in which they act' })
+  @ValidateIf((g: GivenByDto) => g.kind === 'legal-representative')
+  @IsIn(REPRESENTATIVE_CAPACITIES, { message: 'a legal representative needs a capacity: court-appointed-administrator, guardian, trusted-person or parent' })
+  capacity?: string;
+}
+
+export class EvidenceDto {
+  @ApiPropertyOptional({ nullable: true, description: 'SHA-256 of the signed document' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lowercase hex characters' })
+  sha256?: string | null;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
+}
+
+export class CreateConsentDto {
+  @ApiProperty({ type: [String], example: ['duo-follow-up'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(12) @ArrayUnique() @Matches(SLUG, { each: true }) purposes!: string[];
+
+  @ApiProperty({ type: [RecipientDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RecipientDto) recipients!: RecipientDto[];
+
+  @ApiProperty({ type: [String], example: ['identity', 'contact', 'housing', 'social'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ArrayUnique() @Matches(SLUG, { each: true }) categories!: string[];
+
+  @ApiProperty({ enum: ['permit', 'deny', 'informed-no-objection'], description: 'deny = an explicit objection, which overrides any permit; informed-no-objection = the client was informed and did not object (counts only where the network policy accepts it)' })
+  @IsIn(['permit', 'deny', 'informed-no-objection'])
+  effect!: 'permit' | 'deny' | 'informed-no-objection';
+
+  @ApiProperty({ type: GivenByDto }) @ValidateNested() @Type(() => GivenByDto) givenBy!: GivenByDto;
+
+  @ApiProperty({ enum: ['verbal', 'written', 'digital'] }) @IsIn(['verbal', 'written', 'digital']) method!: 'verbal' | 'written' | 'digital';
+
+  @ApiPropertyOptional({ type: EvidenceDto }) @IsOptional() @ValidateNested() @Type(() => EvidenceDto) evidence?: EvidenceDto;
+
+  @ApiProperty({ format: 'date' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) validFrom!: string;
+
+  @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) validUntil?: string;
+}
+
+export class ClientIdParam {
+  @ApiProperty({ format: 'uuid' }) @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) clientId!: string;
+}

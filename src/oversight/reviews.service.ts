@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AccessLogService, AccessRefused, type AccessContext } from '../access-log/access-log.service.js';
+import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
+import { ProblemException } from '../common/problem/problem.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ReviewItem } from './review-item.entity.js';
+import { ReviewsRepository } from './reviews.repository.js';
+
+/**
+ * The privacy officer's review queue: every break-the-glass use lands here and needs a verdict
+ * and a note; a partner's privacy officer sees its own organisation's items, the network
+ * operator's sees all. Reading and resolving are logged.
+ */
+@Injectable()
+export class ReviewsService {
+  private readonly reviews: ReviewsRepository;
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly accessLog: AccessLogService,
+    @Inject(CRYPTO) private readonly crypto: Crypto,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.reviews = new ReviewsRepository(dataSource);
+  }
+
+  private scope(access: AccessContext): string | undefined {
+    return access.principal.partnerId === this.config.networkOperatorPartnerId ? undefined : access.principal.partnerId;
+  }
+
+  private view(item: ReviewItem) {
+    return {
+      id: item.id,
+      kind: item.kind,
+      caseId: item.caseId,
+      actorPartnerId: item.actorPartnerId,
+      custodianPartnerId: item.custodianPartnerId,
+      override: true,
+      summary: this.crypto.cipher.open(item.summarySealed),
+      status: item.status,
+      verdict: item.verdict,
+      note: item.noteSealed ? this.crypto.cipher.open(item.noteSealed) : null,
+      resolvedBy: item.resolvedBy,
+      resolvedAt: item.resolvedAt?.toISOString() ?? null,
+      createdAt: item.createdAt.toISOString(),
+    };
+  }
+
+  list(access: AccessContext, status?: 'open' | 'resolved') {
+    return this.accessLog.audited(access, async (manager) => {
+      const items = (await this.reviews.list(manager, this.scope(access), status)).map((i) => this.view(i));
+      return { result: { items, nextCursor: null }, record: { action: 'read', resourceType: 'Review', decision: 'permit', reason: 'privacy officer read the review queue', disclosed: { reviews: items.map((i) => i.id) } } };
+    });
+  }
+
+  resolve(access: AccessContext, id: string, verdict: 'justified' | 'not-justified', note: string) {
+    return this.accessLog.audited(access, async (manager) => {
+      const item = await this.reviews.findForUpdate(manager, id);
+      const scope = this.scope(access);
+      if (!item || (scope && item.actorPartnerId !== scope && item.custodianPartnerId !== scope)) {
+        throw new AccessRefused({ action: 'update', resourceType: 'Review', resourceId: id, reason: 'not found or outside this privacy officer scope' }, new ProblemException('not-found', 'Review item not found or no access'));
+      }
+      if (item.status === 'resolved') throw new ProblemException('conflict', 'This item was already resolved');
+      Object.assign(item, { status: 'resolved', verdict, noteSealed: this.crypto.cipher.seal(note), resolvedBy: access.principal.subject, resolvedAt: new Date() });
+      await this.reviews.save(manager, item);
+      return { result: this.view(item), record: { action: 'update', resourceType: 'Review', resourceId: id, custodianPartnerId: item.custodianPartnerId, decision: 'permit', reason: `review resolved: ${verdict}`, fields: ['verdict', 'note'] } };
+    });
+  }
+}

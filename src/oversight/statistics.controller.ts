@@ -1,0 +1,28 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, Matches } from 'class-validator';
+import type { AccessContext } from '../access-log/access-log.service.js';
+import { Access } from '../auth/access-context.decorator.js';
+import { Authorize } from '../auth/decorators.js';
+import { ProblemException } from '../common/problem/problem.js';
+import { StatisticsService } from './statistics.service.js';
+
+export class StatisticsQuery {
+  @ApiProperty({ format: 'date' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) from!: string;
+  @ApiProperty({ format: 'date' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) to!: string;
+  @ApiPropertyOptional({ description: 'Only referrals to this team' }) @IsOptional() @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/) partner?: string;
+}
+
+@ApiTags('oversight')
+@Controller('v1/statistics')
+export class StatisticsController {
+  constructor(private readonly statistics: StatisticsService) {}
+
+  @Get()
+  @Authorize('read', 'Statistics')
+  @ApiOperation({ summary: 'Aggregated figures (X-Purpose: statistics): referrals by referrer type, decisions, reach, time to first contact, follow-up duration, end reasons; small cells suppressed' })
+  get(@Access() access: AccessContext, @Query() query: StatisticsQuery) {
+    if (query.to < query.from) throw new ProblemException('validation-failed', 'The period ends before it starts', { errors: [{ pointer: '/to', detail: 'before from' }] });
+    return this.statistics.compute(access, query);
+  }
+}

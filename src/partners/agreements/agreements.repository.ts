@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Agreement, AgreementParty } from './agreement.entity.js';
+
+export interface AgreementWithParties {
+  agreement: Agreement;
+  partyIds: string[];
+}
+
+/** The only place that queries cooperation agreements. */
+@Injectable()
+export class AgreementsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Agreement and parties in the caller's transaction: never half an agreement, never one without its log entry. */
+  async insertWithParties(manager: EntityManager, agreement: Omit<Agreement, 'id' | 'createdAt'>, partyIds: string[]): Promise<AgreementWithParties> {
+    const saved = await manager.save(manager.create(Agreement, agreement));
+    await manager.insert(AgreementParty, partyIds.map((partnerId) => ({ agreementId: saved.id, partnerId })));
+    return { agreement: saved, partyIds };
+  }
+
+  async findById(id: string): Promise<AgreementWithParties | null> {
+    const agreement = await this.dataSource.getRepository(Agreement).findOneBy({ id });
+    if (!agreement) return null;
+    const [withParties] = await this.attachParties([agreement]);
+    return withParties;
+  }
+
+  /** Newest first; the cursor is (createdAt, id) of the last row seen. */
+  async listPage(filter: { partnerId?: string }, after: { createdAt: string; id: string } | undefined, limit: number): Promise<AgreementWithParties[]> {
+    const query = this.dataSource.getRepository(Agreement).createQueryBuilder('a').orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').take(limit);
+    if (filter.partnerId) {
+      query.andWhere('EXISTS (SELECT 1 FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = :partnerId)', { partnerId: filter.partnerId });
+    }
+    if (after) query.andWhere('(a.created_at, a.id) < (:createdAt::timestamptz, :id::uuid)', after);
+    return this.attachParties(await query.getMany());
+  }
+
+  /** Whether an agreement binding all the given partners covers this purpose on this day. */
+  async existsInForce(partnerIds: string[], purpose: string, onDate: string): Promise<boolean> {
+    const ids = [...new Set(partnerIds)];
+    const row = await this.dataSource.query(
+      `SELECT EXISTS (
+         SELECT 1 FROM agreement a
+          WHERE $1 = ANY (a.purposes)
+            AND a.valid_from <= $2::date AND (a.valid_until IS NULL OR a.valid_until >= $2::date)
+            AND (SELECT count(*) FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = ANY ($3)) = $4
+       ) AS "inForce"`,
+      [purpose, onDate, ids, ids.length],
+    );
+    return Boolean(row[0]?.inForce);
+  }
+
+  private async attachParties(agreements: Agreement[]): Promise<AgreementWithParties[]> {
+    if (agreements.length === 0) return [];
+    const parties = await this.dataSource
+      .getRepository(AgreementParty)
+      .createQueryBuilder('p')
+      .where('p.agreement_id IN (:...ids)', { ids: agreements.map((a) => a.id) })
+      .orderBy('p.partner_id')
+      .getMany();
+    return agreements.map((agreement) => ({ agreement, partyIds: parties.filter((p) => p.agreementId === agreement.id).map((p) => p.partnerId) }));
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { decodeCursor, toPage, type Page } from '../../common/http/pagination.js';
+import { ProblemException, type FieldError } from '../../common/problem/problem.js';
+import { PolicyService } from '../../policies/policy.service.js';
+import { AccessLogService, type AccessContext } from '../../access-log/access-log.service.js';
+import { PartnersRepository } from '../partners.repository.js';
+import { AgreementView, type CreateAgreementDto } from './agreement.dto.js';
+import { AgreementsRepository } from './agreements.repository.js';
+
+type Position = { createdAt: string; id: string };
+const isPosition = (v: unknown): v is Position =>
+  typeof v === 'object' && v !== null && typeof (v as Position).createdAt === 'string' && typeof (v as Position).id === 'string' &&
+  !Number.isNaN(Date.parse((v as Position).createdAt)) && /^[0-9a-f-]{36}$/.test((v as Position).id);
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Cooperation agreements: without one in force for a purpose, no data moves between partners. */
+@Injectable()
+export class AgreementsService {
+  constructor(
+    private readonly agreements: AgreementsRepository,
+    private readonly partners: PartnersRepository,
+    private readonly policy: PolicyService,
+    private readonly accessLog: AccessLogService,
+  ) {}
+
+  async create(access: AccessContext, input: CreateAgreementDto): Promise<AgreementView> {
+    const errors: FieldError[] = [];
+    input.purposes.forEach((purpose, i) => {
+      if (!this.policy.isKnownPurpose(purpose)) errors.push({ pointer: `/purposes/${i}`, detail: 'not a purpose of the network policy' });
+    });
+    const known = await this.partners.existingIds(input.partnerIds);
+    input.partnerIds.forEach((id, i) => {
+      if (!known.has(id)) errors.push({ pointer: `/partnerIds/${i}`, detail: 'no registered partner with this id' });
+    });
+    if (input.validUntil && input.validUntil < input.validFrom) errors.push({ pointer: '/validUntil', detail: 'validUntil is before validFrom' });
+    if (errors.length > 0) throw new ProblemException('validation-failed', 'The agreement is not valid; see errors[]', { errors });
+    return this.accessLog.audited(access, async (manager) => {
+      const saved = await this.agreements.insertWithParties(
+        manager,
+        {
+          title: input.title,
+          purposes: input.purposes,
+          validFrom: input.validFrom,
+          validUntil: input.validUntil ?? null,
+          documentReference: input.documentReference ?? null,
+        },
+        [...input.partnerIds].sort(),
+      );
+      return {
+        result: AgreementView.of(saved, today()),
+        record: { action: 'create', resourceType: 'Agreement', resourceId: saved.agreement.id, decision: 'permit', reason: 'cooperation agreement recorded', fields: Object.keys(input).sort() },
+      };
+    });
+  }
+
+  async get(id: string): Promise<AgreementView> {
+    const found = await this.agreements.findById(id);
+    if (!found) throw new ProblemException('not-found', 'No agreement with this id');
+    return AgreementView.of(found, today());
+  }
+
+  async list(filter: { partnerId?: string }, limit: number, cursor?: string): Promise<Page<AgreementView>> {
+    const after = decodeCursor(cursor, isPosition);
+    const rows = await this.agreements.listPage(filter, after, limit + 1);
+    const day = today();
+    return toPage(rows, limit, (row) => AgreementView.of(row, day), (row) => ({ createdAt: row.agreement.createdAt.toISOString(), id: row.agreement.id }));
+  }
+
+  /** For the referral and sharing checks of later capabilities. */
+  inForce(partnerIds: string[], purpose: string, onDate: string = today()): Promise<boolean> {
+    return this.agreements.existsInForce(partnerIds, purpose, onDate);
+  }
+}

@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { Partner } from './partner.entity.js';
+
+/**
+ * Resolves the public keys a partner signs its tokens with: an inline JWK set registered with
+ * the partner, or its JWKS URL fetched and cached (jose refetches on an unknown kid, so a
+ * partner can rotate keys without waiting for the cache to expire).
+ */
+@Injectable()
+export class PartnerKeysService {
+  private readonly cache = new Map<string, { version: string; getKey: JWTVerifyGetKey }>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  keySetFor(partner: Partner): JWTVerifyGetKey {
+    // The version changes whenever the registration changes, so rotated keys apply at once.
+    const version = `${partner.updatedAt?.toISOString()}|${partner.jwksUri ?? ''}|${JSON.stringify(partner.jwks ?? null)}`;
+    const cached = this.cache.get(partner.id);
+    if (cached && cached.version === version) return cached.getKey;
+    const getKey = partner.jwksUri
+      ? createRemoteJWKSet(new URL(partner.jwksUri), {
+          cacheMaxAge: this.config.auth.jwksCacheSeconds * 1000,
+          // An unknown kid triggers a refetch at most this often (key rotation without waiting for the cache).
+          cooldownDuration: Math.min(30_000, this.config.auth.jwksCacheSeconds * 1000),
+          timeoutDuration: 5_000,
+        })
+      : createLocalJWKSet(partner.jwks ?? { keys: [] });
+    this.cache.set(partner.id, { version, getKey });
+    return getKey;
+  }
+}

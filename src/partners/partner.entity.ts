@@ -1,0 +1,63 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export const PARTNER_TYPES = [
+  'social-housing-company',
+  'social-rental-agency',
+  'caw',
+  'outreach-team',
+  'mobile-team',
+  'housing-first-team',
+  'ocmw',
+  'general-practitioner',
+  'mental-health-service',
+  'other',
+] as const;
+export type PartnerType = (typeof PARTNER_TYPES)[number];
+
+export const PARTNER_STATUSES = ['active', 'suspended'] as const;
+export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
+
+/** A public JSON Web Key as registered by a partner (never a private key). */
+export type PublicJwk = Record<string, unknown> & { kid?: string; kty: string };
+export interface PublicJwkSet {
+  keys: PublicJwk[];
+}
+
+/** A registered partner organisation: who it is and how to check the tokens it signs. */
+@Entity({ name: 'partner' })
+export class Partner {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  type!: PartnerType;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  municipalities!: string[];
+
+  @Index('partner_issuer_key', { unique: true })
+  @Column({ type: 'varchar', length: 500 })
+  issuer!: string;
+
+  @Column({ type: 'jsonb', nullable: true })
+  jwks!: PublicJwkSet | null;
+
+  @Column({ name: 'jwks_uri', type: 'varchar', length: 1000, nullable: true })
+  jwksUri!: string | null;
+
+  @Column({ type: 'varchar', length: 20, default: 'active' })
+  status!: PartnerStatus;
+
+  /** Where the gateway posts signed notifications (e.g. a withdrawn consent); optional. */
+  @Column({ name: 'webhook_url', type: 'varchar', length: 1000, nullable: true })
+  webhookUrl!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, MoreThan, type Repository } from 'typeorm';
+import { Partner } from './partner.entity.js';
+
+/** The only place that queries partners. Narrow, intention-named methods. */
+@Injectable()
+export class PartnersRepository {
+  private readonly partners: Repository<Partner>;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.partners = dataSource.getRepository(Partner);
+  }
+
+  findById(id: string): Promise<Partner | null> {
+    return this.partners.findOneBy({ id });
+  }
+
+  findByIssuer(issuer: string): Promise<Partner | null> {
+    return this.partners.findOneBy({ issuer });
+  }
+
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.partners.createQueryBuilder('p').select('p.id', 'id').where('p.id IN (:...ids)', { ids }).getRawMany<{ id: string }>();
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** One page ordered by id; `afterId` is the cursor. */
+  listPage(afterId: string | undefined, limit: number): Promise<Partner[]> {
+    return this.partners.find({ where: afterId ? { id: MoreThan(afterId) } : {}, order: { id: 'ASC' }, take: limit });
+  }
+
+  /** Writes go through the caller's transaction, so they commit or roll back with their log entry. */
+  insert(manager: EntityManager, partner: Partner): Promise<Partner> {
+    return manager.save(manager.create(Partner, partner));
+  }
+
+  save(manager: EntityManager, partner: Partner): Promise<Partner> {
+    return manager.save(Partner, partner);
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { AccessLogService, type AccessContext } from '../access-log/access-log.service.js';
+import { importJWK } from 'jose';
+import { ProblemException } from '../common/problem/problem.js';
+import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
+import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
+import { type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
+import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
+import { PartnersRepository } from './partners.repository.js';
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** Registers partner organisations and their signing keys; the gateway administrators' desk. */
+@Injectable()
+export class PartnersService {
+  constructor(
+    private readonly partners: PartnersRepository,
+    private readonly accessLog: AccessLogService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async register(access: AccessContext, input: CreatePartnerDto): Promise<PartnerView> {
+    this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
+    const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
+    if (await this.partners.findById(input.id)) throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
+    if (await this.partners.findByIssuer(input.issuer)) throw new ProblemException('conflict', 'Another partner already uses this issuer');
+    return this.accessLog.audited(access, async (manager) => {
+      const saved = await this.partners.insert(manager, {
+        id: input.id,
+        name: input.name,
+        type: input.type,
+        municipalities: input.municipalities,
+        issuer: input.issuer,
+        jwks,
+        jwksUri: input.jwksUri ?? null,
+        webhookUrl: input.webhookUrl ?? null,
+        status: 'active',
+      } as Partner);
+      return {
+        result: PartnerView.of(saved),
+        record: { action: 'create', resourceType: 'Partner', resourceId: saved.id, decision: 'permit', reason: 'partner registered', fields: Object.keys(input).sort() },
+      };
+    });
+  }
+
+  async get(id: string): Promise<PartnerView> {
+    return PartnerView.of(await this.require(id));
+  }
+
+  async list(limit: number, cursor: string | undefined): Promise<Page<PartnerView>> {
+    const after = decodeCursor(cursor, (v): v is string => typeof v === 'string');
+    const rows = await this.partners.listPage(after, limit + 1);
+    return toPage(rows, limit, PartnerView.of, (p) => p.id);
+  }
+
+  /** Suspension, renaming and key rotation; a suspended partner's tokens are refused on the next request. */
+  async update(access: AccessContext, id: string, input: UpdatePartnerDto): Promise<PartnerView> {
+    const partner = await this.require(id);
+    if (Object.keys(input).length === 0) throw new ProblemException('validation-failed', 'Nothing to change', { errors: [{ pointer: '', detail: 'the body names no field' }] });
+    this.requireExactlyOneKeySource(input.jwks, input.jwksUri, true);
+    if (input.jwks) {
+      partner.jwks = await this.checkedKeySet(input.jwks);
+      partner.jwksUri = null;
+    }
+    if (input.jwksUri) {
+      partner.jwksUri = input.jwksUri;
+      partner.jwks = null;
+    }
+    if (input.status) partner.status = input.status;
+    if (input.name) partner.name = input.name;
+    if (input.municipalities) partner.municipalities = input.municipalities;
+    if (input.webhookUrl) partner.webhookUrl = input.webhookUrl;
+    return this.accessLog.audited(access, async (manager) => ({
+      result: PartnerView.of(await this.partners.save(manager, partner)),
+      record: { action: 'update', resourceType: 'Partner', resourceId: id, decision: 'permit', reason: 'partner registration changed', fields: Object.keys(input).sort() },
+    }));
+  }
+
+  private async require(id: string): Promise<Partner> {
+    const partner = await this.partners.findById(id);
+    if (!partner) throw new ProblemException('not-found', 'No partner with this id');
+    return partner;
+  }
+
+  private requireExactlyOneKeySource(jwks: unknown, jwksUri: unknown, optional: boolean): void {
+    if (jwks && jwksUri) {
+      throw new ProblemException('validation-failed', 'Give either jwks or jwksUri, not both', { errors: [{ pointer: '/jwksUri', detail: 'jwks and jwksUri are exclusive' }] });
+    }
+    if (!optional && !jwks && !jwksUri) {
+      throw new ProblemException('validation-failed', 'A partner needs its public keys', { errors: [{ pointer: '/jwks', detail: 'give jwks or jwksUri' }] });
+    }
+    // Keys fetched over plain HTTP could be swapped in transit; allowed only outside production.
+    if (typeof jwksUri === 'string' && this.config.nodeEnv === 'production' && !jwksUri.startsWith('https://')) {
+      throw new ProblemException('validation-failed', 'jwksUri must use https', { errors: [{ pointer: '/jwksUri', detail: 'https is required in production' }] });
+    }
+  }
+
+  /** Accepts only public, importable keys of an allowed algorithm, each with a unique kid. */
+  private async checkedKeySet(set: { keys: PublicJwk[] }): Promise<PublicJwkSet> {
+    if (set.keys.length === 0) throw this.badKey(-1, 'the key set holds no key');
+    const kids = new Set<string>();
+    const keys: PublicJwk[] = [];
+    for (const [index, key] of set.keys.entries()) {
+      if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) throw this.badKey(index, 'private or symmetric key material is refused: register public keys only');
+      if (typeof key.kid !== 'string' || key.kid.length === 0 || key.kid.length > 200) throw this.badKey(index, 'every key needs a kid');
+      if (kids.has(key.kid)) throw this.badKey(index, 'kid values must be unique');
+      kids.add(key.kid);
+      if (typeof key.alg !== 'string' || !(ALLOWED_ALGORITHMS as readonly string[]).includes(key.alg)) {
+        throw this.badKey(index, `alg must be one of ${ALLOWED_ALGORITHMS.join(', ')}`);
+      }
+      try {
+        await importJWK(key, key.alg);
+      } catch {
+        throw this.badKey(index, 'the key cannot be imported for its alg');
+      }
+      keys.push(key);
+    }
+    return { keys };
+  }
+
+  private badKey(index: number, detail: string): ProblemException {
+    const pointer = index < 0 ? '/jwks/keys' : `/jwks/keys/${index}`;
+    return new ProblemException('validation-failed', 'The key set is not acceptable', { errors: [{ pointer, detail }] });
+  }
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { Authorize } from '../auth/decorators.js';
+import { ProblemException } from '../common/problem/problem.js';
+import { ExplainDto, ExplainResultDto } from './dto/explain.dto.js';
+import { PolicyOverviewService } from './policy-overview.service.js';
+
+export class RegisterQuery {
+  @ApiPropertyOptional({ enum: ['nl', 'fr', 'en'], default: 'en', description: 'Language of the purpose descriptions in the Markdown record' })
+  @IsOptional()
+  @IsIn(['nl', 'fr', 'en'])
+  lang?: 'nl' | 'fr' | 'en';
+}
+
+/** Which representation of the record the caller accepts: Markdown, JSON, or neither (406). */
+function representation(accept: string | undefined): 'markdown' | 'json' | null {
+  if (!accept) return 'json';
+  const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  if (types.includes('text/markdown')) return 'markdown';
+  if (types.some((t) => t === 'application/json' || t === 'application/*' || t === '*/*' || t === 'application/problem+json')) return 'json';
+  return null;
+}
+
+@ApiTags('policies')
+@Controller('v1')
+export class PoliciesController {
+  constructor(private readonly overview: PolicyOverviewService) {}
+
+  @Get('policies')
+  @Authorize('read', 'Policy')
+  @ApiOperation({ summary: 'The enforced policy: version, switches, purposes, roles, categories and a readable summary of every rule' })
+  summary() {
+    return this.overview.summary();
+  }
+
+  @Post('policies/explain')
+  @HttpCode(200)
+  @Authorize('explain', 'Policy')
+  @ApiOperation({ summary: 'Why would this subject be permitted or refused this action for this purpose: the deciding rule (file and line), permitted categories, and what is missing' })
+  @ApiOkResponse({ type: ExplainResultDto })
+  explain(@Body() body: ExplainDto) {
+    return this.overview.explain(body);
+  }
+
+  @Get('processing-register')
+  @Authorize('read', 'Policy')
+  @ApiOperation({ summary: 'Record of processing activities (GDPR art. 30), generated from the enforced policy; Markdown with Accept: text/markdown' })
+  @ApiProduces('application/json', 'text/markdown')
+  @ApiOkResponse({ description: 'One activity per purpose: legal basis, data subjects, categories, recipients, retention' })
+  @ApiResponse({ status: 406, description: 'Accept names neither JSON nor Markdown' })
+  register(@Query() query: RegisterQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const as = representation(accept);
+    if (as === null) throw new ProblemException('not-acceptable', 'The record of processing is available as application/json or text/markdown');
+    if (as === 'markdown') {
+      reply.header('content-type', 'text/markdown; charset=utf-8');
+      return this.overview.registerMarkdown(query.lang ?? 'en');
+    }
+    return this.overview.register();
+  }
+}

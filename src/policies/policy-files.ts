@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { canonicalJson } from '../common/canonical-json.js';
+
+/** The policy as written in `policies/`: data reviewed like code. */
+export interface PurposeDefinition {
+  id: string;
+  description: Record<'nl' | 'fr' | 'en', string>;
+  legalBasis: { article6: string; article9?: string };
+  retention: string;
+  dataSubjects?: string[];
+}
+export interface RoleDefinition {
+  id: string;
+  description: string;
+}
+export interface CategoryDefinition {
+  id: string;
+  description: string;
+  special: boolean;
+  fields: string[];
+}
+export type Operator = 'eq' | 'ne' | 'in' | 'nin';
+export type FactName = 'agreementInForce' | 'inCircle' | 'consent' | 'professionalSecrecy' | 'tenantInformed' | 'ownOrganisation' | 'breakTheGlass' | 'aftercare';
+export type FactValue = boolean | string;
+export type Condition = Partial<Record<Operator, FactValue | FactValue[]>>;
+export interface RuleDefinition {
+  id: string;
+  description?: string;
+  effect?: 'permit' | 'deny';
+  activeWhen?: { switch: string; equals: unknown };
+  partnerTypes?: string[];
+  roles: string[];
+  actions: string[];
+  subject: string;
+  purposes: string[];
+  categories?: string[];
+  legalBasis?: string;
+  review?: 'coordinator';
+  when?: Partial<Record<FactName, Condition>>;
+}
+export interface NetworkSwitches {
+  referralWithoutTenantKnowledge: 'refuse' | 'minimal-data';
+  contactViaNetworkWithoutKnowledge: boolean;
+  informedNoObjectionSuffices: boolean;
+  familyRequiresConsent: true;
+}
+/** Where a rule stands in rules.yaml, so explain and the access log can point at it. */
+export interface RuleSource {
+  file: string;
+  line: number;
+}
+export interface AnomalyRule {
+  id: string;
+  description: string;
+  kind: 'refusal-burst' | 'outside-circle' | 'out-of-hours';
+  threshold?: number;
+  windowMinutes?: number;
+  from?: string;
+  to?: string;
+}
+export interface PolicySet {
+  purposes: PurposeDefinition[];
+  roles: RoleDefinition[];
+  professions: string[];
+  professionalSecrecy: string[];
+  categories: CategoryDefinition[];
+  switches: NetworkSwitches;
+  rules: (RuleDefinition & { source: RuleSource })[];
+  anomalies: AnomalyRule[];
+  /** SHA-256 of the canonical content of all policy files. */
+  version: string;
+}
+
+export const FACT_NAMES: readonly FactName[] = ['agreementInForce', 'inCircle', 'consent', 'professionalSecrecy', 'tenantInformed', 'ownOrganisation', 'breakTheGlass', 'aftercare'];
+export const OPERATORS: readonly Operator[] = ['eq', 'ne', 'in', 'nin'];
+
+export class PolicyError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly detail: string,
+    readonly ruleId?: string,
+  ) {
+    super(`policies/${file}${line ? `:${line}` : ''}${ruleId ? ` (rule ${ruleId})` : ''}: ${detail}`);
+    this.name = 'PolicyError';
+  }
+}
+
+interface Parsed<T> {
+  file: string;
+  value: T;
+  doc: Document;
+  lines: LineCounter;
+}
+
+function lineOf(parsed: Parsed<unknown>, path: (string | number)[]): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = parsed.doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return parsed.lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function parse<T>(dir: string, file: string): Parsed<T> {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, file), 'utf8');
+  } catch {
+    throw new PolicyError(file, undefined, 'file is missing or unreadable');
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0];
+    throw new PolicyError(file, lines.linePos(error.pos[0]).line, `not valid YAML: ${error.message.split('\n')[0]}`);
+  }
+  return { file, value: doc.toJS() as T, doc, lines };
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+
+function validate<T>(parsed: Parsed<T>, schemaFile: string, dir: string): void {
+  const schema = JSON.parse(readFileSync(join(dir, 'schemas', schemaFile), 'utf8')) as object;
+  const check = ajv.compile(schema);
+  if (check(parsed.value)) return;
+  const error = check.errors?.[0] as ErrorObject;
+  const path = error.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const ruleIndex = parsed.file === 'rules.yaml' && path[0] === 'rules' && typeof path[1] === 'number' ? path[1] : undefined;
+  const ruleId = ruleIndex !== undefined ? (parsed.value as { rules: { id?: string }[] }).rules[ruleIndex]?.id : undefined;
+  let detail = `${error.instancePath || '(top level)'} ${error.message ?? 'is not valid'}`;
+  if (error.keyword === 'additionalProperties') {
+    const field = (error.params as { additionalProperty: string }).additionalProperty;
+    detail = `${error.instancePath || '(top level)'}: unknown field "${field}"`;
+    path.push(field);
+  }
+  if (error.keyword === 'enum') detail += `: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  throw new PolicyError(parsed.file, lineOf(parsed, path), detail, ruleId);
+}
+
+/**
+ * Reads, validates (JSON Schema, then cross-references) and fingerprints the policy files. Any
+ * error names the file, the line and the rule at fault, and stops the gateway from starting.
+ */
+export function loadPolicySet(dir: string): PolicySet {
+  const purposes = parse<{ purposes: PurposeDefinition[] }>(dir, 'purposes.yaml');
+  const roles = parse<{ roles: RoleDefinition[]; professions: string[]; professionalSecrecy: string[] }>(dir, 'roles.yaml');
+  const categories = parse<{ categories: CategoryDefinition[] }>(dir, 'categories.yaml');
+  const network = parse<{ switches: NetworkSwitches }>(dir, 'network.yaml');
+  const rules = parse<{ rules: RuleDefinition[] }>(dir, 'rules.yaml');
+  const anomalies = parse<{ anomalies: AnomalyRule[] }>(dir, 'anomalies.yaml');
+  validate(purposes, 'purposes.schema.json', dir);
+  validate(roles, 'roles.schema.json', dir);
+  validate(categories, 'categories.schema.json', dir);
+  validate(network, 'network.schema.json', dir);
+  validate(rules, 'rules.schema.json', dir);
+  validate(anomalies, 'anomalies.schema.json', dir);
+
+  const unique = (parsed: Parsed<unknown>, key: string, ids: string[]) => {
+    const seen = new Set<string>();
+    ids.forEach((id, i) => {
+      if (seen.has(id)) throw new PolicyError(parsed.file, lineOf(parsed, [key, i]), `duplicate id "${id}"`);
+      seen.add(id);
+    });
+    return seen;
+  };
+  const purposeIds = unique(purposes, 'purposes', purposes.value.purposes.map((p) => p.id));
+  const roleIds = unique(roles, 'roles', roles.value.roles.map((r) => r.id));
+  const categoryIds = unique(categories, 'categories', categories.value.categories.map((c) => c.id));
+  unique(rules, 'rules', rules.value.rules.map((r) => r.id));
+  roles.value.professionalSecrecy.forEach((p, i) => {
+    if (!roles.value.professions.includes(p)) throw new PolicyError('roles.yaml', lineOf(roles, ['professionalSecrecy', i]), `professionalSecrecy names unknown profession "${p}"`);
+  });
+
+  const switches = network.value.switches;
+  const compiled = rules.value.rules.map((rule, index) => {
+    const at = (...path: (string | number)[]) => lineOf(rules, ['rules', index, ...path]);
+    const refs: [string, string, string[] | undefined, Set<string>][] = [
+      ['roles', 'role', rule.roles, roleIds],
+      ['purposes', 'purpose', rule.purposes, purposeIds],
+      ['categories', 'category', rule.categories, categoryIds],
+    ];
+    for (const [field, noun, values, known] of refs) {
+      values?.forEach((value, i) => {
+        if (!known.has(value)) throw new PolicyError('rules.yaml', at(field, i), `unknown ${noun} "${value}"`, rule.id);
+      });
+    }
+    if (rule.activeWhen && !(rule.activeWhen.switch in switches)) {
+      throw new PolicyError('rules.yaml', at('activeWhen'), `unknown network switch "${rule.activeWhen.switch}"`, rule.id);
+    }
+    return { ...rule, source: { file: 'policies/rules.yaml', line: lineOf(rules, ['rules', index]) ?? 0 } };
+  });
+
+  const content = {
+    purposes: purposes.value.purposes,
+    roles: roles.value,
+    categories: categories.value.categories,
+    switches,
+    rules: rules.value.rules,
+    anomalies: anomalies.value.anomalies,
+  };
+  return {
+    purposes: purposes.value.purposes,
+    roles: roles.value.roles,
+    professions: roles.value.professions,
+    professionalSecrecy: roles.value.professionalSecrecy,
+    categories: categories.value.categories,
+    switches,
+    rules: compiled,
+    anomalies: anomalies.value.anomalies,
+    version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
+  };
+}
+

@@ -1,0 +1,167 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+  registerDecorator,
+} from 'class-validator';
+import { isValidNationalNumber } from '../../common/crypto/national-number.js';
+import { PageQuery } from '../../common/http/pagination.js';
+
+export const SIGNALS = [
+  'neglect-of-dwelling', 'hoarding', 'administration-in-disorder', 'rent-arrears', 'debts', 'landlord-conflict', 'nuisance',
+  'withdrawal', 'addiction', 'aggression', 'psychological-problems', 'physical-complaints', 'cognitive-impairment',
+] as const;
+export const EVICTION_STAGES = ['none', 'considered', 'started'] as const;
+export const TENANT_INFORMED = ['yes', 'no', 'refused'] as const;
+const PHONE = /^\+?[0-9 ().-]{6,20}$/;
+
+function IsNationalNumber(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isNationalNumber',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isValidNationalNumber(value),
+        defaultMessage: () => 'nationalNumber is not a valid Belgian national register number (check digits)',
+      },
+    });
+}
+
+export class AddressDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) street?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20) number?: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(20) box?: string | null;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{4}$/, { message: 'postalCode must be a 4-digit Belgian postal code' }) postalCode?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) municipality?: string;
+}
+
+export class TenantDto {
+  @ApiPropertyOptional({ example: 'Anna', description: 'givenName or familyName is required; partial identities are normal' })
+  @ValidateIf((t: TenantDto) => t.givenName !== undefined || t.familyName === undefined)
+  @IsString()
+  @Length(1, 100)
+  givenName?: string;
+
+  @ApiPropertyOptional({ example: 'Peeters' })
+  @ValidateIf((t: TenantDto) => t.familyName !== undefined || t.givenName === undefined)
+  @IsString()
+  @Length(1, 100)
+  familyName?: string;
+
+  @ApiPropertyOptional({ format: 'date', example: '1985-07-30' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'birthDate must be a date (YYYY-MM-DD)' })
+  birthDate?: string;
+
+  @ApiPropertyOptional({ example: '85073003328' })
+  @IsOptional()
+  @IsString()
+  @IsNationalNumber()
+  nationalNumber?: string;
+
+  @ApiPropertyOptional({ example: 'nl' })
+  @IsOptional()
+  @Matches(/^[a-z]{2,3}$/, { message: 'language must be an ISO 639 code such as nl, fr, ar' })
+  language?: string;
+
+  @ApiPropertyOptional({ example: '+3225550100' })
+  @IsOptional()
+  @Matches(PHONE, { message: 'phone must be a phone number' })
+  phone?: string;
+
+  @ApiPropertyOptional({ type: AddressDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AddressDto)
+  address?: AddressDto;
+}
+
+export class ReferrerContactDto {
+  @ApiProperty({ example: 'Els Janssens' }) @IsString() @Length(1, 200) name!: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(PHONE, { message: 'phone must be a phone number' }) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(200) email?: string;
+}
+
+export class CreateReferralDto {
+  @ApiProperty({ example: 'demo-outreach' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'targetPartnerId must be a partner id' })
+  targetPartnerId!: string;
+
+  @ApiProperty({ type: TenantDto })
+  @ValidateNested()
+  @Type(() => TenantDto)
+  tenant!: TenantDto;
+
+  @ApiProperty({ enum: SIGNALS, isArray: true, example: ['neglect-of-dwelling', 'withdrawal'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(SIGNALS.length)
+  @ArrayUnique()
+  @IsIn(SIGNALS, { each: true })
+  signals!: string[];
+
+  @ApiPropertyOptional({ maxLength: 4000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  description?: string;
+
+  @ApiProperty({ enum: EVICTION_STAGES })
+  @IsIn(EVICTION_STAGES)
+  evictionStage!: (typeof EVICTION_STAGES)[number];
+
+  @ApiProperty({ enum: TENANT_INFORMED, description: 'Whether the tenant knows of this referral; the network policy decides what is accepted otherwise' })
+  @IsIn(TENANT_INFORMED)
+  tenantInformed!: (typeof TENANT_INFORMED)[number];
+
+  @ApiPropertyOptional({ maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  tenantInformedNote?: string;
+
+  @ApiPropertyOptional({ enum: ['normal', 'high'], default: 'normal' })
+  @IsOptional()
+  @IsIn(['normal', 'high'])
+  urgency?: 'normal' | 'high';
+
+  @ApiProperty({ type: ReferrerContactDto })
+  @ValidateNested()
+  @Type(() => ReferrerContactDto)
+  contact!: ReferrerContactDto;
+}
+
+export class ReferralDecisionDto {
+  @ApiProperty({ enum: ['accept', 'redirect', 'decline'] })
+  @IsIn(['accept', 'redirect', 'decline'])
+  decision!: 'accept' | 'redirect' | 'decline';
+
+  @ApiPropertyOptional({ description: 'Required for redirect: the better-placed service' })
+  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'redirect')
+  @IsString()
+  @Length(1, 300)
+  redirectTo?: string;
+
+  @ApiPropertyOptional({ description: 'Required for decline' })
+  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'decline' || d.reason !== undefined)
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
+}
+
+export class ReferralListQuery extends PageQuery {}

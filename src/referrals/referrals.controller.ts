@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AccessContext } from '../access-log/access-log.service.js';
+import { Access } from '../auth/access-context.decorator.js';
+import { Authorize, IdempotentWrite } from '../auth/decorators.js';
+import { UuidParam } from '../common/http/params.js';
+import { CreateReferralDto, ReferralDecisionDto, ReferralListQuery } from './dto/referral.dto.js';
+import { ReferralsService } from './referrals.service.js';
+
+@ApiTags('referrals')
+@Controller('v1/referrals')
+export class ReferralsController {
+  constructor(private readonly referrals: ReferralsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Authorize('create', 'Referral')
+  @IdempotentWrite()
+  @ApiOperation({ summary: 'Refer a tenant to an outreach team or joint referral point (X-Purpose: referral)' })
+  create(@Access() access: AccessContext, @Body() body: CreateReferralDto) {
+    return this.referrals.create(access, body);
+  }
+
+  @Get()
+  @Authorize('read', 'Referral')
+  @ApiOperation({ summary: 'Referrals your organisation made or received, newest first (status only)' })
+  list(@Access() access: AccessContext, @Query() query: ReferralListQuery) {
+    return this.referrals.list(access, query.limit ?? 50, query.cursor);
+  }
+
+  @Get(':id')
+  @Authorize('read', 'Referral')
+  @ApiOperation({ summary: 'One referral: the referrer sees status, dates, decision and contact established; the receiving team sees all; withheld groups are named' })
+  get(@Access() access: AccessContext, @Param() params: UuidParam) {
+    return this.referrals.get(access, params.id);
+  }
+
+  @Post(':id/decision')
+  @HttpCode(200)
+  @Authorize('decide', 'Referral')
+  @IdempotentWrite()
+  @ApiOperation({ summary: 'The receiving team accepts (opens a case), redirects (with advice) or declines (with a reason)' })
+  decide(@Access() access: AccessContext, @Param() params: UuidParam, @Body() body: ReferralDecisionDto) {
+    return this.referrals.decide(access, params.id, body);
+  }
+}

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Agreement } from '../src/partners/agreements/agreement.entity.js';
+import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
+
+/** A housing company's system retries after a timeout: nothing may be created twice. */
+describe('Idempotency-Key on writes', () => {
+  let ctx: TestContext;
+  let admin: TestPartner;
+  let token: string;
+  let parties: string[];
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    admin = await ctx.newPartner({ type: 'other' });
+    token = await admin.token();
+    parties = [(await ctx.newPartner({ type: 'social-housing-company' })).id, (await ctx.newPartner()).id];
+  });
+  afterAll(async () => ctx?.close());
+
+  const agreement = (title: string) => ({ title, partnerIds: parties, purposes: ['administration'], validFrom: '2026-01-01' });
+  const post = (body: unknown, key?: string, as = token) =>
+    ctx.request({ method: 'POST', url: '/v1/agreements', token: as, purpose: 'administration', body, headers: key ? { 'idempotency-key': key } : {} });
+  const countTitled = (title: string) => ctx.dataSource.getRepository(Agreement).countBy({ title });
+
+  it('returns the first response to a retry with the same key and body, creating once', async () => {
+    const first = await post(agreement('retry-me'), 'key-1');
+    const retry = await post(agreement('retry-me'), 'key-1');
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(await countTitled('retry-me')).toBe(1);
+  });
+
+  it('treats the same body with key order changed as the same request', async () => {
+    const body = agreement('reordered');
+    await post(body, 'key-order');
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    expect((await post(reordered, 'key-order')).headers['idempotent-replayed']).toBe('true');
+    expect(await countTitled('reordered')).toBe(1);
+  });
+
+  it('answers 422 when the same key comes with another body, and changes nothing', async () => {
+    await post(agreement('original'), 'key-2');
+    const reused = await post(agreement('something else'), 'key-2');
+    expect(reused.status).toBe(422);
+    expect(reused.headers['content-type']).toMatch(/problem\+json/);
+    expect(await countTitled('something else')).toBe(0);
+  });
+
+  it('scopes keys to the calling partner', async () => {
+    const otherAdmin = await ctx.newPartner({ type: 'other' });
+    await post(agreement('partner-a'), 'shared-key');
+    const other = await post(agreement('partner-b'), 'shared-key', await otherAdmin.token());
+    expect(other.status).toBe(201);
+    expect(await countTitled('partner-b')).toBe(1);
+  });
+
+  it('frees the key when the first attempt was refused, so a corrected retry goes through', async () => {
+    const bad = await post({ ...agreement('fixed-later'), validFrom: 'yesterday' }, 'key-3');
+    expect(bad.status).toBe(400);
+    const retriedSame = await post({ ...agreement('fixed-later'), validFrom: 'yesterday' }, 'key-3');
+    expect(retriedSame.status).toBe(400);
+    const corrected = await post(agreement('fixed-later'), 'key-3');
+    expect(corrected.status).toBe(201);
+  });
+
+  it('refuses a malformed key with 400 and creates nothing', async () => {
+    const response = await post(agreement('bad-key'), 'has spaces and ünïcode');
+    expect(response.status).toBe(400);
+    expect(await countTitled('bad-key')).toBe(0);
+  });
+
+  it('creates one record when two identical requests race', async () => {
+    const [a, b] = await Promise.all([post(agreement('race'), 'key-race'), post(agreement('race'), 'key-race')]);
+    expect([a.status, b.status].sort()).toEqual(a.status === b.status ? [201, 201] : [201, 409]);
+    expect(await countTitled('race')).toBe(1);
+  });
+});

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestContext, type TestContext } from './support/test-context.js';
+
+interface Operation {
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  responses: Record<string, { content?: Record<string, unknown> }>;
+}
+
+/** The generated OpenAPI document is what integrators build against: it must be complete. */
+describe('OpenAPI document', () => {
+  let ctx: TestContext;
+  let doc: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    doc = (await ctx.request({ url: '/openapi.json' })).body;
+  });
+  afterAll(async () => ctx?.close());
+
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+
+  it('describes bearer JWT security and the problem+json error shape', () => {
+    expect(doc.components.securitySchemes['partner-jwt']).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(doc.components.schemas.Problem).toBeDefined();
+  });
+
+  it('marks every protected operation with bearer security, the X-Purpose header and problem responses', () => {
+    const protectedOps = operations().filter(({ route }) => route.includes('/v1/'));
+    expect(protectedOps.length).toBeGreaterThan(5);
+    for (const { route, op } of protectedOps) {
+      expect({ route, security: op.security }).toEqual({ route, security: [{ 'partner-jwt': [] }] });
+      expect({ route, purpose: op.parameters?.find((p) => p.name === 'X-Purpose') }).toEqual({ route, purpose: expect.objectContaining({ in: 'header', required: true }) });
+      for (const status of ['400', '401', '403']) {
+        expect({ route, status, content: Object.keys(op.responses[status]?.content ?? {}) }).toEqual({ route, status, content: ['application/problem+json'] });
+      }
+    }
+  });
+
+  it('leaves the health endpoints public', () => {
+    const health = operations().filter(({ route }) => route.includes('/health'));
+    expect(health.length).toBe(2);
+    for (const { op } of health) expect(op.security).toBeUndefined();
+  });
+});
