@@ -61,13 +61,16 @@ describe('consent withdrawal notifications', () => {
     expect(list.body.items).toEqual([expect.objectContaining({ kind: 'consent-withdrawn', consentId, categories: ['identity'], clientRef: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
     expect(list.text).not.toContain('Nora');
 
+    // Wait for the outbox row to say "delivered": the receiver sees the body before the
+    // gateway has committed the attempt, so the row — not the receiver — is the finish line.
     const notifications = ctx.app.get(NotificationsService);
-    for (let i = 0; i < 60 && received.length === 0; i++) {
+    const deliveryRow = async () => (await ctx.dataSource.query('SELECT attempts, delivered_at FROM webhook_delivery'))[0];
+    for (let i = 0; i < 100 && !(await deliveryRow())?.delivered_at; i++) {
       await notifications.deliverDue();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(received).toHaveLength(1);
-    const [delivery] = await ctx.dataSource.query('SELECT attempts, delivered_at FROM webhook_delivery');
+    const delivery = await deliveryRow();
     expect(delivery.attempts).toBe(3);
     expect(delivery.delivered_at).not.toBeNull();
 
