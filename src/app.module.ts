@@ -13,6 +13,7 @@ import { ReferralsModule } from './referrals/referrals.module.js';
 import { CasesModule } from './cases/cases.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { ConsentModule } from './consent/consent.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { InformationRequestsModule } from './information-requests/information-requests.module.js';
 import { OversightModule } from './oversight/oversight.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
@@ -67,6 +68,7 @@ export class AppModule {
         OversightModule,
         NotificationsModule,
         HealthModule,
+        ConsoleModule,
       ],
     };
   }

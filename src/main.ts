@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       '',
       `schakel gateway is running at ${url}`,
       `  API docs:    ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+      `  Console:     ${url}/console   (sign in with a token, e.g. --partner gateway-operator --role privacy-officer)`,
       `  Readiness:   ${url}/health/ready`,
       `  Database:    ${database.embedded ? `embedded PostgreSQL in ${config.embeddedPostgres.dataDir}` : 'DATABASE_URL'}`,
       config.seedDemoPartners

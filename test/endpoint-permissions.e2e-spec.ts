@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../src/auth/decorators.js';
+import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../src/auth/decorators.js';
 import { createTestContext, type TestContext } from './support/test-context.js';
 
 interface RouteDeclaration {
   route: string;
   isPublic: boolean;
+  /** Token required, no purpose: serves only the caller's own identity (see @Authenticated). */
+  authenticatedOnly: boolean;
   permission?: DeclaredPermission;
 }
 
@@ -37,6 +39,7 @@ function declaredRoutes(ctx: TestContext): RouteDeclaration[] {
         routes.push({
           route: `${method} ${join(prefix, path)}`,
           isPublic: Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, type)),
+          authenticatedOnly: Boolean(Reflect.getMetadata(AUTHENTICATED_ONLY, handler)),
           permission: Reflect.getMetadata(PERMISSION, handler) as DeclaredPermission | undefined,
         });
       }
@@ -46,8 +49,8 @@ function declaredRoutes(ctx: TestContext): RouteDeclaration[] {
 }
 
 /**
- * A diff in this snapshot is a permission change and is reviewed as one. A route with neither
- * @Public() nor @Authorize(), or with both, fails the suite.
+ * A diff in this snapshot is a permission change and is reviewed as one. A route that declares
+ * none or more than one of @Public(), @Authenticated() and @Authorize() fails the suite.
  */
 describe('endpoint permission declarations', () => {
   let ctx: TestContext;
@@ -59,12 +62,12 @@ describe('endpoint permission declarations', () => {
   it('every route declares exactly one of @Public() or a permission', () => {
     const routes = declaredRoutes(ctx);
     expect(routes.length).toBeGreaterThan(5);
-    const wrong = routes.filter((r) => r.isPublic === Boolean(r.permission)).map((r) => r.route);
+    const wrong = routes.filter((r) => [r.isPublic, r.authenticatedOnly, Boolean(r.permission)].filter(Boolean).length !== 1).map((r) => r.route);
     expect(wrong).toEqual([]);
   });
 
   it('matches the reviewed list of permissions', () => {
-    const lines = declaredRoutes(ctx).map((r) => `${r.route} -> ${r.isPublic ? 'PUBLIC' : `${r.permission!.action} ${r.permission!.subject}`}`);
+    const lines = declaredRoutes(ctx).map((r) => `${r.route} -> ${r.isPublic ? 'PUBLIC' : r.authenticatedOnly ? 'AUTHENTICATED (own identity only)' : `${r.permission!.action} ${r.permission!.subject}`}`);
     expect(lines.join('\n')).toMatchSnapshot();
   });
 

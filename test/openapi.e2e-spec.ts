@@ -27,7 +27,8 @@ describe('OpenAPI document', () => {
   });
 
   it('marks every protected operation with bearer security, the X-Purpose header and problem responses', () => {
-    const protectedOps = operations().filter(({ route }) => route.includes('/v1/'));
+    // GET /v1/session serves only the caller's own identity: a token, but no purpose (see @Authenticated).
+    const protectedOps = operations().filter(({ route }) => route.includes('/v1/') && route !== 'GET /v1/session');
     expect(protectedOps.length).toBeGreaterThan(5);
     for (const { route, op } of protectedOps) {
       expect({ route, security: op.security }).toEqual({ route, security: [{ 'partner-jwt': [] }] });
@@ -36,6 +37,13 @@ describe('OpenAPI document', () => {
         expect({ route, status, content: Object.keys(op.responses[status]?.content ?? {}) }).toEqual({ route, status, content: ['application/problem+json'] });
       }
     }
+  });
+
+  it('documents the session endpoint as token-protected without a purpose', () => {
+    const [session] = operations().filter(({ route }) => route === 'GET /v1/session');
+    expect(session.op.security).toEqual([{ 'partner-jwt': [] }]);
+    expect(session.op.parameters?.find((p) => p.name === 'X-Purpose')).toBeUndefined();
+    expect(Object.keys(session.op.responses['401']?.content ?? {})).toEqual(['application/problem+json']);
   });
 
   it('leaves the health endpoints public', () => {

@@ -76,6 +76,12 @@ describe('npm start with no DATABASE_URL', () => {
     expect(gateway.output()).toContain('npm run token -- --partner');
     expect(gateway.output()).toContain(`${base}/docs`.replace('127.0.0.1', '127.0.0.1'));
 
+    // The console is served from src/console/assets by the compiled process too.
+    expect(gateway.output()).toContain(`${base}/console`);
+    const consoleScript = await fetch(`${base}/console/console.js`);
+    expect(consoleScript.status).toBe(200);
+    expect(consoleScript.headers.get('content-type')).toContain('text/javascript');
+
     const docs = await fetch(`${base}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

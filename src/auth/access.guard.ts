@@ -7,7 +7,7 @@ import { ProblemException } from '../common/problem/problem.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { Principal } from './principal.js';
-import { IS_PUBLIC, PERMISSION, type DeclaredPermission } from './decorators.js';
+import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from './decorators.js';
 import { TokenVerifierService } from './token-verifier.service.js';
 
 const PURPOSE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
@@ -45,6 +45,9 @@ export class AccessGuard implements CanActivate {
       context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
       throw new ProblemException('rate-limited', `This partner's request limit is reached; retry in ${wait} s`, {}, { 'retry-after': String(wait) });
     }
+
+    // Only the caller's own identity is served here (see @Authenticated): no purpose to state.
+    if (this.reflector.get<boolean>(AUTHENTICATED_ONLY, context.getHandler())) return true;
 
     const permission = this.reflector.get<DeclaredPermission | undefined>(PERMISSION, context.getHandler());
     if (!permission) throw new ProblemException('forbidden', 'This route declares no permission and is closed');

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiResponse } from '@nestjs/swagger';
 
 export const IS_PUBLIC = 'schakel:public';
 export const PERMISSION = 'schakel:permission';
+export const AUTHENTICATED_ONLY = 'schakel:authenticated-only';
 
 /** What a route needs: a type-level permission, checked by the one authorization guard. */
 export interface DeclaredPermission {
@@ -15,6 +16,20 @@ const problem = { 'application/problem+json': { schema: { $ref: '#/components/sc
 /** Opt a route out of authentication. Every other route is closed by default. */
 export function Public(): MethodDecorator & ClassDecorator {
   return SetMetadata(IS_PUBLIC, true);
+}
+
+/**
+ * A route that returns nothing but what the caller's own token and registry entry say (who am
+ * I, whom may my organisation address): a valid token is needed, a purpose is not, and no
+ * client data may ever be served from such a route.
+ */
+export function Authenticated(): MethodDecorator {
+  return applyDecorators(
+    SetMetadata(AUTHENTICATED_ONLY, true),
+    ApiBearerAuth('partner-jwt'),
+    ApiResponse({ status: 401, description: 'Token missing or refused (the body says which check failed)', content: problem }),
+    ApiResponse({ status: 429, description: 'Rate limit for this partner exceeded', content: problem }),
+  ) as MethodDecorator;
 }
 
 /**

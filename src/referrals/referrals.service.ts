@@ -183,7 +183,8 @@ export class ReferralsService {
           decidedAt: r.decidedAt?.toISOString() ?? null,
           contactEstablished: r.contactEstablished,
           role: r.targetPartnerId === me ? 'receiver' : 'referrer',
-          ...(r.targetPartnerId === me ? { urgency: r.urgency, knownClient: r.knownClient } : {}),
+          // The referrer chose the team itself; the team sees urgency and whether it knows the client.
+          ...(r.targetPartnerId === me ? { urgency: r.urgency, knownClient: r.knownClient } : { targetPartnerId: r.targetPartnerId }),
         }),
         (r) => ({ createdAt: r.createdAt.toISOString(), id: r.id }),
       );

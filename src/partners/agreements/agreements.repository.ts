@@ -52,6 +52,19 @@ export class AgreementsRepository {
     return Boolean(row[0]?.inForce);
   }
 
+  /** Active partners that share an agreement in force with this partner for this purpose. */
+  async partnersInForceWith(partnerId: string, purpose: string, onDate: string): Promise<{ id: string; name: string; type: string }[]> {
+    return this.dataSource.query(
+      `SELECT DISTINCT p.id, p.name, p.type FROM agreement a
+         JOIN agreement_party mine ON mine.agreement_id = a.id AND mine.partner_id = $1
+         JOIN agreement_party other ON other.agreement_id = a.id AND other.partner_id <> $1
+         JOIN partner p ON p.id = other.partner_id AND p.status = 'active'
+        WHERE $2 = ANY (a.purposes) AND a.valid_from <= $3::date AND (a.valid_until IS NULL OR a.valid_until >= $3::date)
+        ORDER BY p.name, p.id`,
+      [partnerId, purpose, onDate],
+    );
+  }
+
   private async attachParties(agreements: Agreement[]): Promise<AgreementWithParties[]> {
     if (agreements.length === 0) return [];
     const parties = await this.dataSource

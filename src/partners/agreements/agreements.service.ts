@@ -73,4 +73,9 @@ export class AgreementsService {
   inForce(partnerIds: string[], purpose: string, onDate: string = today()): Promise<boolean> {
     return this.agreements.existsInForce(partnerIds, purpose, onDate);
   }
+
+  /** Whom a partner may address for a purpose today, e.g. the teams a housing company can refer to. */
+  counterparts(partnerId: string, purpose: string, onDate: string = today()): Promise<{ id: string; name: string; type: string }[]> {
+    return this.agreements.partnersInForceWith(partnerId, purpose, onDate);
+  }
 }

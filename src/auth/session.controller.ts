@@ -1,0 +1,52 @@
+import { Controller, Get, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AgreementsService } from '../partners/agreements/agreements.service.js';
+import { PartnersRepository } from '../partners/partners.repository.js';
+import { Authenticated } from './decorators.js';
+
+class Counterpart {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() type!: string;
+}
+
+export class SessionView {
+  @ApiProperty() partnerId!: string;
+  @ApiProperty() partnerName!: string;
+  @ApiProperty() partnerType!: string;
+  @ApiProperty({ description: "The token's sub" }) subject!: string;
+  @ApiProperty({ type: [String] }) roles!: string[];
+  @ApiPropertyOptional({ nullable: true }) profession!: string | null;
+  @ApiProperty({ type: [Counterpart], description: 'Partners this organisation may refer to today (an agreement for "referral" in force)' })
+  referralTargets!: Counterpart[];
+}
+
+/** Who am I: what a console or partner system needs to show the right screens. No client data. */
+@ApiTags('auth')
+@Controller('v1/session')
+export class SessionController {
+  constructor(
+    private readonly partners: PartnersRepository,
+    private readonly agreements: AgreementsService,
+  ) {}
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: 'The calling user and organisation as the gateway sees them, and whom it may refer to' })
+  @ApiOkResponse({ type: SessionView })
+  async current(@Req() request: FastifyRequest): Promise<SessionView> {
+    // The guard has verified the token and set the principal before this runs.
+    const principal = request.principal!;
+    const partner = await this.partners.findById(principal.partnerId);
+    return {
+      partnerId: principal.partnerId,
+      partnerName: partner?.name ?? principal.partnerId,
+      partnerType: principal.partnerType,
+      subject: principal.subject,
+      roles: principal.roles,
+      profession: principal.profession ?? null,
+      referralTargets: await this.agreements.counterparts(principal.partnerId, 'referral'),
+    };
+  }
+}
