@@ -148,6 +148,11 @@ describe('FHIR R4 export', () => {
     const [{ count }] = await ctx.dataSource.query('SELECT count(*)::int AS count FROM access_log_entry');
     // Everything up to and including this export's own entry.
     expect(bundle.entry).toHaveLength(count);
+
+    // An empty window is still a valid Bundle (FHIR forbids an empty entry array).
+    const empty = await exportFhir('&from=2100-01-01T00:00:00Z', { accept: 'application/fhir+json' });
+    expectValid('Bundle', empty.body);
+    expect(empty.body).not.toHaveProperty('entry');
   });
 
   it('lists consents as a valid FHIR Bundle: permit, objection by a representative (by capacity only), withdrawn', async () => {
