@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { bundleChunks, FHIR_JSON, FHIR_NDJSON, ndjsonLines, type FhirResource } from '../common/fhir/bundle.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { AccessLogRepository, type LogFilter } from './access-log.repository.js';
 import { AccessLogService, type AccessContext } from './access-log.service.js';
 import { ChainService } from './chain.service.js';
 import { AccessLogEntryView, type AccessLogQuery } from './dto/access-log.dto.js';
+import { auditEventFromEntry } from './fhir-audit-event.js';
 
 const isSeq = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
 
@@ -21,6 +23,15 @@ function csvCell(value: unknown): string {
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return `"${safe.replace(/"/g, '""')}"`;
 }
+
+/** The representations of an export; `fhir-*` are AuditEvents, the others the verifiable raw entries. */
+export const EXPORT_REPRESENTATIONS = {
+  ndjson: { contentType: 'application/x-ndjson', extension: 'ndjson', reason: 'NDJSON' },
+  csv: { contentType: 'text/csv; charset=utf-8', extension: 'csv', reason: 'CSV' },
+  'fhir-ndjson': { contentType: FHIR_NDJSON, extension: 'fhir.ndjson', reason: 'FHIR AuditEvent NDJSON' },
+  'fhir-bundle': { contentType: FHIR_JSON, extension: 'fhir.json', reason: 'a FHIR AuditEvent Bundle' },
+} as const;
+export type ExportRepresentation = keyof typeof EXPORT_REPRESENTATIONS;
 
 /**
  * What privacy officers do with the log: search, export, verify. A partner's privacy officer
@@ -72,8 +83,8 @@ export class AccessLogReviewService {
     });
   }
 
-  /** Logs the export, then streams it page by page (constant memory). */
-  async export(context: AccessContext, query: AccessLogQuery, format: 'ndjson' | 'csv'): Promise<Readable> {
+  /** Logs the export, then streams it page by page (constant memory, also for the FHIR Bundle). */
+  async export(context: AccessContext, query: AccessLogQuery, format: ExportRepresentation): Promise<Readable> {
     const filter = this.filterFor(context, query);
     await this.accessLog.audited(context, async () => ({
       result: undefined,
@@ -82,16 +93,16 @@ export class AccessLogReviewService {
         resourceType: 'AccessLogEntry',
         clientId: query.client ?? null,
         decision: 'permit',
-        reason: `privacy officer exported the access log as ${format}`,
+        reason: `privacy officer exported the access log as ${EXPORT_REPRESENTATIONS[format].reason}`,
         fields: [format],
       },
     }));
     await this.chain.chainAll();
     const repository = this.repository;
     const lastCheckpoint = await repository.lastCheckpoint();
-    async function* lines(): AsyncGenerator<string> {
-      if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
-      // Oldest first, so a complete export reads as the chain does.
+    // Oldest first, so a complete export reads as the chain does; bounded by the newest entry
+    // now (which includes this export's own entry).
+    async function* rows() {
       let pageRows = await repository.page(filter, undefined, 1);
       const newest = pageRows[0]?.seq;
       if (!newest) return;
@@ -99,21 +110,30 @@ export class AccessLogReviewService {
       for (;;) {
         pageRows = await repository.page({ ...filter, afterSeq: after, untilSeq: newest }, undefined, 1000);
         if (pageRows.length === 0) break;
-        for (const row of pageRows) {
-          const { seq: _seq, link, ...entry } = row;
-          if (format === 'ndjson') {
-            yield `${JSON.stringify({ type: 'entry', position: link?.position ?? null, prevHash: link?.prevHash ?? null, hash: link?.hash ?? null, entry: { ...entry, occurredAt: new Date(entry.occurredAt).toISOString() } })}\n`;
-          } else {
-            const flat: Record<string, unknown> = { ...entry, occurredAt: new Date(entry.occurredAt).toISOString(), position: link?.position, prevHash: link?.prevHash, hash: link?.hash };
-            yield `${CSV_COLUMNS.map((column) => csvCell(flat[column])).join(',')}\n`;
-          }
-        }
+        yield* pageRows;
         after = pageRows[pageRows.length - 1].seq;
+      }
+    }
+    async function* auditEvents(): AsyncGenerator<FhirResource> {
+      for await (const row of rows()) yield auditEventFromEntry(AccessLogEntryView.of(row));
+    }
+    async function* lines(): AsyncGenerator<string> {
+      if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+      for await (const row of rows()) {
+        const { seq: _seq, link, ...entry } = row;
+        if (format === 'ndjson') {
+          yield `${JSON.stringify({ type: 'entry', position: link?.position ?? null, prevHash: link?.prevHash ?? null, hash: link?.hash ?? null, entry: { ...entry, occurredAt: new Date(entry.occurredAt).toISOString() } })}\n`;
+        } else {
+          const flat: Record<string, unknown> = { ...entry, occurredAt: new Date(entry.occurredAt).toISOString(), position: link?.position, prevHash: link?.prevHash, hash: link?.hash };
+          yield `${CSV_COLUMNS.map((column) => csvCell(flat[column])).join(',')}\n`;
+        }
       }
       if (format === 'ndjson' && lastCheckpoint) {
         yield `${JSON.stringify({ type: 'checkpoint', position: lastCheckpoint.position, headHash: lastCheckpoint.headHash, signedAt: lastCheckpoint.signedAt, jws: lastCheckpoint.jws })}\n`;
       }
     }
+    if (format === 'fhir-ndjson') return Readable.from(ndjsonLines(auditEvents()));
+    if (format === 'fhir-bundle') return Readable.from(bundleChunks(auditEvents()));
     return Readable.from(lines());
   }
 

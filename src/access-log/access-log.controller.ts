@@ -1,10 +1,11 @@
-import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access-context.decorator.js';
 import { Authorize, Public } from '../auth/decorators.js';
+import { FHIR_JSON, FHIR_NDJSON, preferredFhirMediaType } from '../common/fhir/bundle.js';
 import { PageQuery } from '../common/http/pagination.js';
 import { Inject } from '@nestjs/common';
-import { AccessLogReviewService } from './access-log-review.service.js';
+import { AccessLogReviewService, EXPORT_REPRESENTATIONS, type ExportRepresentation } from './access-log-review.service.js';
 import type { AccessContext } from './access-log.service.js';
 import { AccessLogPage, AccessLogQuery, ExportQuery } from './dto/access-log.dto.js';
 import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
@@ -24,14 +25,17 @@ export class AccessLogController {
 
   @Get('export')
   @Authorize('export', 'AccessLogEntry')
-  @ApiOperation({ summary: 'Export the access log, streamed, oldest first; NDJSON ends with the last signed checkpoint' })
-  @ApiProduces('application/x-ndjson', 'text/csv')
-  async export(@Access() access: AccessContext, @Query() query: ExportQuery): Promise<StreamableFile> {
-    const stream = await this.review.export(access, query, query.format);
-    return new StreamableFile(stream, {
-      type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-      disposition: `attachment; filename="access-log.${query.format}"`,
-    });
+  @ApiOperation({
+    summary: 'Export the access log, streamed, oldest first; NDJSON ends with the last signed checkpoint. ' +
+      'format=fhir: FHIR R4 AuditEvents, one per line (application/fhir+ndjson), or one collection Bundle with Accept: application/fhir+json',
+  })
+  @ApiProduces('application/x-ndjson', 'text/csv', FHIR_NDJSON, FHIR_JSON)
+  @ApiOkResponse({ description: 'A streamed file; FHIR: R4 AuditEvents, one per line, or one Bundle of type collection', schema: { type: 'string', format: 'binary' } })
+  async export(@Access() access: AccessContext, @Query() query: ExportQuery, @Headers('accept') accept: string | undefined): Promise<StreamableFile> {
+    const as: ExportRepresentation = query.format !== 'fhir' ? query.format : preferredFhirMediaType(accept, FHIR_NDJSON) === FHIR_JSON ? 'fhir-bundle' : 'fhir-ndjson';
+    const stream = await this.review.export(access, query, as);
+    const { contentType, extension } = EXPORT_REPRESENTATIONS[as];
+    return new StreamableFile(stream, { type: contentType, disposition: `attachment; filename="access-log.${extension}"` });
   }
 
   @Get('verify')

@@ -1,11 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import type { AccessContext } from '../access-log/access-log.service.js';
 import { Access } from '../auth/access-context.decorator.js';
 import { Authorize, IdempotentWrite } from '../auth/decorators.js';
+import { bundleOf, FHIR_JSON, FHIR_NDJSON, ndjson, preferredFhirMediaType } from '../common/fhir/bundle.js';
 import { UuidParam } from '../common/http/params.js';
 import { ConsentService } from './consent.service.js';
-import { ClientIdParam, CreateConsentDto } from './dto/consent.dto.js';
+import { ClientIdParam, ConsentListQuery, CreateConsentDto } from './dto/consent.dto.js';
 
 @ApiTags('consent')
 @Controller('v1')
@@ -23,9 +25,18 @@ export class ConsentController {
 
   @Get('clients/:clientId/consents')
   @Authorize('read', 'Consent')
-  @ApiOperation({ summary: "The client's consents and objections, newest first" })
-  list(@Access() access: AccessContext, @Param() params: ClientIdParam) {
-    return this.consent.list(access, params.clientId);
+  @ApiOperation({ summary: "The client's consents and objections, newest first; format=fhir: FHIR R4 Consent resources (a Bundle, or NDJSON with Accept: application/fhir+ndjson)" })
+  @ApiProduces('application/json', FHIR_JSON, FHIR_NDJSON)
+  @ApiOkResponse({ description: '{ items, nextCursor }; with format=fhir an R4 Bundle (collection) of Consent resources, or NDJSON of them', schema: { type: 'object' } })
+  async list(@Access() access: AccessContext, @Param() params: ClientIdParam, @Query() query: ConsentListQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (query.format !== 'fhir') return this.consent.list(access, params.clientId);
+    const resources = await this.consent.listAsFhir(access, params.clientId);
+    if (preferredFhirMediaType(accept, FHIR_JSON) === FHIR_NDJSON) {
+      reply.header('content-type', `${FHIR_NDJSON}; charset=utf-8`);
+      return ndjson(resources);
+    }
+    reply.header('content-type', `${FHIR_JSON}; charset=utf-8`);
+    return JSON.stringify(bundleOf(resources));
   }
 
   @Post('consents/:id/withdraw')

@@ -11,6 +11,8 @@ import type { Consent } from './consent.entity.js';
 import { ConsentRepository } from './consent.repository.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { CreateConsentDto } from './dto/consent.dto.js';
+import { consentToFhir } from './fhir-consent.js';
+import type { FhirResource } from '../common/fhir/bundle.js';
 
 const notFound = () => new ProblemException('not-found', 'Client or consent not found or no access');
 
@@ -110,12 +112,19 @@ export class ConsentService {
     });
   }
 
-  async list(access: AccessContext, clientId: string) {
+  async list(access: AccessContext, clientId: string, as: 'json' | 'fhir' = 'json') {
     return this.accessLog.audited(access, async (manager) => {
       const decision = await this.requireHolder(manager, access, clientId, 'read');
       const items = (await this.consents.listForClient(manager, clientId)).map((c) => this.view(c));
-      return { result: { items, nextCursor: null }, record: { action: 'read', resourceType: 'Consent', clientId, custodianPartnerId: access.principal.partnerId, decision: 'permit', reason: 'consents listed', ruleId: decision.rule?.id ?? null, disclosed: { consents: items.map((i) => i.id) } } };
+      return { result: { items, nextCursor: null }, record: { action: 'read', resourceType: 'Consent', clientId, custodianPartnerId: access.principal.partnerId, decision: 'permit', reason: as === 'fhir' ? 'consents listed as FHIR Consent resources' : 'consents listed', ruleId: decision.rule?.id ?? null, disclosed: { consents: items.map((i) => i.id) } } };
     });
+  }
+
+  /** The same list, with the same authorization and log entry, as FHIR R4 Consent resources. */
+  async listAsFhir(access: AccessContext, clientId: string): Promise<FhirResource[]> {
+    const { items } = await this.list(access, clientId, 'fhir');
+    // Only the holding team gets here (requireHolder), so it is the custodian.
+    return items.map((item) => consentToFhir(item, access.principal.partnerId, today()));
   }
 
   async withdraw(access: AccessContext, id: string) {

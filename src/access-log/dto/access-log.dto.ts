@@ -43,9 +43,12 @@ export class AccessLogQuery extends PageQuery {
 }
 
 export class ExportQuery extends AccessLogQuery {
-  @ApiProperty({ enum: ['ndjson', 'csv'] })
-  @IsIn(['ndjson', 'csv'])
-  format!: 'ndjson' | 'csv';
+  @ApiProperty({
+    enum: ['ndjson', 'csv', 'fhir'],
+    description: 'fhir: FHIR R4 AuditEvents, as NDJSON (application/fhir+ndjson) or, with Accept: application/fhir+json, one collection Bundle',
+  })
+  @IsIn(['ndjson', 'csv', 'fhir'])
+  format!: 'ndjson' | 'csv' | 'fhir';
 }
 
 export class ChainLinkView {

@@ -67,3 +67,13 @@ export class CreateConsentDto {
 export class ClientIdParam {
   @ApiProperty({ format: 'uuid' }) @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) clientId!: string;
 }
+
+export class ConsentListQuery {
+  @ApiPropertyOptional({
+    enum: ['fhir'],
+    description: 'fhir: FHIR R4 Consent resources, as one collection Bundle (application/fhir+json) or, with Accept: application/fhir+ndjson, one per line',
+  })
+  @IsOptional()
+  @IsIn(['fhir'])
+  format?: 'fhir';
+}
