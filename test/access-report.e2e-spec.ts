@@ -61,7 +61,7 @@ describe('client access report', () => {
     expect(contest.status).toBe(201);
     const officer = await operator.token({ roles: ['privacy-officer'] });
     const queue = await ctx.request({ url: '/v1/reviews?status=open', token: officer, purpose: 'privacy-audit' });
-    expect(queue.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'contested-access', actorPartnerId: caw.id })]));
+    expect(queue.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'contested-access', actorPartnerId: caw.id, override: false, entryIds: [entryId] })]));
     expect((await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/access-report/contests`, token: team, purpose: 'subject-access', body: { entryId: '00000000-0000-4000-8000-000000000000', note: 'Onbekend' } })).status).toBe(400);
   });
 

@@ -6,7 +6,7 @@ import { ProblemException } from '../common/problem/problem.js';
 import { Partner } from '../partners/partner.entity.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { Client } from '../referrals/client.entity.js';
-import { ReviewItem } from './review-item.entity.js';
+import { ReviewItem, ReviewItemEntry } from './review-item.entity.js';
 import { Consent } from '../consent/consent.entity.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { Inject } from '@nestjs/common';
@@ -98,6 +98,7 @@ export class AccessReportService {
       const item = await manager.save(
         manager.create(ReviewItem, { kind: 'contested-access', subjectId: entry.id, caseId: null, actorPartnerId: entry.partner_id, custodianPartnerId: access.principal.partnerId, summarySealed: this.crypto.cipher.seal({ entryId, note }), status: 'open' }),
       );
+      await manager.save(manager.create(ReviewItemEntry, { reviewItemId: item.id, entryId: entry.id }));
       return {
         result: { reviewItemId: item.id, entryId, status: 'open' },
         record: { action: 'create', resourceType: 'ClientAccessReport', resourceId: item.id, clientId, custodianPartnerId: access.principal.partnerId, decision: 'permit', reason: 'client contests an access; review item opened', fields: ['contest'] },
