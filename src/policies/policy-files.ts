@@ -56,11 +56,19 @@ export interface RuleSource {
 export interface AnomalyRule {
   id: string;
   description: string;
-  kind: 'refusal-burst' | 'outside-circle' | 'out-of-hours';
+  kind: 'refusal-burst' | 'outside-circle' | 'out-of-hours' | 'volume-spike' | 'first-access';
   threshold?: number;
   windowMinutes?: number;
   from?: string;
   to?: string;
+  /** volume-spike: how many times the user's usual reads per window. */
+  factor?: number;
+  /** volume-spike: fewest reads in the window before it can be a spike. */
+  minCount?: number;
+  /** volume-spike: the period before the window that the usual is averaged over. */
+  baselineDays?: number;
+  /** first-access: how far back each scan looks for first reads. */
+  lookbackHours?: number;
 }
 export interface PolicySet {
   purposes: PurposeDefinition[];
