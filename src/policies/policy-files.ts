@@ -47,6 +47,10 @@ export interface NetworkSwitches {
   contactViaNetworkWithoutKnowledge: boolean;
   informedNoObjectionSuffices: boolean;
   familyRequiresConsent: true;
+  /** The client's access report names the individual user (token sub); false = a stable pseudonym per user. */
+  accessReportNamesUsers: boolean;
+  /** Refusals in the client's access report: counted in one sentence, or left out. */
+  accessReportRefusals: 'summarise' | 'omit';
 }
 /** Where a rule stands in rules.yaml, so explain and the access log can point at it. */
 export interface RuleSource {
