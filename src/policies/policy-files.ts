@@ -83,6 +83,8 @@ export interface PolicySet {
   switches: NetworkSwitches;
   rules: (RuleDefinition & { source: RuleSource })[];
   anomalies: AnomalyRule[];
+  /** Care programmes a team may be registered under (network.yaml), for statistics. */
+  programmes: string[];
   /** SHA-256 of the canonical content of all policy files. */
   version: string;
 }
@@ -161,7 +163,7 @@ export function loadPolicySet(dir: string): PolicySet {
   const purposes = parse<{ purposes: PurposeDefinition[] }>(dir, 'purposes.yaml');
   const roles = parse<{ roles: RoleDefinition[]; professions: string[]; professionalSecrecy: string[] }>(dir, 'roles.yaml');
   const categories = parse<{ categories: CategoryDefinition[] }>(dir, 'categories.yaml');
-  const network = parse<{ switches: NetworkSwitches }>(dir, 'network.yaml');
+  const network = parse<{ switches: NetworkSwitches; programmes?: string[] }>(dir, 'network.yaml');
   const rules = parse<{ rules: RuleDefinition[] }>(dir, 'rules.yaml');
   const anomalies = parse<{ anomalies: AnomalyRule[] }>(dir, 'anomalies.yaml');
   validate(purposes, 'purposes.schema.json', dir);
@@ -211,6 +213,7 @@ export function loadPolicySet(dir: string): PolicySet {
     roles: roles.value,
     categories: categories.value.categories,
     switches,
+    programmes: network.value.programmes ?? [],
     rules: rules.value.rules,
     anomalies: anomalies.value.anomalies,
   };
@@ -223,6 +226,7 @@ export function loadPolicySet(dir: string): PolicySet {
     switches,
     rules: compiled,
     anomalies: anomalies.value.anomalies,
+    programmes: network.value.programmes ?? [],
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }
