@@ -53,6 +53,13 @@ describe('break-the-glass', () => {
     const queue = await ctx.request({ url: '/v1/reviews?status=open', token: officer, purpose: 'privacy-audit' });
     expect(queue.body.items).toHaveLength(1);
     expect(queue.body.items[0]).toMatchObject({ kind: 'break-the-glass', caseId, actorPartnerId: caw.id, override: true, summary: expect.objectContaining({ justification: expect.stringContaining('crisisplan') }) });
+    // Behind the item: the grant itself and the override read made under it.
+    const detail = await ctx.request({ url: `/v1/reviews/${queue.body.items[0].id}`, token: officer, purpose: 'privacy-audit' });
+    expect(detail.body.entries).toEqual([
+      expect.objectContaining({ resourceType: 'EmergencyAccess', action: 'create', user: 'pwb-night', override: true }),
+      expect.objectContaining({ resourceType: 'Case', action: 'read', user: 'pwb-night', override: true, purpose: 'crisis' }),
+    ]);
+    expect(queue.body.items[0].entryIds).toEqual(detail.body.entries.map((e: { id: string }) => e.id));
     const resolved = await ctx.request({ method: 'POST', url: `/v1/reviews/${queue.body.items[0].id}/resolve`, token: officer, purpose: 'privacy-audit', body: { verdict: 'justified', note: 'Acute situatie, terecht.' } });
     expect(resolved.body).toMatchObject({ status: 'resolved', verdict: 'justified' });
     expect((await ctx.request({ method: 'POST', url: `/v1/reviews/${queue.body.items[0].id}/resolve`, token: officer, purpose: 'privacy-audit', body: { verdict: 'justified', note: 'Nogmaals.' } })).status).toBe(409);

@@ -83,6 +83,11 @@ export class AccessLogRepository {
     await manager.query('INSERT INTO access_log_unchained (seq) VALUES ($1)', [rows[0].seq]);
   }
 
+  /** Puts an entry behind a review item, in the entry's own transaction. */
+  async linkToReview(manager: EntityManager, reviewItemId: string, entryId: string): Promise<void> {
+    await manager.query('INSERT INTO review_item_entry (review_item_id, entry_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [reviewItemId, entryId]);
+  }
+
   /**
    * Links up to `batch` committed, unchained entries to the chain head, in entry order. Only one
    * chainer runs at a time (transaction-level advisory lock); writers never wait for it.

@@ -38,6 +38,8 @@ export interface AccessRecord {
   fields?: string[];
   /** Break-the-glass. */
   override?: boolean;
+  /** A review item this entry belongs behind (e.g. the break-the-glass grant it was made under). */
+  reviewItemId?: string | null;
 }
 
 /** Thrown from inside an audited access to refuse it: the refusal is logged, then the problem is answered. */
@@ -125,6 +127,7 @@ export class AccessLogService {
     };
     try {
       await this.repository.insert(manager, { ...content, entryHash: entryHash(content) });
+      if (record.reviewItemId) await this.repository.linkToReview(manager, record.reviewItemId, content.id);
     } catch (error) {
       const code = (error as { code?: string }).code;
       this.logger.error({ requestId: context.requestId, code }, 'access log write failed; refusing the access');

@@ -88,6 +88,16 @@ export class CasesRepository {
     return manager.createQueryBuilder(EmergencyGrant, 'g').where('g.case_id = :caseId AND g.partner_id = :partnerId AND g.user_sub = :userSub AND g.expires_at > now()', { caseId, partnerId, userSub }).getOne();
   }
 
+  /** The review item of this user's unexpired grant on this case: override accesses are linked to it. */
+  async activeGrantReviewItemId(manager: EntityManager, caseId: string, partnerId: string, userSub: string): Promise<string | null> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT r.id FROM emergency_grant g JOIN review_item r ON r.subject_id = g.id AND r.kind = 'break-the-glass'
+        WHERE g.case_id = $1 AND g.partner_id = $2 AND g.user_sub = $3 AND g.expires_at > now() ORDER BY g.created_at DESC LIMIT 1`,
+      [caseId, partnerId, userSub],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   /** The grant and its review item, together: an override never escapes review. */
   async addGrantWithReview(manager: EntityManager, grant: Partial<EmergencyGrant>, review: Partial<ReviewItem>): Promise<{ grant: EmergencyGrant; review: ReviewItem }> {
     const saved = await manager.save(manager.create(EmergencyGrant, grant));

@@ -37,6 +37,8 @@ interface Loaded {
   consentId: string | null;
   /** The access rests on a break-the-glass grant: always shown as an override. */
   override: boolean;
+  /** The grant's review item, so the override access is listed behind it. */
+  reviewItemId: string | null;
 }
 
 /**
@@ -126,7 +128,8 @@ export class CasesService {
         categories ? new ProblemException('forbidden', `Not permitted: ${[...new Set(decision.withheld.flatMap((w) => w.missing))].join('; ') || 'refused by the policy'}`) : notFound(),
       );
     }
-    return { careCase, decision, consentId, override: breakTheGlass };
+    const reviewItemId = breakTheGlass ? await this.cases.activeGrantReviewItemId(manager, id, access.principal.partnerId, access.principal.subject) : null;
+    return { careCase, decision, consentId, override: breakTheGlass, reviewItemId };
   }
 
   /** The case's data in the permitted categories, opened only now (after the policy said yes). */
@@ -163,6 +166,7 @@ export class CasesService {
       legalBasis: loaded.decision.legalBasis,
       consentId: loaded.consentId,
       override: loaded.override,
+      reviewItemId: loaded.reviewItemId,
       ...extra,
     };
   }
@@ -279,7 +283,7 @@ export class CasesService {
       );
       return {
         result: { grantId: grant.id, caseId: id, purpose: 'crisis', categories: ['identity', 'contact', 'health', 'crisis-plan', 'safety'], expiresAt: expiresAt.toISOString(), reviewItemId: review.id },
-        record: { action: 'create', resourceType: 'EmergencyAccess', resourceId: grant.id, clientId: careCase.clientId, custodianPartnerId: careCase.custodianPartnerId, decision: 'permit', reason: 'break-the-glass grant opened; in the review queue', override: true, fields: [] },
+        record: { action: 'create', resourceType: 'EmergencyAccess', resourceId: grant.id, clientId: careCase.clientId, custodianPartnerId: careCase.custodianPartnerId, decision: 'permit', reason: 'break-the-glass grant opened; in the review queue', override: true, fields: [], reviewItemId: review.id },
       };
     });
   }

@@ -5,7 +5,7 @@ import { Referral } from '../referrals/referral.entity.js';
 import { Consent } from '../consent/consent.entity.js';
 import { InformationRequest } from '../information-requests/information-request.entity.js';
 import { EmergencyGrant } from '../cases/emergency-grant.entity.js';
-import { ReviewItem } from '../oversight/review-item.entity.js';
+import { ReviewItem, ReviewItemEntry } from '../oversight/review-item.entity.js';
 import { PartnerNotification, WebhookDelivery } from '../notifications/notification.entities.js';
 import { IdempotencyRecord } from '../common/idempotency/idempotency-record.entity.js';
 import { Agreement, AgreementParty } from '../partners/agreements/agreement.entity.js';
@@ -33,6 +33,7 @@ export const ENTITIES = [
   InformationRequest,
   EmergencyGrant,
   ReviewItem,
+  ReviewItemEntry,
   PartnerNotification,
   WebhookDelivery,
 ];

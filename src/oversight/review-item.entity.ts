@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Something a privacy officer must judge: a break-the-glass use, or an anomaly. */
 @Entity({ name: 'review_item' })
@@ -48,4 +48,19 @@ export class ReviewItem {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+}
+
+/**
+ * The access-log entries behind a review item: every refusal of a burst, the entries made under
+ * a break-the-glass grant, the contested entry. Written with the item (or with the entry, for a
+ * grant still in use), never changed afterwards.
+ */
+@Entity({ name: 'review_item_entry' })
+@Index('review_item_entry_entry_idx', ['entryId'])
+export class ReviewItemEntry {
+  @PrimaryColumn({ name: 'review_item_id', type: 'uuid' })
+  reviewItemId!: string;
+
+  @PrimaryColumn({ name: 'entry_id', type: 'uuid' })
+  entryId!: string;
 }

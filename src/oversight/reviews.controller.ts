@@ -28,6 +28,13 @@ export class ReviewsController {
     return this.reviews.list(access, query.status);
   }
 
+  @Get(':id')
+  @Authorize('read', 'Review')
+  @ApiOperation({ summary: 'One review item with the access-log entries behind it (metadata only)' })
+  get(@Access() access: AccessContext, @Param() params: UuidParam) {
+    return this.reviews.get(access, params.id);
+  }
+
   @Post(':id/resolve')
   @HttpCode(200)
   @Authorize('update', 'Review')

@@ -30,14 +30,21 @@ export class ReviewsService {
     return access.principal.partnerId === this.config.networkOperatorPartnerId ? undefined : access.principal.partnerId;
   }
 
-  private view(item: ReviewItem) {
+  private inScope(access: AccessContext, item: ReviewItem | null): item is ReviewItem {
+    const scope = this.scope(access);
+    return item !== null && (!scope || item.actorPartnerId === scope || item.custodianPartnerId === scope);
+  }
+
+  private view(item: ReviewItem, entryIds: string[]) {
     return {
       id: item.id,
       kind: item.kind,
       caseId: item.caseId,
       actorPartnerId: item.actorPartnerId,
       custodianPartnerId: item.custodianPartnerId,
-      override: true,
+      override: item.kind === 'break-the-glass',
+      /** The access-log entries behind the item (GET /v1/access-log shows them in full). */
+      entryIds,
       summary: this.crypto.cipher.open(item.summarySealed),
       status: item.status,
       verdict: item.verdict,
@@ -50,22 +57,37 @@ export class ReviewsService {
 
   list(access: AccessContext, status?: 'open' | 'resolved') {
     return this.accessLog.audited(access, async (manager) => {
-      const items = (await this.reviews.list(manager, this.scope(access), status)).map((i) => this.view(i));
+      const rows = await this.reviews.list(manager, this.scope(access), status);
+      const entryIds = await this.reviews.entryIdsOf(manager, rows.map((r) => r.id));
+      const items = rows.map((i) => this.view(i, entryIds.get(i.id) ?? []));
       return { result: { items, nextCursor: null }, record: { action: 'read', resourceType: 'Review', decision: 'permit', reason: 'privacy officer read the review queue', disclosed: { reviews: items.map((i) => i.id) } } };
+    });
+  }
+
+  /** One item with the log entries behind it. */
+  get(access: AccessContext, id: string) {
+    return this.accessLog.audited(access, async (manager) => {
+      const item = await this.reviews.find(manager, id);
+      if (!this.inScope(access, item)) {
+        throw new AccessRefused({ action: 'read', resourceType: 'Review', resourceId: id, reason: 'not found or outside this privacy officer scope' }, new ProblemException('not-found', 'Review item not found or no access'));
+      }
+      const entries = (await this.reviews.entriesOf(manager, id)).map((e) => ({ ...e, id: e.id as string, occurredAt: new Date(e.occurredAt as string).toISOString() }));
+      const view = { ...this.view(item, entries.map((e) => e.id)), entries };
+      return { result: view, record: { action: 'read', resourceType: 'Review', resourceId: id, custodianPartnerId: item.custodianPartnerId, decision: 'permit', reason: 'privacy officer read a review item', disclosed: { review: id, entries: view.entryIds } } };
     });
   }
 
   resolve(access: AccessContext, id: string, verdict: 'justified' | 'not-justified', note: string) {
     return this.accessLog.audited(access, async (manager) => {
       const item = await this.reviews.findForUpdate(manager, id);
-      const scope = this.scope(access);
-      if (!item || (scope && item.actorPartnerId !== scope && item.custodianPartnerId !== scope)) {
+      if (!this.inScope(access, item)) {
         throw new AccessRefused({ action: 'update', resourceType: 'Review', resourceId: id, reason: 'not found or outside this privacy officer scope' }, new ProblemException('not-found', 'Review item not found or no access'));
       }
       if (item.status === 'resolved') throw new ProblemException('conflict', 'This item was already resolved');
       Object.assign(item, { status: 'resolved', verdict, noteSealed: this.crypto.cipher.seal(note), resolvedBy: access.principal.subject, resolvedAt: new Date() });
       await this.reviews.save(manager, item);
-      return { result: this.view(item), record: { action: 'update', resourceType: 'Review', resourceId: id, custodianPartnerId: item.custodianPartnerId, decision: 'permit', reason: `review resolved: ${verdict}`, fields: ['verdict', 'note'] } };
+      const entryIds = (await this.reviews.entryIdsOf(manager, [id])).get(id) ?? [];
+      return { result: this.view(item, entryIds), record: { action: 'update', resourceType: 'Review', resourceId: id, custodianPartnerId: item.custodianPartnerId, decision: 'permit', reason: `review resolved: ${verdict}`, fields: ['verdict', 'note'] } };
     });
   }
 }

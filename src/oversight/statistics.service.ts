@@ -1,8 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccessLogService, type AccessContext } from '../access-log/access-log.service.js';
-import { suppress } from './suppression.js';
+import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
+import { EVICTION_STAGES } from '../referrals/dto/referral.dto.js';
+import { suppress, type Cell } from './suppression.js';
+
+/** A median is published only over at least five people. */
+const median = (row: { median: number | null; n: number } | undefined) =>
+  row && row.n >= 5 ? { median: Math.round(Number(row.median) * 10) / 10, n: row.n } : { median: '<5' as const, n: '<5' as const };
 
 /**
  * Figures for network coordination and funders, computed from the data, never per person,
@@ -13,12 +19,18 @@ export class StatisticsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accessLog: AccessLogService,
+    @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
-  async compute(access: AccessContext, filter: { from: string; to: string; partner?: string }) {
+  /**
+   * Everything is counted over the referrals made in the period (and the cases they opened),
+   * optionally only those to one team (`partner`) or to teams registered under a programme.
+   */
+  async compute(access: AccessContext, filter: { from: string; to: string; partner?: string; programme?: string }) {
     return this.accessLog.audited(access, async (manager) => {
-      const params = [filter.from, filter.to, filter.partner ?? null];
-      const scope = `r.created_at >= $1::date AND r.created_at < ($2::date + 1) AND ($3::text IS NULL OR r.target_partner_id = $3)`;
+      const params = [filter.from, filter.to, filter.partner ?? null, filter.programme ?? null];
+      const scope = `r.created_at >= $1::date AND r.created_at < ($2::date + 1) AND ($3::text IS NULL OR r.target_partner_id = $3)
+        AND ($4::text IS NULL OR r.target_partner_id IN (SELECT pp.id FROM partner pp WHERE pp.programme = $4))`;
       const count = async (sql: string): Promise<Record<string, number>> =>
         Object.fromEntries(((await manager.query(sql, params)) as { key: string; n: number }[]).map((row) => [row.key ?? 'unknown', Number(row.n)]));
       const byReferrerType = await count(`SELECT p.type AS key, count(*)::int AS n FROM referral r JOIN partner p ON p.id = r.referrer_partner_id WHERE ${scope} GROUP BY p.type`);
@@ -37,16 +49,44 @@ export class StatisticsService {
             WHERE ${scope} GROUP BY r.id, r.created_at) t`,
         params,
       )) as { median: number | null; n: number }[];
+      // Time on the waiting list: from entering it to leaving it (to active or closed), per stay.
+      const [waiting] = (await manager.query(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median, count(*)::int AS n FROM (
+           SELECT extract(epoch FROM (l.at - w.at)) / 86400 AS days
+             FROM case_transition w JOIN care_case c ON c.id = w.case_id JOIN referral r ON r.id = c.referral_id
+             JOIN LATERAL (SELECT t.at FROM case_transition t WHERE t.case_id = w.case_id AND t.from_status = 'waiting-list' AND t.at >= w.at ORDER BY t.at LIMIT 1) l ON true
+            WHERE w.to_status = 'waiting-list' AND ${scope}) stays`,
+        params,
+      )) as { median: number | null; n: number }[];
+      const [{ n: stillWaiting }] = (await manager.query(`SELECT count(*)::int AS n FROM care_case c JOIN referral r ON r.id = c.referral_id WHERE ${scope} AND c.status = 'waiting-list'`, params)) as { n: number }[];
+      // The eviction stage is sealed housing data: opened here only to be counted.
+      const stages: Record<string, number> = Object.fromEntries([...EVICTION_STAGES, 'unknown'].map((k) => [k, 0]));
+      for (const row of (await manager.query(`SELECT r.housing_sealed FROM referral r WHERE ${scope}`, params)) as { housing_sealed: string }[]) {
+        const stage = this.crypto.cipher.open<{ evictionStage?: string }>(row.housing_sealed).evictionStage;
+        stages[stage && stage in stages ? stage : 'unknown'] += 1;
+      }
+      if (stages.unknown === 0) delete stages.unknown;
+      const suppressedEndReasons = suppress(endReasons);
+      const closed = Object.values(endReasons).reduce((sum, n) => sum + n, 0);
+      const linked = endReasons['linked-to-care'] ?? 0;
+      const linkage = suppress({ 'linked-to-care': linked, 'other-end': closed - linked });
+      const share = typeof linkage.cells['linked-to-care'] === 'number' && typeof linkage.cells['other-end'] === 'number' && closed > 0 ? Math.round((linked / closed) * 1000) / 10 : null;
+      const cellOf = (key: string): Cell => suppressedEndReasons.cells[key] ?? 0;
       const result = {
         period: { from: filter.from, to: filter.to },
         partner: filter.partner ?? null,
+        programme: filter.programme ?? null,
         referralsByReferrerType: suppress(byReferrerType),
         decisions: suppress(decisions),
         reach: suppress(reach),
         followUpDuration: suppress(duration),
-        endReasons: suppress(endReasons),
+        endReasons: suppressedEndReasons,
         // A median over fewer than five people is not published.
-        daysFromReferralToFirstContact: firstContact && firstContact.n >= 5 ? { median: Math.round(Number(firstContact.median) * 10) / 10, n: firstContact.n } : { median: '<5', n: '<5' },
+        daysFromReferralToFirstContact: median(firstContact),
+        waitingList: { daysOnWaitingList: median(waiting), stillWaiting: stillWaiting > 0 && stillWaiting < 5 ? '<5' : stillWaiting },
+        linkageToCare: { ...linkage, sharePercent: closed === 0 ? null : (share ?? 'suppressed') },
+        evictions: { referralsByEvictionStage: suppress(stages), casesClosedByEviction: cellOf('eviction') },
+        forcedAdmissions: { casesClosedByForcedAdmission: cellOf('forced-admission') },
         note: 'Counts under 5 are shown as "<5"; where one cell alone would be recoverable from the total, a second is hidden too.',
       };
       return { result, record: { action: 'read', resourceType: 'Statistics', decision: 'permit', reason: 'aggregated statistics (no personal data)', fields: ['aggregates'] } };

@@ -51,6 +51,10 @@ export class Partner {
   @Column({ type: 'varchar', length: 20, default: 'active' })
   status!: PartnerStatus;
 
+  /** The care programme the team runs (a value of `programmes` in policies/network.yaml), for statistics. */
+  @Column({ type: 'varchar', length: 40, nullable: true })
+  programme!: string | null;
+
   /** Where the gateway posts signed notifications (e.g. a withdrawn consent); optional. */
   @Column({ name: 'webhook_url', type: 'varchar', length: 1000, nullable: true })
   webhookUrl!: string | null;

@@ -8,6 +8,7 @@ import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
 import { type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
 import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
 import { PartnersRepository } from './partners.repository.js';
+import { PolicyService } from '../policies/policy.service.js';
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -17,11 +18,13 @@ export class PartnersService {
   constructor(
     private readonly partners: PartnersRepository,
     private readonly accessLog: AccessLogService,
+    private readonly policy: PolicyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async register(access: AccessContext, input: CreatePartnerDto): Promise<PartnerView> {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
+    this.requireKnownProgramme(input.programme);
     const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
     if (await this.partners.findById(input.id)) throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
     if (await this.partners.findByIssuer(input.issuer)) throw new ProblemException('conflict', 'Another partner already uses this issuer');
@@ -35,6 +38,7 @@ export class PartnersService {
         jwks,
         jwksUri: input.jwksUri ?? null,
         webhookUrl: input.webhookUrl ?? null,
+        programme: input.programme ?? null,
         status: 'active',
       } as Partner);
       return {
@@ -59,6 +63,7 @@ export class PartnersService {
     const partner = await this.require(id);
     if (Object.keys(input).length === 0) throw new ProblemException('validation-failed', 'Nothing to change', { errors: [{ pointer: '', detail: 'the body names no field' }] });
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, true);
+    this.requireKnownProgramme(input.programme);
     if (input.jwks) {
       partner.jwks = await this.checkedKeySet(input.jwks);
       partner.jwksUri = null;
@@ -71,6 +76,7 @@ export class PartnersService {
     if (input.name) partner.name = input.name;
     if (input.municipalities) partner.municipalities = input.municipalities;
     if (input.webhookUrl) partner.webhookUrl = input.webhookUrl;
+    if (input.programme) partner.programme = input.programme;
     return this.accessLog.audited(access, async (manager) => ({
       result: PartnerView.of(await this.partners.save(manager, partner)),
       record: { action: 'update', resourceType: 'Partner', resourceId: id, decision: 'permit', reason: 'partner registration changed', fields: Object.keys(input).sort() },
@@ -81,6 +87,12 @@ export class PartnersService {
     const partner = await this.partners.findById(id);
     if (!partner) throw new ProblemException('not-found', 'No partner with this id');
     return partner;
+  }
+
+  private requireKnownProgramme(programme: string | undefined): void {
+    if (programme !== undefined && !this.policy.policy.programmes.includes(programme)) {
+      throw new ProblemException('validation-failed', 'Unknown programme', { errors: [{ pointer: '/programme', detail: `not one of the network's programmes: ${this.policy.policy.programmes.join(', ')}` }] });
+    }
   }
 
   private requireExactlyOneKeySource(jwks: unknown, jwksUri: unknown, optional: boolean): void {

@@ -110,4 +110,17 @@ describe('policy loading', () => {
   it('refuses a switch value the network has not defined', () => {
     expect(errorOf(policyWith('network.yaml', (t) => t.replace('referralWithoutTenantKnowledge: refuse', 'referralWithoutTenantKnowledge: sometimes'))).file).toBe('network.yaml');
   });
+
+  it('refuses an anomaly kind outside the closed list, and a rule missing or misplacing its parameters', () => {
+    const unknownKind = errorOf(policyWith('anomalies.yaml', (t) => t.replace('kind: volume-spike', 'kind: mood-swing')));
+    expect(unknownKind.file).toBe('anomalies.yaml');
+    expect(unknownKind.message).toMatch(/volume-spike, first-access/);
+    const noFactor = policyWith('anomalies.yaml', (t) => t.replace('    factor: 3\n', ''));
+    expect(errorOf(noFactor).message).toMatch(/factor/);
+    const hoursOnSpike = policyWith('anomalies.yaml', (t) => t.replace('    baselineDays: 28\n', '    baselineDays: 28\n    from: "06:30"\n'));
+    const misplaced = errorOf(hoursOnSpike);
+    expect(misplaced.message).toMatch(/\/anomalies\/3\/from/);
+    expect(misplaced.line).toBe(lineOf(hoursOnSpike, 'anomalies.yaml', 'from: "06:30"'));
+    expect(errorOf(policyWith('anomalies.yaml', (t) => t.replace('lookbackHours: 24', 'lookbackHours: 0'))).message).toMatch(/lookbackHours/);
+  });
 });

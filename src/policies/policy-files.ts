@@ -47,6 +47,10 @@ export interface NetworkSwitches {
   contactViaNetworkWithoutKnowledge: boolean;
   informedNoObjectionSuffices: boolean;
   familyRequiresConsent: true;
+  /** The client's access report names the individual user (token sub); false = a stable pseudonym per user. */
+  accessReportNamesUsers: boolean;
+  /** Refusals in the client's access report: counted in one sentence, or left out. */
+  accessReportRefusals: 'summarise' | 'omit';
 }
 /** Where a rule stands in rules.yaml, so explain and the access log can point at it. */
 export interface RuleSource {
@@ -56,11 +60,19 @@ export interface RuleSource {
 export interface AnomalyRule {
   id: string;
   description: string;
-  kind: 'refusal-burst' | 'outside-circle' | 'out-of-hours';
+  kind: 'refusal-burst' | 'outside-circle' | 'out-of-hours' | 'volume-spike' | 'first-access';
   threshold?: number;
   windowMinutes?: number;
   from?: string;
   to?: string;
+  /** volume-spike: how many times the user's usual reads per window. */
+  factor?: number;
+  /** volume-spike: fewest reads in the window before it can be a spike. */
+  minCount?: number;
+  /** volume-spike: the period before the window that the usual is averaged over. */
+  baselineDays?: number;
+  /** first-access: how far back each scan looks for first reads. */
+  lookbackHours?: number;
 }
 export interface PolicySet {
   purposes: PurposeDefinition[];
@@ -71,6 +83,8 @@ export interface PolicySet {
   switches: NetworkSwitches;
   rules: (RuleDefinition & { source: RuleSource })[];
   anomalies: AnomalyRule[];
+  /** Care programmes a team may be registered under (network.yaml), for statistics. */
+  programmes: string[];
   /** SHA-256 of the canonical content of all policy files. */
   version: string;
 }
@@ -149,7 +163,7 @@ export function loadPolicySet(dir: string): PolicySet {
   const purposes = parse<{ purposes: PurposeDefinition[] }>(dir, 'purposes.yaml');
   const roles = parse<{ roles: RoleDefinition[]; professions: string[]; professionalSecrecy: string[] }>(dir, 'roles.yaml');
   const categories = parse<{ categories: CategoryDefinition[] }>(dir, 'categories.yaml');
-  const network = parse<{ switches: NetworkSwitches }>(dir, 'network.yaml');
+  const network = parse<{ switches: NetworkSwitches; programmes?: string[] }>(dir, 'network.yaml');
   const rules = parse<{ rules: RuleDefinition[] }>(dir, 'rules.yaml');
   const anomalies = parse<{ anomalies: AnomalyRule[] }>(dir, 'anomalies.yaml');
   validate(purposes, 'purposes.schema.json', dir);
@@ -199,6 +213,7 @@ export function loadPolicySet(dir: string): PolicySet {
     roles: roles.value,
     categories: categories.value.categories,
     switches,
+    programmes: network.value.programmes ?? [],
     rules: rules.value.rules,
     anomalies: anomalies.value.anomalies,
   };
@@ -211,6 +226,7 @@ export function loadPolicySet(dir: string): PolicySet {
     switches,
     rules: compiled,
     anomalies: anomalies.value.anomalies,
+    programmes: network.value.programmes ?? [],
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }

@@ -58,6 +58,12 @@ export class CreatePartnerDto {
   @Type(() => JwkSetDto)
   jwks?: JwkSetDto;
 
+  @ApiPropertyOptional({ example: 'housing-first', description: 'The care programme the team runs: one of `programmes` in policies/network.yaml' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'programme must be a programme id' })
+  programme?: string;
+
   @ApiPropertyOptional({ description: 'Where signed notifications are posted (https in production)' })
   @IsOptional()
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
@@ -72,6 +78,12 @@ export class CreatePartnerDto {
 }
 
 export class UpdatePartnerDto {
+  @ApiPropertyOptional({ example: 'housing-first', description: 'The care programme the team runs: one of `programmes` in policies/network.yaml' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'programme must be a programme id' })
+  programme?: string;
+
   @ApiPropertyOptional({ description: 'Where signed notifications are posted (https in production)' })
   @IsOptional()
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
@@ -119,6 +131,7 @@ export class PartnerView {
   @ApiPropertyOptional({ nullable: true }) jwksUri!: string | null;
   @ApiProperty({ enum: PARTNER_STATUSES }) status!: PartnerStatus;
   @ApiPropertyOptional({ nullable: true }) webhookUrl!: string | null;
+  @ApiPropertyOptional({ nullable: true }) programme!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
@@ -133,6 +146,7 @@ export class PartnerView {
       jwksUri: partner.jwksUri,
       status: partner.status,
       webhookUrl: partner.webhookUrl ?? null,
+      programme: partner.programme ?? null,
       createdAt: partner.createdAt.toISOString(),
       updatedAt: partner.updatedAt.toISOString(),
     };
