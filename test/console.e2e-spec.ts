@@ -120,6 +120,13 @@ describe('web console', () => {
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await review.locator('img').count()).toBe(0);
 
+    // The item links to the log entries behind it: the grant and the emergency read.
+    await review.locator('button.show-entries').click();
+    await review.locator('.review-entries table').waitFor();
+    const behind = review.locator('.review-entries tbody tr');
+    expect(await behind.count()).toBe(2);
+    expect(await behind.allTextContents()).toEqual([expect.stringContaining('EmergencyAccess'), expect.stringContaining('Case')]);
+
     await review.getByLabel('gerechtvaardigd', { exact: true }).check();
     await review.getByLabel('Toelichting (verplicht)').fill('Acute situatie, terecht gebruikt.');
     await page.screenshot({ path: `${ARTIFACTS}/console-officer-review.png`, fullPage: true });

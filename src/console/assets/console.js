@@ -316,9 +316,21 @@ function renderReviews(view) {
     const summary = review.summary && typeof review.summary === 'object' ? Object.entries(review.summary).map(([k, v]) => [k, show(v)]) : [];
     const facts = dl([
       [t('reviews.created'), when(review.createdAt)], [t('reviews.actor'), review.actorPartnerId], [t('reviews.custodian'), review.custodianPartnerId],
-      [t('reviews.case'), review.caseId], ...(review.entryIds ? [[t('reviews.entries'), show(review.entryIds)]] : []), ...summary,
+      [t('reviews.case'), review.caseId], ...summary,
     ]);
-    const article = h('article', { class: 'review', 'aria-labelledby': `review-${review.id}` }, h('h3', { id: `review-${review.id}` }, t(`reviews.kind.${review.kind}`)), facts);
+    // The log entries behind the item, fetched on demand (GET /v1/reviews/:id, itself logged).
+    const entries = h('div', { class: 'review-entries', 'aria-live': 'polite' });
+    const showEntries = h('button', { type: 'button', class: 'show-entries' }, t('reviews.showEntries', { n: (review.entryIds ?? []).length }));
+    showEntries.addEventListener('click', () => attempt(entries, async () => {
+      const full = await api(`/v1/reviews/${encodeURIComponent(review.id)}`, { purpose: 'privacy-audit' });
+      entries.replaceChildren(h('table', {},
+        h('caption', {}, t('reviews.entries')),
+        h('thead', {}, h('tr', {}, ['col.time', 'col.partner', 'col.user', 'col.action', 'col.resource', 'col.purpose', 'col.decision'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', {}, full.entries.map((e) => h('tr', { class: e.override ? 'override' : null },
+          h('td', {}, when(e.occurredAt)), h('td', {}, e.partnerId), h('td', {}, e.user), h('td', {}, e.action), h('td', {}, e.resourceType), h('td', {}, e.purpose),
+          h('td', {}, h('span', { class: `badge ${e.decision}` }, t(`decision.${e.decision}`)), ' ', e.reason))))));
+    }));
+    const article = h('article', { class: 'review', 'aria-labelledby': `review-${review.id}` }, h('h3', { id: `review-${review.id}` }, t(`reviews.kind.${review.kind}`)), facts, showEntries, entries);
     if (review.status === 'resolved') {
       article.append(h('p', {}, t('reviews.resolvedBy', { by: review.resolvedBy, at: when(review.resolvedAt), verdict: t(`reviews.${review.verdict}`) })), h('p', {}, review.note));
       return article;
