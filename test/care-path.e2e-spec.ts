@@ -124,5 +124,31 @@ describe('the whole care path', () => {
     const report = await ctx.app.get(ChainService).verify();
     expect(report.ok).toBe(true);
     expect(report.entries).toBe(steps.length);
+
+    // The client's access report reads correctly in all three languages (the network's privacy
+    // officer answers the request): who, in what role, which data, why, on which consent; the
+    // emergency access marked with its justification; users pseudonymised, no names anywhere.
+    const accessReport = async (lang: string) => (await call(officer, 'subject-access', 'GET', `/v1/clients/${clientId}/access-report?lang=${lang}`)) as { status: number; text: string; body: { accesses: { partnerId: string; action: string; override: boolean; sentence: string }[]; refusals: { count: number; summary: string } } };
+    const expected = {
+      nl: { caw: /^\d{1,2} \p{L}+ \d{4}: Partner \S+ \(hulpverlener, medewerker [0-9a-f]{8}\) raadpleegde uw woonsituatie met als doel: duobegeleiding met de preventieve woonbegeleiding van het CAW \(woon- en sociale problemen\), met uw toestemming van 1 januari 2026 \(rechtsgrond: AVG art\. 6\(1\)\(a\): uw toestemming\)\.$/u,
+        override: 'NOODTOEGANG (achteraf gecontroleerd) — reden: “Buren melden rookgeur en geroep, cliënte in crisis.”', refused: 'geweigerd' },
+      fr: { caw: /^\d{1,2} \p{L}+ \d{4}: Partner \S+ \(intervenant, collaborateur [0-9a-f]{8}\) a consulté votre situation de logement dans le but : accompagnement en duo avec l'accompagnement préventif au logement du CAW \(problèmes de logement et sociaux\), avec votre consentement du 1 janvier 2026 \(base légale: RGPD art\. 6\(1\)\(a\): votre consentement\)\.$/u,
+        override: "ACCÈS D'URGENCE (contrôlé a posteriori) — motif: “Buren melden rookgeur en geroep, cliënte in crisis.”", refused: 'refusée' },
+      en: { caw: /^\d{1,2} \p{L}+ \d{4}: Partner \S+ \(caseworker, employee [0-9a-f]{8}\) read your housing situation for this purpose: joint follow-up with the CAW's preventive housing support \(housing and social problems\), with your consent of 1 January 2026 \(legal basis: GDPR art\. 6\(1\)\(a\): your consent\)\.$/u,
+        override: 'EMERGENCY ACCESS (reviewed afterwards) — justification: “Buren melden rookgeur en geroep, cliënte in crisis.”', refused: 'refused' },
+    };
+    for (const lang of ['nl', 'fr', 'en'] as const) {
+      const answer = await accessReport(lang);
+      expect(answer.status).toBe(200);
+      const cawReads = answer.body.accesses.filter((a) => a.partnerId === caw.id && a.action === 'read' && !a.override);
+      expect(cawReads.length).toBeGreaterThan(0);
+      for (const read of cawReads) expect({ lang, sentence: read.sentence }).toEqual({ lang, sentence: expect.stringMatching(expected[lang].caw) });
+      const overrides = answer.body.accesses.filter((a) => a.override && a.action === 'read');
+      expect(overrides.length).toBeGreaterThan(0);
+      for (const read of overrides) expect(read.sentence).toContain(expected[lang].override);
+      expect(answer.body.refusals.count).toBeGreaterThan(0);
+      expect(answer.body.refusals.summary).toContain(expected[lang].refused);
+      expect(answer.text).not.toMatch(/Anna|Peeters|night-nurse|"pwb"|"coord"/);
+    }
   });
 });

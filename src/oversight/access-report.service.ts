@@ -14,9 +14,32 @@ import { Inject } from '@nestjs/common';
 
 export type Lang = 'nl' | 'fr' | 'en';
 
+/** GDPR grounds in the client's language; the stored legal basis names them as e.g. "6(1)(a)" and "9(2)(h)". */
+const GROUNDS: Record<string, Record<Lang, string>> = {
+  '6a': { nl: 'uw toestemming', fr: 'votre consentement', en: 'your consent' },
+  '6b': { nl: 'een overeenkomst', fr: 'un contrat', en: 'a contract' },
+  '6c': { nl: 'een wettelijke verplichting', fr: 'une obligation légale', en: 'a legal obligation' },
+  '6d': { nl: 'een vitaal belang', fr: 'des intérêts vitaux', en: 'vital interests' },
+  '6e': { nl: 'een taak van algemeen belang', fr: "une mission d'intérêt public", en: 'a task in the public interest' },
+  '6f': { nl: 'een gerechtvaardigd belang', fr: 'un intérêt légitime', en: 'a legitimate interest' },
+  '9a': { nl: 'uw uitdrukkelijke toestemming', fr: 'votre consentement explicite', en: 'your explicit consent' },
+  '9c': { nl: 'een vitaal belang', fr: 'des intérêts vitaux', en: 'vital interests' },
+  '9h': { nl: 'gezondheids- of sociale zorg onder beroepsgeheim', fr: 'des soins de santé ou sociaux sous secret professionnel', en: 'health or social care under professional secrecy' },
+};
+const REGULATION: Record<Lang, string> = { nl: 'AVG', fr: 'RGPD', en: 'GDPR' };
+
+/** "GDPR 6(1)(d) and 9(2)(c): vital interests" → "AVG art. 6(1)(d): een vitaal belang; art. 9(2)(c): …". */
+function legalBasisIn(lang: Lang, stored: string): string {
+  const grounds = [...new Set([...stored.matchAll(/\b(6)\(1\)\(([a-f])\)|\b(9)\(2\)\(([a-j])\)/g)].map((m) => (m[1] ? `6${m[2]}` : `9${m[4]}`)))];
+  const said = grounds.filter((g) => GROUNDS[g]).map((g) => `art. ${g[0]}(${g[0] === '6' ? 1 : 2})(${g[1]}): ${GROUNDS[g][lang]}`);
+  return said.length ? `${REGULATION[lang]} ${said.join('; ')}` : stored;
+}
+
+/** Lower-cases only the first letter: "CAW" and "GDPR" inside a purpose stay as they are. */
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 interface Words {
   verbs: Record<string, string>;
-  data: string;
   purpose: string;
   basis: string;
   consent: string;
@@ -29,9 +52,9 @@ interface Words {
 }
 
 const WORDS: Record<Lang, Words> = {
-  nl: { verbs: { read: 'raadpleegde', create: 'registreerde', update: 'wijzigde', decide: 'besliste over', merge: 'voegde samen', export: 'exporteerde' }, data: 'uw gegevens', purpose: 'om', basis: 'rechtsgrond', consent: 'met uw toestemming van', override: 'NOODTOEGANG (achteraf gecontroleerd)', justification: 'reden', employee: 'medewerker', refusals: (n) => `${n} poging(en) tot inzage werden geweigerd.`, none: 'gegevens over de opvolging', title: 'Wie bekeek uw gegevens, en waarom' },
-  fr: { verbs: { read: 'a consulté', create: 'a enregistré', update: 'a modifié', decide: 'a décidé sur', merge: 'a fusionné', export: 'a exporté' }, data: 'vos données', purpose: 'pour', basis: 'base légale', consent: 'avec votre consentement du', override: "ACCÈS D'URGENCE (contrôlé a posteriori)", justification: 'motif', employee: 'collaborateur', refusals: (n) => `${n} tentative(s) d'accès ont été refusées.`, none: 'des données de suivi', title: 'Qui a consulté vos données, et pourquoi' },
-  en: { verbs: { read: 'read', create: 'recorded', update: 'changed', decide: 'decided on', merge: 'merged', export: 'exported' }, data: 'your data', purpose: 'to', basis: 'legal basis', consent: 'with your consent of', override: 'EMERGENCY ACCESS (reviewed afterwards)', justification: 'justification', employee: 'employee', refusals: (n) => `${n} attempt(s) to access your data were refused.`, none: 'follow-up data', title: 'Who looked at your data, and why' },
+  nl: { verbs: { read: 'raadpleegde', create: 'registreerde', update: 'wijzigde', decide: 'besliste over', merge: 'voegde samen', export: 'exporteerde' }, purpose: 'met als doel:', basis: 'rechtsgrond', consent: 'met uw toestemming van', override: 'NOODTOEGANG (achteraf gecontroleerd)', justification: 'reden', employee: 'medewerker', refusals: (n) => `${n} poging(en) tot inzage werden geweigerd.`, none: 'gegevens over de opvolging', title: 'Wie bekeek uw gegevens, en waarom' },
+  fr: { verbs: { read: 'a consulté', create: 'a enregistré', update: 'a modifié', decide: 'a décidé sur', merge: 'a fusionné', export: 'a exporté' }, purpose: 'dans le but :', basis: 'base légale', consent: 'avec votre consentement du', override: "ACCÈS D'URGENCE (contrôlé a posteriori)", justification: 'motif', employee: 'collaborateur', refusals: (n) => `${n} tentative(s) d'accès ont été refusées.`, none: 'des données de suivi', title: 'Qui a consulté vos données, et pourquoi' },
+  en: { verbs: { read: 'read', create: 'recorded', update: 'changed', decide: 'decided on', merge: 'merged', export: 'exported' }, purpose: 'for this purpose:', basis: 'legal basis', consent: 'with your consent of', override: 'EMERGENCY ACCESS (reviewed afterwards)', justification: 'justification', employee: 'employee', refusals: (n) => `${n} attempt(s) to access your data were refused.`, none: 'follow-up data', title: 'Who looked at your data, and why' },
 };
 
 /**
@@ -92,14 +115,16 @@ export class AccessReportService {
         const purpose = this.policy.policy.purposes.find((p) => p.id === r.purpose);
         const categories = this.categoriesOf(r.fields);
         const organisation = partners.get(r.partner_id) ?? r.partner_id;
-        const role = r.roles.join(', ');
+        // In the client's language: role and category labels from policies/, joined as a person would say them.
+        const role = r.roles.map((id) => this.policy.policy.roles.find((x) => x.id === id)?.label[lang] ?? id).join(', ');
+        const said = new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(categories.map((id) => this.policy.policy.categories.find((c) => c.id === id)?.label[lang] ?? id));
         const user = switches.accessReportNamesUsers ? r.user_sub : `${words.employee} ${this.accessLog.pseudonym(`user:${r.partner_id}:${r.user_sub}`).slice(0, 8)}`;
         const justification = r.override && r.justification_sealed ? this.crypto.cipher.open<string>(r.justification_sealed) : null;
         const consentDate = r.consent_id ? consents.get(r.consent_id) : undefined;
         const sentence =
-          `${date(new Date(r.occurred_at))}: ${organisation} (${role}, ${user}) ${words.verbs[r.action] ?? r.action} ${categories.length ? `${words.data}: ${categories.join(', ')}` : words.none} ` +
-          `${words.purpose} ${purpose ? purpose.description[lang].replace(/\.$/, '').toLowerCase() : r.purpose}` +
-          `${consentDate ? `, ${words.consent} ${date(new Date(consentDate))}` : ''}${r.legal_basis ? ` (${words.basis}: ${r.legal_basis})` : ''}.` +
+          `${date(new Date(r.occurred_at))}: ${organisation} (${role}, ${user}) ${words.verbs[r.action] ?? r.action} ${categories.length ? said : words.none} ` +
+          `${words.purpose} ${purpose ? lowerFirst(purpose.description[lang].replace(/\.$/, '')) : r.purpose}` +
+          `${consentDate ? `, ${words.consent} ${date(new Date(consentDate))}` : ''}${r.legal_basis ? ` (${words.basis}: ${legalBasisIn(lang, r.legal_basis)})` : ''}.` +
           `${r.override ? ` ${words.override}${justification ? ` — ${words.justification}: “${justification}”` : ''}.` : ''}`;
         return { entryId: r.id, at: new Date(r.occurred_at).toISOString(), organisation, partnerId: r.partner_id, roles: r.roles, user, action: r.action, categories, purpose: r.purpose, legalBasis: r.legal_basis, consentGivenOn: consentDate ?? null, override: r.override, justification, sentence };
       });

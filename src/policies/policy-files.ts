@@ -13,13 +13,17 @@ export interface PurposeDefinition {
   retention: string;
   dataSubjects?: string[];
 }
+/** Words a client reads (the access report), in the network's three languages. */
+export type Label = Record<'nl' | 'fr' | 'en', string>;
 export interface RoleDefinition {
   id: string;
   description: string;
+  label: Label;
 }
 export interface CategoryDefinition {
   id: string;
   description: string;
+  label: Label;
   special: boolean;
   fields: string[];
 }
