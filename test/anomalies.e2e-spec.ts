@@ -57,21 +57,51 @@ describe('anomaly review items', () => {
     expect((await anomalies()).map((a) => a.summary.rule)).toContain('outside-circle-attempts');
   });
 
-  it('opens an item for a read of client data at night (Brussels time)', async () => {
-    const night = new Date('2026-11-20T02:30:00Z'); // 03:30 in Brussels
-    await ctx.dataSource.query(
-      `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, action, resource_type, client_ref, purpose, decision, reason, policy_version, entry_hash)
-       VALUES (gen_random_uuid(), $1, 'r-night', 'demo-caw', 'night-owl', '{caseworker}', 'read', 'Case', repeat('a', 64), 'duo-follow-up', 'permit', 'test', 'v', repeat('0', 64))`,
-      [night],
-    );
-    await scan(new Date('2026-11-20T08:00:00Z'));
-    expect((await anomalies()).find((a) => a.summary.rule === 'out-of-hours-access')?.summary.user).toBe('night-owl');
+  const onlyDate = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+  /** Runs `work` with the gateway's clock (Date only) set to `at`: entries are written by the application as usual. */
+  const at = async (when: Date, work: () => Promise<void>) => {
+    jest.useFakeTimers({ now: when, advanceTimers: true, doNotFake: [...onlyDate] });
+    try {
+      await work();
+    } finally {
+      jest.useRealTimers();
+    }
+  };
+  const itemsOf = async (rule: string, user: string) => (await anomalies()).filter((a) => a.summary.rule === rule && a.summary.user === user);
+
+  it('does not open an item for fewer refusals than the threshold', async () => {
+    const housing = await ctx.newPartner({ type: 'social-housing-company' });
+    const hesitant = await housing.token({ roles: ['referrer'], sub: 'hesitant' });
+    for (let i = 0; i < 4; i++) expect((await ctx.request({ url: '/v1/access-log', token: hesitant, purpose: 'privacy-audit' })).status).toBe(403);
+    await scan();
+    expect(await itemsOf('refusal-burst', 'hesitant')).toEqual([]);
+  });
+
+  it('does not open an item for a single mistaken case id', async () => {
+    const caw = await ctx.newPartner({ type: 'caw' });
+    const typo = await caw.token({ roles: ['caseworker'], sub: 'typo' });
+    for (let i = 0; i < 2; i++) expect((await ctx.request({ url: `/v1/cases/00000000-0000-4000-8000-00000000001${i}`, token: typo, purpose: 'duo-follow-up' })).status).toBe(404);
+    await scan();
+    expect(await itemsOf('outside-circle-attempts', 'typo')).toEqual([]);
+  });
+
+  it('opens an item for a read of client data at night (Brussels time), not for one at noon', async () => {
+    // The day after tomorrow (so the case and its circle already exist): 02:30 and 11:00 UTC are
+    // 03:30 and 12:00 in Brussels in winter, 04:30 and 13:00 in summer.
+    const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    await at(new Date(`${day}T02:30:00Z`), async () => readCase(await outreach.token({ roles: ['caseworker'], sub: 'night-owl' }), 1));
+    await at(new Date(`${day}T11:00:00Z`), async () => readCase(await outreach.token({ roles: ['caseworker'], sub: 'day-worker' }), 1));
+    await scan(new Date(`${day}T12:00:00Z`));
+    const [night] = await itemsOf('out-of-hours-access', 'night-owl');
+    expect(night).toBeDefined();
+    expect(night.entryIds).toHaveLength(1);
+    expect(night.summary.at).toMatch(new RegExp(`^${day} 0[34]:30$`));
+    expect(await itemsOf('out-of-hours-access', 'day-worker')).toEqual([]);
   });
 
   it("opens a volume-spike item for a user reading far above their own usual, not for one whose usual is as high", async () => {
     // Two days ago (the gateway's clock set back, entries written by the application as usual):
     // "steady" read 20 times in an hour, "quiet" 4 times.
-    const onlyDate = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
     const twoDaysAgo = Date.now() - 2 * 86_400_000;
     jest.useFakeTimers({ now: twoDaysAgo, advanceTimers: true, doNotFake: [...onlyDate] });
     try {

@@ -184,6 +184,8 @@ describe('web console', () => {
       return { status: response.status, type: response.headers.get('content-type') };
     }, referrer);
     expect(refused).toEqual({ status: 403, type: expect.stringContaining('application/problem+json') });
+    const logged = await ctx.dataSource.query(`SELECT decision FROM access_log_entry WHERE user_sub = 'els' AND resource_type = 'AccessLogEntry'`);
+    expect(logged).toEqual([{ decision: 'deny' }]);
     await page.context().close();
   });
 
