@@ -91,10 +91,17 @@ describe('policy loading', () => {
   });
 
   it('refuses a rule that references a missing role', () => {
-    const dir = policyWith('roles.yaml', (t) => t.replace('  - id: psychiatrist\n    description: Psychiatrist supporting a team.\n', ''));
+    const dir = policyWith('roles.yaml', (t) => t.replace(/  - id: psychiatrist\n(    .*\n)+?(?=  - id:)/, ''));
     const error = errorOf(dir);
     expect(error.message).toMatch(/unknown role "psychiatrist"/);
     expect(error.file).toBe('rules.yaml');
+  });
+
+  it('refuses a category without its label in all three languages', () => {
+    const dir = policyWith('categories.yaml', (t) => t.replace('label: { nl: "uw woonsituatie", fr: "votre situation de logement", en: "your housing situation" }', 'label: { nl: "uw woonsituatie", en: "your housing situation" }'));
+    const error = errorOf(dir);
+    expect(error.file).toBe('categories.yaml');
+    expect(error.message).toMatch(/fr/);
   });
 
   it('refuses an unknown action or subject (closed lists)', () => {
