@@ -116,6 +116,7 @@ describe('web console', () => {
     await page.click('#tab-reviews');
     const review = page.locator('article.review', { hasText: 'Noodtoegang' });
     await review.waitFor();
+    expect(await review.textContent()).toContain('Verantwoording'); // the grant's fields, labelled in Dutch
     expect(await review.textContent()).toContain('<img src=x onerror="window.__xss=1">');
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await review.locator('img').count()).toBe(0);

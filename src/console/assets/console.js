@@ -313,7 +313,11 @@ function renderReviews(view) {
   const list = h('div', { id: 'review-list', 'aria-live': 'polite' });
 
   const item = (review) => {
-    const summary = review.summary && typeof review.summary === 'object' ? Object.entries(review.summary).map(([k, v]) => [k, show(v)]) : [];
+    // Known summary fields get a translated label; others (anomaly parameters) keep their name.
+    const summaryLabel = (key) => (MESSAGES[state.lang][`summary.${key}`] ? t(`summary.${key}`) : key);
+    const summary = review.summary && typeof review.summary === 'object'
+      ? Object.entries(review.summary).map(([k, v]) => [summaryLabel(k), k === 'expiresAt' || k === 'at' ? (String(v).includes('T') ? when(v) : v) : show(v)])
+      : [];
     const facts = dl([
       [t('reviews.created'), when(review.createdAt)], [t('reviews.actor'), review.actorPartnerId], [t('reviews.custodian'), review.custodianPartnerId],
       [t('reviews.case'), review.caseId], ...summary,

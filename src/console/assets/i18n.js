@@ -1,6 +1,8 @@
 // The console's words in the network's three languages. Keys are stable; add a key to all three.
 export const MESSAGES = {
   nl: {
+    'summary.user': 'Gebruiker', 'summary.roles': 'Rollen', 'summary.justification': 'Verantwoording', 'summary.expiresAt': 'Geldig tot', 'summary.rule': 'Regel',
+    'summary.description': 'Omschrijving', 'summary.at': 'Tijdstip', 'summary.entryId': 'Logregel', 'summary.note': 'Toelichting',
     'lang': 'Taal', 'signout': 'Afmelden', 'loading': 'Bezig…', 'yes': 'ja', 'no': 'nee', 'any': 'alle',
     'signin.title': 'Aanmelden',
     'signin.intro': 'Plak een token van de identiteitsdienst van uw organisatie. In een ontwikkelomgeving maakt u er een met:',
@@ -52,6 +54,8 @@ export const MESSAGES = {
     'error': 'Fout', 'error.network': 'De gateway is niet bereikbaar.',
   },
   fr: {
+    'summary.user': 'Utilisateur', 'summary.roles': 'Rôles', 'summary.justification': 'Justification', 'summary.expiresAt': "Valable jusqu'au", 'summary.rule': 'Règle',
+    'summary.description': 'Description', 'summary.at': 'Moment', 'summary.entryId': 'Entrée du journal', 'summary.note': 'Note',
     'lang': 'Langue', 'signout': 'Se déconnecter', 'loading': 'Chargement…', 'yes': 'oui', 'no': 'non', 'any': 'toutes',
     'signin.title': 'Connexion',
     'signin.intro': "Collez un jeton délivré par le service d'identité de votre organisation. En développement, créez-en un avec :",
@@ -103,6 +107,8 @@ export const MESSAGES = {
     'error': 'Erreur', 'error.network': "La passerelle n'est pas joignable.",
   },
   en: {
+    'summary.user': 'User', 'summary.roles': 'Roles', 'summary.justification': 'Justification', 'summary.expiresAt': 'Valid until', 'summary.rule': 'Rule',
+    'summary.description': 'Description', 'summary.at': 'When', 'summary.entryId': 'Log entry', 'summary.note': 'Note',
     'lang': 'Language', 'signout': 'Sign out', 'loading': 'Loading…', 'yes': 'yes', 'no': 'no', 'any': 'any',
     'signin.title': 'Sign in',
     'signin.intro': "Paste a token from your organisation's identity provider. In development, make one with:",
