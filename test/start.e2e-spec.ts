@@ -95,6 +95,17 @@ describe('npm start with no DATABASE_URL', () => {
     const ids = ((await partners.json()) as { items: { id: string }[] }).items.map((p) => p.id).sort();
     expect(ids).toEqual(['demo-caw', 'demo-gp', 'demo-housing', 'demo-ocmw', 'demo-outreach', 'demo-rental-agency', 'gateway-operator']);
     expect(gateway.output()).not.toContain(token.split('.')[2]);
+
+    // The demo network comes with its agreements: the housing company can refer to the outreach team at once.
+    const referrer = execFileSync(process.execPath, [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'], { cwd: root, env }).toString().trim();
+    const session = (await (await fetch(`${base}/v1/session`, { headers: { authorization: `Bearer ${referrer}` } })).json()) as { referralTargets: { id: string }[] };
+    expect(session.referralTargets.map((t) => t.id)).toEqual(['demo-outreach']);
+    const referral = await fetch(`${base}/v1/referrals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${referrer}`, 'x-purpose': 'referral', 'content-type': 'application/json' },
+      body: JSON.stringify({ targetPartnerId: 'demo-outreach', tenant: { givenName: 'Demo' }, signals: ['rent-arrears'], evictionStage: 'considered', tenantInformed: 'yes', contact: { name: 'Demo' } }),
+    });
+    expect(referral.status).toBe(201);
   });
 
   it('stops the gateway and the embedded server cleanly on SIGTERM, leaving no orphan', async () => {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { Agreement, AgreementParty } from '../agreements/agreement.entity.js';
 import { Partner, type PartnerType, type PublicJwk } from '../partner.entity.js';
 import { ensureDevKeys } from './dev-keys.js';
 
@@ -12,6 +13,18 @@ export const DEMO_PARTNERS: { id: string; name: string; type: PartnerType; munic
   { id: 'demo-ocmw', name: 'Demo OCMW / CPAS', type: 'ocmw', municipalities: ['1050'] },
   { id: 'demo-gp', name: 'Demo Huisartsenpraktijk', type: 'general-practitioner', municipalities: ['1050'] },
   { id: 'gateway-operator', name: 'Gateway Operator (network)', type: 'other', municipalities: [] },
+];
+
+/**
+ * The demo network's cooperation agreements, so the quick start can walk the care path at once:
+ * housing partners (and the OCMW) refer to the outreach team, which works with the CAW and the GP.
+ */
+export const DEMO_AGREEMENTS: { title: string; partnerIds: string[]; purposes: string[] }[] = [
+  { title: 'Demo: aanmeldingen sociale huisvesting', partnerIds: ['demo-housing', 'demo-outreach'], purposes: ['referral', 'eviction-prevention'] },
+  { title: 'Demo: aanmeldingen sociaal verhuurkantoor', partnerIds: ['demo-rental-agency', 'demo-outreach'], purposes: ['referral', 'eviction-prevention'] },
+  { title: 'Demo: OCMW en aanklampend team', partnerIds: ['demo-ocmw', 'demo-outreach'], purposes: ['referral', 'eviction-prevention', 'case-consultation'] },
+  { title: 'Demo: duobegeleiding met het CAW', partnerIds: ['demo-caw', 'demo-outreach'], purposes: ['duo-follow-up', 'eviction-prevention', 'case-consultation'] },
+  { title: 'Demo: huisarts en aanklampend team', partnerIds: ['demo-gp', 'demo-outreach'], purposes: ['care-coordination', 'case-consultation', 'warm-handover'] },
 ];
 
 export function demoIssuer(partnerId: string): string {
@@ -37,5 +50,14 @@ export async function seedDemoPartners(dataSource: DataSource, dataDir: string, 
       await repository.save(existing);
     }
   }
-  if (created > 0) logger.info({ created }, 'seeded demo partners');
+  // Agreements only with a freshly seeded network: never recreated after an operator removed or ended them.
+  if (created === DEMO_PARTNERS.length) {
+    await dataSource.transaction(async (manager) => {
+      for (const demo of DEMO_AGREEMENTS) {
+        const agreement = await manager.save(manager.create(Agreement, { title: demo.title, purposes: demo.purposes, validFrom: '2026-01-01', validUntil: null, documentReference: null }));
+        await manager.insert(AgreementParty, demo.partnerIds.map((partnerId) => ({ agreementId: agreement.id, partnerId })));
+      }
+    });
+  }
+  if (created > 0) logger.info({ created, agreements: created === DEMO_PARTNERS.length ? DEMO_AGREEMENTS.length : 0 }, 'seeded demo partners');
 }
