@@ -62,8 +62,8 @@ export class WellKnownController {
   @Get('jwks.json')
   @Public()
   @Header('cache-control', 'public, max-age=300')
-  @ApiOperation({ summary: "The gateway's public key that signs access-log checkpoints" })
+  @ApiOperation({ summary: "The gateway's public keys for access-log checkpoints: the current signing key first, then retired ones" })
   jwks(): { keys: object[] } {
-    return { keys: [this.keys.publicJwk] };
+    return { keys: this.keys.verificationJwks };
   }
 }

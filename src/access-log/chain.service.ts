@@ -99,7 +99,7 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
   /** The whole log checked from the database, in constant memory. */
   async verify(): Promise<VerifyReport & { pending: number }> {
     await this.chainAll();
-    const report = await verifyChain(this.repository.chainInOrder(), this.repository.checkpointsInOrder(), [this.keys.publicJwk]);
+    const report = await verifyChain(this.repository.chainInOrder(), this.repository.checkpointsInOrder(), this.keys.verificationJwks);
     const outside = await this.repository.entriesOutsideChain(1);
     if (report.ok && outside.length > 0) {
       Object.assign(report, { ok: false, brokenAt: null, problem: `entry #${outside[0]} is outside the chain (written around the gateway)` });

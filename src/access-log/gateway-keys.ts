@@ -8,6 +8,8 @@ export interface GatewayKeys {
   kid: string;
   signingKey: CryptoKey;
   publicJwk: JWK;
+  /** Every key a checkpoint may be signed with: the current one first, then retired ones. Published at /.well-known/jwks.json. */
+  verificationJwks: JWK[];
   /** Stable pseudonym of an internal client id; the same client always maps to the same value. */
   pseudonym(clientId: string): string;
 }
@@ -25,10 +27,18 @@ export async function loadGatewayKeys(config: AppConfig): Promise<GatewayKeys> {
   const { d: _private, ...publicPart } = privateJwk;
   const kid = await calculateJwkThumbprint(publicPart as JWK);
   const pseudonymKey = config.accessLog.pseudonymKey ?? (await developmentSecret(config.dataDir, 'pseudonym-key', () => randomBytes(32).toString('base64url')));
+  const publicJwk: JWK = { ...publicPart, kid, alg: 'EdDSA', use: 'sig' };
+  const retired = await Promise.all(
+    (JSON.parse(config.accessLog.retiredSigningKeys ?? '[]') as JWK[]).map(async ({ kty, crv, x }) => {
+      const key = { kty, crv, x } as JWK;
+      return { ...key, kid: await calculateJwkThumbprint(key), alg: 'EdDSA', use: 'sig' };
+    }),
+  );
   return {
     kid,
+    verificationJwks: [publicJwk, ...retired.filter((k) => k.kid !== kid)],
     signingKey: (await importJWK({ ...privateJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey,
-    publicJwk: { ...publicPart, kid, alg: 'EdDSA', use: 'sig' },
+    publicJwk,
     pseudonym: (clientId: string) => createHmac('sha256', pseudonymKey).update(clientId, 'utf8').digest('hex'),
   };
 }

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   if (values.file) {
     const keys = values.jwks
       ? (JSON.parse(readFileSync(values.jwks, 'utf8')) as { keys: JWK[] }).keys
-      : [(await loadGatewayKeys(config)).publicJwk];
+      : (await loadGatewayKeys(config)).verificationJwks;
     report = await verifyExportFile(values.file, keys);
   } else {
     const logger = createLogger('warn');

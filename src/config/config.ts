@@ -28,6 +28,7 @@ export interface AppConfig {
     retentionYears: number;
     /** Private Ed25519 JWK (JSON) that signs checkpoints; generated in DATA_DIR outside production. */
     signingKey: string | undefined;
+    retiredSigningKeys: string | undefined;
     /** Key of the HMAC that turns client ids into the log's pseudonyms; generated in DATA_DIR outside production. */
     pseudonymKey: string | undefined;
   };
@@ -173,6 +174,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       checkpointIntervalSeconds: read.integer('ACCESS_LOG_CHECKPOINT_SECONDS', 300, 1, 86_400),
       retentionYears: read.integer('ACCESS_LOG_RETENTION_YEARS', 10, 1, 100),
       signingKey: read.optional('GATEWAY_SIGNING_KEY'),
+      /** Public halves of earlier signing keys: old checkpoints stay verifiable after a rotation. */
+      retiredSigningKeys: read.optional('GATEWAY_RETIRED_SIGNING_KEYS'),
       pseudonymKey: read.optional('PSEUDONYM_KEY'),
     },
     encryptionKeys: read.optional('ENCRYPTION_KEYS'),
@@ -194,6 +197,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new Error('not Ed25519');
     } catch {
       read.problems.push('GATEWAY_SIGNING_KEY must be a private Ed25519 JWK in JSON (value not shown)');
+    }
+  }
+  if (config.accessLog.retiredSigningKeys !== undefined) {
+    try {
+      const keys = JSON.parse(config.accessLog.retiredSigningKeys) as { kty?: string; crv?: string; x?: string; d?: string }[];
+      if (!Array.isArray(keys) || keys.some((k) => k.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.x !== 'string')) throw new Error('not Ed25519');
+      // They are published: a private key here would be a leak, so refuse it outright.
+      if (keys.some((k) => k.d !== undefined)) read.problems.push('GATEWAY_RETIRED_SIGNING_KEYS must hold public keys only (a private part "d" was given; value not shown)');
+    } catch {
+      read.problems.push('GATEWAY_RETIRED_SIGNING_KEYS must be a JSON array of public Ed25519 JWKs');
     }
   }
   if (config.accessLog.pseudonymKey !== undefined && config.accessLog.pseudonymKey.length < 32) {

@@ -88,8 +88,9 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
 
 let partnerCounter = 0;
 
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
-  const databaseUrl = await createTestDatabase();
+/** `reuse`: a second gateway on another context's database (e.g. after a key rotation); it does not drop it. */
+export async function createTestContext(env: Record<string, string> = {}, reuse?: { databaseUrl: string }): Promise<TestContext> {
+  const databaseUrl = reuse?.databaseUrl ?? (await createTestDatabase());
   const config = testConfig(databaseUrl, env);
   const logs: string[] = [];
   const sink = new Writable({
@@ -172,7 +173,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     async close() {
       await app.close();
       if (dataSource.isInitialized) await dataSource.destroy();
-      await dropTestDatabase(databaseUrl);
+      if (!reuse) await dropTestDatabase(databaseUrl);
     },
   };
   return context;
