@@ -82,9 +82,12 @@ describe('web console', () => {
     // The emergency read stands out as an override.
     await expect(page.locator('#log-results tr.override').first().textContent()).resolves.toContain('emergency access');
 
-    await page.locator('#log-results tr.override button').first().click();
+    // By keyboard: Enter on "Open" moves focus to the entry; closing it returns focus to the row.
+    await page.locator('#log-results tr.override button').first().focus();
+    await page.keyboard.press('Enter');
     const detail = page.locator('#entry-detail');
     await detail.waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('entry-title');
     const text = (await detail.textContent()) ?? '';
     expect(text).toContain('Disclosed fields (manifest)');
     expect(text).toContain('Deciding rule');
@@ -92,6 +95,10 @@ describe('web console', () => {
     expect(text).toContain('crisis');
     expect(await unlabelled(page)).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}/console-officer-entry.png`, fullPage: true });
+    await detail.getByRole('button', { name: 'Close' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await detail.isHidden()).toBe(true);
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Open');
 
     await page.click('#tab-integrity');
     await page.waitForSelector('#chain-verdict');
