@@ -83,19 +83,17 @@ export class CasesRepository {
     return (await manager.countBy(CircleMember, { caseId, partnerId, removedAt: IsNull() })) > 0;
   }
 
-  /** An unexpired break-the-glass grant of this user on this case. */
-  async activeGrant(manager: EntityManager, caseId: string, partnerId: string, userSub: string): Promise<EmergencyGrant | null> {
-    return manager.createQueryBuilder(EmergencyGrant, 'g').where('g.case_id = :caseId AND g.partner_id = :partnerId AND g.user_sub = :userSub AND g.expires_at > now()', { caseId, partnerId, userSub }).getOne();
-  }
-
-  /** The review item of this user's unexpired grant on this case: override accesses are linked to it. */
-  async activeGrantReviewItemId(manager: EntityManager, caseId: string, partnerId: string, userSub: string): Promise<string | null> {
-    const rows: { id: string }[] = await manager.query(
-      `SELECT r.id FROM emergency_grant g JOIN review_item r ON r.subject_id = g.id AND r.kind = 'break-the-glass'
+  /**
+   * This user's unexpired break-the-glass grant on this case, with its review item: accesses made
+   * under the grant are linked to that item.
+   */
+  async activeGrant(manager: EntityManager, caseId: string, partnerId: string, userSub: string): Promise<{ id: string; reviewItemId: string | null } | null> {
+    const rows: { id: string; review_item_id: string | null }[] = await manager.query(
+      `SELECT g.id, r.id AS review_item_id FROM emergency_grant g LEFT JOIN review_item r ON r.subject_id = g.id AND r.kind = 'break-the-glass'
         WHERE g.case_id = $1 AND g.partner_id = $2 AND g.user_sub = $3 AND g.expires_at > now() ORDER BY g.created_at DESC LIMIT 1`,
       [caseId, partnerId, userSub],
     );
-    return rows[0]?.id ?? null;
+    return rows[0] ? { id: rows[0].id, reviewItemId: rows[0].review_item_id } : null;
   }
 
   /** The grant and its review item, together: an override never escapes review. */

@@ -96,7 +96,8 @@ export class CasesService {
     const inCircle = await this.cases.inCircle(manager, id, me, purpose);
     const agreementInForce = ownOrganisation || (await this.agreements.inForce([me, careCase.custodianPartnerId], purpose));
     const consent = await this.consent.factsFor(manager, careCase.clientId, { partnerId: me, partnerType: access.principal.partnerType }, purpose);
-    const breakTheGlass = purpose === 'crisis' && (await this.cases.activeGrant(manager, id, me, access.principal.subject)) !== null;
+    const grant = purpose === 'crisis' ? await this.cases.activeGrant(manager, id, me, access.principal.subject) : null;
+    const breakTheGlass = grant !== null;
     const aftercare = !ownOrganisation && (await this.cases.inAftercare(manager, id, me));
     const decision = this.policy.authorize({
       partnerType: access.principal.partnerType,
@@ -111,7 +112,7 @@ export class CasesService {
       objectedCategories: consent.objectedCategories,
       categories,
     });
-    return { careCase, decision, consentId: consent.consentIds[0] ?? null, ownOrganisation, inCircle, agreementInForce, breakTheGlass };
+    return { careCase, decision, consentId: consent.consentIds[0] ?? null, ownOrganisation, inCircle, agreementInForce, breakTheGlass, grantReviewItemId: grant?.reviewItemId ?? null };
   }
 
   /** Loads the case and decides with the facts of this caller; no existence leaks to outsiders. */
@@ -121,15 +122,14 @@ export class CasesService {
       new AccessRefused({ action, resourceType: 'Case', resourceId: id, clientId: evaluated?.careCase.clientId ?? null, custodianPartnerId: evaluated?.careCase.custodianPartnerId ?? null, reason }, notFound());
     if (!evaluated) throw refusal('no such case');
     if (!evaluated.ownOrganisation && !evaluated.inCircle && !evaluated.breakTheGlass) throw refusal('not the holding team and not in the circle for this purpose');
-    const { careCase, decision, consentId, breakTheGlass } = evaluated;
+    const { careCase, decision, consentId, breakTheGlass, grantReviewItemId } = evaluated;
     if (decision.decision === 'deny') {
       throw new AccessRefused(
         { action, resourceType: 'Case', resourceId: id, clientId: careCase.clientId, custodianPartnerId: careCase.custodianPartnerId, reason: decision.withheld[0]?.reason ?? 'refused by the policy', ruleId: decision.rule?.id ?? null },
         categories ? new ProblemException('forbidden', `Not permitted: ${[...new Set(decision.withheld.flatMap((w) => w.missing))].join('; ') || 'refused by the policy'}`) : notFound(),
       );
     }
-    const reviewItemId = breakTheGlass ? await this.cases.activeGrantReviewItemId(manager, id, access.principal.partnerId, access.principal.subject) : null;
-    return { careCase, decision, consentId, override: breakTheGlass, reviewItemId };
+    return { careCase, decision, consentId, override: breakTheGlass, reviewItemId: grantReviewItemId };
   }
 
   /** The case's data in the permitted categories, opened only now (after the policy said yes). */
