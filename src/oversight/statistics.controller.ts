@@ -6,15 +6,14 @@ import { Access } from '../auth/access-context.decorator.js';
 import { Authorize } from '../auth/decorators.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { StatisticsService } from './statistics.service.js';
+import { ProgrammeId } from '../policies/programme.js';
 import { PolicyService } from '../policies/policy.service.js';
 
 export class StatisticsQuery {
   @ApiProperty({ format: 'date' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) from!: string;
   @ApiProperty({ format: 'date' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) to!: string;
   @ApiPropertyOptional({ description: 'Only referrals to this team' }) @IsOptional() @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/) partner?: string;
-  @ApiPropertyOptional({ description: "Only referrals to teams registered under this programme (one of `programmes` in policies/network.yaml)", example: 'housing-first' })
-  @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'programme must be a programme id' })
+  @ProgrammeId('Only referrals to teams registered under this programme (one of `programmes` in policies/network.yaml)')
   programme?: string;
 }
 
@@ -31,9 +30,7 @@ export class StatisticsController {
   @ApiOperation({ summary: 'Aggregated figures (X-Purpose: statistics): referrals by referrer type and eviction stage, decisions, reach, time to first contact, time on the waiting list, follow-up duration, end reasons, linkage to care, evictions and forced admissions; small cells suppressed' })
   get(@Access() access: AccessContext, @Query() query: StatisticsQuery) {
     if (query.to < query.from) throw new ProblemException('validation-failed', 'The period ends before it starts', { errors: [{ pointer: '/to', detail: 'before from' }] });
-    if (query.programme !== undefined && !this.policy.policy.programmes.includes(query.programme)) {
-      throw new ProblemException('validation-failed', 'Unknown programme', { errors: [{ pointer: '/programme', detail: `not one of the network's programmes: ${this.policy.policy.programmes.join(', ')}` }] });
-    }
+    this.policy.requireKnownProgramme(query.programme);
     return this.statistics.compute(access, query);
   }
 }

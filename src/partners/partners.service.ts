@@ -24,7 +24,7 @@ export class PartnersService {
 
   async register(access: AccessContext, input: CreatePartnerDto): Promise<PartnerView> {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
-    this.requireKnownProgramme(input.programme);
+    this.policy.requireKnownProgramme(input.programme);
     const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
     if (await this.partners.findById(input.id)) throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
     if (await this.partners.findByIssuer(input.issuer)) throw new ProblemException('conflict', 'Another partner already uses this issuer');
@@ -63,7 +63,7 @@ export class PartnersService {
     const partner = await this.require(id);
     if (Object.keys(input).length === 0) throw new ProblemException('validation-failed', 'Nothing to change', { errors: [{ pointer: '', detail: 'the body names no field' }] });
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, true);
-    this.requireKnownProgramme(input.programme);
+    this.policy.requireKnownProgramme(input.programme);
     if (input.jwks) {
       partner.jwks = await this.checkedKeySet(input.jwks);
       partner.jwksUri = null;
@@ -87,12 +87,6 @@ export class PartnersService {
     const partner = await this.partners.findById(id);
     if (!partner) throw new ProblemException('not-found', 'No partner with this id');
     return partner;
-  }
-
-  private requireKnownProgramme(programme: string | undefined): void {
-    if (programme !== undefined && !this.policy.policy.programmes.includes(programme)) {
-      throw new ProblemException('validation-failed', 'Unknown programme', { errors: [{ pointer: '/programme', detail: `not one of the network's programmes: ${this.policy.policy.programmes.join(', ')}` }] });
-    }
   }
 
   private requireExactlyOneKeySource(jwks: unknown, jwksUri: unknown, optional: boolean): void {

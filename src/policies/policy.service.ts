@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createMongoAbility, subject as casl, type MongoAbility, type RawRuleOf } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
+import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { loadPolicySet, type Condition, type FactName, type FactValue, type PolicySet, type RuleDefinition, type RuleSource } from './policy-files.js';
 import { ALL, and, NONE, not, or, type PolicyScope } from './policy-scope.js';
@@ -121,6 +122,13 @@ export class PolicyEngine {
 
   isKnownPurpose(purpose: string): boolean {
     return this.policy.purposes.some((p) => p.id === purpose);
+  }
+
+  /** A programme named in a request must be one of the network's (network.yaml); 400 otherwise. */
+  requireKnownProgramme(programme: string | undefined): void {
+    if (programme !== undefined && !this.policy.programmes.includes(programme)) {
+      throw new ProblemException('validation-failed', 'Unknown programme', { errors: [{ pointer: '/programme', detail: `not one of the network's programmes: ${this.policy.programmes.join(', ')}` }] });
+    }
   }
 
   isKnownProfession(profession: string): boolean {

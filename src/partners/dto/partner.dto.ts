@@ -14,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PARTNER_STATUSES, PARTNER_TYPES, type Partner, type PartnerStatus, type PartnerType, type PublicJwk } from '../partner.entity.js';
+import { ProgrammeId } from '../../policies/programme.js';
 
 export class JwkSetDto {
   @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Public JWKs (each with kid and alg); private parts are refused' })
@@ -58,10 +59,7 @@ export class CreatePartnerDto {
   @Type(() => JwkSetDto)
   jwks?: JwkSetDto;
 
-  @ApiPropertyOptional({ example: 'housing-first', description: 'The care programme the team runs: one of `programmes` in policies/network.yaml' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'programme must be a programme id' })
+  @ProgrammeId('The care programme the team runs: one of `programmes` in policies/network.yaml')
   programme?: string;
 
   @ApiPropertyOptional({ description: 'Where signed notifications are posted (https in production)' })
@@ -78,10 +76,7 @@ export class CreatePartnerDto {
 }
 
 export class UpdatePartnerDto {
-  @ApiPropertyOptional({ example: 'housing-first', description: 'The care programme the team runs: one of `programmes` in policies/network.yaml' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'programme must be a programme id' })
+  @ProgrammeId('The care programme the team runs: one of `programmes` in policies/network.yaml')
   programme?: string;
 
   @ApiPropertyOptional({ description: 'Where signed notifications are posted (https in production)' })
