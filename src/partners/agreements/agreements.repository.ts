@@ -8,6 +8,10 @@ export interface AgreementWithParties {
   partyIds: string[];
 }
 
+/** Agreement `a` covers the purpose in parameter $purpose on the day in parameter $day. */
+const inForce = (purpose: string, day: string) =>
+  `${purpose} = ANY (a.purposes) AND a.valid_from <= ${day}::date AND (a.valid_until IS NULL OR a.valid_until >= ${day}::date)`;
+
 /** The only place that queries cooperation agreements. */
 @Injectable()
 export class AgreementsRepository {
@@ -43,8 +47,7 @@ export class AgreementsRepository {
     const row = await this.dataSource.query(
       `SELECT EXISTS (
          SELECT 1 FROM agreement a
-          WHERE $1 = ANY (a.purposes)
-            AND a.valid_from <= $2::date AND (a.valid_until IS NULL OR a.valid_until >= $2::date)
+          WHERE ${inForce('$1', '$2')}
             AND (SELECT count(*) FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = ANY ($3)) = $4
        ) AS "inForce"`,
       [purpose, onDate, ids, ids.length],
@@ -59,7 +62,7 @@ export class AgreementsRepository {
          JOIN agreement_party mine ON mine.agreement_id = a.id AND mine.partner_id = $1
          JOIN agreement_party other ON other.agreement_id = a.id AND other.partner_id <> $1
          JOIN partner p ON p.id = other.partner_id AND p.status = 'active'
-        WHERE $2 = ANY (a.purposes) AND a.valid_from <= $3::date AND (a.valid_until IS NULL OR a.valid_until >= $3::date)
+        WHERE ${inForce('$2', '$3')}
         ORDER BY p.name, p.id`,
       [partnerId, purpose, onDate],
     );
