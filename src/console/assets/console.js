@@ -224,6 +224,7 @@ function renderLog(view) {
     to: h('input', { name: 'to', type: 'date' }),
   };
   const results = h('div', { id: 'log-results', 'aria-live': 'polite' });
+  const pager = h('div', { id: 'log-more' });
   const detail = h('section', { id: 'entry-detail', 'aria-labelledby': 'entry-title', hidden: true });
   const rows = [];
 
@@ -254,7 +255,10 @@ function renderLog(view) {
   const render = (page, append) => {
     if (!append) rows.length = 0;
     rows.push(...page.items);
-    if (rows.length === 0) return results.replaceChildren(h('p', {}, t('log.none')));
+    if (rows.length === 0) {
+      pager.replaceChildren();
+      return results.replaceChildren(h('p', {}, t('log.none')));
+    }
     const table = h('table', {},
       h('caption', {}, t('log.caption', { n: rows.length })),
       h('thead', {}, h('tr', {}, ['col.time', 'col.partner', 'col.user', 'col.action', 'col.resource', 'col.purpose', 'col.decision'].map((k) => h('th', { scope: 'col' }, t(k))), h('td', {}))),
@@ -267,11 +271,12 @@ function renderLog(view) {
           h('td', {}, h('span', { class: `badge ${entry.decision}` }, t(`decision.${entry.decision}`)), entry.override ? [' ', h('span', { class: 'badge override' }, t('override'))] : null),
           h('td', {}, open));
       })));
-    const more = page.nextCursor ? h('button', { type: 'button', onclick: () => search(page.nextCursor) }, t('log.more')) : null;
-    results.replaceChildren(...[table, more].filter(Boolean));
+    results.replaceChildren(table);
+    pager.replaceChildren(...(page.nextCursor ? [h('button', { type: 'button', onclick: () => search(page.nextCursor) }, t('log.more'))] : []));
   };
 
-  const search = (cursor) => attempt(cursor ? h('div') : results, async () => {
+  // A next page reports its progress and errors below the table it extends.
+  const search = (cursor) => attempt(cursor ? pager : results, async () => {
     const page = await api(`/v1/access-log?${query(cursor)}`, { purpose: 'privacy-audit' });
     detail.hidden = true;
     render(page, Boolean(cursor));
@@ -281,7 +286,7 @@ function renderLog(view) {
     field('log.client', inputs.client), field('log.partner', inputs.partner), field('log.user', inputs.user), field('log.purpose', inputs.purpose),
     field('log.decision', inputs.decision), field('log.from', inputs.from), field('log.to', inputs.to),
     h('button', { type: 'submit' }, t('log.search')));
-  view.replaceChildren(h('h2', {}, t('log.title')), form, results, detail);
+  view.replaceChildren(h('h2', {}, t('log.title')), form, results, pager, detail);
   void search();
 }
 
