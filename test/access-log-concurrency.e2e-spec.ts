@@ -59,7 +59,7 @@ describe('access log with two gateway processes', () => {
     await dataSource.initialize();
     await dataSource.getRepository(Partner).save({
       id: 'gateway-operator', name: 'Operator', type: 'other', municipalities: [], issuer: 'https://idp.operator.test',
-      jwks: { keys: [{ ...(await exportPublic(publicKey)), kid: 'op-1', alg: 'ES256' }] }, jwksUri: null, status: 'active',
+      jwks: { keys: [{ ...(await exportPublic(publicKey)), kid: 'op-1', alg: 'ES256' }] }, jwksUri: null, status: 'active', operator: true,
     });
     await dataSource.destroy();
     const now = Math.floor(Date.now() / 1000);

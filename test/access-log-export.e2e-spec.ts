@@ -15,7 +15,7 @@ describe('access-log export and offline verification', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    operator = await ctx.operator({ id: 'gateway-operator' });
     officer = await operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
     for (let i = 0; i < 5; i++) await ctx.request({ url: '/v1/access-log', token: officer, purpose: 'privacy-audit' });
     await ctx.app.get(ChainService).chainAll();

@@ -77,7 +77,7 @@ describe('access log under a non-superuser role', () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     await appData.getRepository(Partner).save({
       id: 'gateway-operator', name: 'Operator', type: 'other', municipalities: [], issuer: 'https://idp.op.test',
-      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] }, jwksUri: null, status: 'active',
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] }, jwksUri: null, status: 'active', operator: true,
     });
     const now = Math.floor(Date.now() / 1000);
     const sign = (roles: string[]) =>

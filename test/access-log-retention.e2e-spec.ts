@@ -10,7 +10,7 @@ describe('access-log retention', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext({ ACCESS_LOG_RETENTION_YEARS: '10' });
-    operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    operator = await ctx.operator({ id: 'gateway-operator' });
     officer = await operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
   });
   afterAll(async () => ctx?.close());

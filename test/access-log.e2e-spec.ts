@@ -16,7 +16,7 @@ describe('access log', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext({ ACCESS_LOG_CHECKPOINT_SECONDS: '3600' });
-    operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    operator = await ctx.operator({ id: 'gateway-operator' });
     caw = await ctx.newPartner({ type: 'caw' });
     operatorOfficer = await operator.token({ roles: ['privacy-officer'], sub: 'dpo-network' });
     cawOfficer = await caw.token({ roles: ['privacy-officer'], sub: 'dpo-caw' });

@@ -20,7 +20,7 @@ describe('client access report', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
-    operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    operator = await ctx.operator({ id: 'gateway-operator' });
     const admin = await operator.token({ roles: ['gateway-admin'] });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'B', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });
@@ -132,7 +132,7 @@ describe('client access report under other network switches', () => {
     ctx = await createTestContext({ POLICIES_DIR: dir });
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const outreach = await ctx.newPartner({ type: 'outreach-team' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token({ roles: ['gateway-admin'] });
+    const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'] });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'named-coordinator' });
     const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Ines' }, signals: ['hoarding'], evictionStage: 'considered', tenantInformed: 'yes', contact: { name: 'E' } } });

@@ -26,7 +26,7 @@ describe('first-access anomaly', () => {
     const end = rules.indexOf('  - id:', start + 10);
     writeFileSync(join(dir, 'rules.yaml'), rules.slice(0, start) + rules.slice(start, end).replace('      inCircle: { eq: true }\n', '') + rules.slice(end));
     ctx = await createTestContext({ POLICIES_DIR: dir });
-    const operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    const operator = await ctx.operator({ id: 'gateway-operator' });
     officer = await operator.token({ roles: ['privacy-officer'] });
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const outreach = await ctx.newPartner({ type: 'outreach-team' });

@@ -12,7 +12,7 @@ describe('anomaly review items', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    operator = await ctx.operator({ id: 'gateway-operator' });
     officer = await operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });

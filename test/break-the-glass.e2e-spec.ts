@@ -15,7 +15,7 @@ describe('break-the-glass', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
-    operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    operator = await ctx.operator({ id: 'gateway-operator' });
     const admin = await operator.token({ roles: ['gateway-admin'] });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'B', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });

@@ -22,7 +22,7 @@ describe('the whole care path', () => {
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
     gp = await ctx.newPartner({ type: 'general-practitioner' });
-    operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    operator = await ctx.operator({ id: 'gateway-operator' });
     const admin = await operator.token({ roles: ['gateway-admin'] });
     const agree = (partnerIds: string[], purposes: string[]) => ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Samenwerking', partnerIds, purposes, validFrom: '2026-01-01' } });
     await agree([housing.id, outreach.id], ['referral']);

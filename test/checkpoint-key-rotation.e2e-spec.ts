@@ -31,7 +31,7 @@ describe('rotating the checkpoint signing key', () => {
     oldKey = await ed25519();
     newKey = await ed25519();
     before = await createTestContext({ GATEWAY_SIGNING_KEY: JSON.stringify(oldKey.privateJwk), PSEUDONYM_KEY: pseudonymKey });
-    const operator = await before.newPartner({ type: 'other', id: 'gateway-operator' });
+    const operator = await before.operator({ id: 'gateway-operator' });
     officer = () => operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
     for (let i = 0; i < 3; i++) await before.request({ url: '/v1/access-log', token: await officer(), purpose: 'privacy-audit' });
     await before.app.get(ChainService).chainAll();

@@ -13,7 +13,7 @@ describe('client record merges', () => {
     ctx = await createTestContext();
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     const referrer = await housing.token({ roles: ['referrer'] });
     coordinator = await outreach.token({ roles: ['coordinator'], sub: 'coord' });

@@ -16,7 +16,7 @@ describe('consent', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Duo', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'coord', profession: 'social-worker' });

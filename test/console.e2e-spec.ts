@@ -25,7 +25,7 @@ describe('web console', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     ctx = await createTestContext();
-    const operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    const operator = await ctx.operator({ id: 'gateway-operator' });
     housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     const caw = await ctx.newPartner({ type: 'caw' });

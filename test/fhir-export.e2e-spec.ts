@@ -36,7 +36,7 @@ describe('FHIR R4 export', () => {
     housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
-    const operator = await ctx.newPartner({ type: 'other', id: 'gateway-operator' });
+    const operator = await ctx.operator({ id: 'gateway-operator' });
     const admin = await operator.token({ roles: ['gateway-admin'] });
     officer = await operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });

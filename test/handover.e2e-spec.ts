@@ -15,7 +15,7 @@ describe('warm handover', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     mhs = await ctx.newPartner({ type: 'mental-health-service' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'B', partnerIds: [mhs.id, outreach.id], purposes: ['warm-handover', 'care-coordination'], validFrom: '2026-01-01' } });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'coord' });

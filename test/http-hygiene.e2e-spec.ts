@@ -10,7 +10,7 @@ describe('HTTP hygiene', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext({ BODY_LIMIT_BYTES: '4096', RATE_LIMIT_PER_MINUTE: '1000' });
-    admin = await ctx.newPartner({ type: 'other' });
+    admin = await ctx.operator();
     token = await admin.token();
   });
   afterAll(async () => ctx?.close());
@@ -145,13 +145,13 @@ describe('per-partner rate limit', () => {
   it('refuses a partner over its limit with 429 and Retry-After, without slowing another partner', async () => {
     const busy = await ctx.newPartner();
     const quiet = await ctx.newPartner();
-    const busyToken = await busy.token();
+    const busyToken = await busy.token({ roles: ['referrer'] });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await ctx.request({ url: '/v1/partners', token: busyToken, purpose: 'administration' })).status);
+    for (let i = 0; i < 4; i++) statuses.push((await ctx.request({ url: '/v1/session', token: busyToken })).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const limited = await ctx.request({ url: '/v1/partners', token: busyToken, purpose: 'administration' });
+    const limited = await ctx.request({ url: '/v1/session', token: busyToken });
     expect(limited.headers['retry-after']).toMatch(/^\d+$/);
     expect(limited.headers['content-type']).toMatch(/problem\+json/);
-    expect((await ctx.request({ url: '/v1/partners', token: await quiet.token(), purpose: 'administration' })).status).toBe(200);
+    expect((await ctx.request({ url: '/v1/session', token: await quiet.token({ roles: ['referrer'] }) })).status).toBe(200);
   });
 });

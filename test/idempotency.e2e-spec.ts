@@ -11,7 +11,7 @@ describe('Idempotency-Key on writes', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    admin = await ctx.newPartner({ type: 'other' });
+    admin = await ctx.operator();
     token = await admin.token();
     parties = [(await ctx.newPartner({ type: 'social-housing-company' })).id, (await ctx.newPartner()).id];
   });
@@ -49,9 +49,15 @@ describe('Idempotency-Key on writes', () => {
   });
 
   it('scopes keys to the calling partner', async () => {
-    const otherAdmin = await ctx.newPartner({ type: 'other' });
     await post(agreement('partner-a'), 'shared-key');
+    // The network has one operator: hand the role to another partner, which reuses the key.
+    const otherAdmin = await ctx.newPartner({ type: 'other' });
+    const flag = (id: string, operator: boolean) => ctx.dataSource.query('UPDATE partner SET operator = $2 WHERE id = $1', [id, operator]);
+    await flag(admin.id, false);
+    await flag(otherAdmin.id, true);
     const other = await post(agreement('partner-b'), 'shared-key', await otherAdmin.token());
+    await flag(otherAdmin.id, false);
+    await flag(admin.id, true);
     expect(other.status).toBe(201);
     expect(await countTitled('partner-b')).toBe(1);
   });

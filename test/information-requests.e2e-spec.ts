@@ -19,7 +19,7 @@ describe('information requests', () => {
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
     gp = await ctx.newPartner({ type: 'general-practitioner' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     const agree = (partnerIds: string[], purposes: string[]) => ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds, purposes, validFrom: '2026-01-01' } });
     await agree([housing.id, outreach.id], ['referral']);
     await agree([caw.id, outreach.id], ['duo-follow-up']);

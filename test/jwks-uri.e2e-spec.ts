@@ -33,7 +33,7 @@ describe('partner keys from a JWKS URL', () => {
 
   function sign(privateKey: CryptoKey, kid: string): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ roles: ['gateway-admin'], sub: 'idp-user', iss: 'https://idp.jwks-partner.test', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+    return new SignJWT({ roles: ['referrer'], sub: 'idp-user', iss: 'https://idp.jwks-partner.test', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
       .setProtectedHeader({ alg: 'ES256', kid })
       .sign(privateKey);
   }
@@ -41,7 +41,7 @@ describe('partner keys from a JWKS URL', () => {
   it('verifies tokens against the published key set and follows a rotation to a new kid', async () => {
     const first = await key('idp-2026-1');
     published = [first.jwk];
-    const admin = await ctx.newPartner({ type: 'other' });
+    const admin = await ctx.operator();
     const registered = await ctx.request({
       method: 'POST',
       url: '/v1/partners',
@@ -51,7 +51,7 @@ describe('partner keys from a JWKS URL', () => {
     });
     expect(registered.status).toBe(201);
 
-    const call = async (token: string) => (await ctx.request({ url: '/v1/partners', token, purpose: 'administration' })).status;
+    const call = async (token: string) => (await ctx.request({ url: '/v1/session', token })).status;
     expect(await call(await sign(first.privateKey, 'idp-2026-1'))).toBe(200);
     expect(fetches).toBeGreaterThan(0);
 
@@ -63,7 +63,7 @@ describe('partner keys from a JWKS URL', () => {
   });
 
   it('refuses tokens with 401 naming the key set when the URL cannot be fetched', async () => {
-    const admin = await ctx.newPartner({ type: 'other' });
+    const admin = await ctx.operator();
     await ctx.request({
       method: 'POST',
       url: '/v1/partners',

@@ -14,7 +14,7 @@ describe('encryption key rotation', () => {
     ctx = await createTestContext({ ENCRYPTION_KEYS: k1 });
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const outreach = await ctx.newPartner({ type: 'outreach-team' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     const token = await housing.token({ roles: ['referrer'] });
     for (let i = 0; i < 3; i++) {

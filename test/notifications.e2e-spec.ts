@@ -35,7 +35,7 @@ describe('consent withdrawal notifications', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     await ctx.request({ method: 'PATCH', url: `/v1/partners/${caw.id}`, token: admin, purpose: 'administration', body: { webhookUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks/schakel` } });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'B', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });

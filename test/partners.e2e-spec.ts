@@ -11,7 +11,7 @@ describe('partner registry (gateway administrators)', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    operator = await ctx.newPartner({ type: 'other' });
+    operator = await ctx.operator();
     token = await operator.token();
   });
   afterAll(async () => ctx?.close());
@@ -37,10 +37,17 @@ describe('partner registry (gateway administrators)', () => {
     expect(created.body).toMatchObject({ id: 'shm-woonhaven', type: 'social-housing-company', status: 'active', jwksUri: null });
 
     const now = Math.floor(Date.now() / 1000);
-    const theirToken = await new SignJWT({ roles: ['gateway-admin'], sub: 'it-team', iss: 'https://idp.woonhaven.example', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+    const theirToken = await new SignJWT({ roles: ['partner-system'], sub: 'it-team', iss: 'https://idp.woonhaven.example', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
       .setProtectedHeader({ alg: 'ES256', kid: 'wh-1' })
       .sign(key.privateKey);
-    expect((await ctx.request({ url: '/v1/partners/shm-woonhaven', token: theirToken, purpose: 'administration' })).status).toBe(200);
+    const session = await ctx.request({ url: '/v1/session', token: theirToken });
+    expect(session.status).toBe(200);
+    expect(session.body).toMatchObject({ partnerId: 'shm-woonhaven', partnerType: 'social-housing-company' });
+    // …and never with a network-wide role: only the operator's tokens may carry one.
+    const adminClaim = await new SignJWT({ roles: ['gateway-admin'], sub: 'it-team', iss: 'https://idp.woonhaven.example', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'wh-1' })
+      .sign(key.privateKey);
+    expect((await ctx.request({ url: '/v1/partners/shm-woonhaven', token: adminClaim, purpose: 'administration' })).status).toBe(401);
   });
 
   it('refuses a duplicate id or issuer with 409 and keeps the original', async () => {
@@ -79,20 +86,21 @@ describe('partner registry (gateway administrators)', () => {
 
   it('suspends a partner at once and rotates its keys without downtime for the new key', async () => {
     const partner = await ctx.newPartner({ type: 'caw' });
-    const oldToken = await partner.token();
-    expect((await ctx.request({ url: '/v1/partners', token: oldToken, purpose: 'administration' })).status).toBe(200);
+    const oldToken = await partner.token({ roles: ['caseworker'] });
+    const whoAmI = (token: string) => ctx.request({ url: '/v1/session', token });
+    expect((await whoAmI(oldToken)).status).toBe(200);
 
     const suspended = await admin('PATCH', `/v1/partners/${partner.id}`, { status: 'suspended' });
     expect(suspended.body.status).toBe('suspended');
-    expect((await ctx.request({ url: '/v1/partners', token: oldToken, purpose: 'administration' })).status).toBe(401);
+    expect((await whoAmI(oldToken)).status).toBe(401);
     await admin('PATCH', `/v1/partners/${partner.id}`, { status: 'active' });
 
     const next = await newKey(`${partner.id}-k2`);
     const rotated = await admin('PATCH', `/v1/partners/${partner.id}`, { jwks: { keys: [next.publicJwk] } });
     expect(rotated.status).toBe(200);
-    const newToken = await partner.token({}, { key: next.privateKey, kid: `${partner.id}-k2` });
-    expect((await ctx.request({ url: '/v1/partners', token: newToken, purpose: 'administration' })).status).toBe(200);
-    expect((await ctx.request({ url: '/v1/partners', token: oldToken, purpose: 'administration' })).status).toBe(401);
+    const newToken = await partner.token({ roles: ['caseworker'] }, { key: next.privateKey, kid: `${partner.id}-k2` });
+    expect((await whoAmI(newToken)).status).toBe(200);
+    expect((await whoAmI(oldToken)).status).toBe(401);
   });
 
   it('refuses an empty or unknown-field PATCH and an unknown partner', async () => {
@@ -141,7 +149,7 @@ describe('cooperation agreements', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    token = await (await ctx.newPartner({ type: 'other' })).token();
+    token = await (await ctx.operator()).token();
     housing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
   });

@@ -17,7 +17,7 @@ describe('policy endpoints refuse bad input', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const operator = await ctx.newPartner({ type: 'other' });
+    const operator = await ctx.operator();
     officer = await operator.token({ roles: ['privacy-officer'] });
     admin = await operator.token({ roles: ['gateway-admin'] });
     caseworker = await (await ctx.newPartner({ type: 'outreach-team' })).token({ roles: ['caseworker'], profession: 'psychologist' });

@@ -40,7 +40,7 @@ function run(script: string, args: string[], env: Record<string, string>, timeou
 }
 
 // A rule that names a role roles.yaml does not define.
-const unknownRole = () => policyWith('rules.yaml', (t) => t.replace('roles: [privacy-officer]\n    actions: [read, export, verify]', 'roles: [privacy-officer, auditor]\n    actions: [read, export, verify]'));
+const unknownRole = () => policyWith('rules.yaml', (t) => t.replace('roles: [privacy-officer]\n    actions: [verify]', 'roles: [privacy-officer, auditor]\n    actions: [verify]'));
 const lineOf = (dir: string, needle: string) => readFileSync(join(dir, 'rules.yaml'), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 describe('a malformed policy', () => {
@@ -52,7 +52,7 @@ describe('a malformed policy', () => {
       expect(code).toBe(1);
       const fatal = output.split('\n').filter((l) => l.includes('gateway failed to start'));
       expect(fatal).toHaveLength(1);
-      expect(JSON.parse(fatal[0]).err.message).toBe(`policies/rules.yaml:${lineOf(dir, 'auditor')} (rule privacy-officer-reviews-access-log): unknown role "auditor"`);
+      expect(JSON.parse(fatal[0]).err.message).toBe(`policies/rules.yaml:${lineOf(dir, 'auditor')} (rule privacy-officer-verifies-access-log): unknown role "auditor"`);
       expect(output).not.toContain('is running at');
     } finally {
       await dropTestDatabase(databaseUrl);
@@ -62,14 +62,14 @@ describe('a malformed policy', () => {
   it('fails npm run policies:check with the same message, and passes the shipped policy', async () => {
     const dir = unknownRole();
     const bad = await run('dist/src/policies/policies-cli.js', ['check'], { POLICIES_DIR: dir });
-    expect(bad).toEqual({ code: 2, output: `policies/rules.yaml:${lineOf(dir, 'auditor')} (rule privacy-officer-reviews-access-log): unknown role "auditor"\n` });
+    expect(bad).toEqual({ code: 2, output: `policies/rules.yaml:${lineOf(dir, 'auditor')} (rule privacy-officer-verifies-access-log): unknown role "auditor"\n` });
     const good = await run('dist/src/policies/policies-cli.js', ['check'], { POLICIES_DIR: join(root, 'policies') });
     expect(good.code).toBe(0);
     expect(good.output).toMatch(/^policy sha256:[0-9a-f]{64}: 12 purposes, \d+ roles, \d+ categories, \d+ rules — valid\n$/);
   });
 
   it('fails npm run policies:test on a failing row and on a rule no row exercises', async () => {
-    const failing = policyWith('tests/default.yaml', (t) => t.replace('purpose: administration, action: create, resource: Partner, expect: permit', 'purpose: administration, action: create, resource: Partner, expect: deny'));
+    const failing = policyWith('tests/default.yaml', (t) => t.replace('purpose: administration, action: create, resource: Partner, facts: { operator: true }, expect: permit', 'purpose: administration, action: create, resource: Partner, facts: { operator: true }, expect: deny'));
     const failed = await run('dist/src/policies/policies-cli.js', ['test'], { POLICIES_DIR: failing });
     expect(failed.code).toBe(1);
     expect(failed.output).toMatch(/FAIL policies\/tests\/default\.yaml:\d+: admin registers a partner\n {2}expected deny, got permit \[\] \(rule gateway-admin-manages-partners\)/);

@@ -14,7 +14,7 @@ describe('policy endpoints', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const operator = await ctx.newPartner({ type: 'other' });
+    const operator = await ctx.operator();
     officer = await operator.token({ roles: ['privacy-officer'] });
     referrer = await (await ctx.newPartner({ type: 'social-housing-company' })).token({ roles: ['referrer'] });
   });

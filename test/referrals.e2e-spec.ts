@@ -31,7 +31,7 @@ describe('referrals', () => {
     housing = await ctx.newPartner({ type: 'social-housing-company' });
     otherHousing = await ctx.newPartner({ type: 'social-housing-company' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     for (const party of [housing.id, otherHousing.id]) {
       const agreement = await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Aanklampende zorg', partnerIds: [party, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
       expect(agreement.status).toBe(201);

@@ -63,7 +63,7 @@ describe('database restart', () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     await dataSource.getRepository(Partner).save({
       id: 'resilient-admin', name: 'Operator', type: 'other', municipalities: [], issuer: 'https://idp.resilient.test',
-      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'r1', alg: 'ES256' }] }, jwksUri: null, status: 'active',
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'r1', alg: 'ES256' }] }, jwksUri: null, status: 'active', operator: true,
     });
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ roles: ['gateway-admin'], sub: 'u', iss: 'https://idp.resilient.test', aud: 'schakel-gateway', iat: now, exp: now + 600 })
@@ -103,7 +103,7 @@ describe('pool exhaustion', () => {
   });
 
   it('answers 503 instead of hanging when no connection frees up in time', async () => {
-    const partner = await ctx.newPartner();
+    const partner = await ctx.operator();
     const token = await partner.token();
     held = ctx.dataSource.createQueryRunner();
     await held.connect();

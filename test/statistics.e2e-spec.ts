@@ -12,7 +12,7 @@ describe('statistics', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const ocmw = await ctx.newPartner({ type: 'ocmw' });
     outreach = await ctx.newPartner({ type: 'outreach-team' });
-    const admin = await (await ctx.newPartner({ type: 'other' })).token();
+    const admin = await (await ctx.operator()).token();
     for (const referrer of [housing, ocmw]) {
       await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [referrer.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
     }
@@ -67,7 +67,7 @@ describe('statistics per programme', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     firstTeam = await ctx.newPartner({ type: 'housing-first-team' });
     const outreachTeam = await ctx.newPartner({ type: 'outreach-team' });
-    admin = await (await ctx.newPartner({ type: 'other' })).token();
+    admin = await (await ctx.operator()).token();
     for (const [team, programme] of [[firstTeam, 'housing-first'], [outreachTeam, 'aanklampende-zorg']] as const) {
       await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, team.id], purposes: ['referral'], validFrom: '2026-01-01' } });
       expect((await ctx.request({ method: 'PATCH', url: `/v1/partners/${team.id}`, token: admin, purpose: 'administration', body: { programme } })).body.programme).toBe(programme);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ProblemException } from '../common/problem/problem.js';
+import { PolicyService } from '../policies/policy.service.js';
 import { bundleChunks, FHIR_JSON, FHIR_NDJSON, ndjsonLines, type FhirResource } from '../common/fhir/bundle.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { AccessLogRepository, type LogFilter } from './access-log.repository.js';
@@ -44,10 +45,15 @@ export class AccessLogReviewService {
     private readonly repository: AccessLogRepository,
     private readonly accessLog: AccessLogService,
     private readonly chain: ChainService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly policy: PolicyService,
   ) {}
 
-  private filterFor(context: AccessContext, query: AccessLogQuery): LogFilter {
+  private filterFor(context: AccessContext, query: AccessLogQuery, action: 'read' | 'export'): LogFilter {
+    const { principal } = context;
+    // The policy says whose entries this officer sees: the network operator's see all (rule
+    // network-privacy-officer-reviews-whole-log), others their own organisation's.
+    const scope = this.policy.organisationScope({ ...principal, purpose: context.purpose, action, resourceType: 'AccessLogEntry' });
+    if (scope === 'none') throw new ProblemException('forbidden', 'Your roles may not search the access log for this purpose');
     return {
       clientRef: query.client ? this.accessLog.pseudonym(query.client) : undefined,
       partnerId: query.partner,
@@ -56,14 +62,14 @@ export class AccessLogReviewService {
       decision: query.decision,
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
-      scopePartnerId: context.principal.partnerId === this.config.networkOperatorPartnerId ? undefined : context.principal.partnerId,
+      scopePartnerId: scope === 'network' ? undefined : principal.partnerId,
     };
   }
 
   async list(context: AccessContext, query: AccessLogQuery): Promise<Page<AccessLogEntryView>> {
     const limit = query.limit ?? 50;
     const before = decodeCursor(query.cursor, isSeq);
-    const filter = this.filterFor(context, query);
+    const filter = this.filterFor(context, query, 'read');
     // Read on the audit transaction's own connection: a second pool connection per request can
     // deadlock the pool under load (every request holding one, waiting for another).
     return this.accessLog.audited(context, async (manager) => {
@@ -85,7 +91,7 @@ export class AccessLogReviewService {
 
   /** Logs the export, then streams it page by page (constant memory, also for the FHIR Bundle). */
   async export(context: AccessContext, query: AccessLogQuery, format: ExportRepresentation): Promise<Readable> {
-    const filter = this.filterFor(context, query);
+    const filter = this.filterFor(context, query, 'export');
     await this.accessLog.audited(context, async () => ({
       result: undefined,
       record: {

@@ -8,7 +8,9 @@ import { PolicyService } from '../policies/policy.service.js';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { Principal } from './principal.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from './decorators.js';
-import { TokenVerifierService } from './token-verifier.service.js';
+import { SignedTokenRefused, TokenVerifierService } from './token-verifier.service.js';
+import { APP_LOGGER } from '../common/logging/logger.js';
+import type { Logger } from 'pino';
 
 const PURPOSE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 
@@ -28,6 +30,7 @@ export class AccessGuard implements CanActivate {
     private readonly policy: PolicyService,
     private readonly accessLog: AccessLogService,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {
     this.limiter = new RateLimiter(config.http.rateLimitPerMinute);
   }
@@ -37,7 +40,13 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.tokens.verify(request.headers.authorization);
+    let principal: Principal;
+    try {
+      principal = await this.tokens.verify(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof SignedTokenRefused) await this.recordSignedTokenRefusal(error, request);
+      throw error;
+    }
     request.principal = principal;
 
     const wait = this.limiter.hit(principal.partnerId);
@@ -65,16 +74,33 @@ export class AccessGuard implements CanActivate {
     if (!PURPOSE_PATTERN.test(purpose) || !this.policy.isKnownPurpose(purpose)) {
       return refuse(new ProblemException('unknown-purpose', 'X-Purpose is not a purpose listed in the network policy'), PURPOSE_PATTERN.test(purpose) ? purpose : 'invalid');
     }
-    if (!this.policy.mayUsePurpose(principal.roles, purpose, principal.partnerType)) {
+    if (!this.policy.mayUsePurpose(principal.roles, purpose, principal.partnerType, principal.operator)) {
       return refuse(new ProblemException('purpose-not-permitted', `Your roles may not act for the purpose "${purpose}"`), purpose);
     }
     request.purpose = purpose;
 
-    const decision = this.policy.decide(principal.roles, purpose, permission.action, permission.subject, principal.partnerType);
+    const decision = this.policy.decide(principal.roles, purpose, permission.action, permission.subject, principal.partnerType, principal.operator);
     if (!decision.permitted) {
       return refuse(new ProblemException('forbidden', `Your roles may not ${permission.action} ${permission.subject} for the purpose "${purpose}"`), purpose);
     }
     return true;
+  }
+
+  /**
+   * A token its partner really signed, refused for what it claims (a network-wide role from a
+   * partner that is not the operator): logged as that partner's refused attempt, so the privacy
+   * officers see who tried. If the log cannot take it, the answer is 503 rather than the 401.
+   */
+  private async recordSignedTokenRefusal(error: SignedTokenRefused, request: FastifyRequest): Promise<void> {
+    const header = request.headers['x-purpose'];
+    const stated = Array.isArray(header) ? header[0] : header;
+    const purpose = stated && PURPOSE_PATTERN.test(stated) && this.policy.isKnownPurpose(stated) ? stated : 'unstated';
+    const { partnerId, partnerType, subject, roles } = error.attempt;
+    this.logger.warn({ requestId: String(request.id), partnerId, check: 'roles' }, 'refused a token naming a network-wide role from a partner that is not the network operator');
+    await this.accessLog.recordRefusal(
+      { principal: { partnerId, partnerType, subject, roles, operator: false }, purpose, requestId: String(request.id) },
+      { action: 'authenticate', resourceType: 'Token', reason: `check roles: ${error.detail ?? ''}` },
+    );
   }
 
   private recordRefusal(principal: Principal, purpose: string, requestId: string, permission: DeclaredPermission, reason: string): Promise<void> {

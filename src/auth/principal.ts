@@ -4,6 +4,8 @@ import type { PartnerType } from '../partners/partner.entity.js';
 export interface Principal {
   partnerId: string;
   partnerType: PartnerType;
+  /** The partner is the network operator (registry flag): the only source of network-wide powers. */
+  operator: boolean;
   /** The token's `sub`: opaque to the gateway, chosen by the partner's identity provider. */
   subject: string;
   roles: string[];

@@ -14,6 +14,20 @@ function refuse(check: string, detail: string): never {
   throw new ProblemException('unauthenticated', detail, { check }, { 'www-authenticate': `Bearer error="invalid_token"` });
 }
 
+/**
+ * A refusal of a token whose signature did verify: the partner that signed it is known, so the
+ * attempt is evidence about that partner and goes into the access log (see AccessGuard).
+ */
+export class SignedTokenRefused extends ProblemException {
+  constructor(
+    readonly attempt: { partnerId: string; partnerType: Principal['partnerType']; subject: string; roles: string[] },
+    check: string,
+    detail: string,
+  ) {
+    super('unauthenticated', detail, { check }, { 'www-authenticate': `Bearer error="invalid_token"` });
+  }
+}
+
 @Injectable()
 export class TokenVerifierService {
   constructor(
@@ -83,10 +97,19 @@ export class TokenVerifierService {
       refuse('profession', 'The profession claim is not a known profession');
     }
     if (typeof payload.sub !== 'string' || payload.sub.length > 200) refuse('sub', 'The sub claim must be a string of at most 200 characters');
+    // Network-wide powers belong to the network operator alone, whatever another partner's IdP says.
+    if (!partner.operator && (roles as string[]).some((role) => this.policy.isNetworkWideRole(role))) {
+      throw new SignedTokenRefused(
+        { partnerId: partner.id, partnerType: partner.type, subject: payload.sub, roles: [...new Set(roles as string[])] },
+        'roles',
+        'The token names a network-wide role that only the network operator may assert',
+      );
+    }
 
     return {
       partnerId: partner.id,
       partnerType: partner.type,
+      operator: partner.operator,
       subject: payload.sub,
       roles: [...new Set(roles as string[])],
       ...(typeof payload.profession === 'string' ? { profession: payload.profession } : {}),

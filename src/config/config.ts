@@ -40,8 +40,6 @@ export interface AppConfig {
   breakTheGlassHours: number;
   /** `kid:base64(32 bytes)` pairs, comma-separated, first = active; generated in DATA_DIR outside production. */
   encryptionKeys: string | undefined;
-  /** The partner whose privacy officers oversee the whole network (they see every log entry). */
-  networkOperatorPartnerId: string;
   logLevel: LogLevel;
   /** Serve the Swagger UI at /docs (the JSON document at /openapi.json is always served). */
   openApiUi: boolean;
@@ -182,7 +180,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     breakTheGlassHours: read.integer('BREAK_THE_GLASS_HOURS', 12, 1, 24),
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
-    networkOperatorPartnerId: read.string('NETWORK_OPERATOR_PARTNER_ID', 'gateway-operator'),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     openApiUi: read.boolean('OPENAPI_UI', true),
     seedDemoPartners: read.boolean('SEED_DEMO_PARTNERS', nodeEnv !== 'production'),

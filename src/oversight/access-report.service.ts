@@ -9,7 +9,6 @@ import { Client } from '../referrals/client.entity.js';
 import { ReviewItem, ReviewItemEntry } from './review-item.entity.js';
 import { Consent } from '../consent/consent.entity.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Inject } from '@nestjs/common';
 
 export type Lang = 'nl' | 'fr' | 'en';
@@ -72,16 +71,14 @@ export class AccessReportService {
     private readonly accessLog: AccessLogService,
     private readonly policy: PolicyService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private async requireHolder(manager: EntityManager, access: AccessContext, clientId: string, action: string) {
     const client = await manager.findOneBy(Client, { id: clientId });
-    // The network operator's privacy officer answers access requests for the whole network.
-    const networkOfficer = access.principal.partnerId === this.config.networkOperatorPartnerId && access.principal.roles.includes('privacy-officer');
-    const own = client?.custodianPartnerId === access.principal.partnerId || (Boolean(client) && networkOfficer);
-    const decision = this.policy.authorize({ partnerType: access.principal.partnerType, roles: access.principal.roles, purpose: access.purpose, action, resourceType: 'ClientAccessReport', facts: { ownOrganisation: own } });
-    if (!client || !own || decision.decision === 'deny') {
+    const own = client?.custodianPartnerId === access.principal.partnerId;
+    // The network operator's privacy officer answers for any client: a rule on the operator fact.
+    const decision = this.policy.authorize({ partnerType: access.principal.partnerType, roles: access.principal.roles, purpose: access.purpose, action, resourceType: 'ClientAccessReport', facts: { ownOrganisation: own, operator: access.principal.operator } });
+    if (!client || decision.decision === 'deny') {
       throw new AccessRefused({ action, resourceType: 'ClientAccessReport', clientId: client ? clientId : null, reason: 'not the team that holds this client' }, new ProblemException('not-found', 'Client not found or no access'));
     }
   }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AccessLogService, AccessRefused, type AccessContext } from '../access-log/access-log.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PolicyService } from '../policies/policy.service.js';
 import { ReviewItem } from './review-item.entity.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
@@ -21,17 +21,20 @@ export class ReviewsService {
     @InjectDataSource() dataSource: DataSource,
     private readonly accessLog: AccessLogService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly policy: PolicyService,
   ) {
     this.reviews = new ReviewsRepository(dataSource);
   }
 
-  private scope(access: AccessContext): string | undefined {
-    return access.principal.partnerId === this.config.networkOperatorPartnerId ? undefined : access.principal.partnerId;
+  /** Whose items: the policy gives the network operator's officer all, others their own organisation's. */
+  private scope(access: AccessContext, action: 'read' | 'update'): string | undefined {
+    const scope = this.policy.organisationScope({ ...access.principal, purpose: access.purpose, action, resourceType: 'Review' });
+    if (scope === 'none') throw new ProblemException('forbidden', 'Your roles may not see review items for this purpose');
+    return scope === 'network' ? undefined : access.principal.partnerId;
   }
 
-  private inScope(access: AccessContext, item: ReviewItem | null): item is ReviewItem {
-    const scope = this.scope(access);
+  private inScope(access: AccessContext, item: ReviewItem | null, action: 'read' | 'update'): item is ReviewItem {
+    const scope = this.scope(access, action);
     return item !== null && (!scope || item.actorPartnerId === scope || item.custodianPartnerId === scope);
   }
 
@@ -57,7 +60,7 @@ export class ReviewsService {
 
   list(access: AccessContext, status?: 'open' | 'resolved') {
     return this.accessLog.audited(access, async (manager) => {
-      const rows = await this.reviews.list(manager, this.scope(access), status);
+      const rows = await this.reviews.list(manager, this.scope(access, 'read'), status);
       const entryIds = await this.reviews.entryIdsOf(manager, rows.map((r) => r.id));
       const items = rows.map((i) => this.view(i, entryIds.get(i.id) ?? []));
       return { result: { items, nextCursor: null }, record: { action: 'read', resourceType: 'Review', decision: 'permit', reason: 'privacy officer read the review queue', disclosed: { reviews: items.map((i) => i.id) } } };
@@ -68,7 +71,7 @@ export class ReviewsService {
   get(access: AccessContext, id: string) {
     return this.accessLog.audited(access, async (manager) => {
       const item = await this.reviews.find(manager, id);
-      if (!this.inScope(access, item)) {
+      if (!this.inScope(access, item, 'read')) {
         throw new AccessRefused({ action: 'read', resourceType: 'Review', resourceId: id, reason: 'not found or outside this privacy officer scope' }, new ProblemException('not-found', 'Review item not found or no access'));
       }
       const entries = (await this.reviews.entriesOf(manager, id)).map((e) => ({ ...e, id: e.id as string, occurredAt: new Date(e.occurredAt as string).toISOString() }));
@@ -80,7 +83,7 @@ export class ReviewsService {
   resolve(access: AccessContext, id: string, verdict: 'justified' | 'not-justified', note: string) {
     return this.accessLog.audited(access, async (manager) => {
       const item = await this.reviews.findForUpdate(manager, id);
-      if (!this.inScope(access, item)) {
+      if (!this.inScope(access, item, 'update')) {
         throw new AccessRefused({ action: 'update', resourceType: 'Review', resourceId: id, reason: 'not found or outside this privacy officer scope' }, new ProblemException('not-found', 'Review item not found or no access'));
       }
       if (item.status === 'resolved') throw new ProblemException('conflict', 'This item was already resolved');

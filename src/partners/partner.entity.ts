@@ -25,6 +25,8 @@ export interface PublicJwkSet {
 
 /** A registered partner organisation: who it is and how to check the tokens it signs. */
 @Entity({ name: 'partner' })
+// At most one network operator: network-wide powers must have exactly one source.
+@Index('partner_single_operator_key', ['operator'], { unique: true, where: '"operator"' })
 export class Partner {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id!: string;
@@ -50,6 +52,14 @@ export class Partner {
 
   @Column({ type: 'varchar', length: 20, default: 'active' })
   status!: PartnerStatus;
+
+  /**
+   * The network operator: the only partner whose principals may hold network-wide powers
+   * (gateway-admin, network-wide oversight). Not its type (a police zone is `other` too), and
+   * never set through the API: only `npm run operator:register` (or the demo seed) sets it.
+   */
+  @Column({ type: 'boolean', default: false })
+  operator!: boolean;
 
   /** The care programme the team runs (a value of `programmes` in policies/network.yaml), for statistics. */
   @Column({ type: 'varchar', length: 40, nullable: true })

@@ -40,6 +40,7 @@ export class PartnersService {
         webhookUrl: input.webhookUrl ?? null,
         programme: input.programme ?? null,
         status: 'active',
+        operator: false,
       } as Partner);
       return {
         result: PartnerView.of(saved),
@@ -64,6 +65,11 @@ export class PartnersService {
     if (Object.keys(input).length === 0) throw new ProblemException('validation-failed', 'Nothing to change', { errors: [{ pointer: '', detail: 'the body names no field' }] });
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, true);
     this.policy.requireKnownProgramme(input.programme);
+    // Suspending the operator through its own API would lock the network's administration out;
+    // the operator's registration is changed with its command line (npm run operator:register).
+    if (partner.operator && input.status === 'suspended') {
+      throw new ProblemException('unprocessable', 'The network operator cannot be suspended through the API', { errors: [{ pointer: '/status', detail: 'the operator is managed with npm run operator:register' }] });
+    }
     if (input.jwks) {
       partner.jwks = await this.checkedKeySet(input.jwks);
       partner.jwksUri = null;

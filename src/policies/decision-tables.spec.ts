@@ -70,7 +70,7 @@ describe('the decision-table check itself', () => {
   });
 
   it('reports a row whose expectation the policy does not meet, with its line', () => {
-    const dir = copyWith('tests/default.yaml', (t) => t.replace('{ name: admin registers a partner, partnerType: other, roles: [gateway-admin], purpose: administration, action: create, resource: Partner, expect: permit }', '{ name: admin registers a partner, partnerType: other, roles: [gateway-admin], purpose: administration, action: create, resource: Partner, expect: deny }'));
+    const dir = copyWith('tests/default.yaml', (t) => t.replace('{ name: admin registers a partner, partnerType: other, roles: [gateway-admin], purpose: administration, action: create, resource: Partner, facts: { operator: true }, expect: permit }', '{ name: admin registers a partner, partnerType: other, roles: [gateway-admin], purpose: administration, action: create, resource: Partner, facts: { operator: true }, expect: deny }'));
     const failed = run(dir).outcomes.filter((o) => !o.passed);
     expect(failed.map((o) => [o.row.name, o.line])).toEqual([['admin registers a partner', readFileSync(join(dir, 'tests/default.yaml'), 'utf8').split('\n').findIndex((l) => l.includes('admin registers a partner')) + 1]]);
   });

@@ -19,6 +19,8 @@ export interface RoleDefinition {
   id: string;
   description: string;
   label: Label;
+  /** A network-wide power, accepted only in tokens of the network operator. */
+  networkWide?: boolean;
 }
 export interface CategoryDefinition {
   id: string;
@@ -28,7 +30,9 @@ export interface CategoryDefinition {
   fields: string[];
 }
 export type Operator = 'eq' | 'ne' | 'in' | 'nin';
-export type FactName = 'agreementInForce' | 'inCircle' | 'consent' | 'professionalSecrecy' | 'tenantInformed' | 'ownOrganisation' | 'breakTheGlass' | 'aftercare';
+export type FactName = 'agreementInForce' | 'inCircle' | 'consent' | 'professionalSecrecy' | 'tenantInformed' | 'ownOrganisation' | 'breakTheGlass' | 'aftercare' | 'operator';
+/** Facts about the caller alone (not the record): resolved when the caller's CASL ability is built. */
+export const CALLER_FACTS: readonly FactName[] = ['operator'];
 export type FactValue = boolean | string;
 export type Condition = Partial<Record<Operator, FactValue | FactValue[]>>;
 export interface RuleDefinition {
@@ -93,7 +97,7 @@ export interface PolicySet {
   version: string;
 }
 
-export const FACT_NAMES: readonly FactName[] = ['agreementInForce', 'inCircle', 'consent', 'professionalSecrecy', 'tenantInformed', 'ownOrganisation', 'breakTheGlass', 'aftercare'];
+export const FACT_NAMES: readonly FactName[] = ['agreementInForce', 'inCircle', 'consent', 'professionalSecrecy', 'tenantInformed', 'ownOrganisation', 'breakTheGlass', 'aftercare', 'operator'];
 export const OPERATORS: readonly Operator[] = ['eq', 'ne', 'in', 'nin'];
 
 export class PolicyError extends Error {

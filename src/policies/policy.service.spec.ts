@@ -19,6 +19,21 @@ const objectedCawRead = {
 };
 
 describe('PolicyEngine', () => {
+  it("refuses a network power at the guard's type-level check to any caller but the network operator", () => {
+    const engine = new PolicyEngine(shipped);
+    for (const partnerType of ['other', 'social-housing-company', 'outreach-team']) {
+      expect(engine.decide(['gateway-admin'], 'administration', 'update', 'Partner', partnerType, false).permitted).toBe(false);
+      expect(engine.decide(['gateway-admin'], 'administration', 'create', 'Agreement', partnerType, false).permitted).toBe(false);
+      expect(engine.mayUsePurpose(['gateway-admin'], 'administration', partnerType, false)).toBe(
+        // gateway-admin still reads the policy for administration; no other administration power.
+        engine.decide(['gateway-admin'], 'administration', 'read', 'Policy', partnerType, false).permitted,
+      );
+    }
+    expect(engine.decide(['gateway-admin'], 'administration', 'update', 'Partner', 'other', true).permitted).toBe(true);
+    expect(engine.organisationScope({ partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'AccessLogEntry', operator: true })).toBe('network');
+    expect(engine.organisationScope({ partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'AccessLogEntry' })).toBe('own-organisation');
+  });
+
   it('lets a later rule override an earlier one: the objection rule wins because it comes last', () => {
     expect(new PolicyEngine(shipped).authorize(objectedCawRead).decision).toBe('deny');
     // Move the objection rule to the top: the CAW permit that follows now overrides it.
@@ -93,7 +108,9 @@ describe('list scopes (filters pushed into SQL)', () => {
 
   it('gives nothing to a caller no rule addresses, and every record to an unconditional permit', () => {
     expect(engine.scopeFor({ partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'Case' })).toEqual({ kind: 'none' });
-    expect(engine.scopeFor({ partnerType: 'other', roles: ['gateway-admin'], purpose: 'administration', action: 'read', resourceType: 'Partner' })).toEqual({ kind: 'all' });
+    expect(engine.scopeFor({ partnerType: 'other', roles: ['gateway-admin'], purpose: 'administration', action: 'read', resourceType: 'Partner', operator: true })).toEqual({ kind: 'all' });
+    // The same role of any partner but the network operator addresses no rule at all.
+    expect(engine.scopeFor({ partnerType: 'other', roles: ['gateway-admin'], purpose: 'administration', action: 'read', resourceType: 'Partner' })).toEqual({ kind: 'none' });
     expect(engine.scopeFor({ partnerType: 'social-housing-company', roles: ['referrer'], purpose: 'referral', action: 'read', resourceType: 'Referral', categories: ['health'] })).toEqual({ kind: 'none' });
   });
 

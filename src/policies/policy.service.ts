@@ -3,7 +3,7 @@ import { createMongoAbility, subject as casl, type MongoAbility, type RawRuleOf 
 import { rulesToCondition } from '@casl/ability/extra';
 import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { loadPolicySet, type Condition, type FactName, type FactValue, type PolicySet, type RuleDefinition, type RuleSource } from './policy-files.js';
+import { CALLER_FACTS, loadPolicySet, type Condition, type FactName, type FactValue, type PolicySet, type RuleDefinition, type RuleSource } from './policy-files.js';
 import { ALL, and, NONE, not, or, type PolicyScope } from './policy-scope.js';
 
 /** Facts about one request that rules may require; the caller (a service) loads them from the database. */
@@ -15,6 +15,12 @@ export interface RequestFacts {
   breakTheGlass?: boolean;
   /** The caller's team handed this case over and is still within its aftercare period. */
   aftercare?: boolean;
+  /**
+   * The caller's organisation is the network operator (the partner registry's `operator` flag).
+   * A fact about the caller, not the record: it decides which rules the caller's ability holds,
+   * so the guard's type-level check already refuses a network power to anyone else.
+   */
+  operator?: boolean;
 }
 
 export interface AuthorizationRequest {
@@ -67,6 +73,8 @@ export interface ScopeRequest {
   partnerType: string;
   roles: string[];
   profession?: string;
+  /** The caller's organisation is the network operator. */
+  operator?: boolean;
   purpose: string;
   action: string;
   resourceType: string;
@@ -84,6 +92,7 @@ const REQUIREMENTS: Record<FactName, string> = {
   ownOrganisation: 'the case or referral belonging to your organisation',
   breakTheGlass: 'an active emergency (break-the-glass) grant',
   aftercare: 'an aftercare period after your team handed the case over',
+  operator: 'your organisation being the network operator',
 };
 
 const MONGO: Record<string, string> = { eq: '$eq', ne: '$ne', in: '$in', nin: '$nin' };
@@ -91,6 +100,19 @@ const MONGO: Record<string, string> = { eq: '$eq', ne: '$ne', in: '$in', nin: '$
 function toMongo(when: RuleDefinition['when']): Record<string, unknown> | undefined {
   if (!when) return undefined;
   return Object.fromEntries(Object.entries(when).map(([fact, condition]) => [fact, Object.fromEntries(Object.entries(condition as Condition).map(([op, v]) => [MONGO[op], v]))]));
+}
+
+/** The rule's conditions on the caller (see CALLER_FACTS) hold for this caller. */
+function callerFactsHold(rule: RuleDefinition, operator: boolean): boolean {
+  const callerFacts: Partial<Record<FactName, FactValue>> = { operator };
+  return CALLER_FACTS.every((fact) => !rule.when?.[fact] || holds(rule.when[fact], callerFacts[fact]));
+}
+
+/** The rule's conditions on the record (caller facts removed), or undefined when none are left. */
+function recordConditions(when: RuleDefinition['when']): RuleDefinition['when'] {
+  if (!when) return undefined;
+  const rest = Object.fromEntries(Object.entries(when).filter(([fact]) => !(CALLER_FACTS as string[]).includes(fact)));
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }
 
 export function holds(condition: Condition, value: FactValue | undefined): boolean {
@@ -120,6 +142,11 @@ export class PolicyEngine {
     return this.policy.roles.some((r) => r.id === role);
   }
 
+  /** Roles that carry network-wide powers (roles.yaml `networkWide`): only the operator's tokens may name them. */
+  isNetworkWideRole(role: string): boolean {
+    return this.policy.roles.some((r) => r.id === role && r.networkWide === true);
+  }
+
   isKnownPurpose(purpose: string): boolean {
     return this.policy.purposes.some((p) => p.id === purpose);
   }
@@ -136,13 +163,15 @@ export class PolicyEngine {
   }
 
   /** Whether any active rule lets one of these roles act for this purpose at all. */
-  mayUsePurpose(roles: string[], purpose: string, partnerType?: string): boolean {
-    return this.activeRules().some((r) => r.effect !== 'deny' && r.purposes.includes(purpose) && r.roles.some((role) => roles.includes(role)) && (!partnerType || !r.partnerTypes || r.partnerTypes.includes(partnerType)));
+  mayUsePurpose(roles: string[], purpose: string, partnerType?: string, operator = false): boolean {
+    return this.activeRules().some(
+      (r) => r.effect !== 'deny' && r.purposes.includes(purpose) && r.roles.some((role) => roles.includes(role)) && (!partnerType || !r.partnerTypes || r.partnerTypes.includes(partnerType)) && callerFactsHold(r, operator),
+    );
   }
 
   /** The guard's coarse check: is there any rule that could permit this, whatever the record? */
-  decide(roles: string[], purpose: string, action: string, subjectType: string, partnerType?: string): { permitted: boolean; reason: string } {
-    const ability = this.abilityFor(partnerType, roles, purpose);
+  decide(roles: string[], purpose: string, action: string, subjectType: string, partnerType?: string, operator = false): { permitted: boolean; reason: string } {
+    const ability = this.abilityFor(partnerType, roles, purpose, operator);
     const permitted = ability.can(action, subjectType);
     const rule = permitted ? ability.rulesFor(action, subjectType).find((r) => !r.inverted) : undefined;
     return permitted
@@ -151,7 +180,7 @@ export class PolicyEngine {
   }
 
   authorize(request: AuthorizationRequest): AuthorizationResult {
-    const ability = this.abilityFor(request.partnerType, request.roles, request.purpose);
+    const ability = this.abilityFor(request.partnerType, request.roles, request.purpose, request.facts?.operator ?? false);
     const professionalSecrecy = request.profession !== undefined && this.policy.professionalSecrecy.includes(request.profession);
     const categorised = this.activeRules().some((r) => r.subject === request.resourceType && r.categories);
     const categories: (string | undefined)[] = categorised ? (request.categories ?? this.policy.categories.map((c) => c.id)) : [undefined];
@@ -216,13 +245,15 @@ export class PolicyEngine {
    * the repository to turn into SQL with `scopeToSql`.
    */
   scopeFor(request: ScopeRequest): PolicyScope {
-    const ability = this.abilityFor(request.partnerType, request.roles, request.purpose);
+    const ability = this.abilityFor(request.partnerType, request.roles, request.purpose, request.operator ?? false);
     const professionalSecrecy = request.profession !== undefined && this.policy.professionalSecrecy.includes(request.profession);
     const categorised = this.activeRules().some((r) => r.subject === request.resourceType && r.categories);
     const categories: (string | undefined)[] = categorised ? (request.categories ?? this.policy.categories.map((c) => c.id)) : [undefined];
     const ruleScope = (category: string | undefined) => (id: string) =>
       and(
         Object.entries(this.byId.get(id)?.when ?? {}).map(([fact, condition]): PolicyScope => {
+          // Caller facts were settled when the ability was built: a rule still here holds them.
+          if ((CALLER_FACTS as string[]).includes(fact)) return ALL;
           if (fact === 'professionalSecrecy') return holds(condition as Condition, professionalSecrecy) ? ALL : NONE;
           return { kind: 'fact', fact: fact as FactName, condition: condition as Condition, ...(fact === 'consent' && category ? { category } : {}) };
         }),
@@ -236,6 +267,19 @@ export class PolicyEngine {
         return rulesToCondition(rules, (rule) => (rule.inverted ? not(scopeOf(String(rule.reason))) : scopeOf(String(rule.reason))), { and, or, empty: () => ALL }) ?? NONE;
       }),
     );
+  }
+
+  /**
+   * For oversight lists whose rows belong to organisations (log entries, review items): does the
+   * policy give this caller the whole network, only their own organisation's rows, or nothing?
+   * A scope of any other shape is refused rather than guessed (fail closed).
+   */
+  organisationScope(request: ScopeRequest): 'network' | 'own-organisation' | 'none' {
+    const scope = this.scopeFor(request);
+    if (scope.kind === 'all') return 'network';
+    if (scope.kind === 'none') return 'none';
+    if (scope.kind === 'fact' && scope.fact === 'ownOrganisation' && scope.condition.eq === true) return 'own-organisation';
+    throw new Error(`the policy's scope for ${request.action} ${request.resourceType} is not an organisation scope`);
   }
 
   /** Strips a record to the permitted categories' fields and names what was withheld (data minimisation). */
@@ -289,17 +333,19 @@ export class PolicyEngine {
    * (policy version, partner type, roles, purpose). The profession is not part of the key: it only
    * feeds the `professionalSecrecy` fact, evaluated per request like every other fact.
    */
-  private abilityFor(partnerType: string | undefined, roles: string[], purpose: string): MongoAbility {
-    const key = `${partnerType ?? '*'}|${[...roles].sort().join(',')}|${purpose}`;
+  private abilityFor(partnerType: string | undefined, roles: string[], purpose: string, operator: boolean): MongoAbility {
+    const key = `${partnerType ?? '*'}|${[...roles].sort().join(',')}|${purpose}|${operator ? 'operator' : ''}`;
     let ability = this.abilities.get(key);
     if (!ability) {
       const rules: RawRuleOf<MongoAbility>[] = this.activeRules()
         .filter((r) => r.purposes.includes(purpose) && r.roles.some((role) => roles.includes(role)) && (!partnerType || !r.partnerTypes || r.partnerTypes.includes(partnerType)))
+        // A rule whose caller facts fail does not address this caller at all (not even as a deny).
+        .filter((r) => callerFactsHold(r, operator))
         .map((r) => ({
           action: r.actions,
           subject: r.subject,
           ...(r.categories ? { fields: r.categories } : {}),
-          ...(r.when ? { conditions: toMongo(r.when) } : {}),
+          ...(recordConditions(r.when) ? { conditions: toMongo(recordConditions(r.when)) } : {}),
           inverted: r.effect === 'deny',
           reason: r.id,
         }));

@@ -41,7 +41,9 @@ export interface TestContext {
   baseUrl: string;
   /** Everything the gateway logged during the suite, one JSON line per entry. */
   logs: string[];
-  newPartner(options?: { type?: PartnerType; alg?: Alg; id?: string }): Promise<TestPartner>;
+  newPartner(options?: { type?: PartnerType; alg?: Alg; id?: string; operator?: boolean }): Promise<TestPartner>;
+  /** The network operator of this test database (created on first use, type `other`): the only partner whose tokens may name gateway-admin. */
+  operator(options?: { id?: string }): Promise<TestPartner>;
   request(options: InjectOptions): Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }>;
   close(): Promise<void>;
 }
@@ -109,6 +111,7 @@ export async function createTestContext(env: Record<string, string> = {}, reuse?
   const address = app.getHttpServer().address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
+  let operatorPartner: Promise<TestPartner> | undefined;
   const context: TestContext = {
     app,
     dataSource,
@@ -132,6 +135,7 @@ export async function createTestContext(env: Record<string, string> = {}, reuse?
         jwks: { keys: [publicJwk] },
         jwksUri: null,
         status: 'active',
+        operator: options.operator ?? false,
       });
       return {
         id,
@@ -148,6 +152,10 @@ export async function createTestContext(env: Record<string, string> = {}, reuse?
             .sign(opts.key ?? privateKey);
         },
       };
+    },
+    async operator(options = {}) {
+      operatorPartner ??= context.newPartner({ type: 'other', operator: true, ...options });
+      return operatorPartner;
     },
     baseUrl,
     async request({ method = 'GET', url, token, purpose, body, headers = {} }) {

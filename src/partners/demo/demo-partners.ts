@@ -5,14 +5,14 @@ import { Partner, type PartnerType, type PublicJwk } from '../partner.entity.js'
 import { ensureDevKeys } from './dev-keys.js';
 
 /** The demo network the quick start seeds; README, tests and integrators rely on these ids. */
-export const DEMO_PARTNERS: { id: string; name: string; type: PartnerType; municipalities: string[] }[] = [
+export const DEMO_PARTNERS: { id: string; name: string; type: PartnerType; municipalities: string[]; operator?: true }[] = [
   { id: 'demo-housing', name: 'Demo Sociale Huisvestingsmaatschappij', type: 'social-housing-company', municipalities: ['1050', '1060'] },
   { id: 'demo-rental-agency', name: 'Demo Sociaal Verhuurkantoor', type: 'social-rental-agency', municipalities: ['1050'] },
   { id: 'demo-caw', name: 'Demo CAW – Preventieve Woonbegeleiding', type: 'caw', municipalities: ['1050', '1060'] },
   { id: 'demo-outreach', name: 'Demo Aanklampend Team', type: 'outreach-team', municipalities: ['1050', '1060'] },
   { id: 'demo-ocmw', name: 'Demo OCMW / CPAS', type: 'ocmw', municipalities: ['1050'] },
   { id: 'demo-gp', name: 'Demo Huisartsenpraktijk', type: 'general-practitioner', municipalities: ['1050'] },
-  { id: 'gateway-operator', name: 'Gateway Operator (network)', type: 'other', municipalities: [] },
+  { id: 'gateway-operator', name: 'Gateway Operator (network)', type: 'other', municipalities: [], operator: true },
 ];
 
 /**
@@ -43,9 +43,16 @@ export async function seedDemoPartners(dataSource: DataSource, dataDir: string, 
     const publicJwk = keys[demo.id].publicJwk as PublicJwk;
     const existing = await repository.findOneBy({ id: demo.id });
     if (!existing) {
-      await repository.save(repository.create({ ...demo, issuer: demoIssuer(demo.id), jwks: { keys: [publicJwk] }, jwksUri: null, status: 'active' }));
+      await repository.save(repository.create({ ...demo, operator: demo.operator ?? false, issuer: demoIssuer(demo.id), jwks: { keys: [publicJwk] }, jwksUri: null, status: 'active' }));
       created += 1;
-    } else if (existing.jwks && !existing.jwks.keys.some((key) => key.kid === publicJwk.kid)) {
+      continue;
+    }
+    if (demo.operator && !existing.operator && !(await repository.existsBy({ operator: true }))) {
+      // A demo network made before the operator flag existed: its operator is marked once.
+      await repository.update({ id: demo.id }, { operator: true });
+      existing.operator = true;
+    }
+    if (existing.jwks && !existing.jwks.keys.some((key) => key.kid === publicJwk.kid)) {
       existing.jwks = { keys: [...existing.jwks.keys, publicJwk] };
       await repository.save(existing);
     }

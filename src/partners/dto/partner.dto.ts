@@ -125,6 +125,8 @@ export class PartnerView {
   @ApiPropertyOptional({ type: JwkSetDto, nullable: true }) jwks!: { keys: PublicJwk[] } | null;
   @ApiPropertyOptional({ nullable: true }) jwksUri!: string | null;
   @ApiProperty({ enum: PARTNER_STATUSES }) status!: PartnerStatus;
+  @ApiProperty({ description: 'The network operator: the only partner whose tokens may carry network-wide powers (set by the operator\'s command line, never through the API)' })
+  operator!: boolean;
   @ApiPropertyOptional({ nullable: true }) webhookUrl!: string | null;
   @ApiPropertyOptional({ nullable: true }) programme!: string | null;
   @ApiProperty() createdAt!: string;
@@ -140,6 +142,7 @@ export class PartnerView {
       jwks: partner.jwks,
       jwksUri: partner.jwksUri,
       status: partner.status,
+      operator: partner.operator,
       webhookUrl: partner.webhookUrl ?? null,
       programme: partner.programme ?? null,
       createdAt: partner.createdAt.toISOString(),

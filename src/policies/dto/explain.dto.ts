@@ -29,6 +29,7 @@ export class ExplainFactsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() ownOrganisation?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() breakTheGlass?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() aftercare?: boolean;
+  @ApiPropertyOptional({ description: "The subject's organisation is the network operator" }) @IsOptional() @IsBoolean() operator?: boolean;
 }
 
 /** "Why would this subject be permitted or refused this action, for this purpose?" */

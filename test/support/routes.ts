@@ -1,0 +1,55 @@
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { RequestMethod } from '@nestjs/common';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../../src/auth/decorators.js';
+import type { TestContext } from './test-context.js';
+
+export interface RouteDeclaration {
+  route: string;
+  isPublic: boolean;
+  /** Token required, no purpose: serves only the caller's own identity (see @Authenticated). */
+  authenticatedOnly: boolean;
+  permission?: DeclaredPermission;
+}
+
+function join(...parts: (string | string[] | undefined)[]): string {
+  const path = parts
+    .flatMap((p) => (Array.isArray(p) ? p[0] : p))
+    .filter((p): p is string => typeof p === 'string' && p !== '' && p !== '/')
+    .map((p) => p.replace(/^\/|\/$/g, ''))
+    .join('/');
+  return `/${path}`;
+}
+
+/** Every route of every controller with what it declares, read from the running application. */
+export function declaredRoutes(ctx: TestContext): RouteDeclaration[] {
+  const scanner = new MetadataScanner();
+  const routes: RouteDeclaration[] = [];
+  for (const module of ctx.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const type = wrapper.metatype as (new (...args: never[]) => object) | undefined;
+      if (!type) continue;
+      const prefix = Reflect.getMetadata(PATH_METADATA, type) as string | string[] | undefined;
+      for (const name of scanner.getAllMethodNames(type.prototype)) {
+        const handler = (type.prototype as Record<string, unknown>)[name] as object;
+        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        if (path === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        routes.push({
+          route: `${method} ${join(prefix, path)}`,
+          isPublic: Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, type)),
+          authenticatedOnly: Boolean(Reflect.getMetadata(AUTHENTICATED_ONLY, handler)),
+          permission: Reflect.getMetadata(PERMISSION, handler) as DeclaredPermission | undefined,
+        });
+      }
+    }
+  }
+  return routes.sort((a, b) => a.route.localeCompare(b.route));
+}
+
+
+/** A route's path with every parameter filled by an id that exists nowhere. */
+export function samplePath(route: RouteDeclaration): { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string } {
+  const [method, path] = route.route.split(' ');
+  return { method: method as 'GET', url: path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000') };
+}
