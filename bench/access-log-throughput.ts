@@ -24,15 +24,34 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function content(i: number) {
   return {
-    id: randomUUID(), occurredAt: new Date(), requestId: `bench-${i}`, partnerId: 'demo-caw', userSub: 'bench', roles: ['caseworker'],
-    profession: null, action: 'read', resourceType: 'Case', resourceId: String(i), clientRef: null, custodianPartnerId: 'demo-outreach',
-    purpose: 'duo-follow-up', legalBasis: null, consentId: null, decision: 'permit' as const, reason: 'bench', ruleId: null,
-    fields: ['housing'], disclosureSha256: null, override: false, policyVersion: 'bench',
+    id: randomUUID(),
+    occurredAt: new Date(),
+    requestId: `bench-${i}`,
+    partnerId: 'demo-caw',
+    userSub: 'bench',
+    roles: ['caseworker'],
+    profession: null,
+    action: 'read',
+    resourceType: 'Case',
+    resourceId: String(i),
+    clientRef: null,
+    custodianPartnerId: 'demo-outreach',
+    purpose: 'duo-follow-up',
+    legalBasis: null,
+    consentId: null,
+    decision: 'permit' as const,
+    reason: 'bench',
+    ruleId: null,
+    fields: ['housing'],
+    disclosureSha256: null,
+    override: false,
+    policyVersion: 'bench',
   };
 }
 
 // The simulated access: one indexed read, as a real case read would do.
-const readCase = (manager: EntityManager) => manager.query('SELECT count(*) FROM access_log_checkpoint WHERE id = $1', [1]);
+const readCase = (manager: EntityManager) =>
+  manager.query('SELECT count(*) FROM access_log_checkpoint WHERE id = $1', [1]);
 
 async function run(label: string, dataSource: DataSource, access: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
@@ -64,15 +83,21 @@ async function main(): Promise<void> {
   const dataSource = createDataSource(url.toString(), config, 'schakel-bench');
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
-  await dataSource.query('CREATE TABLE bench_naive_head (id int PRIMARY KEY, position bigint NOT NULL, hash char(64) NOT NULL)');
+  await dataSource.query(
+    'CREATE TABLE bench_naive_head (id int PRIMARY KEY, position bigint NOT NULL, hash char(64) NOT NULL)',
+  );
   await dataSource.query(`INSERT INTO bench_naive_head VALUES (1, 0, '${GENESIS_HASH}')`);
   const repository = new AccessLogRepository(dataSource);
 
-  process.stdout.write(`access-log throughput: ${WRITERS} concurrent writers x ${ACCESSES} accesses, ${ROUNDS} rounds, pool ${config.database.poolSize}\n`);
+  process.stdout.write(
+    `access-log throughput: ${WRITERS} concurrent writers x ${ACCESSES} accesses, ${ROUNDS} rounds, pool ${config.database.poolSize}\n`,
+  );
   const results: Record<string, number[]> = { none: [], 'global-lock': [], chainer: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     process.stdout.write(`round ${round}\n`);
-    results.none.push(await run('none', dataSource, (i) => dataSource.transaction(async (m) => void (await readCase(m)))));
+    results.none.push(
+      await run('none', dataSource, (i) => dataSource.transaction(async (m) => void (await readCase(m)))),
+    );
 
     results['global-lock'].push(
       await run('global-lock', dataSource, (i) =>
@@ -85,7 +110,10 @@ async function main(): Promise<void> {
           const position = BigInt(head.position) + 1n;
           const link = linkHash(position, head.hash, hash);
           await repository.insert(m, { ...entry, entryHash: hash });
-          await m.query('UPDATE bench_naive_head SET position = $1, hash = $2 WHERE id = 1', [position.toString(), link]);
+          await m.query('UPDATE bench_naive_head SET position = $1, hash = $2 WHERE id = 1', [
+            position.toString(),
+            link,
+          ]);
         }),
       ),
     );

@@ -10,7 +10,9 @@ export class PartnerOperator1796074000000 implements MigrationInterface {
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE "partner" ADD "operator" boolean NOT NULL DEFAULT false');
-    await queryRunner.query('CREATE UNIQUE INDEX "partner_single_operator_key" ON "partner" ("operator") WHERE "operator"');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX "partner_single_operator_key" ON "partner" ("operator") WHERE "operator"',
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

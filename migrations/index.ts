@@ -21,4 +21,22 @@ import { Foundation1795362609180 } from './1795362609180-Foundation.js';
  * Every migration, oldest first. Listed explicitly (no glob) so the app, the CLI and the tests
  * load exactly the same set under ESM. `npm run migration:generate` appends new ones here.
  */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Foundation1795362609180, IdempotencyRecords1795363850885, AccessLog1795365187940, ReferralsAndClients1795366754674, CasesCircleContactAttempts1795366978378, CaseNotes1795367233424, ClientMerges1795367323655, Consents1795367705033, InformationRequests1795367910554, BreakTheGlassAndReviews1795368182309, HandoverAftercare1795368350376, NotificationsOutbox1795368508699, ConsentInformedNoObjection1795368655836, ReviewDedupe1795369476588, ReviewItemEntries1795985619580, PartnerProgramme1795986073523, PartnerOperator1796074000000];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  Foundation1795362609180,
+  IdempotencyRecords1795363850885,
+  AccessLog1795365187940,
+  ReferralsAndClients1795366754674,
+  CasesCircleContactAttempts1795366978378,
+  CaseNotes1795367233424,
+  ClientMerges1795367323655,
+  Consents1795367705033,
+  InformationRequests1795367910554,
+  BreakTheGlassAndReviews1795368182309,
+  HandoverAftercare1795368350376,
+  NotificationsOutbox1795368508699,
+  ConsentInformedNoObjection1795368655836,
+  ReviewDedupe1795369476588,
+  ReviewItemEntries1795985619580,
+  PartnerProgramme1795986073523,
+  PartnerOperator1796074000000,
+];

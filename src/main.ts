@@ -55,7 +55,10 @@ async function main(): Promise<void> {
     app = await createApp({ config, logger, dataSource: database.dataSource });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
-    logger.fatal({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'gateway failed to start');
+    logger.fatal(
+      { err: { name: (error as Error)?.name, message: (error as Error)?.message } },
+      'gateway failed to start',
+    );
     await database.close().catch(() => undefined);
     process.exit(1);
   }

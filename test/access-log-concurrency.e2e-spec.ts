@@ -26,7 +26,11 @@ describe('access log with two gateway processes', () => {
   });
   afterAll(async () => {
     for (const child of processes) if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.all(processes.map((child) => (child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)))));
+    await Promise.all(
+      processes.map((child) =>
+        child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)),
+      ),
+    );
     await dropTestDatabase(databaseUrl);
   });
 
@@ -48,7 +52,10 @@ describe('access log with two gateway processes', () => {
       PSEUDONYM_KEY: 'concurrency-test-pseudonym-key-0123456789',
     };
     for (const port of ports) {
-      const child = spawn(process.execPath, [join(process.cwd(), 'dist/src/main.js')], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [join(process.cwd(), 'dist/src/main.js')], {
+        env: { ...env, PORT: String(port) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       processes.push(child);
     }
 
@@ -58,19 +65,36 @@ describe('access log with two gateway processes', () => {
     const dataSource = createDataSource(databaseUrl, testConfig(databaseUrl));
     await dataSource.initialize();
     await dataSource.getRepository(Partner).save({
-      id: 'gateway-operator', name: 'Operator', type: 'other', municipalities: [], issuer: 'https://idp.operator.test',
-      jwks: { keys: [{ ...(await exportPublic(publicKey)), kid: 'op-1', alg: 'ES256' }] }, jwksUri: null, status: 'active', operator: true,
+      id: 'gateway-operator',
+      name: 'Operator',
+      type: 'other',
+      municipalities: [],
+      issuer: 'https://idp.operator.test',
+      jwks: { keys: [{ ...(await exportPublic(publicKey)), kid: 'op-1', alg: 'ES256' }] },
+      jwksUri: null,
+      status: 'active',
+      operator: true,
     });
     await dataSource.destroy();
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ roles: ['privacy-officer'], sub: 'dpo', iss: 'https://idp.operator.test', aud: 'schakel-gateway', iat: now, exp: now + 600 })
+    const token = await new SignJWT({
+      roles: ['privacy-officer'],
+      sub: 'dpo',
+      iss: 'https://idp.operator.test',
+      aud: 'schakel-gateway',
+      iat: now,
+      exp: now + 600,
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'op-1' })
       .sign(privateKey);
 
     for (const port of ports) {
       let ready = false;
       for (let i = 0; i < 120 && !ready; i++) {
-        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (!ready) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect({ port, ready }).toEqual({ port, ready: true });
@@ -78,7 +102,11 @@ describe('access log with two gateway processes', () => {
 
     const perProcess = 150;
     const requests = ports.flatMap((port) =>
-      Array.from({ length: perProcess }, () => fetch(`http://127.0.0.1:${port}/v1/access-log?limit=1`, { headers: { authorization: `Bearer ${token}`, 'x-purpose': 'privacy-audit' } })),
+      Array.from({ length: perProcess }, () =>
+        fetch(`http://127.0.0.1:${port}/v1/access-log?limit=1`, {
+          headers: { authorization: `Bearer ${token}`, 'x-purpose': 'privacy-audit' },
+        }),
+      ),
     );
     const statuses = await Promise.all(requests.map((r) => r.then((res) => res.status)));
     const tally = statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
@@ -90,15 +118,24 @@ describe('access log with two gateway processes', () => {
     // Both chainers have run concurrently; wait until everything is linked and a checkpoint exists.
     for (let i = 0; i < 80; i++) {
       const [{ pending }] = (await admin.query('SELECT count(*)::int AS pending FROM access_log_unchained')).rows;
-      const [{ checkpoints }] = (await admin.query('SELECT count(*)::int AS checkpoints FROM access_log_checkpoint')).rows;
+      const [{ checkpoints }] = (await admin.query('SELECT count(*)::int AS checkpoints FROM access_log_checkpoint'))
+        .rows;
       if (pending === 0 && checkpoints > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const links = (await admin.query('SELECT min(position)::int AS first, max(position)::int AS last, count(*)::int AS n FROM access_log_link')).rows[0];
+    const links = (
+      await admin.query(
+        'SELECT min(position)::int AS first, max(position)::int AS last, count(*)::int AS n FROM access_log_link',
+      )
+    ).rows[0];
     expect(links).toEqual({ first: 1, last: n, n });
     await admin.end();
 
-    const report = (await (await fetch(`http://127.0.0.1:${ports[0]}/v1/access-log/verify`, { headers: { authorization: `Bearer ${token}`, 'x-purpose': 'privacy-audit' } })).json()) as {
+    const report = (await (
+      await fetch(`http://127.0.0.1:${ports[0]}/v1/access-log/verify`, {
+        headers: { authorization: `Bearer ${token}`, 'x-purpose': 'privacy-audit' },
+      })
+    ).json()) as {
       ok: boolean;
       entries: number;
       lastCheckpoint: { signatureValid: boolean } | null;

@@ -26,13 +26,17 @@ describe('access-log export and offline verification', () => {
     await ctx?.close();
   });
 
-  const exportAs = (format: string) => ctx.request({ url: `/v1/access-log/export?format=${format}`, token: officer, purpose: 'privacy-audit' });
+  const exportAs = (format: string) =>
+    ctx.request({ url: `/v1/access-log/export?format=${format}`, token: officer, purpose: 'privacy-audit' });
 
   it('streams NDJSON, oldest first, ending with the signed checkpoint; it verifies offline and fails after an edit', async () => {
     const response = await exportAs('ndjson');
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toContain('application/x-ndjson');
-    const lines = response.text.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = response.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.at(-1).type).toBe('checkpoint');
     const positions = lines.filter((l) => l.type === 'entry' && l.position).map((l) => Number(l.position));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
@@ -50,7 +54,10 @@ describe('access-log export and offline verification', () => {
     expect(broken.ok).toBe(false);
     expect(broken.brokenAt).toBe('1');
 
-    const dropped = response.text.split('\n').filter((_, i) => i !== 2).join('\n');
+    const dropped = response.text
+      .split('\n')
+      .filter((_, i) => i !== 2)
+      .join('\n');
     writeFileSync(file, dropped);
     expect((await verifyExportFile(file, jwks.keys)).brokenAt).toBe('3');
   });
@@ -70,7 +77,18 @@ describe('access-log export and offline verification', () => {
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toContain('text/csv');
     const [header, first] = response.text.split('\n');
-    expect(header.split(',')).toEqual(expect.arrayContaining(['position', 'occurredAt', 'partnerId', 'purpose', 'decision', 'reason', 'fields', 'hash']));
+    expect(header.split(',')).toEqual(
+      expect.arrayContaining([
+        'position',
+        'occurredAt',
+        'partnerId',
+        'purpose',
+        'decision',
+        'reason',
+        'fields',
+        'hash',
+      ]),
+    );
     expect(first.startsWith('"')).toBe(true);
     const log = await ctx.request({ url: '/v1/access-log?limit=5', token: officer, purpose: 'privacy-audit' });
     expect(log.body.items.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['export']));
@@ -78,12 +96,18 @@ describe('access-log export and offline verification', () => {
 
   it('refuses an unknown format with 400', async () => {
     expect((await exportAs('xlsx')).status).toBe(400);
-    expect((await ctx.request({ url: '/v1/access-log/export', token: officer, purpose: 'privacy-audit' })).status).toBe(400);
+    expect((await ctx.request({ url: '/v1/access-log/export', token: officer, purpose: 'privacy-audit' })).status).toBe(
+      400,
+    );
   });
 
   it('lists the signed checkpoints', async () => {
     const response = await ctx.request({ url: '/v1/access-log/checkpoints', token: officer, purpose: 'privacy-audit' });
     expect(response.status).toBe(200);
-    expect(response.body.items[0]).toMatchObject({ position: expect.any(String), headHash: expect.stringMatching(/^[0-9a-f]{64}$/), jws: expect.any(String) });
+    expect(response.body.items[0]).toMatchObject({
+      position: expect.any(String),
+      headHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      jws: expect.any(String),
+    });
   });
 });

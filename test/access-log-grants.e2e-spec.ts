@@ -47,7 +47,9 @@ describe('access log under a non-superuser role', () => {
     await asOwner.connect();
     await asOwner.query(`GRANT CONNECT ON DATABASE ${database} TO ${appRole}`);
     await asOwner.query(`GRANT USAGE ON SCHEMA public TO ${appRole}`);
-    await asOwner.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${appRole}`);
+    await asOwner.query(
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${appRole}`,
+    );
     await asOwner.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${appRole}`);
     await asOwner.end();
 
@@ -59,7 +61,11 @@ describe('access log under a non-superuser role', () => {
     const config = testConfig(urlFor(appRole));
     appData = createDataSource(urlFor(appRole), config);
     await appData.initialize();
-    app = await createApp({ config, logger: createLogger('info', new Writable({ write: (_c, _e, done) => done() })), dataSource: appData });
+    app = await createApp({
+      config,
+      logger: createLogger('info', new Writable({ write: (_c, _e, done) => done() })),
+      dataSource: appData,
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });
@@ -76,23 +82,42 @@ describe('access log under a non-superuser role', () => {
   it('writes, chains and verifies the log, and cannot change it', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     await appData.getRepository(Partner).save({
-      id: 'gateway-operator', name: 'Operator', type: 'other', municipalities: [], issuer: 'https://idp.op.test',
-      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] }, jwksUri: null, status: 'active', operator: true,
+      id: 'gateway-operator',
+      name: 'Operator',
+      type: 'other',
+      municipalities: [],
+      issuer: 'https://idp.op.test',
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] },
+      jwksUri: null,
+      status: 'active',
+      operator: true,
     });
     const now = Math.floor(Date.now() / 1000);
     const sign = (roles: string[]) =>
-      new SignJWT({ roles, sub: 'u', iss: 'https://idp.op.test', aud: 'schakel-gateway', iat: now, exp: now + 600 }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).sign(privateKey);
+      new SignJWT({ roles, sub: 'u', iss: 'https://idp.op.test', aud: 'schakel-gateway', iat: now, exp: now + 600 })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .sign(privateKey);
     const officer = await sign(['privacy-officer']);
 
     for (let i = 0; i < 3; i++) {
-      const response = await fetch(`${baseUrl}/v1/access-log`, { headers: { authorization: `Bearer ${officer}`, 'x-purpose': 'privacy-audit' } });
+      const response = await fetch(`${baseUrl}/v1/access-log`, {
+        headers: { authorization: `Bearer ${officer}`, 'x-purpose': 'privacy-audit' },
+      });
       expect(response.status).toBe(200);
     }
-    const verified = (await (await fetch(`${baseUrl}/v1/access-log/verify`, { headers: { authorization: `Bearer ${await sign(['gateway-admin'])}`, 'x-purpose': 'administration' } })).json()) as { ok: boolean; entries: number };
+    const verified = (await (
+      await fetch(`${baseUrl}/v1/access-log/verify`, {
+        headers: { authorization: `Bearer ${await sign(['gateway-admin'])}`, 'x-purpose': 'administration' },
+      })
+    ).json()) as { ok: boolean; entries: number };
     expect(verified).toMatchObject({ ok: true });
     expect(verified.entries).toBeGreaterThanOrEqual(3);
 
-    for (const sql of ["UPDATE access_log_entry SET reason = 'x'", 'DELETE FROM access_log_link', "UPDATE access_log_checkpoint SET jws = 'x'"]) {
+    for (const sql of [
+      "UPDATE access_log_entry SET reason = 'x'",
+      'DELETE FROM access_log_link',
+      "UPDATE access_log_checkpoint SET jws = 'x'",
+    ]) {
       await expect(appData.query(sql)).rejects.toThrow(/permission denied/);
     }
     await expect(appData.query('TRUNCATE access_log_entry')).rejects.toThrow(/permission denied|append-only/);

@@ -16,7 +16,8 @@ describe('access-log retention', () => {
   afterAll(async () => ctx?.close());
 
   const search = () => ctx.request({ url: '/v1/access-log', token: officer, purpose: 'privacy-audit' });
-  const count = async () => (await ctx.dataSource.query('SELECT count(*)::int AS n FROM access_log_entry'))[0].n as number;
+  const count = async () =>
+    (await ctx.dataSource.query('SELECT count(*)::int AS n FROM access_log_entry'))[0].n as number;
 
   it('purges entries older than the retention period and keeps the rest verifiable', async () => {
     const chain = ctx.app.get(ChainService);

@@ -31,8 +31,10 @@ describe('access log', () => {
 
   const chain = () => ctx.app.get(ChainService);
   const entries = async () => (await superuser.query('SELECT * FROM access_log_entry ORDER BY seq')).rows;
-  const search = (token: string, query = '') => ctx.request({ url: `/v1/access-log${query}`, token, purpose: 'privacy-audit' });
-  const verify = async () => (await ctx.request({ url: '/v1/access-log/verify', token: admin, purpose: 'administration' })).body;
+  const search = (token: string, query = '') =>
+    ctx.request({ url: `/v1/access-log${query}`, token, purpose: 'privacy-audit' });
+  const verify = async () =>
+    (await ctx.request({ url: '/v1/access-log/verify', token: admin, purpose: 'administration' })).body;
 
   /** Tampering needs the triggers out of the way: only a superuser can do this. */
   async function tamper(sql: string, params: unknown[] = []): Promise<void> {
@@ -48,7 +50,14 @@ describe('access log', () => {
       url: '/v1/partners',
       token: admin,
       purpose: 'administration',
-      body: { id, name: id, type: 'ocmw', municipalities: [], issuer: `https://idp.${id}.test`, jwks: { keys: [{ ...caw.publicJwk, kid: `${id}-k` }] } },
+      body: {
+        id,
+        name: id,
+        type: 'ocmw',
+        municipalities: [],
+        issuer: `https://idp.${id}.test`,
+        jwks: { keys: [{ ...caw.publicJwk, kid: `${id}-k` }] },
+      },
     });
   }
 
@@ -83,17 +92,22 @@ describe('access log', () => {
     expect(refusals[0].reason).toContain('privacy-audit');
   });
 
-  it('shows the network operator\'s privacy officer everything, and logs the search itself with a disclosure manifest', async () => {
+  it("shows the network operator's privacy officer everything, and logs the search itself with a disclosure manifest", async () => {
     const response = await search(operatorOfficer, '?limit=500');
     expect(response.status).toBe(200);
     const users = new Set(response.body.items.map((e: { userSub: string }) => e.userSub));
     expect([...users]).toEqual(expect.arrayContaining(['admin-1', 'cw-7']));
     const own = (await entries()).filter((e) => e.user_sub === 'dpo-network').at(-1);
-    expect(own).toMatchObject({ action: 'read', resource_type: 'AccessLogEntry', decision: 'permit', fields: ['entries'] });
+    expect(own).toMatchObject({
+      action: 'read',
+      resource_type: 'AccessLogEntry',
+      decision: 'permit',
+      fields: ['entries'],
+    });
     expect(own.disclosure_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('shows a partner\'s privacy officer only its own organisation\'s accesses and those to cases it holds', async () => {
+  it("shows a partner's privacy officer only its own organisation's accesses and those to cases it holds", async () => {
     await tamper(
       `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, action, resource_type, purpose, decision, reason, policy_version, entry_hash, custodian_partner_id)
        VALUES (gen_random_uuid(), now(), 'r', 'demo-gp', 'gp-1', '{caseworker}', 'read', 'Case', 'care-coordination', 'permit', 'test', 'v', repeat('0', 64), $1)`,
@@ -101,7 +115,11 @@ describe('access log', () => {
     );
     const response = await search(cawOfficer, '?limit=500');
     expect(response.status).toBe(200);
-    const partners = new Set(response.body.items.map((e: { partnerId: string; custodianPartnerId: string | null }) => (e.partnerId === caw.id ? 'own' : e.custodianPartnerId === caw.id ? 'custody' : 'other')));
+    const partners = new Set(
+      response.body.items.map((e: { partnerId: string; custodianPartnerId: string | null }) =>
+        e.partnerId === caw.id ? 'own' : e.custodianPartnerId === caw.id ? 'custody' : 'other',
+      ),
+    );
     expect([...partners].sort()).toEqual(['custody', 'own']);
     // That hand-made entry is outside the chain: verification must say so.
     const report = await verify();
@@ -118,7 +136,10 @@ describe('access log', () => {
     const page2 = await search(operatorOfficer, `?limit=2&cursor=${page1.body.nextCursor}`);
     expect(page1.body.items).toHaveLength(2);
     expect(page2.body.items[0].occurredAt <= page1.body.items[1].occurredAt).toBe(true);
-    const future = await search(operatorOfficer, `?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
+    const future = await search(
+      operatorOfficer,
+      `?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+    );
     expect(future.body.items).toHaveLength(0);
     for (const bad of ['?decision=maybe', '?from=yesterday', '?partner=NOT%20A%20SLUG', '?limit=9999', '?unknown=1']) {
       const response = await search(operatorOfficer, bad);
@@ -127,7 +148,13 @@ describe('access log', () => {
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE on the log, even for the table owner', async () => {
-    for (const sql of ["UPDATE access_log_entry SET reason = 'nothing to see'", 'DELETE FROM access_log_entry', 'TRUNCATE access_log_entry', 'DELETE FROM access_log_link', 'TRUNCATE access_log_checkpoint']) {
+    for (const sql of [
+      "UPDATE access_log_entry SET reason = 'nothing to see'",
+      'DELETE FROM access_log_entry',
+      'TRUNCATE access_log_entry',
+      'DELETE FROM access_log_link',
+      'TRUNCATE access_log_checkpoint',
+    ]) {
       await expect(superuser.query(sql)).rejects.toThrow(/append-only/);
     }
   });
@@ -150,8 +177,12 @@ describe('access log', () => {
     });
 
     it('finds a changed entry at its position', async () => {
-      const [link] = (await superuser.query('SELECT position, entry_seq FROM access_log_link ORDER BY position OFFSET 2 LIMIT 1')).rows;
-      const [original] = (await superuser.query('SELECT purpose FROM access_log_entry WHERE seq = $1', [link.entry_seq])).rows;
+      const [link] = (
+        await superuser.query('SELECT position, entry_seq FROM access_log_link ORDER BY position OFFSET 2 LIMIT 1')
+      ).rows;
+      const [original] = (
+        await superuser.query('SELECT purpose FROM access_log_entry WHERE seq = $1', [link.entry_seq])
+      ).rows;
       await tamper("UPDATE access_log_entry SET purpose = 'statistics' WHERE seq = $1", [link.entry_seq]);
       const report = await verify();
       expect(report).toMatchObject({ ok: false, brokenAt: String(link.position) });
@@ -166,29 +197,49 @@ describe('access log', () => {
       await tamper('DELETE FROM access_log_entry WHERE seq = $1', [link.entry_seq]);
       expect(await verify()).toMatchObject({ ok: false, brokenAt: String(link.position) });
       const columns = Object.keys(entry);
-      await tamper(`INSERT INTO access_log_entry (${columns.join(',')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(',')})`, columns.map((c) => entry[c]));
+      await tamper(
+        `INSERT INTO access_log_entry (${columns.join(',')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(',')})`,
+        columns.map((c) => entry[c]),
+      );
       expect((await verify()).ok).toBe(true);
 
       await tamper('DELETE FROM access_log_link WHERE position = $1', [link.position]);
       const report = await verify();
       expect(report).toMatchObject({ ok: false, brokenAt: String(link.position) });
-      await tamper('INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)', [link.position, link.entry_seq, link.entry_hash, link.prev_hash, link.hash]);
+      await tamper(
+        'INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)',
+        [link.position, link.entry_seq, link.entry_hash, link.prev_hash, link.hash],
+      );
       expect((await verify()).ok).toBe(true);
     });
 
     it('finds two swapped entries at the first of them', async () => {
-      const links = (await superuser.query('SELECT position, entry_seq FROM access_log_link ORDER BY position OFFSET 1 LIMIT 2')).rows;
+      const links = (
+        await superuser.query('SELECT position, entry_seq FROM access_log_link ORDER BY position OFFSET 1 LIMIT 2')
+      ).rows;
       const swap = async () => {
         await tamper('UPDATE access_log_link SET entry_seq = -1 WHERE position = $1', [links[0].position]);
-        await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [links[1].position, links[0].entry_seq]);
-        await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [links[0].position, links[1].entry_seq]);
+        await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [
+          links[1].position,
+          links[0].entry_seq,
+        ]);
+        await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [
+          links[0].position,
+          links[1].entry_seq,
+        ]);
       };
       await swap();
       const report = await verify();
       expect(report).toMatchObject({ ok: false, brokenAt: String(links[0].position) });
       await tamper('UPDATE access_log_link SET entry_seq = -1 WHERE position = $1', [links[0].position]);
-      await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [links[1].position, links[1].entry_seq]);
-      await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [links[0].position, links[0].entry_seq]);
+      await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [
+        links[1].position,
+        links[1].entry_seq,
+      ]);
+      await tamper('UPDATE access_log_link SET entry_seq = $2 WHERE position = $1', [
+        links[0].position,
+        links[0].entry_seq,
+      ]);
       expect((await verify()).ok).toBe(true);
     });
 

@@ -22,43 +22,134 @@ describe('client access report', () => {
     caw = await ctx.newPartner({ type: 'caw' });
     operator = await ctx.operator({ id: 'gateway-operator' });
     const admin = await operator.token({ roles: ['gateway-admin'] });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'B', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'B', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' },
+    });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'coord-secret-sub' });
-    const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Yasmina' }, signals: ['rent-arrears'], evictionStage: 'none', tenantInformed: 'yes', contact: { name: 'E' } } });
-    const caseId = (await ctx.request({ method: 'POST', url: `/v1/referrals/${referral.body.id}/decision`, token: team, purpose: 'referral', body: { decision: 'accept' } })).body.caseId;
-    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body.clientId;
-    await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/circle`, token: team, purpose: 'care-coordination', body: { partnerId: caw.id, purposes: ['duo-follow-up'] } });
-    await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/consents`, token: team, purpose: 'care-coordination', body: { purposes: ['duo-follow-up'], recipients: [{ partnerId: caw.id }], categories: ['identity'], effect: 'permit', givenBy: { kind: 'client' }, method: 'verbal', validFrom: '2026-02-12' } });
-    await ctx.request({ url: `/v1/cases/${caseId}`, token: await caw.token({ roles: ['caseworker'], sub: 'pwb-sub' }), purpose: 'duo-follow-up' });
-    await ctx.request({ url: `/v1/cases/${caseId}`, token: await (await ctx.newPartner({ type: 'caw' })).token({ roles: ['caseworker'] }), purpose: 'duo-follow-up' });
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Yasmina' },
+        signals: ['rent-arrears'],
+        evictionStage: 'none',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    const caseId = (
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/referrals/${referral.body.id}/decision`,
+        token: team,
+        purpose: 'referral',
+        body: { decision: 'accept' },
+      })
+    ).body.caseId;
+    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body
+      .clientId;
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/circle`,
+      token: team,
+      purpose: 'care-coordination',
+      body: { partnerId: caw.id, purposes: ['duo-follow-up'] },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/clients/${clientId}/consents`,
+      token: team,
+      purpose: 'care-coordination',
+      body: {
+        purposes: ['duo-follow-up'],
+        recipients: [{ partnerId: caw.id }],
+        categories: ['identity'],
+        effect: 'permit',
+        givenBy: { kind: 'client' },
+        method: 'verbal',
+        validFrom: '2026-02-12',
+      },
+    });
+    await ctx.request({
+      url: `/v1/cases/${caseId}`,
+      token: await caw.token({ roles: ['caseworker'], sub: 'pwb-sub' }),
+      purpose: 'duo-follow-up',
+    });
+    await ctx.request({
+      url: `/v1/cases/${caseId}`,
+      token: await (await ctx.newPartner({ type: 'caw' })).token({ roles: ['caseworker'] }),
+      purpose: 'duo-follow-up',
+    });
     // A night-time crisis: the CAW worker breaks the glass; the justification goes to the client too.
     const nightWorker = await caw.token({ roles: ['caseworker'], sub: 'pwb-night-sub' });
-    expect((await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/emergency-access`, token: nightWorker, purpose: 'crisis', body: { justification: JUSTIFICATION } })).status).toBe(201);
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/emergency-access`,
+          token: nightWorker,
+          purpose: 'crisis',
+          body: { justification: JUSTIFICATION },
+        })
+      ).status,
+    ).toBe(201);
     expect((await ctx.request({ url: `/v1/cases/${caseId}`, token: nightWorker, purpose: 'crisis' })).status).toBe(200);
   });
   afterAll(async () => ctx?.close());
 
-  const report = (lang: string, headers: Record<string, string> = {}) => ctx.request({ url: `/v1/clients/${clientId}/access-report?lang=${lang}`, token: team, purpose: 'subject-access', headers });
+  const report = (lang: string, headers: Record<string, string> = {}) =>
+    ctx.request({
+      url: `/v1/clients/${clientId}/access-report?lang=${lang}`,
+      token: team,
+      purpose: 'subject-access',
+      headers,
+    });
 
   it('says who read which data, for what purpose and on which consent, in Dutch, French and English, without naming users', async () => {
     const nl = await report('nl');
     expect(nl.status).toBe(200);
-    const cawAccess = nl.body.accesses.find((a: { partnerId: string; action: string }) => a.partnerId === caw.id && a.action === 'read');
-    expect(cawAccess).toMatchObject({ categories: expect.arrayContaining(['identity']), purpose: 'duo-follow-up', consentGivenOn: '2026-02-12' });
+    const cawAccess = nl.body.accesses.find(
+      (a: { partnerId: string; action: string }) => a.partnerId === caw.id && a.action === 'read',
+    );
+    expect(cawAccess).toMatchObject({
+      categories: expect.arrayContaining(['identity']),
+      purpose: 'duo-follow-up',
+      consentGivenOn: '2026-02-12',
+    });
     expect(cawAccess.sentence).toContain('raadpleegde');
     expect(cawAccess.sentence).toContain('met uw toestemming van 12 februari 2026');
     expect(nl.body.refusals.count).toBeGreaterThanOrEqual(1);
     expect(nl.text).not.toContain('pwb-sub');
     expect(nl.text).not.toContain('coord-secret-sub');
     const fr = await report('fr');
-    expect(fr.body.accesses.find((a: { partnerId: string; action: string }) => a.partnerId === caw.id && a.action === 'read').sentence).toContain('avec votre consentement du 12 février 2026');
+    expect(
+      fr.body.accesses.find((a: { partnerId: string; action: string }) => a.partnerId === caw.id && a.action === 'read')
+        .sentence,
+    ).toContain('avec votre consentement du 12 février 2026');
     const en = await report('en');
     expect(en.body.title).toBe('Who looked at your data, and why');
   });
 
   it('marks overrides with the justification of the emergency grant, in Dutch, French and English', async () => {
-    const expected: Record<string, string> = { nl: 'NOODTOEGANG (achteraf gecontroleerd) — reden: “', fr: "ACCÈS D'URGENCE (contrôlé a posteriori) — motif: “", en: 'EMERGENCY ACCESS (reviewed afterwards) — justification: “' };
+    const expected: Record<string, string> = {
+      nl: 'NOODTOEGANG (achteraf gecontroleerd) — reden: “',
+      fr: "ACCÈS D'URGENCE (contrôlé a posteriori) — motif: “",
+      en: 'EMERGENCY ACCESS (reviewed afterwards) — justification: “',
+    };
     for (const lang of ['nl', 'fr', 'en']) {
       const overrides = (await report(lang)).body.accesses.filter((a: { override: boolean }) => a.override);
       // The grant itself and the crisis read made under it.
@@ -75,7 +166,8 @@ describe('client access report', () => {
   it('shows each user as a stable pseudonym, never the user id, by default', async () => {
     const first = await report('nl');
     const second = await report('en');
-    const pseudonymOf = (body: { accesses: { user: string; action: string; override: boolean }[] }) => body.accesses.find((a) => a.override && a.action === 'read')!.user;
+    const pseudonymOf = (body: { accesses: { user: string; action: string; override: boolean }[] }) =>
+      body.accesses.find((a) => a.override && a.action === 'read')!.user;
     expect(pseudonymOf(first.body)).toMatch(/^medewerker [0-9a-f]{8}$/);
     expect(pseudonymOf(second.body)).toBe(pseudonymOf(first.body).replace('medewerker', 'employee'));
     const users = new Set(first.body.accesses.map((a: { user: string }) => a.user));
@@ -99,21 +191,54 @@ describe('client access report', () => {
   });
 
   it('turns a contested access into a review item for the privacy officer', async () => {
-    const entryId = (await report('nl')).body.accesses.find((a: { partnerId: string }) => a.partnerId === caw.id).entryId;
-    const contest = await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/access-report/contests`, token: team, purpose: 'subject-access', body: { entryId, note: 'Cliënte begrijpt niet waarom het CAW dit zag.' } });
+    const entryId = (await report('nl')).body.accesses.find(
+      (a: { partnerId: string }) => a.partnerId === caw.id,
+    ).entryId;
+    const contest = await ctx.request({
+      method: 'POST',
+      url: `/v1/clients/${clientId}/access-report/contests`,
+      token: team,
+      purpose: 'subject-access',
+      body: { entryId, note: 'Cliënte begrijpt niet waarom het CAW dit zag.' },
+    });
     expect(contest.status).toBe(201);
     const officer = await operator.token({ roles: ['privacy-officer'] });
     const queue = await ctx.request({ url: '/v1/reviews?status=open', token: officer, purpose: 'privacy-audit' });
-    expect(queue.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'contested-access', actorPartnerId: caw.id, override: false, entryIds: [entryId] })]));
-    expect((await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/access-report/contests`, token: team, purpose: 'subject-access', body: { entryId: '00000000-0000-4000-8000-000000000000', note: 'Onbekend' } })).status).toBe(400);
+    expect(queue.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'contested-access',
+          actorPartnerId: caw.id,
+          override: false,
+          entryIds: [entryId],
+        }),
+      ]),
+    );
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: `/v1/clients/${clientId}/access-report/contests`,
+          token: team,
+          purpose: 'subject-access',
+          body: { entryId: '00000000-0000-4000-8000-000000000000', note: 'Onbekend' },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('refuses other organisations (404) and bad languages (400)', async () => {
     expect((await report('de')).status).toBe(400);
     const cawToken = await caw.token({ roles: ['caseworker'] });
-    expect((await ctx.request({ url: `/v1/clients/${clientId}/access-report`, token: cawToken, purpose: 'subject-access' })).status).toBe(403);
+    expect(
+      (await ctx.request({ url: `/v1/clients/${clientId}/access-report`, token: cawToken, purpose: 'subject-access' }))
+        .status,
+    ).toBe(403);
     const otherTeam = await (await ctx.newPartner({ type: 'outreach-team' })).token({ roles: ['caseworker'] });
-    expect((await ctx.request({ url: `/v1/clients/${clientId}/access-report`, token: otherTeam, purpose: 'subject-access' })).status).toBe(404);
+    expect(
+      (await ctx.request({ url: `/v1/clients/${clientId}/access-report`, token: otherTeam, purpose: 'subject-access' }))
+        .status,
+    ).toBe(404);
   });
 });
 
@@ -127,20 +252,58 @@ describe('client access report under other network switches', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'policy-report-'));
     cpSync(join(process.cwd(), 'policies'), dir, { recursive: true });
-    const network = readFileSync(join(dir, 'network.yaml'), 'utf8').replace('accessReportNamesUsers: false', 'accessReportNamesUsers: true').replace('accessReportRefusals: summarise', 'accessReportRefusals: omit');
+    const network = readFileSync(join(dir, 'network.yaml'), 'utf8')
+      .replace('accessReportNamesUsers: false', 'accessReportNamesUsers: true')
+      .replace('accessReportRefusals: summarise', 'accessReportRefusals: omit');
     writeFileSync(join(dir, 'network.yaml'), network);
     ctx = await createTestContext({ POLICIES_DIR: dir });
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const outreach = await ctx.newPartner({ type: 'outreach-team' });
     const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'] });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+    });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'named-coordinator' });
-    const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Ines' }, signals: ['hoarding'], evictionStage: 'considered', tenantInformed: 'yes', contact: { name: 'E' } } });
-    const caseId = (await ctx.request({ method: 'POST', url: `/v1/referrals/${referral.body.id}/decision`, token: team, purpose: 'referral', body: { decision: 'accept' } })).body.caseId;
-    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body.clientId;
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Ines' },
+        signals: ['hoarding'],
+        evictionStage: 'considered',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    const caseId = (
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/referrals/${referral.body.id}/decision`,
+        token: team,
+        purpose: 'referral',
+        body: { decision: 'accept' },
+      })
+    ).body.caseId;
+    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body
+      .clientId;
     await ctx.request({ url: `/v1/cases/${caseId}`, token: team, purpose: 'care-coordination' });
     // A refused attempt by another team.
-    expect((await ctx.request({ url: `/v1/cases/${caseId}`, token: await (await ctx.newPartner({ type: 'caw' })).token({ roles: ['caseworker'] }), purpose: 'duo-follow-up' })).status).toBe(404);
+    expect(
+      (
+        await ctx.request({
+          url: `/v1/cases/${caseId}`,
+          token: await (await ctx.newPartner({ type: 'caw' })).token({ roles: ['caseworker'] }),
+          purpose: 'duo-follow-up',
+        })
+      ).status,
+    ).toBe(404);
   });
   afterAll(async () => {
     await ctx?.close();
@@ -149,15 +312,28 @@ describe('client access report under other network switches', () => {
 
   it('names the user and leaves refusals out, in every language and in HTML', async () => {
     for (const lang of ['nl', 'fr', 'en']) {
-      const response = await ctx.request({ url: `/v1/clients/${clientId}/access-report?lang=${lang}`, token: team, purpose: 'subject-access' });
+      const response = await ctx.request({
+        url: `/v1/clients/${clientId}/access-report?lang=${lang}`,
+        token: team,
+        purpose: 'subject-access',
+      });
       expect(response.status).toBe(200);
-      const read = response.body.accesses.find((a: { action: string; user: string }) => a.action === 'read' && a.user === 'named-coordinator');
+      const read = response.body.accesses.find(
+        (a: { action: string; user: string }) => a.action === 'read' && a.user === 'named-coordinator',
+      );
       expect(read.sentence).toContain('named-coordinator');
       expect(response.body).not.toHaveProperty('refusals');
     }
-    const [{ n }] = await ctx.dataSource.query("SELECT count(*)::int AS n FROM access_log_entry WHERE decision = 'deny' AND resource_type = 'Case'");
+    const [{ n }] = await ctx.dataSource.query(
+      "SELECT count(*)::int AS n FROM access_log_entry WHERE decision = 'deny' AND resource_type = 'Case'",
+    );
     expect(n).toBe(1);
-    const page = await ctx.request({ url: `/v1/clients/${clientId}/access-report?lang=nl`, token: team, purpose: 'subject-access', headers: { accept: 'text/html' } });
+    const page = await ctx.request({
+      url: `/v1/clients/${clientId}/access-report?lang=nl`,
+      token: team,
+      purpose: 'subject-access',
+      headers: { accept: 'text/html' },
+    });
     expect(page.text).toContain('named-coordinator');
     expect(page.text).not.toContain('geweigerd');
   });

@@ -40,22 +40,38 @@ describe('authentication of partner tokens', () => {
 
   it('refuses garbage', async () => {
     await expectRefused('not-a-jwt', 'format');
-    const response = await ctx.request({ url: '/v1/partners', purpose: 'administration', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    const response = await ctx.request({
+      url: '/v1/partners',
+      purpose: 'administration',
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    });
     expect(response.status).toBe(401);
   });
 
   it('refuses alg "none"', async () => {
-    const unsigned = new UnsecuredJWT({ iss: partnerA.issuer, aud: ctx.config.auth.audience, sub: 'u', roles: ['gateway-admin'] })
+    const unsigned = new UnsecuredJWT({
+      iss: partnerA.issuer,
+      aud: ctx.config.auth.audience,
+      sub: 'u',
+      roles: ['gateway-admin'],
+    })
       .setIssuedAt()
       .setExpirationTime('5m')
       .encode();
     await expectRefused(unsigned, 'alg');
   });
 
-  it('refuses an HS256 token signed with the partner\'s public key as the secret', async () => {
+  it("refuses an HS256 token signed with the partner's public key as the secret", async () => {
     const secret = new TextEncoder().encode(JSON.stringify(partnerA.publicJwk));
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ iss: partnerA.issuer, aud: ctx.config.auth.audience, sub: 'u', roles: ['gateway-admin'], iat: now, exp: now + 300 })
+    const token = await new SignJWT({
+      iss: partnerA.issuer,
+      aud: ctx.config.auth.audience,
+      sub: 'u',
+      roles: ['gateway-admin'],
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'HS256', kid: partnerA.kid })
       .sign(secret);
     await expectRefused(token, 'alg');
@@ -98,7 +114,14 @@ describe('authentication of partner tokens', () => {
 
   it('refuses a token without kid', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ iss: partnerA.issuer, aud: ctx.config.auth.audience, sub: 'u', roles: ['gateway-admin'], iat: now, exp: now + 300 })
+    const token = await new SignJWT({
+      iss: partnerA.issuer,
+      aud: ctx.config.auth.audience,
+      sub: 'u',
+      roles: ['gateway-admin'],
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'ES256' })
       .sign(partnerA.privateKey);
     await expectRefused(token, 'kid');
@@ -108,7 +131,7 @@ describe('authentication of partner tokens', () => {
     await expectRefused(await partnerA.token({}, { kid: 'not-registered' }), 'kid');
   });
 
-  it('refuses a token signed with partner A\'s key that claims partner B\'s issuer', async () => {
+  it("refuses a token signed with partner A's key that claims partner B's issuer", async () => {
     const forged = await partnerA.token({ iss: partnerB.issuer }, { kid: partnerB.kid });
     await expectRefused(forged, 'signature');
     const forgedWithOwnKid = await partnerA.token({ iss: partnerB.issuer });

@@ -32,10 +32,36 @@ describe('cases along the care path', () => {
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
     const admin = await (await ctx.operator()).token();
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Aanmelding', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Duo', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up', 'care-coordination'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: {
+        title: 'Aanmelding',
+        partnerIds: [housing.id, outreach.id],
+        purposes: ['referral'],
+        validFrom: '2026-01-01',
+      },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: {
+        title: 'Duo',
+        partnerIds: [caw.id, outreach.id],
+        purposes: ['duo-follow-up', 'care-coordination'],
+        validFrom: '2026-01-01',
+      },
+    });
     referrer = await housing.token({ roles: ['referrer'], sub: 'els' });
-    nurse = await outreach.token({ roles: ['caseworker', 'coordinator'], sub: 'nurse-1', profession: 'psychiatric-nurse' });
+    nurse = await outreach.token({
+      roles: ['caseworker', 'coordinator'],
+      sub: 'nurse-1',
+      profession: 'psychiatric-nurse',
+    });
     cawWorker = await caw.token({ roles: ['caseworker'], sub: 'pwb-1', profession: 'social-worker' });
   });
   afterAll(async () => ctx?.close());
@@ -59,32 +85,72 @@ describe('cases along the care path', () => {
     const accepted = await as(nurse, 'referral').post(`/v1/referrals/${referralId}/decision`, { decision: 'accept' });
     caseId = accepted.body.caseId;
     const team = as(nurse, 'outreach-contact');
-    expect((await team.post(`/v1/cases/${caseId}/transitions`, { to: 'outreach', reason: 'Start aanklampend werken' })).status).toBe(200);
-    for (const [outcome, channel] of [['no-answer', 'home-visit'], ['no-answer', 'letter'], ['contact', 'home-visit']] as const) {
-      expect((await team.post(`/v1/cases/${caseId}/contact-attempts`, { at: new Date().toISOString(), channel, outcome })).status).toBe(201);
+    expect(
+      (await team.post(`/v1/cases/${caseId}/transitions`, { to: 'outreach', reason: 'Start aanklampend werken' }))
+        .status,
+    ).toBe(200);
+    for (const [outcome, channel] of [
+      ['no-answer', 'home-visit'],
+      ['no-answer', 'letter'],
+      ['contact', 'home-visit'],
+    ] as const) {
+      expect(
+        (await team.post(`/v1/cases/${caseId}/contact-attempts`, { at: new Date().toISOString(), channel, outcome }))
+          .status,
+      ).toBe(201);
       const seen = await poll();
       expect(seen.contactEstablished).toBe(outcome === 'contact');
-      expect(Object.keys(seen).sort()).toEqual(['contactEstablished', 'decidedAt', 'decision', 'id', 'referredAt', 'status', 'withheld']);
+      expect(Object.keys(seen).sort()).toEqual([
+        'contactEstablished',
+        'decidedAt',
+        'decision',
+        'id',
+        'referredAt',
+        'status',
+        'withheld',
+      ]);
       expect(seen.withheld.map((w: { category: string }) => w.category)).toContain('health');
     }
     expect((await team.post(`/v1/cases/${caseId}/transitions`, { to: 'intake' })).status).toBe(200);
     const coordination = as(nurse, 'care-coordination');
     expect((await coordination.post(`/v1/cases/${caseId}/transitions`, { to: 'active' })).status).toBe(200);
     const plan = await coordination.put(`/v1/cases/${caseId}/care-plan`, {
-      domains: [{ domain: 'housing', goals: ['Huurachterstal afbetalen'], interventions: ['Afbetalingsplan met de SHM'] }],
+      domains: [
+        { domain: 'housing', goals: ['Huurachterstal afbetalen'], interventions: ['Afbetalingsplan met de SHM'] },
+      ],
       crisisPlan: 'Bij decompensatie: mobiel crisisteam bellen.',
       safetyFlags: ['visit-in-pairs'],
     });
     expect(plan.status).toBe(200);
-    expect((await coordination.post(`/v1/cases/${caseId}/notes`, { category: 'safety', text: 'Grote hond, vooraf bellen.' })).status).toBe(201);
-    expect((await coordination.post(`/v1/cases/${caseId}/notes`, { category: 'health', text: 'Vermoeden van psychose.' })).status).toBe(201);
+    expect(
+      (await coordination.post(`/v1/cases/${caseId}/notes`, { category: 'safety', text: 'Grote hond, vooraf bellen.' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await coordination.post(`/v1/cases/${caseId}/notes`, { category: 'health', text: 'Vermoeden van psychose.' }))
+        .status,
+    ).toBe(201);
     expect((await coordination.post(`/v1/cases/${caseId}/notes`, { category: 'gossip', text: 'x' })).status).toBe(400);
-    const added = await coordination.post(`/v1/cases/${caseId}/circle`, { partnerId: caw.id, purposes: ['duo-follow-up'] });
+    const added = await coordination.post(`/v1/cases/${caseId}/circle`, {
+      partnerId: caw.id,
+      purposes: ['duo-follow-up'],
+    });
     expect(added.status).toBe(201);
 
     const teamView = await coordination.get(`/v1/cases/${caseId}`);
-    expect(teamView.body).toMatchObject({ status: 'active', givenName: 'Jamal', carePlan: [expect.objectContaining({ domain: 'housing' })], crisisPlan: expect.stringContaining('crisisteam'), safetyFlags: ['visit-in-pairs'] });
-    expect(teamView.body.history.map((h: { to: string }) => h.to)).toEqual(['referred', 'outreach', 'intake', 'active']);
+    expect(teamView.body).toMatchObject({
+      status: 'active',
+      givenName: 'Jamal',
+      carePlan: [expect.objectContaining({ domain: 'housing' })],
+      crisisPlan: expect.stringContaining('crisisteam'),
+      safetyFlags: ['visit-in-pairs'],
+    });
+    expect(teamView.body.history.map((h: { to: string }) => h.to)).toEqual([
+      'referred',
+      'outreach',
+      'intake',
+      'active',
+    ]);
     expect(teamView.body.contactAttempts).toHaveLength(3);
     expect(teamView.body.circle.map((m: { partnerId: string }) => m.partnerId)).toEqual([outreach.id, caw.id]);
     expect(teamView.body.notes.map((n: { category: string }) => n.category)).toEqual(['safety', 'health']);
@@ -97,23 +163,45 @@ describe('cases along the care path', () => {
     expect(cawView.body).not.toHaveProperty('crisisPlan');
     expect(cawView.body.notes.map((n: { text: string }) => n.text)).toEqual(['Grote hond, vooraf bellen.']);
     expect(cawView.text).not.toContain('psychose');
-    expect(cawView.body.withheld.map((w: { category: string }) => w.category)).toEqual(expect.arrayContaining(['identity', 'housing', 'health']));
+    expect(cawView.body.withheld.map((w: { category: string }) => w.category)).toEqual(
+      expect.arrayContaining(['identity', 'housing', 'health']),
+    );
 
     expect(await poll()).toMatchObject({ status: 'accepted', contactEstablished: true });
 
-    const logged = (await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry WHERE resource_id IN ($1, $2) AND decision = 'permit'`, [caseId, referralId]))[0].n;
+    const logged = (
+      await ctx.dataSource.query(
+        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_id IN ($1, $2) AND decision = 'permit'`,
+        [caseId, referralId],
+      )
+    )[0].n;
     expect(logged).toBeGreaterThanOrEqual(14);
     expect((await ctx.app.get(ChainService).verify()).ok).toBe(true);
 
-    const tables = JSON.stringify(await ctx.dataSource.query('SELECT * FROM care_case')) + JSON.stringify(await ctx.dataSource.query('SELECT * FROM client')) + JSON.stringify(await ctx.dataSource.query('SELECT * FROM case_transition')) + JSON.stringify(await ctx.dataSource.query('SELECT * FROM case_note'));
-    for (const plaintext of ['Jamal', '+3225550123', 'Huurachterstal', 'crisisteam', 'visit-in-pairs', 'aanklampend', 'psychose']) expect(tables).not.toContain(plaintext);
+    const tables =
+      JSON.stringify(await ctx.dataSource.query('SELECT * FROM care_case')) +
+      JSON.stringify(await ctx.dataSource.query('SELECT * FROM client')) +
+      JSON.stringify(await ctx.dataSource.query('SELECT * FROM case_transition')) +
+      JSON.stringify(await ctx.dataSource.query('SELECT * FROM case_note'));
+    for (const plaintext of [
+      'Jamal',
+      '+3225550123',
+      'Huurachterstal',
+      'crisisteam',
+      'visit-in-pairs',
+      'aanklampend',
+      'psychose',
+    ])
+      expect(tables).not.toContain(plaintext);
   });
 
   it('refuses illegal transitions with 409 and a closed case stays closed', async () => {
     const team = as(nurse, 'care-coordination');
     expect((await team.post(`/v1/cases/${caseId}/transitions`, { to: 'outreach' })).status).toBe(409);
     expect((await team.post(`/v1/cases/${caseId}/transitions`, { to: 'closed' })).status).toBe(400);
-    expect((await team.post(`/v1/cases/${caseId}/transitions`, { to: 'closed', endReason: 'mutual-agreement' })).status).toBe(200);
+    expect(
+      (await team.post(`/v1/cases/${caseId}/transitions`, { to: 'closed', endReason: 'mutual-agreement' })).status,
+    ).toBe(200);
     const reopen = await team.post(`/v1/cases/${caseId}/transitions`, { to: 'active' });
     expect(reopen.status).toBe(409);
     expect(reopen.body.detail).toContain('new referral');
@@ -121,18 +209,33 @@ describe('cases along the care path', () => {
 
   it('reopens a closed case when the same person is referred again', async () => {
     const housingApi = as(referrer, 'referral');
-    const refer = () => housingApi.post('/v1/referrals', { targetPartnerId: outreach.id, tenant: { familyName: 'Verbeke', nationalNumber: '85073003328' }, signals: ['nuisance'], evictionStage: 'started', tenantInformed: 'yes', contact: { name: 'Els' } });
+    const refer = () =>
+      housingApi.post('/v1/referrals', {
+        targetPartnerId: outreach.id,
+        tenant: { familyName: 'Verbeke', nationalNumber: '85073003328' },
+        signals: ['nuisance'],
+        evictionStage: 'started',
+        tenantInformed: 'yes',
+        contact: { name: 'Els' },
+      });
     const first = await refer();
     const opened = await as(nurse, 'referral').post(`/v1/referrals/${first.body.id}/decision`, { decision: 'accept' });
     expect(opened.body.reopened).toBe(false);
-    await as(nurse, 'care-coordination').post(`/v1/cases/${opened.body.caseId}/transitions`, { to: 'closed', endReason: 'no-contact' });
+    await as(nurse, 'care-coordination').post(`/v1/cases/${opened.body.caseId}/transitions`, {
+      to: 'closed',
+      endReason: 'no-contact',
+    });
 
     const second = await refer();
     const again = await as(nurse, 'referral').post(`/v1/referrals/${second.body.id}/decision`, { decision: 'accept' });
     expect(again.body).toMatchObject({ status: 'accepted', caseId: opened.body.caseId, reopened: true });
     const view = await as(nurse, 'care-coordination').get(`/v1/cases/${opened.body.caseId}`);
     expect(view.body.status).toBe('referred');
-    expect(view.body.history.map((h: { from: string; to: string }) => `${h.from}>${h.to}`)).toEqual(['none>referred', 'referred>closed', 'closed>referred']);
+    expect(view.body.history.map((h: { from: string; to: string }) => `${h.from}>${h.to}`)).toEqual([
+      'none>referred',
+      'referred>closed',
+      'closed>referred',
+    ]);
   });
 
   it('hides a case from partners outside its circle (404) and keeps the referrer out of cases', async () => {
@@ -141,22 +244,46 @@ describe('cases along the care path', () => {
     expect(response.status).toBe(404);
     expect(response.body.detail).toBe('Case not found or no access');
     expect((await as(referrer, 'care-coordination').get(`/v1/cases/${caseId}`)).status).toBe(403);
-    expect((await as(cawWorker, 'duo-follow-up').post(`/v1/cases/${caseId}/contact-attempts`, { at: new Date().toISOString(), channel: 'phone', outcome: 'contact' })).status).toBe(403);
+    expect(
+      (
+        await as(cawWorker, 'duo-follow-up').post(`/v1/cases/${caseId}/contact-attempts`, {
+          at: new Date().toISOString(),
+          channel: 'phone',
+          outcome: 'contact',
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('refuses a circle member without an agreement for that purpose, and bad input, changing nothing', async () => {
     const gp = await ctx.newPartner({ type: 'general-practitioner' });
     const team = as(nurse, 'care-coordination');
-    const noAgreement = await team.post(`/v1/cases/${caseId}/circle`, { partnerId: gp.id, purposes: ['care-coordination'] });
+    const noAgreement = await team.post(`/v1/cases/${caseId}/circle`, {
+      partnerId: gp.id,
+      purposes: ['care-coordination'],
+    });
     expect(noAgreement.status).toBe(422);
     expect(noAgreement.body.detail).toContain('agreement');
-    for (const body of [{ partnerId: 'ghost', purposes: ['care-coordination'] }, { partnerId: gp.id, purposes: ['gossip'] }, { partnerId: gp.id, purposes: [] }]) {
+    for (const body of [
+      { partnerId: 'ghost', purposes: ['care-coordination'] },
+      { partnerId: gp.id, purposes: ['gossip'] },
+      { partnerId: gp.id, purposes: [] },
+    ]) {
       expect((await team.post(`/v1/cases/${caseId}/circle`, body)).status).toBe(400);
     }
-    for (const body of [{ at: 'yesterday', channel: 'phone', outcome: 'contact' }, { at: new Date().toISOString(), channel: 'pigeon', outcome: 'contact' }]) {
+    for (const body of [
+      { at: 'yesterday', channel: 'phone', outcome: 'contact' },
+      { at: new Date().toISOString(), channel: 'pigeon', outcome: 'contact' },
+    ]) {
       expect((await as(nurse, 'outreach-contact').post(`/v1/cases/${caseId}/contact-attempts`, body)).status).toBe(400);
     }
-    expect((await team.put(`/v1/cases/${caseId}/care-plan`, { domains: [{ domain: 'astrology', goals: [], interventions: [] }] })).status).toBe(400);
+    expect(
+      (
+        await team.put(`/v1/cases/${caseId}/care-plan`, {
+          domains: [{ domain: 'astrology', goals: [], interventions: [] }],
+        })
+      ).status,
+    ).toBe(400);
     const view = await team.get(`/v1/cases/${caseId}`);
     expect(view.body.circle.map((m: { partnerId: string }) => m.partnerId)).toEqual([outreach.id, caw.id]);
   });
@@ -166,7 +293,11 @@ describe('cases along the care path', () => {
       ['GET', '/v1/cases', undefined],
       ['GET', `/v1/cases/${caseId}`, undefined],
       ['POST', `/v1/cases/${caseId}/transitions`, { to: 'active' }],
-      ['POST', `/v1/cases/${caseId}/contact-attempts`, { at: new Date().toISOString(), channel: 'phone', outcome: 'no-answer' }],
+      [
+        'POST',
+        `/v1/cases/${caseId}/contact-attempts`,
+        { at: new Date().toISOString(), channel: 'phone', outcome: 'no-answer' },
+      ],
       ['PUT', `/v1/cases/${caseId}/care-plan`, { domains: [] }],
       ['POST', `/v1/cases/${caseId}/notes`, { category: 'housing', text: 'x' }],
       ['POST', `/v1/cases/${caseId}/circle`, { partnerId: caw.id, purposes: ['duo-follow-up'] }],
@@ -177,7 +308,15 @@ describe('cases along the care path', () => {
       expect({ method, url, status: response.status }).toEqual({ method, url, status: 400 });
     }
     const key = { 'idempotency-key': 'attempt-77' };
-    const attempt = (outcome: string) => ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/contact-attempts`, token: nurse, purpose: 'outreach-contact', body: { at: '2026-11-20T10:00:00.000Z', channel: 'phone', outcome }, headers: key });
+    const attempt = (outcome: string) =>
+      ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/contact-attempts`,
+        token: nurse,
+        purpose: 'outreach-contact',
+        body: { at: '2026-11-20T10:00:00.000Z', channel: 'phone', outcome },
+        headers: key,
+      });
     expect((await attempt('no-answer')).status).toBe(201);
     expect((await attempt('no-answer')).headers['idempotent-replayed']).toBe('true');
     expect((await attempt('refused')).status).toBe(422);

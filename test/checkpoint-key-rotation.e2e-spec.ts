@@ -30,10 +30,14 @@ describe('rotating the checkpoint signing key', () => {
   beforeAll(async () => {
     oldKey = await ed25519();
     newKey = await ed25519();
-    before = await createTestContext({ GATEWAY_SIGNING_KEY: JSON.stringify(oldKey.privateJwk), PSEUDONYM_KEY: pseudonymKey });
+    before = await createTestContext({
+      GATEWAY_SIGNING_KEY: JSON.stringify(oldKey.privateJwk),
+      PSEUDONYM_KEY: pseudonymKey,
+    });
     const operator = await before.operator({ id: 'gateway-operator' });
     officer = () => operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
-    for (let i = 0; i < 3; i++) await before.request({ url: '/v1/access-log', token: await officer(), purpose: 'privacy-audit' });
+    for (let i = 0; i < 3; i++)
+      await before.request({ url: '/v1/access-log', token: await officer(), purpose: 'privacy-audit' });
     await before.app.get(ChainService).chainAll();
     await before.app.get(ChainService).checkpoint();
   });
@@ -44,13 +48,18 @@ describe('rotating the checkpoint signing key', () => {
 
   const rotated = (retired: JWK[] | undefined) =>
     createTestContext(
-      { GATEWAY_SIGNING_KEY: JSON.stringify(newKey.privateJwk), PSEUDONYM_KEY: pseudonymKey, ...(retired ? { GATEWAY_RETIRED_SIGNING_KEYS: JSON.stringify(retired) } : {}) },
+      {
+        GATEWAY_SIGNING_KEY: JSON.stringify(newKey.privateJwk),
+        PSEUDONYM_KEY: pseudonymKey,
+        ...(retired ? { GATEWAY_RETIRED_SIGNING_KEYS: JSON.stringify(retired) } : {}),
+      },
       { databaseUrl: before.databaseUrl },
     );
 
   it('keeps old checkpoints verifiable and publishes both keys, the current one first', async () => {
     after = await rotated([oldKey.publicJwk]);
-    for (let i = 0; i < 2; i++) await after.request({ url: '/v1/access-log', token: await officer(), purpose: 'privacy-audit' });
+    for (let i = 0; i < 2; i++)
+      await after.request({ url: '/v1/access-log', token: await officer(), purpose: 'privacy-audit' });
     await after.app.get(ChainService).chainAll();
     await after.app.get(ChainService).checkpoint();
 
@@ -60,12 +69,29 @@ describe('rotating the checkpoint signing key', () => {
     const checkpoints = await after.dataSource.query('SELECT kid FROM access_log_checkpoint ORDER BY position');
     expect(new Set(checkpoints.map((c: { kid: string }) => c.kid))).toEqual(new Set(jwks.keys.map((k) => k.kid)));
 
-    const verify = await after.request({ url: '/v1/access-log/verify', token: await officer(), purpose: 'privacy-audit' });
-    expect(verify.body).toMatchObject({ ok: true, brokenAt: null, lastCheckpoint: expect.objectContaining({ signatureValid: true }) });
+    const verify = await after.request({
+      url: '/v1/access-log/verify',
+      token: await officer(),
+      purpose: 'privacy-audit',
+    });
+    expect(verify.body).toMatchObject({
+      ok: true,
+      brokenAt: null,
+      lastCheckpoint: expect.objectContaining({ signatureValid: true }),
+    });
 
     // Offline too: an export checked against the published key set.
     const dir = mkdtempSync(join(tmpdir(), 'schakel-rotation-'));
-    writeFileSync(join(dir, 'export.ndjson'), (await after.request({ url: '/v1/access-log/export?format=ndjson', token: await officer(), purpose: 'privacy-audit' })).text);
+    writeFileSync(
+      join(dir, 'export.ndjson'),
+      (
+        await after.request({
+          url: '/v1/access-log/export?format=ndjson',
+          token: await officer(),
+          purpose: 'privacy-audit',
+        })
+      ).text,
+    );
     expect(await verifyExportFile(join(dir, 'export.ndjson'), jwks.keys)).toMatchObject({ ok: true });
   });
 
@@ -80,7 +106,8 @@ describe('rotating the checkpoint signing key', () => {
   });
 
   it('refuses a retired key with its private part, without echoing it', () => {
-    const attempt = () => loadConfig({ NODE_ENV: 'test', GATEWAY_RETIRED_SIGNING_KEYS: JSON.stringify([oldKey.privateJwk]) });
+    const attempt = () =>
+      loadConfig({ NODE_ENV: 'test', GATEWAY_RETIRED_SIGNING_KEYS: JSON.stringify([oldKey.privateJwk]) });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -89,6 +116,8 @@ describe('rotating the checkpoint signing key', () => {
       expect(text).toContain('GATEWAY_RETIRED_SIGNING_KEYS must hold public keys only');
       expect(text).not.toContain(String(oldKey.privateJwk.d));
     }
-    expect(() => loadConfig({ NODE_ENV: 'test', GATEWAY_RETIRED_SIGNING_KEYS: '{"not":"a list"}' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'test', GATEWAY_RETIRED_SIGNING_KEYS: '{"not":"a list"}' })).toThrow(
+      ConfigError,
+    );
   });
 });

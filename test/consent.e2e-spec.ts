@@ -17,19 +17,58 @@ describe('consent', () => {
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
     const admin = await (await ctx.operator()).token();
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Duo', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'Duo', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' },
+    });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'coord', profession: 'social-worker' });
     cawWorker = await caw.token({ roles: ['caseworker'], sub: 'pwb', profession: 'social-worker' });
-    const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Fatma', phone: '+3225550199' }, signals: ['rent-arrears'], evictionStage: 'considered', tenantInformed: 'yes', contact: { name: 'E' } } });
-    const accepted = await ctx.request({ method: 'POST', url: `/v1/referrals/${referral.body.id}/decision`, token: team, purpose: 'referral', body: { decision: 'accept' } });
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Fatma', phone: '+3225550199' },
+        signals: ['rent-arrears'],
+        evictionStage: 'considered',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    const accepted = await ctx.request({
+      method: 'POST',
+      url: `/v1/referrals/${referral.body.id}/decision`,
+      token: team,
+      purpose: 'referral',
+      body: { decision: 'accept' },
+    });
     caseId = accepted.body.caseId;
-    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body.clientId;
-    await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/circle`, token: team, purpose: 'care-coordination', body: { partnerId: caw.id, purposes: ['duo-follow-up'] } });
+    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body
+      .clientId;
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/circle`,
+      token: team,
+      purpose: 'care-coordination',
+      body: { partnerId: caw.id, purposes: ['duo-follow-up'] },
+    });
   });
   afterAll(async () => ctx?.close());
 
-  const record = (body: Record<string, unknown>, token = team) => ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/consents`, token, purpose: 'care-coordination', body });
+  const record = (body: Record<string, unknown>, token = team) =>
+    ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/consents`, token, purpose: 'care-coordination', body });
   const consent = (overrides: Record<string, unknown> = {}) => ({
     purposes: ['duo-follow-up'],
     recipients: [{ partnerId: caw.id }],
@@ -42,7 +81,8 @@ describe('consent', () => {
     validUntil: '2099-12-31',
     ...overrides,
   });
-  const cawView = async () => (await ctx.request({ url: `/v1/cases/${caseId}`, token: cawWorker, purpose: 'duo-follow-up' })).body;
+  const cawView = async () =>
+    (await ctx.request({ url: `/v1/cases/${caseId}`, token: cawWorker, purpose: 'duo-follow-up' })).body;
 
   it('records "informed, no objection", which the default policy does not accept instead of consent', async () => {
     const informed = await record(consent({ effect: 'informed-no-objection', categories: ['identity'] }));
@@ -50,7 +90,12 @@ describe('consent', () => {
     const view = await cawView();
     expect(view).not.toHaveProperty('givenName');
     expect(view.withheld.find((w: { category: string }) => w.category === 'identity').reason).toContain('consent');
-    await ctx.request({ method: 'POST', url: `/v1/consents/${informed.body.id}/withdraw`, token: team, purpose: 'care-coordination' });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/consents/${informed.body.id}/withdraw`,
+      token: team,
+      purpose: 'care-coordination',
+    });
   });
 
   it('ignores an expired consent and one that starts later', async () => {
@@ -65,14 +110,32 @@ describe('consent', () => {
     expect(given.status).toBe(201);
     const view = await cawView();
     expect(view).toMatchObject({ givenName: 'Fatma', phone: '+3225550199' });
-    expect(view.withheld.map((w: { category: string }) => w.category)).toEqual(expect.arrayContaining(['health', 'care-plan']));
-    const [entry] = await ctx.dataSource.query(`SELECT consent_id FROM access_log_entry WHERE user_sub = 'pwb' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`);
+    expect(view.withheld.map((w: { category: string }) => w.category)).toEqual(
+      expect.arrayContaining(['health', 'care-plan']),
+    );
+    const [entry] = await ctx.dataSource.query(
+      `SELECT consent_id FROM access_log_entry WHERE user_sub = 'pwb' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
+    );
     expect(entry.consent_id).toBe(given.body.id);
 
-    const withdrawn = await ctx.request({ method: 'POST', url: `/v1/consents/${given.body.id}/withdraw`, token: team, purpose: 'care-coordination' });
+    const withdrawn = await ctx.request({
+      method: 'POST',
+      url: `/v1/consents/${given.body.id}/withdraw`,
+      token: team,
+      purpose: 'care-coordination',
+    });
     expect(withdrawn.status).toBe(200);
     expect(await cawView()).not.toHaveProperty('givenName');
-    expect((await ctx.request({ method: 'POST', url: `/v1/consents/${given.body.id}/withdraw`, token: team, purpose: 'care-coordination' })).status).toBe(409);
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: `/v1/consents/${given.body.id}/withdraw`,
+          token: team,
+          purpose: 'care-coordination',
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it('lets an explicit objection override a consent, and a partner-type recipient count', async () => {
@@ -86,11 +149,32 @@ describe('consent', () => {
   });
 
   it('lists the consents with the representative and evidence, for the team only', async () => {
-    await record(consent({ givenBy: { kind: 'legal-representative', name: 'Mr. De Smet', capacity: 'court-appointed-administrator' }, method: 'written', evidence: { sha256: 'a'.repeat(64) } }));
-    const list = await ctx.request({ url: `/v1/clients/${clientId}/consents`, token: team, purpose: 'care-coordination' });
+    await record(
+      consent({
+        givenBy: { kind: 'legal-representative', name: 'Mr. De Smet', capacity: 'court-appointed-administrator' },
+        method: 'written',
+        evidence: { sha256: 'a'.repeat(64) },
+      }),
+    );
+    const list = await ctx.request({
+      url: `/v1/clients/${clientId}/consents`,
+      token: team,
+      purpose: 'care-coordination',
+    });
     expect(list.status).toBe(200);
-    expect(list.body.items[0]).toMatchObject({ givenBy: { kind: 'legal-representative', capacity: 'court-appointed-administrator' }, evidence: { sha256: 'a'.repeat(64) } });
-    expect((await ctx.request({ url: `/v1/clients/${clientId}/consents`, token: await caw.token({ roles: ['caseworker'] }), purpose: 'care-coordination' })).status).toBe(403);
+    expect(list.body.items[0]).toMatchObject({
+      givenBy: { kind: 'legal-representative', capacity: 'court-appointed-administrator' },
+      evidence: { sha256: 'a'.repeat(64) },
+    });
+    expect(
+      (
+        await ctx.request({
+          url: `/v1/clients/${clientId}/consents`,
+          token: await caw.token({ roles: ['caseworker'] }),
+          purpose: 'care-coordination',
+        })
+      ).status,
+    ).toBe(403);
     const otherTeam = await (await ctx.newPartner({ type: 'outreach-team' })).token({ roles: ['coordinator'] });
     const foreign = await record(consent(), otherTeam);
     expect(foreign.status).toBe(404);
@@ -102,7 +186,11 @@ describe('consent', () => {
     const count = async () => (await ctx.dataSource.query('SELECT count(*)::int AS n FROM consent'))[0].n as number;
     const before = await count();
     const cases: [string, Record<string, unknown>, string][] = [
-      ['representative without capacity', consent({ givenBy: { kind: 'legal-representative', name: 'Someone' } }), '/givenBy/capacity'],
+      [
+        'representative without capacity',
+        consent({ givenBy: { kind: 'legal-representative', name: 'Someone' } }),
+        '/givenBy/capacity',
+      ],
       ['unknown category', consent({ categories: ['horoscope'] }), '/categories/0'],
       ['unknown recipient', consent({ recipients: [{ partnerId: 'ghost-partner' }] }), '/recipients/0/partnerId'],
       ['empty recipient', consent({ recipients: [{}] }), '/recipients/0/partnerId'],
@@ -113,7 +201,10 @@ describe('consent', () => {
     for (const [label, body, pointer] of cases) {
       const response = await record(body);
       expect({ label, status: response.status }).toEqual({ label, status: 400 });
-      expect({ label, pointers: response.body.errors.map((e: { pointer: string }) => e.pointer) }).toEqual({ label, pointers: expect.arrayContaining([pointer]) });
+      expect({ label, pointers: response.body.errors.map((e: { pointer: string }) => e.pointer) }).toEqual({
+        label,
+        pointers: expect.arrayContaining([pointer]),
+      });
     }
     expect(await count()).toBe(before);
   });

@@ -30,15 +30,70 @@ describe('web console', () => {
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     const caw = await ctx.newPartner({ type: 'caw' });
     const admin = await operator.token({ roles: ['gateway-admin'] });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Aanmeldingen', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Duo', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: {
+        title: 'Aanmeldingen',
+        partnerIds: [housing.id, outreach.id],
+        purposes: ['referral'],
+        validFrom: '2026-01-01',
+      },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'Duo', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' },
+    });
     teamToken = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'coord' });
-    const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Sofie' }, signals: ['withdrawal'], evictionStage: 'none', tenantInformed: 'yes', contact: { name: 'E' } } });
-    const caseId = (await ctx.request({ method: 'POST', url: `/v1/referrals/${referral.body.id}/decision`, token: teamToken, purpose: 'referral', body: { decision: 'accept' } })).body.caseId;
-    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: teamToken, purpose: 'referral' })).body.clientId;
-    await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/circle`, token: teamToken, purpose: 'care-coordination', body: { partnerId: caw.id, purposes: ['duo-follow-up'] } });
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Sofie' },
+        signals: ['withdrawal'],
+        evictionStage: 'none',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    const caseId = (
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/referrals/${referral.body.id}/decision`,
+        token: teamToken,
+        purpose: 'referral',
+        body: { decision: 'accept' },
+      })
+    ).body.caseId;
+    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: teamToken, purpose: 'referral' }))
+      .body.clientId;
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/circle`,
+      token: teamToken,
+      purpose: 'care-coordination',
+      body: { partnerId: caw.id, purposes: ['duo-follow-up'] },
+    });
     const cawNight = await caw.token({ roles: ['caseworker'], sub: 'pwb-night' });
-    expect((await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/emergency-access`, token: cawNight, purpose: 'crisis', body: { justification: INJECTION } })).status).toBe(201);
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/emergency-access`,
+          token: cawNight,
+          purpose: 'crisis',
+          body: { justification: INJECTION },
+        })
+      ).status,
+    ).toBe(201);
     expect((await ctx.request({ url: `/v1/cases/${caseId}`, token: cawNight, purpose: 'crisis' })).status).toBe(200);
     officerToken = await operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
     browser = await launchBrowser();
@@ -71,7 +126,7 @@ describe('web console', () => {
       .filter((el) => el.type !== 'hidden' && !el.labels?.length && !el.getAttribute('aria-label'))
       .map((el) => el.outerHTML.slice(0, 80))`);
 
-  it('lets a privacy officer find a client\'s accesses, open an entry with its manifest and rule, and check the chain', async () => {
+  it("lets a privacy officer find a client's accesses, open an entry with its manifest and rule, and check the chain", async () => {
     const page = await signIn(officerToken, 'en');
     expect(await page.textContent('#who')).toContain('dpo');
     await page.fill('input[name="client"]', clientId);
@@ -133,16 +188,23 @@ describe('web console', () => {
     await review.locator('.review-entries table').waitFor();
     const behind = review.locator('.review-entries tbody tr');
     expect(await behind.count()).toBe(2);
-    expect(await behind.allTextContents()).toEqual([expect.stringContaining('EmergencyAccess'), expect.stringContaining('Case')]);
+    expect(await behind.allTextContents()).toEqual([
+      expect.stringContaining('EmergencyAccess'),
+      expect.stringContaining('Case'),
+    ]);
 
     await review.getByLabel('gerechtvaardigd', { exact: true }).check();
     await review.getByLabel('Toelichting (verplicht)').fill('Acute situatie, terecht gebruikt.');
     await page.screenshot({ path: `${ARTIFACTS}/console-officer-review.png`, fullPage: true });
     await review.getByRole('button', { name: 'Afhandelen' }).click();
     await page.waitForSelector('#review-list p:text("Niets te beoordelen.")');
-    const [item] = await ctx.dataSource.query(`SELECT status, verdict, resolved_by FROM review_item WHERE kind = 'break-the-glass'`);
+    const [item] = await ctx.dataSource.query(
+      `SELECT status, verdict, resolved_by FROM review_item WHERE kind = 'break-the-glass'`,
+    );
     expect(item).toEqual({ status: 'resolved', verdict: 'justified', resolved_by: 'dpo' });
-    const [logged] = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Review' AND action = 'update' AND user_sub = 'dpo'`);
+    const [logged] = await ctx.dataSource.query(
+      `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Review' AND action = 'update' AND user_sub = 'dpo'`,
+    );
     expect(logged.n).toBe(1);
     expect(page.url()).toBe(`${ctx.baseUrl}/console`);
     await page.context().close();
@@ -168,18 +230,31 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Envoyer le signalement' }).click();
     await page.waitForSelector('#referral-message .good');
 
-    const stored = await ctx.dataSource.query(`SELECT id, status, tenant_informed FROM referral WHERE referrer_partner_id = $1 ORDER BY created_at DESC`, [housing.id]);
+    const stored = await ctx.dataSource.query(
+      `SELECT id, status, tenant_informed FROM referral WHERE referrer_partner_id = $1 ORDER BY created_at DESC`,
+      [housing.id],
+    );
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ status: 'submitted', tenant_informed: 'yes' });
     const asTeam = await ctx.request({ url: `/v1/referrals/${stored[0].id}`, token: teamToken, purpose: 'referral' });
-    expect(asTeam.body).toMatchObject({ givenName: 'Karim', signals: ['rent-arrears', 'withdrawal'], notes: 'Boîte aux lettres débordante <b>depuis</b> trois semaines.' });
+    expect(asTeam.body).toMatchObject({
+      givenName: 'Karim',
+      signals: ['rent-arrears', 'withdrawal'],
+      notes: 'Boîte aux lettres débordante <b>depuis</b> trois semaines.',
+    });
 
     await page.click('#tab-referrals');
     await page.waitForSelector('#referral-list td.referral-status');
     expect(await page.locator('#referral-list td.referral-status').first().textContent()).toBe('envoyé');
 
     // The team accepts; the housing company sees that, and nothing more.
-    await ctx.request({ method: 'POST', url: `/v1/referrals/${stored[0].id}/decision`, token: teamToken, purpose: 'referral', body: { decision: 'accept' } });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/referrals/${stored[0].id}/decision`,
+      token: teamToken,
+      purpose: 'referral',
+      body: { decision: 'accept' },
+    });
     await page.getByRole('button', { name: 'Actualiser' }).click();
     await page.waitForSelector('#referral-list td.referral-status:text("accepté")');
     const table = (await page.textContent('#referral-list')) ?? '';
@@ -188,11 +263,15 @@ describe('web console', () => {
     expect(page.url()).toBe(`${ctx.baseUrl}/console`);
 
     const refused = await page.evaluate(async (token) => {
-      const response = await fetch('/v1/access-log', { headers: { authorization: `Bearer ${token}`, 'x-purpose': 'privacy-audit' } });
+      const response = await fetch('/v1/access-log', {
+        headers: { authorization: `Bearer ${token}`, 'x-purpose': 'privacy-audit' },
+      });
       return { status: response.status, type: response.headers.get('content-type') };
     }, referrer);
     expect(refused).toEqual({ status: 403, type: expect.stringContaining('application/problem+json') });
-    const logged = await ctx.dataSource.query(`SELECT decision FROM access_log_entry WHERE user_sub = 'els' AND resource_type = 'AccessLogEntry'`);
+    const logged = await ctx.dataSource.query(
+      `SELECT decision FROM access_log_entry WHERE user_sub = 'els' AND resource_type = 'AccessLogEntry'`,
+    );
     expect(logged).toEqual([{ decision: 'deny' }]);
     await page.context().close();
   });
@@ -209,26 +288,48 @@ describe('web console', () => {
   });
 
   it('tells the console who is signed in and whom their organisation may refer to', async () => {
-    const asHousing = await ctx.request({ url: '/v1/session', token: await housing.token({ roles: ['referrer'], sub: 'els' }) });
+    const asHousing = await ctx.request({
+      url: '/v1/session',
+      token: await housing.token({ roles: ['referrer'], sub: 'els' }),
+    });
     expect(asHousing.status).toBe(200);
-    expect(asHousing.body).toEqual({ partnerId: housing.id, partnerName: `Partner ${housing.id}`, partnerType: 'social-housing-company', subject: 'els', roles: ['referrer'], profession: null, referralTargets: [{ id: outreach.id, name: `Partner ${outreach.id}`, type: 'outreach-team' }] });
+    expect(asHousing.body).toEqual({
+      partnerId: housing.id,
+      partnerName: `Partner ${housing.id}`,
+      partnerType: 'social-housing-company',
+      subject: 'els',
+      roles: ['referrer'],
+      profession: null,
+      referralTargets: [{ id: outreach.id, name: `Partner ${outreach.id}`, type: 'outreach-team' }],
+    });
     // The outreach team has a referral agreement with the housing company only.
     const asTeam = await ctx.request({ url: '/v1/session', token: teamToken });
-    expect(asTeam.body.referralTargets).toEqual([{ id: housing.id, name: `Partner ${housing.id}`, type: 'social-housing-company' }]);
+    expect(asTeam.body.referralTargets).toEqual([
+      { id: housing.id, name: `Partner ${housing.id}`, type: 'social-housing-company' },
+    ]);
   });
 
   it("keeps a privacy officer's access reports within their remit", async () => {
-    const report = (token: string) => ctx.request({ url: `/v1/clients/${clientId}/access-report?lang=en`, token, purpose: 'subject-access' });
+    const report = (token: string) =>
+      ctx.request({ url: `/v1/clients/${clientId}/access-report?lang=en`, token, purpose: 'subject-access' });
     const holderOfficer = await outreach.token({ roles: ['privacy-officer'], sub: 'dpo-team' });
     expect((await report(holderOfficer)).status).toBe(200);
     const otherOfficer = await housing.token({ roles: ['privacy-officer'], sub: 'dpo-housing' });
     const refused = await report(otherOfficer);
     expect(refused.status).toBe(404);
     expect(refused.headers['content-type']).toContain('application/problem+json');
-    const [logged] = await ctx.dataSource.query(`SELECT decision FROM access_log_entry WHERE user_sub = 'dpo-housing' AND resource_type = 'ClientAccessReport'`);
+    const [logged] = await ctx.dataSource.query(
+      `SELECT decision FROM access_log_entry WHERE user_sub = 'dpo-housing' AND resource_type = 'ClientAccessReport'`,
+    );
     expect(logged).toEqual({ decision: 'deny' });
     // A privacy officer reads the report but does not register contests for the client.
-    const contest = await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/access-report/contests`, token: holderOfficer, purpose: 'subject-access', body: { entryId: '00000000-0000-4000-8000-000000000000', note: 'Klant betwist dit.' } });
+    const contest = await ctx.request({
+      method: 'POST',
+      url: `/v1/clients/${clientId}/access-report/contests`,
+      token: holderOfficer,
+      purpose: 'subject-access',
+      body: { entryId: '00000000-0000-4000-8000-000000000000', note: 'Klant betwist dit.' },
+    });
     expect(contest.status).toBe(403);
   });
 

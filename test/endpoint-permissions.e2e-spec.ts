@@ -16,12 +16,17 @@ describe('endpoint permission declarations', () => {
   it('every route declares exactly one of @Public() or a permission', () => {
     const routes = declaredRoutes(ctx);
     expect(routes.length).toBeGreaterThan(5);
-    const wrong = routes.filter((r) => [r.isPublic, r.authenticatedOnly, Boolean(r.permission)].filter(Boolean).length !== 1).map((r) => r.route);
+    const wrong = routes
+      .filter((r) => [r.isPublic, r.authenticatedOnly, Boolean(r.permission)].filter(Boolean).length !== 1)
+      .map((r) => r.route);
     expect(wrong).toEqual([]);
   });
 
   it('matches the reviewed list of permissions', () => {
-    const lines = declaredRoutes(ctx).map((r) => `${r.route} -> ${r.isPublic ? 'PUBLIC' : r.authenticatedOnly ? 'AUTHENTICATED (own identity only)' : `${r.permission!.action} ${r.permission!.subject}`}`);
+    const lines = declaredRoutes(ctx).map(
+      (r) =>
+        `${r.route} -> ${r.isPublic ? 'PUBLIC' : r.authenticatedOnly ? 'AUTHENTICATED (own identity only)' : `${r.permission!.action} ${r.permission!.subject}`}`,
+    );
     expect(lines.join('\n')).toMatchSnapshot();
   });
 
@@ -29,7 +34,12 @@ describe('endpoint permission declarations', () => {
     for (const route of declaredRoutes(ctx).filter((r) => !r.isPublic)) {
       const [method, path] = route.route.split(' ');
       const url = path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
-      const response = await ctx.request({ method: method as 'GET', url, purpose: 'administration', ...(method === 'GET' ? {} : { body: {} }) });
+      const response = await ctx.request({
+        method: method as 'GET',
+        url,
+        purpose: 'administration',
+        ...(method === 'GET' ? {} : { body: {} }),
+      });
       expect({ route: route.route, status: response.status }).toEqual({ route: route.route, status: 401 });
     }
   });

@@ -16,24 +16,82 @@ describe('warm handover', () => {
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     mhs = await ctx.newPartner({ type: 'mental-health-service' });
     const admin = await (await ctx.operator()).token();
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'B', partnerIds: [mhs.id, outreach.id], purposes: ['warm-handover', 'care-coordination'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: {
+        title: 'B',
+        partnerIds: [mhs.id, outreach.id],
+        purposes: ['warm-handover', 'care-coordination'],
+        validFrom: '2026-01-01',
+      },
+    });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'coord' });
-    const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Lucas' }, signals: ['psychological-problems'], evictionStage: 'none', tenantInformed: 'yes', contact: { name: 'E' } } });
-    caseId = (await ctx.request({ method: 'POST', url: `/v1/referrals/${referral.body.id}/decision`, token: team, purpose: 'referral', body: { decision: 'accept' } })).body.caseId;
-    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body.clientId;
-    await ctx.request({ method: 'PUT', url: `/v1/cases/${caseId}/care-plan`, token: team, purpose: 'care-coordination', body: { domains: [{ domain: 'health', goals: ['Ambulante opvolging'], interventions: ['CGG'] }] } });
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Lucas' },
+        signals: ['psychological-problems'],
+        evictionStage: 'none',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    caseId = (
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/referrals/${referral.body.id}/decision`,
+        token: team,
+        purpose: 'referral',
+        body: { decision: 'accept' },
+      })
+    ).body.caseId;
+    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body
+      .clientId;
+    await ctx.request({
+      method: 'PUT',
+      url: `/v1/cases/${caseId}/care-plan`,
+      token: team,
+      purpose: 'care-coordination',
+      body: { domains: [{ domain: 'health', goals: ['Ambulante opvolging'], interventions: ['CGG'] }] },
+    });
   });
   afterAll(async () => ctx?.close());
 
-  const handover = (to: string, token = team) => ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/handover`, token, purpose: 'warm-handover', body: { toPartnerId: to } });
+  const handover = (to: string, token = team) =>
+    ctx.request({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/handover`,
+      token,
+      purpose: 'warm-handover',
+      body: { toPartnerId: to },
+    });
   const teamRead = () => ctx.request({ url: `/v1/cases/${caseId}`, token: team, purpose: 'care-coordination' });
 
-  it('needs the partner in the circle and the client\'s consent', async () => {
+  it("needs the partner in the circle and the client's consent", async () => {
     const notInCircle = await handover(mhs.id);
     expect(notInCircle.status).toBe(422);
     expect(notInCircle.body.detail).toContain('not in the circle');
-    await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/circle`, token: team, purpose: 'care-coordination', body: { partnerId: mhs.id, purposes: ['warm-handover', 'care-coordination'] } });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/circle`,
+      token: team,
+      purpose: 'care-coordination',
+      body: { partnerId: mhs.id, purposes: ['warm-handover', 'care-coordination'] },
+    });
     const noConsent = await handover(mhs.id);
     expect(noConsent.status).toBe(422);
     expect(noConsent.body.detail).toContain('consented');
@@ -42,7 +100,21 @@ describe('warm handover', () => {
   });
 
   it('moves coordination, keeps the previous team reading during aftercare, then takes its access away', async () => {
-    await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/consents`, token: team, purpose: 'care-coordination', body: { purposes: ['warm-handover', 'care-coordination'], recipients: [{ partnerId: mhs.id }], categories: ['identity', 'care-plan', 'health'], effect: 'permit', givenBy: { kind: 'client' }, method: 'written', validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/clients/${clientId}/consents`,
+      token: team,
+      purpose: 'care-coordination',
+      body: {
+        purposes: ['warm-handover', 'care-coordination'],
+        recipients: [{ partnerId: mhs.id }],
+        categories: ['identity', 'care-plan', 'health'],
+        effect: 'permit',
+        givenBy: { kind: 'client' },
+        method: 'written',
+        validFrom: '2026-01-01',
+      },
+    });
     const moved = await handover(mhs.id);
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ from: outreach.id, to: mhs.id });
@@ -53,14 +125,31 @@ describe('warm handover', () => {
     expect(during.status).toBe(200);
     expect(during.body.carePlan[0]).toMatchObject({ domain: 'health' });
     // No longer the holder: the previous team cannot write.
-    expect((await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/transitions`, token: team, purpose: 'care-coordination', body: { to: 'outreach' } })).status).toBe(403);
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/transitions`,
+          token: team,
+          purpose: 'care-coordination',
+          body: { to: 'outreach' },
+        })
+      ).status,
+    ).toBe(403);
     expect([403, 404]).toContain((await handover(mhs.id)).status);
 
-    await ctx.dataSource.query(`UPDATE circle_member SET aftercare_until = now() - interval '1 minute' WHERE case_id = $1 AND partner_id = $2`, [caseId, outreach.id]);
+    await ctx.dataSource.query(
+      `UPDATE circle_member SET aftercare_until = now() - interval '1 minute' WHERE case_id = $1 AND partner_id = $2`,
+      [caseId, outreach.id],
+    );
     expect((await teamRead()).status).toBe(404);
 
     const psychiatrist = await mhs.token({ roles: ['psychiatrist'], profession: 'psychiatrist' });
-    const newHolder = await ctx.request({ url: `/v1/cases/${caseId}`, token: psychiatrist, purpose: 'care-coordination' });
+    const newHolder = await ctx.request({
+      url: `/v1/cases/${caseId}`,
+      token: psychiatrist,
+      purpose: 'care-coordination',
+    });
     expect(newHolder.status).toBe(200);
     expect(newHolder.body.givenName).toBe('Lucas');
   });

@@ -25,7 +25,10 @@ describe('HTTP hygiene', () => {
     jwks: { keys: [{ ...admin.publicJwk, kid: `${id}-k1` }] },
   });
 
-  function expectProblem(response: { status: number; headers: Record<string, unknown>; body: any }, status: number): void {
+  function expectProblem(
+    response: { status: number; headers: Record<string, unknown>; body: any },
+    status: number,
+  ): void {
     expect(response.status).toBe(status);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
@@ -34,22 +37,42 @@ describe('HTTP hygiene', () => {
 
   it('rejects an unknown body field with 400, a JSON pointer to it, and creates nothing', async () => {
     const before = await partnerCount();
-    const response = await ctx.request({ method: 'POST', url: '/v1/partners', token, purpose: 'administration', body: { ...validPartner('shm-extra'), favouriteColour: 'blue' } });
+    const response = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token,
+      purpose: 'administration',
+      body: { ...validPartner('shm-extra'), favouriteColour: 'blue' },
+    });
     expectProblem(response, 400);
-    expect(response.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer: '/favouriteColour' })]));
+    expect(response.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ pointer: '/favouriteColour' })]),
+    );
     expect(await partnerCount()).toBe(before);
   });
 
   it('rejects a field of the wrong type with 400 naming the field', async () => {
     const before = await partnerCount();
-    const response = await ctx.request({ method: 'POST', url: '/v1/partners', token, purpose: 'administration', body: { ...validPartner('shm-types'), municipalities: '2000' } });
+    const response = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token,
+      purpose: 'administration',
+      body: { ...validPartner('shm-types'), municipalities: '2000' },
+    });
     expectProblem(response, 400);
     expect(response.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/municipalities');
     expect(await partnerCount()).toBe(before);
   });
 
   it('points into nested bad fields', async () => {
-    const response = await ctx.request({ method: 'POST', url: '/v1/agreements', token, purpose: 'administration', body: { title: 'x', partnerIds: ['ok-id', 'BAD ID'], purposes: ['administration'], validFrom: '2026-13-45' } });
+    const response = await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token,
+      purpose: 'administration',
+      body: { title: 'x', partnerIds: ['ok-id', 'BAD ID'], purposes: ['administration'], validFrom: '2026-13-45' },
+    });
     expectProblem(response, 400);
     const pointers = response.body.errors.map((e: { pointer: string }) => e.pointer);
     expect(pointers).toEqual(expect.arrayContaining(['/partnerIds', '/validFrom']));
@@ -57,7 +80,14 @@ describe('HTTP hygiene', () => {
 
   it('rejects malformed JSON with 400 and creates nothing', async () => {
     const before = await partnerCount();
-    const response = await ctx.request({ method: 'POST', url: '/v1/partners', token, purpose: 'administration', body: '{"id": "shm-broken",', headers: { 'content-type': 'application/json' } });
+    const response = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token,
+      purpose: 'administration',
+      body: '{"id": "shm-broken",',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(response, 400);
     expect(response.body.type).toContain('malformed-request');
     expect(await partnerCount()).toBe(before);
@@ -65,19 +95,39 @@ describe('HTTP hygiene', () => {
 
   it('rejects a body over the size limit with 413 and creates nothing', async () => {
     const before = await partnerCount();
-    const response = await ctx.request({ method: 'POST', url: '/v1/partners', token, purpose: 'administration', body: { ...validPartner('shm-huge'), name: 'x'.repeat(10_000) } });
+    const response = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token,
+      purpose: 'administration',
+      body: { ...validPartner('shm-huge'), name: 'x'.repeat(10_000) },
+    });
     expectProblem(response, 413);
     expect(await partnerCount()).toBe(before);
   });
 
   it('rejects a non-JSON content type with 415', async () => {
-    const response = await ctx.request({ method: 'POST', url: '/v1/partners', token, purpose: 'administration', body: 'id=x', headers: { 'content-type': 'text/plain' } });
+    const response = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token,
+      purpose: 'administration',
+      body: 'id=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expectProblem(response, 415);
   });
 
   it('rejects a JSON array or scalar where an object is expected', async () => {
     for (const body of ['[]', '"text"', '42']) {
-      const response = await ctx.request({ method: 'POST', url: '/v1/partners', token, purpose: 'administration', body, headers: { 'content-type': 'application/json' } });
+      const response = await ctx.request({
+        method: 'POST',
+        url: '/v1/partners',
+        token,
+        purpose: 'administration',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
       expect({ body, status: response.status }).toEqual({ body, status: 400 });
     }
   });
@@ -96,7 +146,7 @@ describe('HTTP hygiene', () => {
     expectProblem(forbidden, 403);
   });
 
-  it('echoes a caller\'s X-Request-Id and makes one when absent or unsafe', async () => {
+  it("echoes a caller's X-Request-Id and makes one when absent or unsafe", async () => {
     const given = await ctx.request({ url: '/health', headers: { 'x-request-id': 'housing-42.retry-1' } });
     expect(given.headers['x-request-id']).toBe('housing-42.retry-1');
     const made = await ctx.request({ url: '/health' });
@@ -152,6 +202,8 @@ describe('per-partner rate limit', () => {
     const limited = await ctx.request({ url: '/v1/session', token: busyToken });
     expect(limited.headers['retry-after']).toMatch(/^\d+$/);
     expect(limited.headers['content-type']).toMatch(/problem\+json/);
-    expect((await ctx.request({ url: '/v1/session', token: await quiet.token({ roles: ['referrer'] }) })).status).toBe(200);
+    expect((await ctx.request({ url: '/v1/session', token: await quiet.token({ roles: ['referrer'] }) })).status).toBe(
+      200,
+    );
   });
 });

@@ -17,9 +17,21 @@ describe('Idempotency-Key on writes', () => {
   });
   afterAll(async () => ctx?.close());
 
-  const agreement = (title: string) => ({ title, partnerIds: parties, purposes: ['administration'], validFrom: '2026-01-01' });
+  const agreement = (title: string) => ({
+    title,
+    partnerIds: parties,
+    purposes: ['administration'],
+    validFrom: '2026-01-01',
+  });
   const post = (body: unknown, key?: string, as = token) =>
-    ctx.request({ method: 'POST', url: '/v1/agreements', token: as, purpose: 'administration', body, headers: key ? { 'idempotency-key': key } : {} });
+    ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: as,
+      purpose: 'administration',
+      body,
+      headers: key ? { 'idempotency-key': key } : {},
+    });
   const countTitled = (title: string) => ctx.dataSource.getRepository(Agreement).countBy({ title });
 
   it('returns the first response to a retry with the same key and body, creating once', async () => {
@@ -52,7 +64,8 @@ describe('Idempotency-Key on writes', () => {
     await post(agreement('partner-a'), 'shared-key');
     // The network has one operator: hand the role to another partner, which reuses the key.
     const otherAdmin = await ctx.newPartner({ type: 'other' });
-    const flag = (id: string, operator: boolean) => ctx.dataSource.query('UPDATE partner SET operator = $2 WHERE id = $1', [id, operator]);
+    const flag = (id: string, operator: boolean) =>
+      ctx.dataSource.query('UPDATE partner SET operator = $2 WHERE id = $1', [id, operator]);
     await flag(admin.id, false);
     await flag(otherAdmin.id, true);
     const other = await post(agreement('partner-b'), 'shared-key', await otherAdmin.token());

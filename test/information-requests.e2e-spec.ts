@@ -20,48 +20,142 @@ describe('information requests', () => {
     caw = await ctx.newPartner({ type: 'caw' });
     gp = await ctx.newPartner({ type: 'general-practitioner' });
     const admin = await (await ctx.operator()).token();
-    const agree = (partnerIds: string[], purposes: string[]) => ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds, purposes, validFrom: '2026-01-01' } });
+    const agree = (partnerIds: string[], purposes: string[]) =>
+      ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: admin,
+        purpose: 'administration',
+        body: { title: 'A', partnerIds, purposes, validFrom: '2026-01-01' },
+      });
     await agree([housing.id, outreach.id], ['referral']);
     await agree([caw.id, outreach.id], ['duo-follow-up']);
     await agree([gp.id, outreach.id], ['care-coordination']);
-    coordinator = await outreach.token({ roles: ['coordinator', 'caseworker'], sub: 'coord', profession: 'psychologist' });
+    coordinator = await outreach.token({
+      roles: ['coordinator', 'caseworker'],
+      sub: 'coord',
+      profession: 'psychologist',
+    });
     cawWorker = await caw.token({ roles: ['caseworker'], sub: 'pwb', profession: 'social-worker' });
     doctor = await gp.token({ roles: ['caseworker'], sub: 'dr', profession: 'general-practitioner' });
-    const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Karim', phone: '+3225550177' }, signals: ['debts'], evictionStage: 'started', tenantInformed: 'yes', contact: { name: 'E' } } });
-    const accepted = await ctx.request({ method: 'POST', url: `/v1/referrals/${referral.body.id}/decision`, token: coordinator, purpose: 'referral', body: { decision: 'accept' } });
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Karim', phone: '+3225550177' },
+        signals: ['debts'],
+        evictionStage: 'started',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    const accepted = await ctx.request({
+      method: 'POST',
+      url: `/v1/referrals/${referral.body.id}/decision`,
+      token: coordinator,
+      purpose: 'referral',
+      body: { decision: 'accept' },
+    });
     caseId = accepted.body.caseId;
-    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: coordinator, purpose: 'referral' })).body.clientId;
-    await ctx.request({ method: 'PUT', url: `/v1/cases/${caseId}/care-plan`, token: coordinator, purpose: 'care-coordination', body: { domains: [{ domain: 'finances', goals: ['Schuldbemiddeling'], interventions: ['OCMW'] }] } });
-    for (const [partnerId, purposes] of [[caw.id, ['duo-follow-up']], [gp.id, ['care-coordination']]] as const) {
-      await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/circle`, token: coordinator, purpose: 'care-coordination', body: { partnerId, purposes } });
+    clientId = (
+      await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: coordinator, purpose: 'referral' })
+    ).body.clientId;
+    await ctx.request({
+      method: 'PUT',
+      url: `/v1/cases/${caseId}/care-plan`,
+      token: coordinator,
+      purpose: 'care-coordination',
+      body: { domains: [{ domain: 'finances', goals: ['Schuldbemiddeling'], interventions: ['OCMW'] }] },
+    });
+    for (const [partnerId, purposes] of [
+      [caw.id, ['duo-follow-up']],
+      [gp.id, ['care-coordination']],
+    ] as const) {
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/circle`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { partnerId, purposes },
+      });
     }
-    await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/consents`, token: coordinator, purpose: 'care-coordination', body: { purposes: ['duo-follow-up'], recipients: [{ partnerId: caw.id }], categories: ['identity'], effect: 'permit', givenBy: { kind: 'client' }, method: 'verbal', validFrom: '2026-01-01' } });
-    await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/consents`, token: coordinator, purpose: 'care-coordination', body: { purposes: ['care-coordination'], recipients: [{ partnerType: 'general-practitioner' }], categories: ['identity', 'care-plan'], effect: 'permit', givenBy: { kind: 'client' }, method: 'written', validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/clients/${clientId}/consents`,
+      token: coordinator,
+      purpose: 'care-coordination',
+      body: {
+        purposes: ['duo-follow-up'],
+        recipients: [{ partnerId: caw.id }],
+        categories: ['identity'],
+        effect: 'permit',
+        givenBy: { kind: 'client' },
+        method: 'verbal',
+        validFrom: '2026-01-01',
+      },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/clients/${clientId}/consents`,
+      token: coordinator,
+      purpose: 'care-coordination',
+      body: {
+        purposes: ['care-coordination'],
+        recipients: [{ partnerType: 'general-practitioner' }],
+        categories: ['identity', 'care-plan'],
+        effect: 'permit',
+        givenBy: { kind: 'client' },
+        method: 'written',
+        validFrom: '2026-01-01',
+      },
+    });
   });
   afterAll(async () => ctx?.close());
 
   const ask = (token: string, purpose: string, categories: string[], extra: Record<string, unknown> = {}) =>
-    ctx.request({ method: 'POST', url: '/v1/information-requests', token, purpose, body: { caseId, purpose, categories, justification: 'Joint home visit on rent arrears', ...extra } });
-  const disclose = (id: string, token: string, purpose: string) => ctx.request({ url: `/v1/information-requests/${id}/disclosure`, token, purpose });
+    ctx.request({
+      method: 'POST',
+      url: '/v1/information-requests',
+      token,
+      purpose,
+      body: { caseId, purpose, categories, justification: 'Joint home visit on rent arrears', ...extra },
+    });
+  const disclose = (id: string, token: string, purpose: string) =>
+    ctx.request({ url: `/v1/information-requests/${id}/disclosure`, token, purpose });
 
   it('permits what consent covers, withholds the rest with what is missing, and discloses once with a manifest', async () => {
     const request = await ask(cawWorker, 'duo-follow-up', ['identity', 'contact']);
     expect(request.status).toBe(201);
-    expect(request.body).toMatchObject({ decision: 'permit', categories: ['identity'], rule: 'caw-duo-follow-up', basis: expect.stringContaining('consent'), consentId: expect.any(String) });
-    expect(request.body.withheld).toEqual([expect.objectContaining({ category: 'contact', missing: [expect.stringContaining('consent')] })]);
+    expect(request.body).toMatchObject({
+      decision: 'permit',
+      categories: ['identity'],
+      rule: 'caw-duo-follow-up',
+      basis: expect.stringContaining('consent'),
+      consentId: expect.any(String),
+    });
+    expect(request.body.withheld).toEqual([
+      expect.objectContaining({ category: 'contact', missing: [expect.stringContaining('consent')] }),
+    ]);
 
     const first = await disclose(request.body.id, cawWorker, 'duo-follow-up');
     expect(first.status).toBe(200);
     expect(first.body.data).toEqual({ givenName: 'Karim', familyName: null, birthDate: null, language: null });
     expect(first.text).not.toContain('+3225550177');
-    const [entry] = await ctx.dataSource.query(`SELECT fields, disclosure_sha256, consent_id FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'permit'`);
+    const [entry] = await ctx.dataSource.query(
+      `SELECT fields, disclosure_sha256, consent_id FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'permit'`,
+    );
     expect(entry.fields).toEqual(['birthDate', 'familyName', 'givenName', 'language']);
     expect(entry.disclosure_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(entry.consent_id).toBe(request.body.consentId);
 
     const second = await disclose(request.body.id, cawWorker, 'duo-follow-up');
     expect(second.status).toBe(409);
-    const refused = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'deny'`);
+    const refused = await ctx.dataSource.query(
+      `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'deny'`,
+    );
     expect(refused[0].n).toBe(1);
   });
 
@@ -70,9 +164,25 @@ describe('information requests', () => {
     expect(request.body.decision).toBe('pending');
     expect(request.body.reason).toContain('coordinator');
     expect((await disclose(request.body.id, doctor, 'care-coordination')).status).toBe(403);
-    const approved = await ctx.request({ method: 'POST', url: `/v1/information-requests/${request.body.id}/approve`, token: coordinator, purpose: 'care-coordination', body: { note: 'Nodig voor medicatieafstemming' } });
+    const approved = await ctx.request({
+      method: 'POST',
+      url: `/v1/information-requests/${request.body.id}/approve`,
+      token: coordinator,
+      purpose: 'care-coordination',
+      body: { note: 'Nodig voor medicatieafstemming' },
+    });
     expect(approved.body.decision).toBe('permit');
-    expect((await ctx.request({ method: 'POST', url: `/v1/information-requests/${request.body.id}/approve`, token: coordinator, purpose: 'care-coordination', body: {} })).status).toBe(409);
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: `/v1/information-requests/${request.body.id}/approve`,
+          token: coordinator,
+          purpose: 'care-coordination',
+          body: {},
+        })
+      ).status,
+    ).toBe(409);
     const disclosure = await disclose(request.body.id, doctor, 'care-coordination');
     expect(disclosure.body.data.carePlan[0]).toMatchObject({ domain: 'finances' });
   });
@@ -85,11 +195,22 @@ describe('information requests', () => {
   });
 
   it('honours a consent withdrawn between request and disclosure', async () => {
-    const consents = await ctx.request({ url: `/v1/clients/${clientId}/consents`, token: coordinator, purpose: 'care-coordination' });
-    const cawConsent = consents.body.items.find((c: { recipients: { partnerId?: string }[] }) => c.recipients.some((r) => r.partnerId === caw.id));
+    const consents = await ctx.request({
+      url: `/v1/clients/${clientId}/consents`,
+      token: coordinator,
+      purpose: 'care-coordination',
+    });
+    const cawConsent = consents.body.items.find((c: { recipients: { partnerId?: string }[] }) =>
+      c.recipients.some((r) => r.partnerId === caw.id),
+    );
     const request = await ask(cawWorker, 'duo-follow-up', ['identity']);
     expect(request.body.decision).toBe('permit');
-    await ctx.request({ method: 'POST', url: `/v1/consents/${cawConsent.id}/withdraw`, token: coordinator, purpose: 'care-coordination' });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/consents/${cawConsent.id}/withdraw`,
+      token: coordinator,
+      purpose: 'care-coordination',
+    });
     const disclosure = await disclose(request.body.id, cawWorker, 'duo-follow-up');
     expect(disclosure.body.data).toEqual({});
     expect(disclosure.body.withheld[0].category).toBe('identity');
@@ -104,7 +225,9 @@ describe('information requests', () => {
     expect((await ask(stranger, 'duo-follow-up', ['identity'])).status).toBe(404);
     const request = await ask(cawWorker, 'duo-follow-up', ['identity']);
     expect((await disclose(request.body.id, doctor, 'duo-follow-up')).status).toBe(404);
-    const housingToken = await (await ctx.newPartner({ type: 'social-housing-company' })).token({ roles: ['referrer'] });
+    const housingToken = await (
+      await ctx.newPartner({ type: 'social-housing-company' })
+    ).token({ roles: ['referrer'] });
     expect((await ask(housingToken, 'duo-follow-up', ['identity'])).status).toBe(403);
   });
 });

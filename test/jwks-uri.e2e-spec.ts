@@ -33,7 +33,14 @@ describe('partner keys from a JWKS URL', () => {
 
   function sign(privateKey: CryptoKey, kid: string): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ roles: ['referrer'], sub: 'idp-user', iss: 'https://idp.jwks-partner.test', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+    return new SignJWT({
+      roles: ['referrer'],
+      sub: 'idp-user',
+      iss: 'https://idp.jwks-partner.test',
+      aud: ctx.config.auth.audience,
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'ES256', kid })
       .sign(privateKey);
   }
@@ -47,7 +54,14 @@ describe('partner keys from a JWKS URL', () => {
       url: '/v1/partners',
       token: await admin.token(),
       purpose: 'administration',
-      body: { id: 'jwks-partner', name: 'IdP partner', type: 'mental-health-service', municipalities: [], issuer: 'https://idp.jwks-partner.test', jwksUri },
+      body: {
+        id: 'jwks-partner',
+        name: 'IdP partner',
+        type: 'mental-health-service',
+        municipalities: [],
+        issuer: 'https://idp.jwks-partner.test',
+        jwksUri,
+      },
     });
     expect(registered.status).toBe(201);
 
@@ -69,11 +83,25 @@ describe('partner keys from a JWKS URL', () => {
       url: '/v1/partners',
       token: await admin.token(),
       purpose: 'administration',
-      body: { id: 'jwks-down', name: 'Down', type: 'ocmw', municipalities: [], issuer: 'https://idp.jwks-down.test', jwksUri: 'http://127.0.0.1:9/jwks.json' },
+      body: {
+        id: 'jwks-down',
+        name: 'Down',
+        type: 'ocmw',
+        municipalities: [],
+        issuer: 'https://idp.jwks-down.test',
+        jwksUri: 'http://127.0.0.1:9/jwks.json',
+      },
     });
     const { privateKey } = await key('k');
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ roles: ['gateway-admin'], sub: 'u', iss: 'https://idp.jwks-down.test', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+    const token = await new SignJWT({
+      roles: ['gateway-admin'],
+      sub: 'u',
+      iss: 'https://idp.jwks-down.test',
+      aud: ctx.config.auth.audience,
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'k' })
       .sign(privateKey);
     const response = await ctx.request({ url: '/v1/partners', token, purpose: 'administration' });

@@ -15,16 +15,44 @@ describe('encryption key rotation', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const outreach = await ctx.newPartner({ type: 'outreach-team' });
     const admin = await (await ctx.operator()).token();
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+    });
     const token = await housing.token({ roles: ['referrer'] });
     for (let i = 0; i < 3; i++) {
-      const response = await ctx.request({ method: 'POST', url: '/v1/referrals', token, purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { familyName: `Tenant${i}`, nationalNumber: '85073003328' }, signals: ['hoarding'], description: 'x', evictionStage: 'none', tenantInformed: 'yes', contact: { name: 'E' } } });
+      const response = await ctx.request({
+        method: 'POST',
+        url: '/v1/referrals',
+        token,
+        purpose: 'referral',
+        body: {
+          targetPartnerId: outreach.id,
+          tenant: { familyName: `Tenant${i}`, nationalNumber: '85073003328' },
+          signals: ['hoarding'],
+          description: 'x',
+          evictionStage: 'none',
+          tenantInformed: 'yes',
+          contact: { name: 'E' },
+        },
+      });
       expect(response.status).toBe(201);
     }
   });
   afterAll(async () => ctx?.close());
 
-  const kids = async () => new Set(((await ctx.dataSource.query('SELECT identity_sealed, national_number_sealed FROM client')) as Record<string, string>[]).flatMap((r) => Object.values(r).map((v) => v.split('.')[1])));
+  const kids = async () =>
+    new Set(
+      (
+        (await ctx.dataSource.query('SELECT identity_sealed, national_number_sealed FROM client')) as Record<
+          string,
+          string
+        >[]
+      ).flatMap((r) => Object.values(r).map((v) => v.split('.')[1])),
+    );
 
   it('re-seals everything under the new key, readable with the new key alone, and is idempotent', async () => {
     expect(await kids()).toEqual(new Set(['k1']));

@@ -36,7 +36,9 @@ describe('migrations', () => {
 
   it('reverts every migration and applies them again', async () => {
     for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
-    const tables = await dataSource.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migration'`);
+    const tables = await dataSource.query(
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migration'`,
+    );
     expect(tables[0].n).toBe(0);
     await dataSource.runMigrations({ transaction: 'each' });
     expect((await pendingSchemaChanges(dataSource)).up).toEqual([]);

@@ -39,8 +39,19 @@ describe('network powers only for the operator', () => {
       const token = await partner.token({ roles: ['gateway-admin'] });
       for (const route of routes) {
         const { method, url } = samplePath(route);
-        const response = await ctx.request({ method, url, token, purpose: 'administration', ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) });
-        expect({ type, route: route.route, status: response.status, check: response.body?.check }).toEqual({ type, route: route.route, status: 401, check: 'roles' });
+        const response = await ctx.request({
+          method,
+          url,
+          token,
+          purpose: 'administration',
+          ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }),
+        });
+        expect({ type, route: route.route, status: response.status, check: response.body?.check }).toEqual({
+          type,
+          route: route.route,
+          status: 401,
+          check: 'roles',
+        });
       }
       expect(await refusedAttempts(partner.id)).toBe(routes.length);
     }
@@ -60,12 +71,50 @@ describe('network powers only for the operator', () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const attackerKey = { ...(await exportJWK(publicKey)), kid: 'attacker', alg: 'ES256' };
 
-    const replaced = await ctx.request({ method: 'PATCH', url: `/v1/partners/${victim.id}`, token, purpose: 'administration', body: { jwks: { keys: [attackerKey] } } });
-    const suspended = await ctx.request({ method: 'PATCH', url: `/v1/partners/${victim.id}`, token, purpose: 'administration', body: { status: 'suspended' } });
-    const registered = await ctx.request({ method: 'POST', url: '/v1/partners', token, purpose: 'administration', body: { id: 'evil-twin', name: 'x', type: 'other', municipalities: [], issuer: 'https://evil.example', jwks: { keys: [attackerKey] } } });
-    const agreement = await ctx.request({ method: 'POST', url: '/v1/agreements', token, purpose: 'administration', body: { title: 'self-made', partnerIds: [housing.id, victim.id], purposes: ['referral'], validFrom: '2026-01-01' } });
+    const replaced = await ctx.request({
+      method: 'PATCH',
+      url: `/v1/partners/${victim.id}`,
+      token,
+      purpose: 'administration',
+      body: { jwks: { keys: [attackerKey] } },
+    });
+    const suspended = await ctx.request({
+      method: 'PATCH',
+      url: `/v1/partners/${victim.id}`,
+      token,
+      purpose: 'administration',
+      body: { status: 'suspended' },
+    });
+    const registered = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token,
+      purpose: 'administration',
+      body: {
+        id: 'evil-twin',
+        name: 'x',
+        type: 'other',
+        municipalities: [],
+        issuer: 'https://evil.example',
+        jwks: { keys: [attackerKey] },
+      },
+    });
+    const agreement = await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token,
+      purpose: 'administration',
+      body: {
+        title: 'self-made',
+        partnerIds: [housing.id, victim.id],
+        purposes: ['referral'],
+        validFrom: '2026-01-01',
+      },
+    });
     const wholeLog = await ctx.request({ url: '/v1/access-log/export?format=ndjson', token, purpose: 'privacy-audit' });
-    expect([replaced.status, suspended.status, registered.status, agreement.status, wholeLog.status]).toEqual([401, 401, 401, 401, 401]);
+    expect([replaced.status, suspended.status, registered.status, agreement.status, wholeLog.status]).toEqual([
+      401, 401, 401, 401, 401,
+    ]);
 
     const [row] = await ctx.dataSource.query('SELECT jwks, status FROM partner WHERE id = $1', [victim.id]);
     expect(row.status).toBe('active');
@@ -75,7 +124,14 @@ describe('network powers only for the operator', () => {
 
     // A token signed with the attacker's key in the victim's name is still refused.
     const now = Math.floor(Date.now() / 1000);
-    const impostor = await new SignJWT({ roles: ['coordinator'], sub: 'x', iss: victim.issuer, aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+    const impostor = await new SignJWT({
+      roles: ['coordinator'],
+      sub: 'x',
+      iss: victim.issuer,
+      aud: ctx.config.auth.audience,
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'attacker' })
       .sign(privateKey);
     expect((await ctx.request({ url: '/v1/session', token: impostor })).status).toBe(401);
@@ -88,7 +144,11 @@ describe('network powers only for the operator', () => {
     const log = await ctx.request({ url: '/v1/access-log?limit=500', token: officer, purpose: 'privacy-audit' });
     expect(log.status).toBe(200);
     for (const entry of log.body.items) expect([entry.partnerId, entry.custodianPartnerId]).toContain(other.id);
-    const exported = await ctx.request({ url: '/v1/access-log/export?format=ndjson', token: officer, purpose: 'privacy-audit' });
+    const exported = await ctx.request({
+      url: '/v1/access-log/export?format=ndjson',
+      token: officer,
+      purpose: 'privacy-audit',
+    });
     expect(exported.status).toBe(200);
     const exportedPartners = exported.text
       .split('\n')
@@ -107,26 +167,75 @@ describe('network powers only for the operator', () => {
     expect((await ctx.request({ url: '/v1/partners', token: adminToken, purpose: 'administration' })).status).toBe(200);
     const { publicKey } = await generateKeyPair('ES256', { extractable: true });
     const key = { ...(await exportJWK(publicKey)), kid: 'new-k', alg: 'ES256' };
-    const created = await ctx.request({ method: 'POST', url: '/v1/partners', token: adminToken, purpose: 'administration', body: { id: 'shm-new', name: 'New', type: 'social-housing-company', municipalities: ['2000'], issuer: 'https://idp.shm-new.example', jwks: { keys: [key] } } });
+    const created = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token: adminToken,
+      purpose: 'administration',
+      body: {
+        id: 'shm-new',
+        name: 'New',
+        type: 'social-housing-company',
+        municipalities: ['2000'],
+        issuer: 'https://idp.shm-new.example',
+        jwks: { keys: [key] },
+      },
+    });
     expect(created.status).toBe(201);
     expect(created.body.operator).toBe(false);
-    const rotated = await ctx.request({ method: 'PATCH', url: '/v1/partners/shm-new', token: adminToken, purpose: 'administration', body: { status: 'suspended' } });
+    const rotated = await ctx.request({
+      method: 'PATCH',
+      url: '/v1/partners/shm-new',
+      token: adminToken,
+      purpose: 'administration',
+      body: { status: 'suspended' },
+    });
     expect(rotated.status).toBe(200);
-    expect((await ctx.request({ url: '/v1/access-log/verify', token: adminToken, purpose: 'administration' })).status).toBe(200);
+    expect(
+      (await ctx.request({ url: '/v1/access-log/verify', token: adminToken, purpose: 'administration' })).status,
+    ).toBe(200);
   });
 
   it('sets the operator flag through no API call, and does not let the API suspend the operator', async () => {
     const { publicKey } = await generateKeyPair('ES256', { extractable: true });
     const key = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' };
-    const claimed = await ctx.request({ method: 'POST', url: '/v1/partners', token: adminToken, purpose: 'administration', body: { id: 'second-operator', name: 'x', type: 'other', municipalities: [], issuer: 'https://second.example', jwks: { keys: [key] }, operator: true } });
+    const claimed = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token: adminToken,
+      purpose: 'administration',
+      body: {
+        id: 'second-operator',
+        name: 'x',
+        type: 'other',
+        municipalities: [],
+        issuer: 'https://second.example',
+        jwks: { keys: [key] },
+        operator: true,
+      },
+    });
     expect(claimed.status).toBe(400);
-    const promoted = await ctx.request({ method: 'PATCH', url: `/v1/partners/${housing.id}`, token: adminToken, purpose: 'administration', body: { operator: true } });
+    const promoted = await ctx.request({
+      method: 'PATCH',
+      url: `/v1/partners/${housing.id}`,
+      token: adminToken,
+      purpose: 'administration',
+      body: { operator: true },
+    });
     expect(promoted.status).toBe(400);
-    const suspended = await ctx.request({ method: 'PATCH', url: `/v1/partners/${operator.id}`, token: adminToken, purpose: 'administration', body: { status: 'suspended' } });
+    const suspended = await ctx.request({
+      method: 'PATCH',
+      url: `/v1/partners/${operator.id}`,
+      token: adminToken,
+      purpose: 'administration',
+      body: { status: 'suspended' },
+    });
     expect(suspended.status).toBe(422);
     const [row] = await ctx.dataSource.query('SELECT count(*)::int AS n FROM partner WHERE operator');
     expect(row.n).toBe(1);
     // The database itself holds at most one operator.
-    await expect(ctx.dataSource.query('UPDATE partner SET operator = true WHERE id = $1', [housing.id])).rejects.toThrow();
+    await expect(
+      ctx.dataSource.query('UPDATE partner SET operator = true WHERE id = $1', [housing.id]),
+    ).rejects.toThrow();
   });
 });

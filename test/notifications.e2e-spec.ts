@@ -36,17 +36,81 @@ describe('consent withdrawal notifications', () => {
     const outreach = await ctx.newPartner({ type: 'outreach-team' });
     caw = await ctx.newPartner({ type: 'caw' });
     const admin = await (await ctx.operator()).token();
-    await ctx.request({ method: 'PATCH', url: `/v1/partners/${caw.id}`, token: admin, purpose: 'administration', body: { webhookUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks/schakel` } });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
-    await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'B', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' } });
+    await ctx.request({
+      method: 'PATCH',
+      url: `/v1/partners/${caw.id}`,
+      token: admin,
+      purpose: 'administration',
+      body: { webhookUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks/schakel` },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'B', partnerIds: [caw.id, outreach.id], purposes: ['duo-follow-up'], validFrom: '2026-01-01' },
+    });
     team = await outreach.token({ roles: ['coordinator', 'caseworker'] });
     cawWorker = await caw.token({ roles: ['caseworker'] });
-    const referral = await ctx.request({ method: 'POST', url: '/v1/referrals', token: await housing.token({ roles: ['referrer'] }), purpose: 'referral', body: { targetPartnerId: outreach.id, tenant: { givenName: 'Nora' }, signals: ['debts'], evictionStage: 'none', tenantInformed: 'yes', contact: { name: 'E' } } });
-    const caseId = (await ctx.request({ method: 'POST', url: `/v1/referrals/${referral.body.id}/decision`, token: team, purpose: 'referral', body: { decision: 'accept' } })).body.caseId;
-    const clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body.clientId;
-    await ctx.request({ method: 'POST', url: `/v1/cases/${caseId}/circle`, token: team, purpose: 'care-coordination', body: { partnerId: caw.id, purposes: ['duo-follow-up'] } });
-    consentId = (await ctx.request({ method: 'POST', url: `/v1/clients/${clientId}/consents`, token: team, purpose: 'care-coordination', body: { purposes: ['duo-follow-up'], recipients: [{ partnerId: caw.id }], categories: ['identity'], effect: 'permit', givenBy: { kind: 'client' }, method: 'verbal', validFrom: '2026-01-01' } })).body.id;
-    expect((await ctx.request({ url: `/v1/cases/${caseId}`, token: cawWorker, purpose: 'duo-follow-up' })).body.givenName).toBe('Nora');
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Nora' },
+        signals: ['debts'],
+        evictionStage: 'none',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    const caseId = (
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/referrals/${referral.body.id}/decision`,
+        token: team,
+        purpose: 'referral',
+        body: { decision: 'accept' },
+      })
+    ).body.caseId;
+    const clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' }))
+      .body.clientId;
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/cases/${caseId}/circle`,
+      token: team,
+      purpose: 'care-coordination',
+      body: { partnerId: caw.id, purposes: ['duo-follow-up'] },
+    });
+    consentId = (
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/consents`,
+        token: team,
+        purpose: 'care-coordination',
+        body: {
+          purposes: ['duo-follow-up'],
+          recipients: [{ partnerId: caw.id }],
+          categories: ['identity'],
+          effect: 'permit',
+          givenBy: { kind: 'client' },
+          method: 'verbal',
+          validFrom: '2026-01-01',
+        },
+      })
+    ).body.id;
+    expect(
+      (await ctx.request({ url: `/v1/cases/${caseId}`, token: cawWorker, purpose: 'duo-follow-up' })).body.givenName,
+    ).toBe('Nora');
   });
   afterAll(async () => {
     await ctx?.close();
@@ -54,17 +118,30 @@ describe('consent withdrawal notifications', () => {
   });
 
   it('records a notification for the CAW and delivers a webhook signed by the gateway, retrying after failures', async () => {
-    const withdrawn = await ctx.request({ method: 'POST', url: `/v1/consents/${consentId}/withdraw`, token: team, purpose: 'care-coordination' });
+    const withdrawn = await ctx.request({
+      method: 'POST',
+      url: `/v1/consents/${consentId}/withdraw`,
+      token: team,
+      purpose: 'care-coordination',
+    });
     expect(withdrawn.body).toMatchObject({ withdrawn: true, partnersNotified: 1 });
 
     const list = await ctx.request({ url: '/v1/notifications', token: cawWorker, purpose: 'duo-follow-up' });
-    expect(list.body.items).toEqual([expect.objectContaining({ kind: 'consent-withdrawn', consentId, categories: ['identity'], clientRef: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        kind: 'consent-withdrawn',
+        consentId,
+        categories: ['identity'],
+        clientRef: expect.stringMatching(/^[0-9a-f]{64}$/),
+      }),
+    ]);
     expect(list.text).not.toContain('Nora');
 
     // Wait for the outbox row to say "delivered": the receiver sees the body before the
     // gateway has committed the attempt, so the row — not the receiver — is the finish line.
     const notifications = ctx.app.get(NotificationsService);
-    const deliveryRow = async () => (await ctx.dataSource.query('SELECT attempts, delivered_at FROM webhook_delivery'))[0];
+    const deliveryRow = async () =>
+      (await ctx.dataSource.query('SELECT attempts, delivered_at FROM webhook_delivery'))[0];
     for (let i = 0; i < 100 && !(await deliveryRow())?.delivered_at; i++) {
       await notifications.deliverDue();
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -76,7 +153,11 @@ describe('consent withdrawal notifications', () => {
 
     const jwks = (await ctx.request({ url: '/.well-known/jwks.json' })).body;
     const { payload } = await compactVerify(received[0], await importJWK(jwks.keys[0], 'EdDSA'));
-    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ type: 'consent-withdrawn', consentId, partnerId: caw.id });
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({
+      type: 'consent-withdrawn',
+      consentId,
+      partnerId: caw.id,
+    });
   });
 
   it('does not notify the holding team itself, nor partners that never received data under the consent', async () => {

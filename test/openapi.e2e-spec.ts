@@ -10,7 +10,10 @@ interface Operation {
 /** The generated OpenAPI document is what integrators build against: it must be complete. */
 describe('OpenAPI document', () => {
   let ctx: TestContext;
-  let doc: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+  let doc: {
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+  };
 
   beforeAll(async () => {
     ctx = await createTestContext();
@@ -19,10 +22,16 @@ describe('OpenAPI document', () => {
   afterAll(async () => ctx?.close());
 
   const operations = () =>
-    Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+    Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+    );
 
   it('describes bearer JWT security and the problem+json error shape', () => {
-    expect(doc.components.securitySchemes['partner-jwt']).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(doc.components.securitySchemes['partner-jwt']).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
     expect(doc.components.schemas.Problem).toBeDefined();
   });
 
@@ -32,9 +41,16 @@ describe('OpenAPI document', () => {
     expect(protectedOps.length).toBeGreaterThan(5);
     for (const { route, op } of protectedOps) {
       expect({ route, security: op.security }).toEqual({ route, security: [{ 'partner-jwt': [] }] });
-      expect({ route, purpose: op.parameters?.find((p) => p.name === 'X-Purpose') }).toEqual({ route, purpose: expect.objectContaining({ in: 'header', required: true }) });
+      expect({ route, purpose: op.parameters?.find((p) => p.name === 'X-Purpose') }).toEqual({
+        route,
+        purpose: expect.objectContaining({ in: 'header', required: true }),
+      });
       for (const status of ['400', '401', '403']) {
-        expect({ route, status, content: Object.keys(op.responses[status]?.content ?? {}) }).toEqual({ route, status, content: ['application/problem+json'] });
+        expect({ route, status, content: Object.keys(op.responses[status]?.content ?? {}) }).toEqual({
+          route,
+          status,
+          content: ['application/problem+json'],
+        });
       }
     }
   });

@@ -16,7 +16,8 @@ describe('partner registry (gateway administrators)', () => {
   });
   afterAll(async () => ctx?.close());
 
-  const admin = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) => ctx.request({ method, url, token, purpose: 'administration', body });
+  const admin = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) =>
+    ctx.request({ method, url, token, purpose: 'administration', body });
 
   async function newKey(kid: string) {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -34,25 +35,53 @@ describe('partner registry (gateway administrators)', () => {
       jwks: { keys: [key.publicJwk] },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: 'shm-woonhaven', type: 'social-housing-company', status: 'active', jwksUri: null });
+    expect(created.body).toMatchObject({
+      id: 'shm-woonhaven',
+      type: 'social-housing-company',
+      status: 'active',
+      jwksUri: null,
+    });
 
     const now = Math.floor(Date.now() / 1000);
-    const theirToken = await new SignJWT({ roles: ['partner-system'], sub: 'it-team', iss: 'https://idp.woonhaven.example', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+    const theirToken = await new SignJWT({
+      roles: ['partner-system'],
+      sub: 'it-team',
+      iss: 'https://idp.woonhaven.example',
+      aud: ctx.config.auth.audience,
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'wh-1' })
       .sign(key.privateKey);
     const session = await ctx.request({ url: '/v1/session', token: theirToken });
     expect(session.status).toBe(200);
     expect(session.body).toMatchObject({ partnerId: 'shm-woonhaven', partnerType: 'social-housing-company' });
     // …and never with a network-wide role: only the operator's tokens may carry one.
-    const adminClaim = await new SignJWT({ roles: ['gateway-admin'], sub: 'it-team', iss: 'https://idp.woonhaven.example', aud: ctx.config.auth.audience, iat: now, exp: now + 300 })
+    const adminClaim = await new SignJWT({
+      roles: ['gateway-admin'],
+      sub: 'it-team',
+      iss: 'https://idp.woonhaven.example',
+      aud: ctx.config.auth.audience,
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'wh-1' })
       .sign(key.privateKey);
-    expect((await ctx.request({ url: '/v1/partners/shm-woonhaven', token: adminClaim, purpose: 'administration' })).status).toBe(401);
+    expect(
+      (await ctx.request({ url: '/v1/partners/shm-woonhaven', token: adminClaim, purpose: 'administration' })).status,
+    ).toBe(401);
   });
 
   it('refuses a duplicate id or issuer with 409 and keeps the original', async () => {
     const key = await newKey('dup-1');
-    const first = { id: 'shm-dup', name: 'Dup', type: 'social-housing-company', municipalities: [], issuer: 'https://idp.dup.example', jwks: { keys: [key.publicJwk] } };
+    const first = {
+      id: 'shm-dup',
+      name: 'Dup',
+      type: 'social-housing-company',
+      municipalities: [],
+      issuer: 'https://idp.dup.example',
+      jwks: { keys: [key.publicJwk] },
+    };
     expect((await admin('POST', '/v1/partners', first)).status).toBe(201);
     const sameId = await admin('POST', '/v1/partners', { ...first, issuer: 'https://idp.other.example' });
     expect(sameId.status).toBe(409);
@@ -79,7 +108,11 @@ describe('partner registry (gateway administrators)', () => {
     ];
     for (const [label, body] of cases) {
       const response = await admin('POST', '/v1/partners', body);
-      expect({ label, status: response.status, problem: response.headers['content-type'] }).toEqual({ label, status: 400, problem: expect.stringContaining('problem+json') });
+      expect({ label, status: response.status, problem: response.headers['content-type'] }).toEqual({
+        label,
+        status: 400,
+        problem: expect.stringContaining('problem+json'),
+      });
     }
     expect(await ctx.dataSource.getRepository(Partner).countBy({ issuer: 'https://idp.bad.example' })).toBe(0);
   });
@@ -105,7 +138,9 @@ describe('partner registry (gateway administrators)', () => {
 
   it('refuses an empty or unknown-field PATCH and an unknown partner', async () => {
     expect((await admin('PATCH', `/v1/partners/${operator.id}`, {})).status).toBe(400);
-    expect((await admin('PATCH', `/v1/partners/${operator.id}`, { issuer: 'https://changed.example' })).status).toBe(400);
+    expect((await admin('PATCH', `/v1/partners/${operator.id}`, { issuer: 'https://changed.example' })).status).toBe(
+      400,
+    );
     expect((await admin('PATCH', `/v1/partners/${operator.id}`, { status: 'deleted' })).status).toBe(400);
     expect((await admin('PATCH', '/v1/partners/no-such-partner', { status: 'suspended' })).status).toBe(404);
     expect((await admin('GET', '/v1/partners/no-such-partner')).status).toBe(404);
@@ -118,7 +153,10 @@ describe('partner registry (gateway administrators)', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await admin('GET', `/v1/partners?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await admin(
+        'GET',
+        `/v1/partners?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((p) => p.id));
@@ -136,7 +174,13 @@ describe('partner registry (gateway administrators)', () => {
     const housing = await ctx.newPartner({ type: 'social-housing-company' });
     const referrer = await housing.token({ roles: ['referrer'] });
     expect((await ctx.request({ url: '/v1/partners', token: referrer, purpose: 'administration' })).status).toBe(403);
-    const post = await ctx.request({ method: 'POST', url: '/v1/partners', token: referrer, purpose: 'administration', body: { id: 'sneaky' } });
+    const post = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token: referrer,
+      purpose: 'administration',
+      body: { id: 'sneaky' },
+    });
     expect(post.status).toBe(403);
   });
 });
@@ -155,7 +199,8 @@ describe('cooperation agreements', () => {
   });
   afterAll(async () => ctx?.close());
 
-  const admin = (method: 'GET' | 'POST', url: string, body?: unknown) => ctx.request({ method, url, token, purpose: 'administration', body });
+  const admin = (method: 'GET' | 'POST', url: string, body?: unknown) =>
+    ctx.request({ method, url, token, purpose: 'administration', body });
 
   it('records an agreement between partners for purposes and shows whether it is in force', async () => {
     const created = await admin('POST', '/v1/agreements', {
@@ -167,26 +212,70 @@ describe('cooperation agreements', () => {
       documentReference: 'SO-2026-014',
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ partnerIds: [housing.id, outreach.id].sort(), purposes: ['administration'], inForce: true });
+    expect(created.body).toMatchObject({
+      partnerIds: [housing.id, outreach.id].sort(),
+      purposes: ['administration'],
+      inForce: true,
+    });
     const fetched = await admin('GET', `/v1/agreements/${created.body.id}`);
     expect(fetched.body).toEqual(created.body);
-    const expired = await admin('POST', '/v1/agreements', { title: 'Old', partnerIds: [outreach.id, housing.id], purposes: ['administration'], validFrom: '2020-01-01', validUntil: '2020-12-31' });
+    const expired = await admin('POST', '/v1/agreements', {
+      title: 'Old',
+      partnerIds: [outreach.id, housing.id],
+      purposes: ['administration'],
+      validFrom: '2020-01-01',
+      validUntil: '2020-12-31',
+    });
     expect(expired.body.inForce).toBe(false);
   });
 
   it('refuses unknown partners, unknown purposes, a single party and reversed dates, creating nothing', async () => {
     const before = await ctx.dataSource.getRepository(Agreement).count();
     const cases: [string, unknown, string][] = [
-      ['unknown partner', { title: 'x', partnerIds: [housing.id, 'ghost-partner'], purposes: ['administration'], validFrom: '2026-01-01' }, '/partnerIds/1'],
-      ['unknown purpose', { title: 'x', partnerIds: [housing.id, outreach.id], purposes: ['gossip'], validFrom: '2026-01-01' }, '/purposes/0'],
-      ['one party', { title: 'x', partnerIds: [housing.id], purposes: ['administration'], validFrom: '2026-01-01' }, '/partnerIds'],
-      ['reversed dates', { title: 'x', partnerIds: [housing.id, outreach.id], purposes: ['administration'], validFrom: '2026-06-01', validUntil: '2026-01-01' }, '/validUntil'],
-      ['duplicate party', { title: 'x', partnerIds: [housing.id, housing.id], purposes: ['administration'], validFrom: '2026-01-01' }, '/partnerIds'],
+      [
+        'unknown partner',
+        {
+          title: 'x',
+          partnerIds: [housing.id, 'ghost-partner'],
+          purposes: ['administration'],
+          validFrom: '2026-01-01',
+        },
+        '/partnerIds/1',
+      ],
+      [
+        'unknown purpose',
+        { title: 'x', partnerIds: [housing.id, outreach.id], purposes: ['gossip'], validFrom: '2026-01-01' },
+        '/purposes/0',
+      ],
+      [
+        'one party',
+        { title: 'x', partnerIds: [housing.id], purposes: ['administration'], validFrom: '2026-01-01' },
+        '/partnerIds',
+      ],
+      [
+        'reversed dates',
+        {
+          title: 'x',
+          partnerIds: [housing.id, outreach.id],
+          purposes: ['administration'],
+          validFrom: '2026-06-01',
+          validUntil: '2026-01-01',
+        },
+        '/validUntil',
+      ],
+      [
+        'duplicate party',
+        { title: 'x', partnerIds: [housing.id, housing.id], purposes: ['administration'], validFrom: '2026-01-01' },
+        '/partnerIds',
+      ],
     ];
     for (const [label, body, pointer] of cases) {
       const response = await admin('POST', '/v1/agreements', body);
       expect({ label, status: response.status }).toEqual({ label, status: 400 });
-      expect({ label, pointers: response.body.errors.map((e: { pointer: string }) => e.pointer) }).toEqual({ label, pointers: expect.arrayContaining([pointer]) });
+      expect({ label, pointers: response.body.errors.map((e: { pointer: string }) => e.pointer) }).toEqual({
+        label,
+        pointers: expect.arrayContaining([pointer]),
+      });
     }
     expect(await ctx.dataSource.getRepository(Agreement).count()).toBe(before);
   });
@@ -194,7 +283,12 @@ describe('cooperation agreements', () => {
   it('lists agreements newest first, filtered by partner, with pagination', async () => {
     const other = await ctx.newPartner({ type: 'caw' });
     for (let i = 0; i < 3; i++) {
-      await admin('POST', '/v1/agreements', { title: `CAW ${i}`, partnerIds: [other.id, outreach.id], purposes: ['administration'], validFrom: '2026-01-01' });
+      await admin('POST', '/v1/agreements', {
+        title: `CAW ${i}`,
+        partnerIds: [other.id, outreach.id],
+        purposes: ['administration'],
+        validFrom: '2026-01-01',
+      });
     }
     const first = await admin('GET', `/v1/agreements?partner=${other.id}&limit=2`);
     expect(first.body.items.map((a: { title: string }) => a.title)).toEqual(['CAW 2', 'CAW 1']);

@@ -20,24 +20,41 @@ describe('policy endpoints refuse bad input', () => {
     const operator = await ctx.operator();
     officer = await operator.token({ roles: ['privacy-officer'] });
     admin = await operator.token({ roles: ['gateway-admin'] });
-    caseworker = await (await ctx.newPartner({ type: 'outreach-team' })).token({ roles: ['caseworker'], profession: 'psychologist' });
+    caseworker = await (
+      await ctx.newPartner({ type: 'outreach-team' })
+    ).token({ roles: ['caseworker'], profession: 'psychologist' });
     version = (await ctx.request({ url: '/v1/policies', token: officer, purpose: 'privacy-audit' })).body.version;
   });
   afterAll(async () => {
     // Nothing a refused request did changed the enforced policy.
-    expect((await ctx.request({ url: '/v1/policies', token: admin, purpose: 'administration' })).body.version).toBe(version);
+    expect((await ctx.request({ url: '/v1/policies', token: admin, purpose: 'administration' })).body.version).toBe(
+      version,
+    );
     await ctx?.close();
   });
 
   function expectProblem(response: Response, status: number, type: string): void {
-    expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({ status, contentType: expect.stringMatching(/^application\/problem\+json/) });
+    expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({
+      status,
+      contentType: expect.stringMatching(/^application\/problem\+json/),
+    });
     expect(response.body).toMatchObject({ status, type: expect.stringContaining(type), title: expect.any(String) });
   }
 
   const routes = [
     { name: 'GET /v1/policies', method: 'GET' as const, url: '/v1/policies', body: undefined },
     { name: 'GET /v1/processing-register', method: 'GET' as const, url: '/v1/processing-register', body: undefined },
-    { name: 'POST /v1/policies/explain', method: 'POST' as const, url: '/v1/policies/explain', body: { subject: { partnerType: 'caw', roles: ['caseworker'] }, action: 'read', resource: 'Case', purpose: 'duo-follow-up' } },
+    {
+      name: 'POST /v1/policies/explain',
+      method: 'POST' as const,
+      url: '/v1/policies/explain',
+      body: {
+        subject: { partnerType: 'caw', roles: ['caseworker'] },
+        action: 'read',
+        resource: 'Case',
+        purpose: 'duo-follow-up',
+      },
+    },
   ];
 
   describe.each(routes)('$name', ({ method, url, body }) => {
@@ -54,7 +71,11 @@ describe('policy endpoints refuse bad input', () => {
       expectProblem(await ctx.request({ method, url, body, token: officer }), 400, 'purpose-required');
       const unknown = await ctx.request({ method, url, body, token: officer, purpose: 'curiosity' });
       expectProblem(unknown, 400, 'unknown-purpose');
-      expectProblem(await ctx.request({ method, url, body, token: officer, purpose: 'Privacy Audit!' }), 400, 'unknown-purpose');
+      expectProblem(
+        await ctx.request({ method, url, body, token: officer, purpose: 'Privacy Audit!' }),
+        400,
+        'unknown-purpose',
+      );
     });
 
     it('403 with the reason for a purpose the role may not use', async () => {
@@ -71,8 +92,21 @@ describe('policy endpoints refuse bad input', () => {
   });
 
   describe('POST /v1/policies/explain', () => {
-    const explain = (payload: unknown, headers?: Record<string, string>) => ctx.request({ method: 'POST', url: '/v1/policies/explain', token: officer, purpose: 'privacy-audit', body: payload, headers });
-    const valid = { subject: { partnerType: 'caw', roles: ['caseworker'] }, action: 'read', resource: 'Case', purpose: 'duo-follow-up' };
+    const explain = (payload: unknown, headers?: Record<string, string>) =>
+      ctx.request({
+        method: 'POST',
+        url: '/v1/policies/explain',
+        token: officer,
+        purpose: 'privacy-audit',
+        body: payload,
+        headers,
+      });
+    const valid = {
+      subject: { partnerType: 'caw', roles: ['caseworker'] },
+      action: 'read',
+      resource: 'Case',
+      purpose: 'duo-follow-up',
+    };
     const pointers = (response: Response) => (response.body.errors ?? []).map((e: { pointer: string }) => e.pointer);
 
     it('400 for a body that is not a JSON object, or is not JSON', async () => {
@@ -91,14 +125,32 @@ describe('policy endpoints refuse bad input', () => {
 
     it('400 for an unknown field, at any depth', async () => {
       expect(pointers(await explain({ ...valid, verbose: true }))).toContain('/verbose');
-      expect(pointers(await explain({ ...valid, subject: { ...valid.subject, clearance: 'top' } }))).toContain('/subject/clearance');
-      expect(pointers(await explain({ ...valid, facts: { inCircle: true, moonPhase: 'full' } }))).toContain('/facts/moonPhase');
+      expect(pointers(await explain({ ...valid, subject: { ...valid.subject, clearance: 'top' } }))).toContain(
+        '/subject/clearance',
+      );
+      expect(pointers(await explain({ ...valid, facts: { inCircle: true, moonPhase: 'full' } }))).toContain(
+        '/facts/moonPhase',
+      );
     });
 
     it('400 for wrong types', async () => {
-      const response = await explain({ ...valid, subject: { partnerType: 'caw', roles: 'caseworker' }, facts: { inCircle: 'yes', tenantInformed: 'maybe' }, objection: 'no', consent: 'housing' });
+      const response = await explain({
+        ...valid,
+        subject: { partnerType: 'caw', roles: 'caseworker' },
+        facts: { inCircle: 'yes', tenantInformed: 'maybe' },
+        objection: 'no',
+        consent: 'housing',
+      });
       expectProblem(response, 400, 'validation-failed');
-      expect(pointers(response)).toEqual(expect.arrayContaining(['/subject/roles', '/facts/inCircle', '/facts/tenantInformed', '/objection', '/consent']));
+      expect(pointers(response)).toEqual(
+        expect.arrayContaining([
+          '/subject/roles',
+          '/facts/inCircle',
+          '/facts/tenantInformed',
+          '/objection',
+          '/consent',
+        ]),
+      );
     });
 
     it('400 for names outside the policy: partner type, role, profession, purpose, action, resource, category', async () => {
@@ -114,15 +166,30 @@ describe('policy endpoints refuse bad input', () => {
       });
       expectProblem(response, 400, 'validation-failed');
       expect(pointers(response)).toEqual(
-        expect.arrayContaining(['/subject/roles/1', '/subject/profession', '/purpose', '/action', '/resource', '/consent/1', '/informedNoObjection/0', '/objectedCategories/0', '/categories/0']),
+        expect.arrayContaining([
+          '/subject/roles/1',
+          '/subject/profession',
+          '/purpose',
+          '/action',
+          '/resource',
+          '/consent/1',
+          '/informedNoObjection/0',
+          '/objectedCategories/0',
+          '/categories/0',
+        ]),
       );
       expect(JSON.stringify(response.body)).not.toContain('astrologer');
-      expectProblem(await explain({ ...valid, subject: { partnerType: 'bank', roles: ['caseworker'] } }), 400, 'validation-failed');
+      expectProblem(
+        await explain({ ...valid, subject: { partnerType: 'bank', roles: ['caseworker'] } }),
+        400,
+        'validation-failed',
+      );
     });
   });
 
   describe('GET /v1/processing-register', () => {
-    const register = (query = '', headers?: Record<string, string>) => ctx.request({ url: `/v1/processing-register${query}`, token: officer, purpose: 'privacy-audit', headers });
+    const register = (query = '', headers?: Record<string, string>) =>
+      ctx.request({ url: `/v1/processing-register${query}`, token: officer, purpose: 'privacy-audit', headers });
 
     it('gives Markdown in the asked language, JSON by default', async () => {
       const nl = await register('?lang=nl', { accept: 'text/markdown' });

@@ -31,12 +31,21 @@ describe('policy scopes run in PostgreSQL', () => {
       for (const agreement of [true, false, null])
         for (const aftercare of [true, false])
           for (const glass of [true, false])
-            for (const consented of [[], ['housing'], ['health', 'care-plan'], ['identity', 'contact', 'housing', 'social', 'case-status']])
-              for (const objection of [false, true]) rows.push({ id: rows.length + 1, own, circle, agreement, aftercare, glass, consented, objection });
+            for (const consented of [
+              [],
+              ['housing'],
+              ['health', 'care-plan'],
+              ['identity', 'contact', 'housing', 'social', 'case-status'],
+            ])
+              for (const objection of [false, true])
+                rows.push({ id: rows.length + 1, own, circle, agreement, aftercare, glass, consented, objection });
 
   const literal = (v: boolean | null) => (v === null ? 'NULL::boolean' : v ? 'TRUE' : 'FALSE');
   const values = rows
-    .map((r) => `(${r.id}, ${literal(r.own)}, ${literal(r.circle)}, ${literal(r.agreement)}, ${literal(r.aftercare)}, ${literal(r.glass)}, ARRAY[${r.consented.map((c) => `'${c}'`).join(',')}]::text[], ${literal(r.objection)})`)
+    .map(
+      (r) =>
+        `(${r.id}, ${literal(r.own)}, ${literal(r.circle)}, ${literal(r.agreement)}, ${literal(r.aftercare)}, ${literal(r.glass)}, ARRAY[${r.consented.map((c) => `'${c}'`).join(',')}]::text[], ${literal(r.objection)})`,
+    )
     .join(',\n');
 
   /** How a repository would map the policy's facts to its columns. */
@@ -47,7 +56,9 @@ describe('policy scopes run in PostgreSQL', () => {
     aftercare: () => 'r.aftercare',
     breakTheGlass: () => 'r.glass',
     consent: (category: string | undefined, bind: (v: FactValue) => string) =>
-      category ? `CASE WHEN r.objection THEN 'objected' WHEN ${bind(category)} = ANY(r.consented) THEN 'given' ELSE 'none' END` : `CASE WHEN r.objection THEN 'objected' ELSE 'none' END`,
+      category
+        ? `CASE WHEN r.objection THEN 'objected' WHEN ${bind(category)} = ANY(r.consented) THEN 'given' ELSE 'none' END`
+        : `CASE WHEN r.objection THEN 'objected' ELSE 'none' END`,
   };
 
   async function select(caller: Omit<AuthorizationRequest, 'facts'>, limit?: number): Promise<number[]> {
@@ -63,7 +74,13 @@ describe('policy scopes run in PostgreSQL', () => {
         (r) =>
           engine.authorize({
             ...caller,
-            facts: { ownOrganisation: r.own ?? undefined, inCircle: r.circle ?? undefined, agreementInForce: r.agreement ?? undefined, aftercare: r.aftercare, breakTheGlass: r.glass },
+            facts: {
+              ownOrganisation: r.own ?? undefined,
+              inCircle: r.circle ?? undefined,
+              agreementInForce: r.agreement ?? undefined,
+              aftercare: r.aftercare,
+              breakTheGlass: r.glass,
+            },
             consentedCategories: r.consented,
             objection: r.objection,
           }).decision !== 'deny',
@@ -77,11 +94,52 @@ describe('policy scopes run in PostgreSQL', () => {
   afterAll(async () => db?.destroy());
 
   const callers: [string, Omit<AuthorizationRequest, 'facts'>][] = [
-    ['CAW caseworker in duo follow-up', { partnerType: 'caw', roles: ['caseworker'], profession: 'social-worker', purpose: 'duo-follow-up', action: 'read', resourceType: 'Case' }],
-    ['GP under professional secrecy', { partnerType: 'general-practitioner', roles: ['caseworker'], profession: 'general-practitioner', purpose: 'care-coordination', action: 'read', resourceType: 'Case' }],
-    ['outreach caseworker', { partnerType: 'outreach-team', roles: ['caseworker'], purpose: 'care-coordination', action: 'read', resourceType: 'Case' }],
-    ['OCMW in a crisis', { partnerType: 'ocmw', roles: ['caseworker'], purpose: 'crisis', action: 'read', resourceType: 'Case' }],
-    ['housing referrer', { partnerType: 'social-housing-company', roles: ['referrer'], purpose: 'referral', action: 'read', resourceType: 'Referral' }],
+    [
+      'CAW caseworker in duo follow-up',
+      {
+        partnerType: 'caw',
+        roles: ['caseworker'],
+        profession: 'social-worker',
+        purpose: 'duo-follow-up',
+        action: 'read',
+        resourceType: 'Case',
+      },
+    ],
+    [
+      'GP under professional secrecy',
+      {
+        partnerType: 'general-practitioner',
+        roles: ['caseworker'],
+        profession: 'general-practitioner',
+        purpose: 'care-coordination',
+        action: 'read',
+        resourceType: 'Case',
+      },
+    ],
+    [
+      'outreach caseworker',
+      {
+        partnerType: 'outreach-team',
+        roles: ['caseworker'],
+        purpose: 'care-coordination',
+        action: 'read',
+        resourceType: 'Case',
+      },
+    ],
+    [
+      'OCMW in a crisis',
+      { partnerType: 'ocmw', roles: ['caseworker'], purpose: 'crisis', action: 'read', resourceType: 'Case' },
+    ],
+    [
+      'housing referrer',
+      {
+        partnerType: 'social-housing-company',
+        roles: ['referrer'],
+        purpose: 'referral',
+        action: 'read',
+        resourceType: 'Referral',
+      },
+    ],
   ];
 
   it.each(callers)('%s: SQL selects exactly what authorize() permits', async (_label, caller) => {
@@ -97,6 +155,14 @@ describe('policy scopes run in PostgreSQL', () => {
   });
 
   it('selects nothing for a caller the policy gives no case content (a privacy officer)', async () => {
-    expect(await select({ partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'Case' })).toEqual([]);
+    expect(
+      await select({
+        partnerType: 'other',
+        roles: ['privacy-officer'],
+        purpose: 'privacy-audit',
+        action: 'read',
+        resourceType: 'Case',
+      }),
+    ).toEqual([]);
   });
 });

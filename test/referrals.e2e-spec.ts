@@ -14,7 +14,14 @@ describe('referrals', () => {
 
   const referral = (overrides: Record<string, unknown> = {}) => ({
     targetPartnerId: outreach.id,
-    tenant: { givenName: 'Anna', familyName: 'Peeters', birthDate: '1985-07-30', language: 'nl', phone: '+3225550100', address: { street: 'Kerkstraat', number: '12', postalCode: '1050', municipality: 'Elsene' } },
+    tenant: {
+      givenName: 'Anna',
+      familyName: 'Peeters',
+      birthDate: '1985-07-30',
+      language: 'nl',
+      phone: '+3225550100',
+      address: { street: 'Kerkstraat', number: '12', postalCode: '1050', municipality: 'Elsene' },
+    },
     signals: ['neglect-of-dwelling', 'withdrawal', 'psychological-problems'],
     description: 'Ramen dichtgeplakt, reageert niet op brieven, buren melden geur.',
     evictionStage: 'considered',
@@ -23,7 +30,8 @@ describe('referrals', () => {
     contact: { name: 'Els Janssens', phone: '+3225550101', email: 'els@example.org' },
     ...overrides,
   });
-  const submit = (body: unknown, token = referrer, headers: Record<string, string> = {}) => ctx.request({ method: 'POST', url: '/v1/referrals', token, purpose: 'referral', body, headers });
+  const submit = (body: unknown, token = referrer, headers: Record<string, string> = {}) =>
+    ctx.request({ method: 'POST', url: '/v1/referrals', token, purpose: 'referral', body, headers });
   const read = (id: string, token: string) => ctx.request({ url: `/v1/referrals/${id}`, token, purpose: 'referral' });
 
   beforeAll(async () => {
@@ -33,7 +41,18 @@ describe('referrals', () => {
     outreach = await ctx.newPartner({ type: 'outreach-team' });
     const admin = await (await ctx.operator()).token();
     for (const party of [housing.id, otherHousing.id]) {
-      const agreement = await ctx.request({ method: 'POST', url: '/v1/agreements', token: admin, purpose: 'administration', body: { title: 'Aanklampende zorg', partnerIds: [party, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' } });
+      const agreement = await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: admin,
+        purpose: 'administration',
+        body: {
+          title: 'Aanklampende zorg',
+          partnerIds: [party, outreach.id],
+          purposes: ['referral'],
+          validFrom: '2026-01-01',
+        },
+      });
       expect(agreement.status).toBe(201);
     }
     referrer = await housing.token({ roles: ['referrer'], sub: 'els', profession: 'housing-officer' });
@@ -51,17 +70,34 @@ describe('referrals', () => {
     const asReferrer = await read(id, referrer);
     expect(asReferrer.status).toBe(200);
     expect(asReferrer.body).toMatchObject({ id, status: 'submitted', contactEstablished: false, decision: null });
-    for (const field of ['givenName', 'familyName', 'notes', 'signals', 'phone', 'knownClient']) expect(asReferrer.body).not.toHaveProperty(field);
+    for (const field of ['givenName', 'familyName', 'notes', 'signals', 'phone', 'knownClient'])
+      expect(asReferrer.body).not.toHaveProperty(field);
     expect(asReferrer.text).not.toContain('Anna');
     // The housing partner is told that clinical content is withheld from it, and why.
-    const withheld = Object.fromEntries(asReferrer.body.withheld.map((w: { category: string; reason: string }) => [w.category, w.reason]));
+    const withheld = Object.fromEntries(
+      asReferrer.body.withheld.map((w: { category: string; reason: string }) => [w.category, w.reason]),
+    );
     expect(withheld.health).toContain('housing-never-receives-clinical-content');
     expect(Object.keys(withheld)).toEqual(expect.arrayContaining(['identity', 'health', 'narrative', 'safety']));
 
     const asTeam = await read(id, team);
-    expect(asTeam.body).toMatchObject({ givenName: 'Anna', familyName: 'Peeters', nationalNumber: null, signals: expect.arrayContaining(['withdrawal']), evictionStage: 'considered', notes: expect.stringContaining('Ramen'), knownClient: false });
+    expect(asTeam.body).toMatchObject({
+      givenName: 'Anna',
+      familyName: 'Peeters',
+      nationalNumber: null,
+      signals: expect.arrayContaining(['withdrawal']),
+      evictionStage: 'considered',
+      notes: expect.stringContaining('Ramen'),
+      knownClient: false,
+    });
 
-    const accepted = await ctx.request({ method: 'POST', url: `/v1/referrals/${id}/decision`, token: coordinator, purpose: 'referral', body: { decision: 'accept' } });
+    const accepted = await ctx.request({
+      method: 'POST',
+      url: `/v1/referrals/${id}/decision`,
+      token: coordinator,
+      purpose: 'referral',
+      body: { decision: 'accept' },
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body).toMatchObject({ status: 'accepted', caseId: expect.any(String) });
 
@@ -70,7 +106,10 @@ describe('referrals', () => {
     expect(later.text).not.toContain('Anna');
 
     // Every step is on record, and the chain verifies.
-    const steps = (await ctx.dataSource.query(`SELECT action, decision, partner_id FROM access_log_entry WHERE resource_id = $1 ORDER BY seq`, [id])) as { action: string; decision: string; partner_id: string }[];
+    const steps = (await ctx.dataSource.query(
+      `SELECT action, decision, partner_id FROM access_log_entry WHERE resource_id = $1 ORDER BY seq`,
+      [id],
+    )) as { action: string; decision: string; partner_id: string }[];
     expect(steps.map((s) => `${s.partner_id === housing.id ? 'housing' : 'team'} ${s.action} ${s.decision}`)).toEqual([
       'housing create permit',
       'housing read permit',
@@ -82,9 +121,17 @@ describe('referrals', () => {
   });
 
   it('stores no plaintext of personal fields', async () => {
-    await submit(referral({ tenant: { givenName: 'Zeynep', familyName: 'Kaya', nationalNumber: '85073003328' }, description: 'Verzamelwoede, huurachterstal van drie maanden.' }));
-    const dump = JSON.stringify(await ctx.dataSource.query('SELECT * FROM client')) + JSON.stringify(await ctx.dataSource.query('SELECT * FROM referral'));
-    for (const secret of ['Zeynep', 'Kaya', '85073003328', 'Verzamelwoede', 'Els Janssens', 'Kerkstraat', 'withdrawal']) expect(dump).not.toContain(secret);
+    await submit(
+      referral({
+        tenant: { givenName: 'Zeynep', familyName: 'Kaya', nationalNumber: '85073003328' },
+        description: 'Verzamelwoede, huurachterstal van drie maanden.',
+      }),
+    );
+    const dump =
+      JSON.stringify(await ctx.dataSource.query('SELECT * FROM client')) +
+      JSON.stringify(await ctx.dataSource.query('SELECT * FROM referral'));
+    for (const secret of ['Zeynep', 'Kaya', '85073003328', 'Verzamelwoede', 'Els Janssens', 'Kerkstraat', 'withdrawal'])
+      expect(dump).not.toContain(secret);
   });
 
   it('recognises a client the team already knows by national number, and tells only the team', async () => {
@@ -103,7 +150,9 @@ describe('referrals', () => {
     const uninformed = await submit(referral({ tenantInformed: 'no' }));
     expect(uninformed.status).toBe(403);
     expect(uninformed.body.detail).toContain('tenant informed');
-    const logged = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Referral' AND action = 'create' AND decision = 'deny'`);
+    const logged = await ctx.dataSource.query(
+      `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Referral' AND action = 'create' AND decision = 'deny'`,
+    );
     expect(logged[0].n).toBe(2);
   });
 
@@ -121,13 +170,32 @@ describe('referrals', () => {
 
   it('refuses a second decision with 409 and changes nothing', async () => {
     const created = await submit(referral());
-    const decide = (body: unknown) => ctx.request({ method: 'POST', url: `/v1/referrals/${created.body.id}/decision`, token: coordinator, purpose: 'referral', body });
-    expect((await decide({ decision: 'decline', reason: 'Geen psychische problematiek vastgesteld' })).status).toBe(200);
+    const decide = (body: unknown) =>
+      ctx.request({
+        method: 'POST',
+        url: `/v1/referrals/${created.body.id}/decision`,
+        token: coordinator,
+        purpose: 'referral',
+        body,
+      });
+    expect((await decide({ decision: 'decline', reason: 'Geen psychische problematiek vastgesteld' })).status).toBe(
+      200,
+    );
     const again = await decide({ decision: 'accept' });
     expect(again.status).toBe(409);
     expect((await read(created.body.id, referrer)).body.status).toBe('declined');
     expect((await decide({ decision: 'redirect' })).status).toBe(400);
-    expect((await ctx.request({ method: 'POST', url: `/v1/referrals/${created.body.id}/decision`, token: referrer, purpose: 'referral', body: { decision: 'accept' } })).status).toBe(403);
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: `/v1/referrals/${created.body.id}/decision`,
+          token: referrer,
+          purpose: 'referral',
+          body: { decision: 'accept' },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('rejects invalid referrals with 400 pointers and creates nothing', async () => {
@@ -135,7 +203,11 @@ describe('referrals', () => {
     const before = await count();
     const cases: [string, unknown, string][] = [
       ['no name at all', referral({ tenant: { birthDate: '1985-07-30' } }), '/tenant/givenName'],
-      ['bad national number', referral({ tenant: { familyName: 'X', nationalNumber: '85073003329' } }), '/tenant/nationalNumber'],
+      [
+        'bad national number',
+        referral({ tenant: { familyName: 'X', nationalNumber: '85073003329' } }),
+        '/tenant/nationalNumber',
+      ],
       ['no signals', referral({ signals: [] }), '/signals'],
       ['unknown signal', referral({ signals: ['laziness'] }), '/signals'],
       ['bad eviction stage', referral({ evictionStage: 'soon' }), '/evictionStage'],
@@ -147,9 +219,22 @@ describe('referrals', () => {
     for (const [label, body, pointer] of cases) {
       const response = await submit(body);
       expect({ label, status: response.status }).toEqual({ label, status: 400 });
-      expect({ label, pointers: response.body.errors.map((e: { pointer: string }) => e.pointer) }).toEqual({ label, pointers: expect.arrayContaining([pointer]) });
+      expect({ label, pointers: response.body.errors.map((e: { pointer: string }) => e.pointer) }).toEqual({
+        label,
+        pointers: expect.arrayContaining([pointer]),
+      });
     }
-    expect((await ctx.request({ method: 'POST', url: '/v1/referrals', token: referrer, purpose: 'curiosity', body: referral() })).status).toBe(400);
+    expect(
+      (
+        await ctx.request({
+          method: 'POST',
+          url: '/v1/referrals',
+          token: referrer,
+          purpose: 'curiosity',
+          body: referral(),
+        })
+      ).status,
+    ).toBe(400);
     expect(await count()).toBe(before);
   });
 
@@ -161,13 +246,17 @@ describe('referrals', () => {
     expect(other.status).toBe(422);
   });
 
-  it('lists a partner\'s referrals with status only, scoped to the partner', async () => {
+  it("lists a partner's referrals with status only, scoped to the partner", async () => {
     const list = await ctx.request({ url: '/v1/referrals?limit=3', token: referrer, purpose: 'referral' });
     expect(list.status).toBe(200);
     expect(list.body.items.length).toBe(3);
     expect(list.text).not.toContain('Anna');
     expect(list.body.items.every((i: { role: string }) => i.role === 'referrer')).toBe(true);
-    const others = await ctx.request({ url: '/v1/referrals', token: await otherHousing.token({ roles: ['referrer'] }), purpose: 'referral' });
+    const others = await ctx.request({
+      url: '/v1/referrals',
+      token: await otherHousing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+    });
     expect(others.body.items).toEqual([]);
   });
 });

@@ -62,14 +62,29 @@ describe('database restart', () => {
   it('answers 503 while the database is down and recovers when it is back', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     await dataSource.getRepository(Partner).save({
-      id: 'resilient-admin', name: 'Operator', type: 'other', municipalities: [], issuer: 'https://idp.resilient.test',
-      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'r1', alg: 'ES256' }] }, jwksUri: null, status: 'active', operator: true,
+      id: 'resilient-admin',
+      name: 'Operator',
+      type: 'other',
+      municipalities: [],
+      issuer: 'https://idp.resilient.test',
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'r1', alg: 'ES256' }] },
+      jwksUri: null,
+      status: 'active',
+      operator: true,
     });
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ roles: ['gateway-admin'], sub: 'u', iss: 'https://idp.resilient.test', aud: 'schakel-gateway', iat: now, exp: now + 600 })
+    const token = await new SignJWT({
+      roles: ['gateway-admin'],
+      sub: 'u',
+      iss: 'https://idp.resilient.test',
+      aud: 'schakel-gateway',
+      iat: now,
+      exp: now + 600,
+    })
       .setProtectedHeader({ alg: 'ES256', kid: 'r1' })
       .sign(privateKey);
-    const listPartners = () => fetch(`${baseUrl}/v1/partners`, { headers: { authorization: `Bearer ${token}`, 'x-purpose': 'administration' } });
+    const listPartners = () =>
+      fetch(`${baseUrl}/v1/partners`, { headers: { authorization: `Bearer ${token}`, 'x-purpose': 'administration' } });
     expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200);
     expect((await listPartners()).status).toBe(200);
 
@@ -79,7 +94,9 @@ describe('database restart', () => {
     expect(down.headers.get('content-type')).toMatch(/problem\+json/);
     expect(((await down.json()) as { checks: unknown }).checks).toMatchObject({ database: 'down' });
     expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
-    const data = await fetch(`${baseUrl}/v1/partners`, { headers: { authorization: `Bearer ${token}`, 'x-purpose': 'administration' } });
+    const data = await fetch(`${baseUrl}/v1/partners`, {
+      headers: { authorization: `Bearer ${token}`, 'x-purpose': 'administration' },
+    });
     expect(data.status).toBe(503);
     expect(data.headers.get('content-type')).toMatch(/problem\+json/);
 

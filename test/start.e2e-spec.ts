@@ -15,12 +15,24 @@ const dataDir = mkdtempSync(join(tmpdir(), 'schakel-start-'));
 chmodSync(dataDir, 0o755);
 const pgPort = String(54350 + Math.floor(Math.random() * 40));
 const httpPort = String(3900 + Math.floor(Math.random() * 90));
-const env = { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_PG_PORT: pgPort, PORT: httpPort, NODE_ENV: 'development', LOG_LEVEL: 'info' };
+const env = {
+  ...process.env,
+  DATABASE_URL: '',
+  DATA_DIR: dataDir,
+  EMBEDDED_PG_PORT: pgPort,
+  PORT: httpPort,
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'info',
+};
 const base = `http://127.0.0.1:${httpPort}`;
 
 function startGateway(): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'dist/src/main.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   return { child, output: () => output };
@@ -40,7 +52,9 @@ async function waitReady(timeoutMs: number): Promise<number> {
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  return new Promise((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 }
 
 function isRunning(pid: number): boolean {
@@ -85,25 +99,59 @@ describe('npm start with no DATABASE_URL', () => {
     const docs = await fetch(`${base}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
-    const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
+    const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
     expect(Object.keys(openapi.paths)).toContain('/v1/partners');
     expect(openapi.components.securitySchemes['partner-jwt']).toBeDefined();
 
-    const token = execFileSync(process.execPath, [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'gateway-operator', '--role', 'gateway-admin'], { cwd: root, env }).toString().trim();
-    const partners = await fetch(`${base}/v1/partners`, { headers: { authorization: `Bearer ${token}`, 'x-purpose': 'administration' } });
+    const token = execFileSync(
+      process.execPath,
+      [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'gateway-operator', '--role', 'gateway-admin'],
+      { cwd: root, env },
+    )
+      .toString()
+      .trim();
+    const partners = await fetch(`${base}/v1/partners`, {
+      headers: { authorization: `Bearer ${token}`, 'x-purpose': 'administration' },
+    });
     expect(partners.status).toBe(200);
     const ids = ((await partners.json()) as { items: { id: string }[] }).items.map((p) => p.id).sort();
-    expect(ids).toEqual(['demo-caw', 'demo-gp', 'demo-housing', 'demo-ocmw', 'demo-outreach', 'demo-rental-agency', 'gateway-operator']);
+    expect(ids).toEqual([
+      'demo-caw',
+      'demo-gp',
+      'demo-housing',
+      'demo-ocmw',
+      'demo-outreach',
+      'demo-rental-agency',
+      'gateway-operator',
+    ]);
     expect(gateway.output()).not.toContain(token.split('.')[2]);
 
     // The demo network comes with its agreements: the housing company can refer to the outreach team at once.
-    const referrer = execFileSync(process.execPath, [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'], { cwd: root, env }).toString().trim();
-    const session = (await (await fetch(`${base}/v1/session`, { headers: { authorization: `Bearer ${referrer}` } })).json()) as { referralTargets: { id: string }[] };
+    const referrer = execFileSync(
+      process.execPath,
+      [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'],
+      { cwd: root, env },
+    )
+      .toString()
+      .trim();
+    const session = (await (
+      await fetch(`${base}/v1/session`, { headers: { authorization: `Bearer ${referrer}` } })
+    ).json()) as { referralTargets: { id: string }[] };
     expect(session.referralTargets.map((t) => t.id)).toEqual(['demo-outreach']);
     const referral = await fetch(`${base}/v1/referrals`, {
       method: 'POST',
       headers: { authorization: `Bearer ${referrer}`, 'x-purpose': 'referral', 'content-type': 'application/json' },
-      body: JSON.stringify({ targetPartnerId: 'demo-outreach', tenant: { givenName: 'Demo' }, signals: ['rent-arrears'], evictionStage: 'considered', tenantInformed: 'yes', contact: { name: 'Demo' } }),
+      body: JSON.stringify({
+        targetPartnerId: 'demo-outreach',
+        tenant: { givenName: 'Demo' },
+        signals: ['rent-arrears'],
+        evictionStage: 'considered',
+        tenantInformed: 'yes',
+        contact: { name: 'Demo' },
+      }),
     });
     expect(referral.status).toBe(201);
   });
@@ -137,11 +185,20 @@ describe('npm start with no DATABASE_URL', () => {
 
   it('refuses the token command in production', () => {
     expect(() =>
-      execFileSync(process.execPath, [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'], {
-        cwd: root,
-        env: { ...env, NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1/none', SEED_DEMO_PARTNERS: 'false' },
-        stdio: 'pipe',
-      }),
+      execFileSync(
+        process.execPath,
+        [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'],
+        {
+          cwd: root,
+          env: {
+            ...env,
+            NODE_ENV: 'production',
+            DATABASE_URL: 'postgres://x@127.0.0.1/none',
+            SEED_DEMO_PARTNERS: 'false',
+          },
+          stdio: 'pipe',
+        },
+      ),
     ).toThrow(/refused when NODE_ENV=production/);
   });
 });

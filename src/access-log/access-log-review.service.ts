@@ -13,9 +13,32 @@ import { auditEventFromEntry } from './fhir-audit-event.js';
 const isSeq = (v: unknown): v is string => typeof v === 'string' && /^\d{1,19}$/.test(v);
 
 const CSV_COLUMNS = [
-  'position', 'occurredAt', 'id', 'requestId', 'partnerId', 'userSub', 'roles', 'profession', 'action', 'resourceType', 'resourceId',
-  'clientRef', 'custodianPartnerId', 'purpose', 'legalBasis', 'consentId', 'decision', 'reason', 'ruleId', 'fields', 'disclosureSha256',
-  'override', 'policyVersion', 'entryHash', 'prevHash', 'hash',
+  'position',
+  'occurredAt',
+  'id',
+  'requestId',
+  'partnerId',
+  'userSub',
+  'roles',
+  'profession',
+  'action',
+  'resourceType',
+  'resourceId',
+  'clientRef',
+  'custodianPartnerId',
+  'purpose',
+  'legalBasis',
+  'consentId',
+  'decision',
+  'reason',
+  'ruleId',
+  'fields',
+  'disclosureSha256',
+  'override',
+  'policyVersion',
+  'entryHash',
+  'prevHash',
+  'hash',
 ] as const;
 
 function csvCell(value: unknown): string {
@@ -52,8 +75,14 @@ export class AccessLogReviewService {
     const { principal } = context;
     // The policy says whose entries this officer sees: the network operator's see all (rule
     // network-privacy-officer-reviews-whole-log), others their own organisation's.
-    const scope = this.policy.organisationScope({ ...principal, purpose: context.purpose, action, resourceType: 'AccessLogEntry' });
-    if (scope === 'none') throw new ProblemException('forbidden', 'Your roles may not search the access log for this purpose');
+    const scope = this.policy.organisationScope({
+      ...principal,
+      purpose: context.purpose,
+      action,
+      resourceType: 'AccessLogEntry',
+    });
+    if (scope === 'none')
+      throw new ProblemException('forbidden', 'Your roles may not search the access log for this purpose');
     return {
       clientRef: query.client ? this.accessLog.pseudonym(query.client) : undefined,
       partnerId: query.partner,
@@ -130,7 +159,13 @@ export class AccessLogReviewService {
         if (format === 'ndjson') {
           yield `${JSON.stringify({ type: 'entry', position: link?.position ?? null, prevHash: link?.prevHash ?? null, hash: link?.hash ?? null, entry: { ...entry, occurredAt: new Date(entry.occurredAt).toISOString() } })}\n`;
         } else {
-          const flat: Record<string, unknown> = { ...entry, occurredAt: new Date(entry.occurredAt).toISOString(), position: link?.position, prevHash: link?.prevHash, hash: link?.hash };
+          const flat: Record<string, unknown> = {
+            ...entry,
+            occurredAt: new Date(entry.occurredAt).toISOString(),
+            position: link?.position,
+            prevHash: link?.prevHash,
+            hash: link?.hash,
+          };
           yield `${CSV_COLUMNS.map((column) => csvCell(flat[column])).join(',')}\n`;
         }
       }
@@ -148,7 +183,13 @@ export class AccessLogReviewService {
     const report = await this.chain.verify();
     return this.accessLog.audited(context, async () => ({
       result: report,
-      record: { action: 'verify', resourceType: 'AccessLogEntry', decision: 'permit', reason: 'integrity of the access log verified', fields: [] },
+      record: {
+        action: 'verify',
+        resourceType: 'AccessLogEntry',
+        decision: 'permit',
+        reason: 'integrity of the access log verified',
+        fields: [],
+      },
     }));
   }
 
@@ -158,7 +199,13 @@ export class AccessLogReviewService {
     return toPage(
       rows,
       limit,
-      (c) => ({ position: c.position, headHash: c.headHash, signedAt: c.signedAt.toISOString(), kid: c.kid, jws: c.jws }),
+      (c) => ({
+        position: c.position,
+        headHash: c.headHash,
+        signedAt: c.signedAt.toISOString(),
+        kid: c.kid,
+        jws: c.jws,
+      }),
       (c) => c.id,
     );
   }

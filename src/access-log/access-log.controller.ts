@@ -5,7 +5,11 @@ import { Authorize, Public } from '../auth/decorators.js';
 import { FHIR_JSON, FHIR_NDJSON, preferredFhirMediaType } from '../common/fhir/bundle.js';
 import { PageQuery } from '../common/http/pagination.js';
 import { Inject } from '@nestjs/common';
-import { AccessLogReviewService, EXPORT_REPRESENTATIONS, type ExportRepresentation } from './access-log-review.service.js';
+import {
+  AccessLogReviewService,
+  EXPORT_REPRESENTATIONS,
+  type ExportRepresentation,
+} from './access-log-review.service.js';
 import type { AccessContext } from './access-log.service.js';
 import { AccessLogPage, AccessLogQuery, ExportQuery } from './dto/access-log.dto.js';
 import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
@@ -26,29 +30,59 @@ export class AccessLogController {
   @Get('export')
   @Authorize('export', 'AccessLogEntry')
   @ApiOperation({
-    summary: 'Export the access log, streamed, oldest first; NDJSON ends with the last signed checkpoint. ' +
+    summary:
+      'Export the access log, streamed, oldest first; NDJSON ends with the last signed checkpoint. ' +
       'format=fhir: FHIR R4 AuditEvents, one per line (application/fhir+ndjson), or one collection Bundle with Accept: application/fhir+json',
   })
   @ApiProduces('application/x-ndjson', 'text/csv', FHIR_NDJSON, FHIR_JSON)
-  @ApiOkResponse({ description: 'A streamed file; FHIR: R4 AuditEvents, one per line, or one Bundle of type collection', schema: { type: 'string', format: 'binary' } })
-  async export(@Access() access: AccessContext, @Query() query: ExportQuery, @Headers('accept') accept: string | undefined): Promise<StreamableFile> {
-    const as: ExportRepresentation = query.format !== 'fhir' ? query.format : preferredFhirMediaType(accept, FHIR_NDJSON) === FHIR_JSON ? 'fhir-bundle' : 'fhir-ndjson';
+  @ApiOkResponse({
+    description: 'A streamed file; FHIR: R4 AuditEvents, one per line, or one Bundle of type collection',
+    schema: { type: 'string', format: 'binary' },
+  })
+  async export(
+    @Access() access: AccessContext,
+    @Query() query: ExportQuery,
+    @Headers('accept') accept: string | undefined,
+  ): Promise<StreamableFile> {
+    const as: ExportRepresentation =
+      query.format !== 'fhir'
+        ? query.format
+        : preferredFhirMediaType(accept, FHIR_NDJSON) === FHIR_JSON
+          ? 'fhir-bundle'
+          : 'fhir-ndjson';
     const stream = await this.review.export(access, query, as);
     const { contentType, extension } = EXPORT_REPRESENTATIONS[as];
-    return new StreamableFile(stream, { type: contentType, disposition: `attachment; filename="access-log.${extension}"` });
+    return new StreamableFile(stream, {
+      type: contentType,
+      disposition: `attachment; filename="access-log.${extension}"`,
+    });
   }
 
   @Get('verify')
   @Authorize('verify', 'AccessLogEntry')
   @ApiOperation({ summary: 'Check the integrity of the whole log: hash chain, entries and signed checkpoints' })
-  @ApiOkResponse({ schema: { example: { ok: true, entries: 1200, brokenAt: null, problem: null, head: { position: '1200', hash: '…' }, lastCheckpoint: null, pending: 0 } } })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        ok: true,
+        entries: 1200,
+        brokenAt: null,
+        problem: null,
+        head: { position: '1200', hash: '…' },
+        lastCheckpoint: null,
+        pending: 0,
+      },
+    },
+  })
   verify(@Access() access: AccessContext) {
     return this.review.verify(access);
   }
 
   @Get('checkpoints')
   @Authorize('verify', 'AccessLogEntry')
-  @ApiOperation({ summary: 'Signed checkpoints of the chain head, newest first (JWS, EdDSA; key at /.well-known/jwks.json)' })
+  @ApiOperation({
+    summary: 'Signed checkpoints of the chain head, newest first (JWS, EdDSA; key at /.well-known/jwks.json)',
+  })
   checkpoints(@Query() query: PageQuery) {
     return this.review.checkpoints(query.limit ?? 50, query.cursor);
   }
@@ -62,7 +96,9 @@ export class WellKnownController {
   @Get('jwks.json')
   @Public()
   @Header('cache-control', 'public, max-age=300')
-  @ApiOperation({ summary: "The gateway's public keys for access-log checkpoints: the current signing key first, then retired ones" })
+  @ApiOperation({
+    summary: "The gateway's public keys for access-log checkpoints: the current signing key first, then retired ones",
+  })
   jwks(): { keys: object[] } {
     return { keys: this.keys.verificationJwks };
   }

@@ -75,9 +75,29 @@ export class AccessLogRepository {
          policy_version, entry_hash)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING seq`,
       [
-        entry.id, entry.occurredAt, entry.requestId, entry.partnerId, entry.userSub, entry.roles, entry.profession, entry.action,
-        entry.resourceType, entry.resourceId, entry.clientRef, entry.custodianPartnerId, entry.purpose, entry.legalBasis, entry.consentId,
-        entry.decision, entry.reason, entry.ruleId, entry.fields, entry.disclosureSha256, entry.override, entry.policyVersion, entry.entryHash,
+        entry.id,
+        entry.occurredAt,
+        entry.requestId,
+        entry.partnerId,
+        entry.userSub,
+        entry.roles,
+        entry.profession,
+        entry.action,
+        entry.resourceType,
+        entry.resourceId,
+        entry.clientRef,
+        entry.custodianPartnerId,
+        entry.purpose,
+        entry.legalBasis,
+        entry.consentId,
+        entry.decision,
+        entry.reason,
+        entry.ruleId,
+        entry.fields,
+        entry.disclosureSha256,
+        entry.override,
+        entry.policyVersion,
+        entry.entryHash,
       ],
     );
     await manager.query('INSERT INTO access_log_unchained (seq) VALUES ($1)', [rows[0].seq]);
@@ -85,7 +105,10 @@ export class AccessLogRepository {
 
   /** Puts an entry behind a review item, in the entry's own transaction. */
   async linkToReview(manager: EntityManager, reviewItemId: string, entryId: string): Promise<void> {
-    await manager.query('INSERT INTO review_item_entry (review_item_id, entry_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [reviewItemId, entryId]);
+    await manager.query(
+      'INSERT INTO review_item_entry (review_item_id, entry_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [reviewItemId, entryId],
+    );
   }
 
   /**
@@ -95,14 +118,18 @@ export class AccessLogRepository {
    */
   async chainPending(batch: number): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [CHAIN_LOCK]);
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+        CHAIN_LOCK,
+      ]);
       if (!locked) return -1;
       const pending: { seq: string; entry_hash: string }[] = await manager.query(
         `SELECT e.seq, e.entry_hash FROM access_log_unchained u JOIN access_log_entry e ON e.seq = u.seq ORDER BY u.seq LIMIT $1`,
         [batch],
       );
       if (pending.length === 0) return 0;
-      const [head] = (await manager.query('SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1')) as { position: string; hash: string }[];
+      const [head] = (await manager.query(
+        'SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1',
+      )) as { position: string; hash: string }[];
       let position = head ? BigInt(head.position) : 0n;
       let prev = head ? head.hash : GENESIS_HASH;
       const values: unknown[] = [];
@@ -115,14 +142,19 @@ export class AccessLogRepository {
         values.push(position.toString(), row.seq, row.entry_hash, prev, hash);
         prev = hash;
       }
-      await manager.query(`INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash) VALUES ${tuples.join(', ')}`, values);
+      await manager.query(
+        `INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash) VALUES ${tuples.join(', ')}`,
+        values,
+      );
       await manager.query('DELETE FROM access_log_unchained WHERE seq = ANY($1)', [pending.map((p) => p.seq)]);
       return pending.length;
     });
   }
 
   async head(): Promise<{ position: string; hash: string } | null> {
-    const [row] = (await this.dataSource.query('SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1')) as { position: string; hash: string }[];
+    const [row] = (await this.dataSource.query(
+      'SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1',
+    )) as { position: string; hash: string }[];
     return row ? { position: String(row.position), hash: row.hash } : null;
   }
 
@@ -135,7 +167,11 @@ export class AccessLogRepository {
   }
 
   async checkpointsPage(beforeId: string | undefined, limit: number): Promise<AccessLogCheckpoint[]> {
-    const query = this.dataSource.getRepository(AccessLogCheckpoint).createQueryBuilder('c').orderBy('c.id', 'DESC').take(limit);
+    const query = this.dataSource
+      .getRepository(AccessLogCheckpoint)
+      .createQueryBuilder('c')
+      .orderBy('c.id', 'DESC')
+      .take(limit);
     if (beforeId) query.where('c.id < :beforeId', { beforeId });
     return query.getMany();
   }
@@ -144,7 +180,13 @@ export class AccessLogRepository {
   async *checkpointsInOrder(batch = 1000): AsyncGenerator<AccessLogCheckpoint> {
     let afterId = '0';
     for (;;) {
-      const rows = await this.dataSource.getRepository(AccessLogCheckpoint).createQueryBuilder('c').where('c.id > :afterId', { afterId }).orderBy('c.id', 'ASC').take(batch).getMany();
+      const rows = await this.dataSource
+        .getRepository(AccessLogCheckpoint)
+        .createQueryBuilder('c')
+        .where('c.id > :afterId', { afterId })
+        .orderBy('c.id', 'ASC')
+        .take(batch)
+        .getMany();
       yield* rows;
       if (rows.length < batch) return;
       afterId = rows[rows.length - 1].id;
@@ -193,7 +235,12 @@ export class AccessLogRepository {
   }
 
   /** Newest first, filters and scope in SQL; `beforeSeq` is the cursor. Optionally with chain data. */
-  async page(filter: LogFilter, beforeSeq: string | undefined, limit: number, manager: EntityManager = this.dataSource.manager): Promise<(AccessLogEntry & { link: { position: string; prevHash: string; hash: string } | null })[]> {
+  async page(
+    filter: LogFilter,
+    beforeSeq: string | undefined,
+    limit: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<(AccessLogEntry & { link: { position: string; prevHash: string; hash: string } | null })[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
@@ -224,7 +271,10 @@ export class AccessLogRepository {
     );
     return rows.map((row) => ({
       ...toEntry(row),
-      link: row.position === null ? null : { position: String(row.position), prevHash: row.prev_hash as string, hash: row.hash as string },
+      link:
+        row.position === null
+          ? null
+          : { position: String(row.position), prevHash: row.prev_hash as string, hash: row.hash as string },
     }));
   }
 
@@ -264,7 +314,10 @@ export class AccessLogRepository {
   }
 
   async countOlderThan(cutoff: Date): Promise<number> {
-    const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM access_log_entry WHERE occurred_at < $1', [cutoff]);
+    const [{ n }] = await this.dataSource.query(
+      'SELECT count(*)::int AS n FROM access_log_entry WHERE occurred_at < $1',
+      [cutoff],
+    );
     return n;
   }
 }

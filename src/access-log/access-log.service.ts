@@ -53,7 +53,12 @@ export class AccessRefused extends Error {
 }
 
 const LOG_UNAVAILABLE = () =>
-  new ProblemException('access-log-unavailable', 'The access could not be recorded in the access log, so nothing was returned or changed. Try again shortly.', {}, { 'retry-after': '5' });
+  new ProblemException(
+    'access-log-unavailable',
+    'The access could not be recorded in the access log, so nothing was returned or changed. Try again shortly.',
+    {},
+    { 'retry-after': '5' },
+  );
 
 /**
  * The one component that records accesses to client data. `audited()` runs the access and its
@@ -77,7 +82,10 @@ export class AccessLogService {
    * `work` must do all its database reads and writes through `manager` (the transaction's own
    * connection): taking a second pool connection while holding this one can exhaust the pool.
    */
-  async audited<T>(context: AccessContext, work: (manager: EntityManager) => Promise<{ result: T; record: AccessRecord }>): Promise<T> {
+  async audited<T>(
+    context: AccessContext,
+    work: (manager: EntityManager) => Promise<{ result: T; record: AccessRecord }>,
+  ): Promise<T> {
     try {
       return await this.repository.dataSource.transaction(async (manager) => {
         const { result, record } = await work(manager);
@@ -95,7 +103,9 @@ export class AccessLogService {
 
   /** A refusal gets its own transaction: the refused access itself was rolled back. */
   async recordRefusal(context: AccessContext, record: Omit<AccessRecord, 'decision'>): Promise<void> {
-    await this.repository.dataSource.transaction((manager) => this.write(manager, context, { ...record, decision: 'deny' }));
+    await this.repository.dataSource.transaction((manager) =>
+      this.write(manager, context, { ...record, decision: 'deny' }),
+    );
   }
 
   private async write(manager: EntityManager, context: AccessContext, record: AccessRecord): Promise<void> {

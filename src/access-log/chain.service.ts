@@ -41,10 +41,14 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
     this.running = (async () => {
       try {
         await this.chainAll();
-        if (Date.now() - this.lastCheckpointAt >= this.config.accessLog.checkpointIntervalSeconds * 1000) await this.checkpoint();
+        if (Date.now() - this.lastCheckpointAt >= this.config.accessLog.checkpointIntervalSeconds * 1000)
+          await this.checkpoint();
       } catch (error) {
         // The entries are safe in their table; linking resumes on the next tick.
-        this.logger.warn({ code: (error as { code?: string }).code, name: (error as Error).name }, 'access-log chaining postponed');
+        this.logger.warn(
+          { code: (error as { code?: string }).code, name: (error as Error).name },
+          'access-log chaining postponed',
+        );
       } finally {
         this.running = undefined;
       }
@@ -73,11 +77,22 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async sign(head: { position: string; hash: string }): Promise<void> {
     const signedAt = new Date();
-    const payload = { position: head.position, hash: head.hash, signedAt: signedAt.toISOString(), iss: 'schakel-gateway' };
+    const payload = {
+      position: head.position,
+      hash: head.hash,
+      signedAt: signedAt.toISOString(),
+      iss: 'schakel-gateway',
+    };
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-log-checkpoint+jws' })
       .sign(this.keys.signingKey);
-    await this.repository.insertCheckpoint({ position: head.position, headHash: head.hash, signedAt, kid: this.keys.kid, jws });
+    await this.repository.insertCheckpoint({
+      position: head.position,
+      headHash: head.hash,
+      signedAt,
+      kid: this.keys.kid,
+      jws,
+    });
   }
 
   /**
@@ -99,10 +114,18 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
   /** The whole log checked from the database, in constant memory. */
   async verify(): Promise<VerifyReport & { pending: number }> {
     await this.chainAll();
-    const report = await verifyChain(this.repository.chainInOrder(), this.repository.checkpointsInOrder(), this.keys.verificationJwks);
+    const report = await verifyChain(
+      this.repository.chainInOrder(),
+      this.repository.checkpointsInOrder(),
+      this.keys.verificationJwks,
+    );
     const outside = await this.repository.entriesOutsideChain(1);
     if (report.ok && outside.length > 0) {
-      Object.assign(report, { ok: false, brokenAt: null, problem: `entry #${outside[0]} is outside the chain (written around the gateway)` });
+      Object.assign(report, {
+        ok: false,
+        brokenAt: null,
+        problem: `entry #${outside[0]} is outside the chain (written around the gateway)`,
+      });
     }
     return { ...report, pending: await this.repository.pendingCount() };
   }

@@ -16,7 +16,15 @@ export const ACCESS_LOG_EXTENSION = `${SCHAKEL_FHIR}/StructureDefinition/access-
 export const CLIENT_PSEUDONYM_SYSTEM = 'urn:schakel:client-pseudonym';
 
 /** AuditEvent.action has five codes; our finer action survives in `subtype`. */
-const ACTION_CODES: Record<string, 'C' | 'R' | 'U' | 'D'> = { create: 'C', read: 'R', update: 'U', decide: 'U', merge: 'U', unmerge: 'U', delete: 'D' };
+const ACTION_CODES: Record<string, 'C' | 'R' | 'U' | 'D'> = {
+  create: 'C',
+  read: 'R',
+  update: 'U',
+  decide: 'U',
+  merge: 'U',
+  unmerge: 'U',
+  delete: 'D',
+};
 
 const entityType = (code: string, display: string) => ({ system: ENTITY_TYPE, code, display });
 
@@ -26,7 +34,8 @@ const entityType = (code: string, display: string) => ({ system: ENTITY_TYPE, co
  * carried in an extension so an AuditEvent can be matched back to the verifiable NDJSON export.
  */
 export function auditEventFromEntry(entry: AccessLogEntryView): FhirResource {
-  const consentIsTheResource = entry.resourceType === 'Consent' && entry.resourceId !== null && entry.resourceId === entry.consentId;
+  const consentIsTheResource =
+    entry.resourceType === 'Consent' && entry.resourceId !== null && entry.resourceId === entry.consentId;
   return compact({
     resourceType: 'AuditEvent',
     id: entry.id,
@@ -44,7 +53,9 @@ export function auditEventFromEntry(entry: AccessLogEntryView): FhirResource {
         ].filter((e) => e.valueString),
       },
     ],
-    type: entry.clientRef ? { system: DCM, code: '110110', display: 'Patient Record' } : { system: AUDIT_EVENT_TYPE, code: 'rest', display: 'RESTful Operation' },
+    type: entry.clientRef
+      ? { system: DCM, code: '110110', display: 'Patient Record' }
+      : { system: AUDIT_EVENT_TYPE, code: 'rest', display: 'RESTful Operation' },
     subtype: [{ system: ACTION_SYSTEM, code: entry.action }],
     action: ACTION_CODES[entry.action] ?? 'E',
     recorded: entry.occurredAt,
@@ -57,25 +68,47 @@ export function auditEventFromEntry(entry: AccessLogEntryView): FhirResource {
         type: entry.profession ? { coding: [{ system: PROFESSION_SYSTEM, code: entry.profession }] } : undefined,
         role: entry.roles.map((role) => ({ coding: [{ system: ROLE_SYSTEM, code: role }] })),
         // The token's sub is all we know of the user; the display says whose user it is, never a name.
-        who: { identifier: { system: `urn:schakel:partner:${entry.partnerId}:user`, value: entry.userSub }, display: `user of partner ${entry.partnerId}` },
+        who: {
+          identifier: { system: `urn:schakel:partner:${entry.partnerId}:user`, value: entry.userSub },
+          display: `user of partner ${entry.partnerId}`,
+        },
         requestor: true,
-        purposeOfUse: entry.override ? [{ coding: [{ system: ACT_REASON, code: 'BTG', display: 'break the glass' }], text: 'break-the-glass access' }] : undefined,
+        purposeOfUse: entry.override
+          ? [
+              {
+                coding: [{ system: ACT_REASON, code: 'BTG', display: 'break the glass' }],
+                text: 'break-the-glass access',
+              },
+            ]
+          : undefined,
       },
       { who: { ...organisationRef(entry.partnerId), display: 'organisation the user acts for' }, requestor: false },
       entry.custodianPartnerId
-        ? { type: { coding: [{ system: PARTICIPATION_TYPE, code: 'CST', display: 'custodian' }] }, who: organisationRef(entry.custodianPartnerId), requestor: false }
+        ? {
+            type: { coding: [{ system: PARTICIPATION_TYPE, code: 'CST', display: 'custodian' }] },
+            who: organisationRef(entry.custodianPartnerId),
+            requestor: false,
+          }
         : undefined,
     ],
     source: {
       site: 'schakel',
-      observer: { type: 'Device', identifier: { system: 'urn:schakel', value: 'schakel-gateway' }, display: 'schakel gateway' },
+      observer: {
+        type: 'Device',
+        identifier: { system: 'urn:schakel', value: 'schakel-gateway' },
+        display: 'schakel gateway',
+      },
       type: [{ system: SOURCE_TYPE, code: '4', display: 'Application Server' }],
     },
     entity: [
       {
         what: {
           reference: consentIsTheResource ? `Consent/${entry.resourceId}` : undefined,
-          identifier: { type: { text: entry.resourceType }, system: `urn:schakel:resource:${entry.resourceType}`, value: entry.resourceId },
+          identifier: {
+            type: { text: entry.resourceType },
+            system: `urn:schakel:resource:${entry.resourceType}`,
+            value: entry.resourceId,
+          },
         },
         type: entityType('2', 'System Object'),
         role: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' },
@@ -86,10 +119,19 @@ export function auditEventFromEntry(entry: AccessLogEntryView): FhirResource {
         ],
       },
       entry.clientRef
-        ? { what: { identifier: { system: CLIENT_PSEUDONYM_SYSTEM, value: entry.clientRef } }, type: entityType('1', 'Person'), role: { system: OBJECT_ROLE, code: '1', display: 'Patient' } }
+        ? {
+            what: { identifier: { system: CLIENT_PSEUDONYM_SYSTEM, value: entry.clientRef } },
+            type: entityType('1', 'Person'),
+            role: { system: OBJECT_ROLE, code: '1', display: 'Patient' },
+          }
         : undefined,
       entry.consentId && !consentIsTheResource
-        ? { what: { reference: `Consent/${entry.consentId}` }, type: entityType('2', 'System Object'), role: { system: OBJECT_ROLE, code: '13', display: 'Security Resource' }, description: 'consent relied on' }
+        ? {
+            what: { reference: `Consent/${entry.consentId}` },
+            type: entityType('2', 'System Object'),
+            role: { system: OBJECT_ROLE, code: '13', display: 'Security Resource' },
+            description: 'consent relied on',
+          }
         : undefined,
     ],
   });

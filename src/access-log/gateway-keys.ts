@@ -26,7 +26,9 @@ export async function loadGatewayKeys(config: AppConfig): Promise<GatewayKeys> {
   const privateJwk = JSON.parse(jwkText) as JWK;
   const { d: _private, ...publicPart } = privateJwk;
   const kid = await calculateJwkThumbprint(publicPart as JWK);
-  const pseudonymKey = config.accessLog.pseudonymKey ?? (await developmentSecret(config.dataDir, 'pseudonym-key', () => randomBytes(32).toString('base64url')));
+  const pseudonymKey =
+    config.accessLog.pseudonymKey ??
+    (await developmentSecret(config.dataDir, 'pseudonym-key', () => randomBytes(32).toString('base64url')));
   const publicJwk: JWK = { ...publicPart, kid, alg: 'EdDSA', use: 'sig' };
   const retired = await Promise.all(
     (JSON.parse(config.accessLog.retiredSigningKeys ?? '[]') as JWK[]).map(async ({ kty, crv, x }) => {

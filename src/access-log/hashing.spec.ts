@@ -30,7 +30,13 @@ describe('access-log hashing', () => {
   it('changes the entry hash when any recorded fact changes', () => {
     const base = entryHash(entry);
     expect(entryHash({ ...entry })).toBe(base);
-    for (const change of [{ decision: 'deny' as const }, { fields: ['housing', 'health'] }, { purpose: 'crisis' }, { override: true }, { occurredAt: new Date('2026-11-22T10:00:01Z') }]) {
+    for (const change of [
+      { decision: 'deny' as const },
+      { fields: ['housing', 'health'] },
+      { purpose: 'crisis' },
+      { override: true },
+      { occurredAt: new Date('2026-11-22T10:00:01Z') },
+    ]) {
       expect(entryHash({ ...entry, ...change })).not.toBe(base);
     }
   });

@@ -22,12 +22,19 @@ async function* records(path: string): AsyncGenerator<{ type: string } & Record<
  */
 export async function verifyExportFile(path: string, publicKeys: JWK[]): Promise<VerifyReport> {
   const checkpoints: CheckpointItem[] = [];
-  for await (const record of records(path)) if (record.type === 'checkpoint') checkpoints.push(record as unknown as CheckpointItem);
+  for await (const record of records(path))
+    if (record.type === 'checkpoint') checkpoints.push(record as unknown as CheckpointItem);
   async function* chain(): AsyncGenerator<ChainItem> {
     for await (const record of records(path)) {
       if (record.type !== 'entry' || record.position === null) continue; // unlinked entries are not yet evidence
       const entry = record.entry as NonNullable<ChainItem['entry']>;
-      yield { position: String(record.position), prevHash: String(record.prevHash), hash: String(record.hash), linkEntryHash: entry.entryHash, entry };
+      yield {
+        position: String(record.position),
+        prevHash: String(record.prevHash),
+        hash: String(record.hash),
+        linkEntryHash: entry.entryHash,
+        entry,
+      };
     }
   }
   async function* signed(): AsyncGenerator<CheckpointItem> {
@@ -42,7 +49,12 @@ async function purgeExpired(): Promise<void> {
   const logger = createLogger('warn');
   const database = await openDatabase(config, logger, 'schakel-log-retention');
   try {
-    const chain = new ChainService(new AccessLogRepository(database.dataSource), await loadGatewayKeys(config), config, logger);
+    const chain = new ChainService(
+      new AccessLogRepository(database.dataSource),
+      await loadGatewayKeys(config),
+      config,
+      logger,
+    );
     const result = await chain.purgeExpired();
     process.stdout.write(`${JSON.stringify({ retentionYears: config.accessLog.retentionYears, ...result })}\n`);
   } finally {
@@ -52,7 +64,10 @@ async function purgeExpired(): Promise<void> {
 
 /** `npm run log:verify` (the database) or `npm run log:verify -- --file export.ndjson [--jwks jwks.json]` (offline). */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { file: { type: 'string' }, jwks: { type: 'string' } }, allowPositionals: false });
+  const { values } = parseArgs({
+    options: { file: { type: 'string' }, jwks: { type: 'string' } },
+    allowPositionals: false,
+  });
   const config = loadConfig();
   let report: VerifyReport;
   if (values.file) {
@@ -65,7 +80,12 @@ async function main(): Promise<void> {
     const database = await openDatabase(config, logger, 'schakel-log-verify');
     try {
       // The same check as GET /v1/access-log/verify (it links pending entries first).
-      report = await new ChainService(new AccessLogRepository(database.dataSource), await loadGatewayKeys(config), config, logger).verify();
+      report = await new ChainService(
+        new AccessLogRepository(database.dataSource),
+        await loadGatewayKeys(config),
+        config,
+        logger,
+      ).verify();
     } finally {
       await database.close();
     }

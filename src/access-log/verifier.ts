@@ -52,8 +52,19 @@ async function checkSignature(jws: string, publicKeys: JWK[]): Promise<SignedHea
  * checkpoint must be validly signed and match the chain at its position. The same code checks
  * the live database, and an exported file offline.
  */
-export async function verifyChain(chain: AsyncIterable<ChainItem>, checkpoints: AsyncIterable<CheckpointItem>, publicKeys: JWK[]): Promise<VerifyReport> {
-  const report: VerifyReport = { ok: true, entries: 0, brokenAt: null, problem: null, head: null, lastCheckpoint: null };
+export async function verifyChain(
+  chain: AsyncIterable<ChainItem>,
+  checkpoints: AsyncIterable<CheckpointItem>,
+  publicKeys: JWK[],
+): Promise<VerifyReport> {
+  const report: VerifyReport = {
+    ok: true,
+    entries: 0,
+    brokenAt: null,
+    problem: null,
+    head: null,
+    lastCheckpoint: null,
+  };
   const fail = (position: string, problem: string) => {
     if (report.ok) Object.assign(report, { ok: false, brokenAt: position, problem });
   };
@@ -64,10 +75,17 @@ export async function verifyChain(chain: AsyncIterable<ChainItem>, checkpoints: 
     while (nextCheckpoint && BigInt(nextCheckpoint.position) <= position) {
       const checkpoint = nextCheckpoint;
       const signed = await checkSignature(checkpoint.jws, publicKeys);
-      const signatureValid = signed !== null && signed.position === checkpoint.position && signed.hash === checkpoint.headHash;
-      report.lastCheckpoint = { position: checkpoint.position, hash: checkpoint.headHash, signedAt: new Date(checkpoint.signedAt).toISOString(), signatureValid };
+      const signatureValid =
+        signed !== null && signed.position === checkpoint.position && signed.hash === checkpoint.headHash;
+      report.lastCheckpoint = {
+        position: checkpoint.position,
+        hash: checkpoint.headHash,
+        signedAt: new Date(checkpoint.signedAt).toISOString(),
+        signatureValid,
+      };
       if (!signatureValid) fail(checkpoint.position, 'checkpoint signature is not valid for the published key');
-      else if (BigInt(checkpoint.position) === position && checkpoint.headHash !== hash) fail(checkpoint.position, 'chain differs from the signed checkpoint at this position');
+      else if (BigInt(checkpoint.position) === position && checkpoint.headHash !== hash)
+        fail(checkpoint.position, 'chain differs from the signed checkpoint at this position');
       nextCheckpoint = (await checkpointIterator.next()).value as CheckpointItem | undefined;
     }
   };
@@ -81,7 +99,12 @@ export async function verifyChain(chain: AsyncIterable<ChainItem>, checkpoints: 
       // Entries past retention were purged: the chain resumes from the signed checkpoint kept at its end.
       const anchor = nextCheckpoint;
       const signed = await checkSignature(anchor.jws, publicKeys);
-      if (signed && signed.position === anchor.position && signed.hash === anchor.headHash && anchor.headHash === item.prevHash) {
+      if (
+        signed &&
+        signed.position === anchor.position &&
+        signed.hash === anchor.headHash &&
+        anchor.headHash === item.prevHash
+      ) {
         expected = position;
         prev = item.prevHash;
       }
@@ -90,10 +113,13 @@ export async function verifyChain(chain: AsyncIterable<ChainItem>, checkpoints: 
     first = false;
     report.entries += 1;
     if (position !== expected) fail(String(expected), `link ${expected} is missing (next is ${item.position})`);
-    else if (item.prevHash !== prev) fail(item.position, 'link does not follow its predecessor (reordered or inserted)');
-    else if (linkHash(position, item.prevHash, item.linkEntryHash) !== item.hash) fail(item.position, 'link hash does not match its content');
+    else if (item.prevHash !== prev)
+      fail(item.position, 'link does not follow its predecessor (reordered or inserted)');
+    else if (linkHash(position, item.prevHash, item.linkEntryHash) !== item.hash)
+      fail(item.position, 'link hash does not match its content');
     else if (!item.entry) fail(item.position, 'the linked entry was deleted');
-    else if (entryHash(item.entry) !== item.linkEntryHash) fail(item.position, 'the entry was changed after it was written');
+    else if (entryHash(item.entry) !== item.linkEntryHash)
+      fail(item.position, 'the entry was changed after it was written');
     await matchCheckpoints(position, item.hash);
     prev = item.hash;
     expected = position + 1n;
@@ -101,7 +127,10 @@ export async function verifyChain(chain: AsyncIterable<ChainItem>, checkpoints: 
   }
   if (nextCheckpoint) {
     await matchCheckpoints(BigInt(nextCheckpoint.position), '');
-    fail(report.lastCheckpoint?.position ?? '0', 'a signed checkpoint lies beyond the end of the chain (entries were removed)');
+    fail(
+      report.lastCheckpoint?.position ?? '0',
+      'a signed checkpoint lies beyond the end of the chain (entries were removed)',
+    );
   }
   return report;
 }

@@ -52,7 +52,12 @@ export class AccessGuard implements CanActivate {
     const wait = this.limiter.hit(principal.partnerId);
     if (wait > 0) {
       context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
-      throw new ProblemException('rate-limited', `This partner's request limit is reached; retry in ${wait} s`, {}, { 'retry-after': String(wait) });
+      throw new ProblemException(
+        'rate-limited',
+        `This partner's request limit is reached; retry in ${wait} s`,
+        {},
+        { 'retry-after': String(wait) },
+      );
     }
 
     // Only the caller's own identity is served here (see @Authenticated): no purpose to state.
@@ -65,23 +70,51 @@ export class AccessGuard implements CanActivate {
     const purpose = Array.isArray(header) ? header[0] : header;
     const refuse = async (problem: ProblemException, loggedPurpose: string): Promise<never> => {
       // Refusals are evidence too; if the log cannot take them, the answer is 503, not the 4xx.
-      await this.recordRefusal(principal, loggedPurpose, String(request.id), permission, problem.detail ?? problem.message);
+      await this.recordRefusal(
+        principal,
+        loggedPurpose,
+        String(request.id),
+        permission,
+        problem.detail ?? problem.message,
+      );
       throw problem;
     };
     if (!purpose) {
-      return refuse(new ProblemException('purpose-required', 'State why you make this request in the X-Purpose header'), 'unstated');
+      return refuse(
+        new ProblemException('purpose-required', 'State why you make this request in the X-Purpose header'),
+        'unstated',
+      );
     }
     if (!PURPOSE_PATTERN.test(purpose) || !this.policy.isKnownPurpose(purpose)) {
-      return refuse(new ProblemException('unknown-purpose', 'X-Purpose is not a purpose listed in the network policy'), PURPOSE_PATTERN.test(purpose) ? purpose : 'invalid');
+      return refuse(
+        new ProblemException('unknown-purpose', 'X-Purpose is not a purpose listed in the network policy'),
+        PURPOSE_PATTERN.test(purpose) ? purpose : 'invalid',
+      );
     }
     if (!this.policy.mayUsePurpose(principal.roles, purpose, principal.partnerType, principal.operator)) {
-      return refuse(new ProblemException('purpose-not-permitted', `Your roles may not act for the purpose "${purpose}"`), purpose);
+      return refuse(
+        new ProblemException('purpose-not-permitted', `Your roles may not act for the purpose "${purpose}"`),
+        purpose,
+      );
     }
     request.purpose = purpose;
 
-    const decision = this.policy.decide(principal.roles, purpose, permission.action, permission.subject, principal.partnerType, principal.operator);
+    const decision = this.policy.decide(
+      principal.roles,
+      purpose,
+      permission.action,
+      permission.subject,
+      principal.partnerType,
+      principal.operator,
+    );
     if (!decision.permitted) {
-      return refuse(new ProblemException('forbidden', `Your roles may not ${permission.action} ${permission.subject} for the purpose "${purpose}"`), purpose);
+      return refuse(
+        new ProblemException(
+          'forbidden',
+          `Your roles may not ${permission.action} ${permission.subject} for the purpose "${purpose}"`,
+        ),
+        purpose,
+      );
     }
     return true;
   }
@@ -96,14 +129,27 @@ export class AccessGuard implements CanActivate {
     const stated = Array.isArray(header) ? header[0] : header;
     const purpose = stated && PURPOSE_PATTERN.test(stated) && this.policy.isKnownPurpose(stated) ? stated : 'unstated';
     const { partnerId, partnerType, subject, roles } = error.attempt;
-    this.logger.warn({ requestId: String(request.id), partnerId, check: 'roles' }, 'refused a token naming a network-wide role from a partner that is not the network operator');
+    this.logger.warn(
+      { requestId: String(request.id), partnerId, check: 'roles' },
+      'refused a token naming a network-wide role from a partner that is not the network operator',
+    );
     await this.accessLog.recordRefusal(
-      { principal: { partnerId, partnerType, subject, roles, operator: false }, purpose, requestId: String(request.id) },
+      {
+        principal: { partnerId, partnerType, subject, roles, operator: false },
+        purpose,
+        requestId: String(request.id),
+      },
       { action: 'authenticate', resourceType: 'Token', reason: `check roles: ${error.detail ?? ''}` },
     );
   }
 
-  private recordRefusal(principal: Principal, purpose: string, requestId: string, permission: DeclaredPermission, reason: string): Promise<void> {
+  private recordRefusal(
+    principal: Principal,
+    purpose: string,
+    requestId: string,
+    permission: DeclaredPermission,
+    reason: string,
+  ): Promise<void> {
     return this.accessLog.recordRefusal(
       { principal, purpose, requestId },
       { action: permission.action, resourceType: permission.subject, reason },

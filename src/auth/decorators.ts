@@ -27,7 +27,11 @@ export function Authenticated(): MethodDecorator {
   return applyDecorators(
     SetMetadata(AUTHENTICATED_ONLY, true),
     ApiBearerAuth('partner-jwt'),
-    ApiResponse({ status: 401, description: 'Token missing or refused (the body says which check failed)', content: problem }),
+    ApiResponse({
+      status: 401,
+      description: 'Token missing or refused (the body says which check failed)',
+      content: problem,
+    }),
     ApiResponse({ status: 429, description: 'Rate limit for this partner exceeded', content: problem }),
   ) as MethodDecorator;
 }
@@ -43,10 +47,14 @@ export function Authorize(action: string, subject: string): MethodDecorator {
     ApiHeader({
       name: 'X-Purpose',
       required: true,
-      description: 'Why this request is made: a purpose id from policies/purposes.yaml that the caller\'s role may use.',
+      description: "Why this request is made: a purpose id from policies/purposes.yaml that the caller's role may use.",
     }),
     ApiResponse({ status: 400, description: 'Invalid input or missing/unknown purpose', content: problem }),
-    ApiResponse({ status: 401, description: 'Token missing or refused (the body says which check failed)', content: problem }),
+    ApiResponse({
+      status: 401,
+      description: 'Token missing or refused (the body says which check failed)',
+      content: problem,
+    }),
     ApiResponse({ status: 403, description: 'Role or purpose not permitted', content: problem }),
     ApiResponse({ status: 429, description: 'Rate limit for this partner exceeded', content: problem }),
     ApiResponse({ status: 503, description: 'Database unavailable; nothing was read or changed', content: problem }),
@@ -59,9 +67,18 @@ export function IdempotentWrite(): MethodDecorator {
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
-      description: 'Retry-safe writes: the same key with the same body returns the first answer and writes nothing again (24 h).',
+      description:
+        'Retry-safe writes: the same key with the same body returns the first answer and writes nothing again (24 h).',
     }),
-    ApiResponse({ status: 409, description: 'A request with this Idempotency-Key is still being processed', content: problem }),
-    ApiResponse({ status: 422, description: 'This Idempotency-Key was used for a different request', content: problem }),
+    ApiResponse({
+      status: 409,
+      description: 'A request with this Idempotency-Key is still being processed',
+      content: problem,
+    }),
+    ApiResponse({
+      status: 422,
+      description: 'This Idempotency-Key was used for a different request',
+      content: problem,
+    }),
   ) as MethodDecorator;
 }

@@ -18,7 +18,10 @@ export class SessionView {
   @ApiProperty({ description: "The token's sub" }) subject!: string;
   @ApiProperty({ type: [String] }) roles!: string[];
   @ApiPropertyOptional({ nullable: true }) profession!: string | null;
-  @ApiProperty({ type: [Counterpart], description: 'Partners this organisation may refer to today (an agreement for "referral" in force)' })
+  @ApiProperty({
+    type: [Counterpart],
+    description: 'Partners this organisation may refer to today (an agreement for "referral" in force)',
+  })
   referralTargets!: Counterpart[];
 }
 

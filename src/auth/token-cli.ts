@@ -7,7 +7,9 @@ import { readDevKeys } from '../partners/demo/dev-keys.js';
 /** `npm run token -- --partner demo-housing --role referrer`: a development token for a demo partner. */
 async function main(): Promise<void> {
   if (process.env.NODE_ENV === 'production') {
-    throw new Error('npm run token is refused when NODE_ENV=production: tokens come from the partner\'s own identity provider');
+    throw new Error(
+      "npm run token is refused when NODE_ENV=production: tokens come from the partner's own identity provider",
+    );
   }
   const config = loadConfig();
   const { values } = parseArgs({
@@ -20,13 +22,15 @@ async function main(): Promise<void> {
       ttl: { type: 'string', default: '3600' },
     },
   });
-  const usage = 'usage: npm run token -- --partner <id> --role <role> [--role <role>] [--profession <p>] [--sub <user>] [--ttl <seconds>]';
+  const usage =
+    'usage: npm run token -- --partner <id> --role <role> [--role <role>] [--profession <p>] [--sub <user>] [--ttl <seconds>]';
   if (!values.partner || !values.role?.length) throw new Error(usage);
   if (!DEMO_PARTNERS.some((p) => p.id === values.partner)) {
     throw new Error(`unknown demo partner "${values.partner}"; one of: ${DEMO_PARTNERS.map((p) => p.id).join(', ')}`);
   }
   const key = readDevKeys(config.dataDir)[values.partner];
-  if (!key) throw new Error(`no development key for ${values.partner} in ${config.dataDir}: run "npm start" once first`);
+  if (!key)
+    throw new Error(`no development key for ${values.partner} in ${config.dataDir}: run "npm start" once first`);
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 3600) throw new Error('--ttl must be 1 to 3600 seconds');
   const token = await new SignJWT({

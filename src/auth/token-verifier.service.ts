@@ -8,10 +8,14 @@ import { ProblemException } from '../common/problem/problem.js';
 import { ALLOWED_ALGORITHMS } from './algorithms.js';
 import type { Principal } from './principal.js';
 
-
 function refuse(check: string, detail: string): never {
   // The body names the failed check; it never echoes the token or its claims' values.
-  throw new ProblemException('unauthenticated', detail, { check }, { 'www-authenticate': `Bearer error="invalid_token"` });
+  throw new ProblemException(
+    'unauthenticated',
+    detail,
+    { check },
+    { 'www-authenticate': `Bearer error="invalid_token"` },
+  );
 }
 
 /**
@@ -75,14 +79,16 @@ export class TokenVerifierService {
       }));
     } catch (error) {
       // A network failure fetching the partner's JWKS is not a JOSE error; it still means "cannot verify".
-      if (partner.jwksUri && !(error instanceof joseErrors.JOSEError)) refuse('jwks', "The partner's key set could not be fetched");
+      if (partner.jwksUri && !(error instanceof joseErrors.JOSEError))
+        refuse('jwks', "The partner's key set could not be fetched");
       this.refuseFromJose(error);
     }
 
     const now = Math.floor(Date.now() / 1000);
     const tolerance = this.config.auth.clockToleranceSeconds;
     const issuedAt = typeof payload.iat === 'number' ? payload.iat : now;
-    if (typeof payload.iat === 'number' && payload.iat > now + tolerance) refuse('iat', 'The token is issued in the future');
+    if (typeof payload.iat === 'number' && payload.iat > now + tolerance)
+      refuse('iat', 'The token is issued in the future');
     if ((payload.exp as number) - issuedAt > this.config.auth.maxTokenLifetimeSeconds + tolerance) {
       refuse('lifetime', `The token's lifetime exceeds ${this.config.auth.maxTokenLifetimeSeconds} seconds`);
     }
@@ -93,14 +99,23 @@ export class TokenVerifierService {
     }
     const unknown = (roles as string[]).filter((role) => !this.policy.isKnownRole(role));
     if (unknown.length > 0) refuse('roles', 'The token names a role the gateway does not know');
-    if (payload.profession !== undefined && (typeof payload.profession !== 'string' || !this.policy.isKnownProfession(payload.profession))) {
+    if (
+      payload.profession !== undefined &&
+      (typeof payload.profession !== 'string' || !this.policy.isKnownProfession(payload.profession))
+    ) {
       refuse('profession', 'The profession claim is not a known profession');
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length > 200) refuse('sub', 'The sub claim must be a string of at most 200 characters');
+    if (typeof payload.sub !== 'string' || payload.sub.length > 200)
+      refuse('sub', 'The sub claim must be a string of at most 200 characters');
     // Network-wide powers belong to the network operator alone, whatever another partner's IdP says.
     if (!partner.operator && (roles as string[]).some((role) => this.policy.isNetworkWideRole(role))) {
       throw new SignedTokenRefused(
-        { partnerId: partner.id, partnerType: partner.type, subject: payload.sub, roles: [...new Set(roles as string[])] },
+        {
+          partnerId: partner.id,
+          partnerType: partner.type,
+          subject: payload.sub,
+          roles: [...new Set(roles as string[])],
+        },
         'roles',
         'The token names a network-wide role that only the network operator may assert',
       );
@@ -129,14 +144,18 @@ export class TokenVerifierService {
       if (claim === 'sub') refuse('sub', 'The token must carry a sub claim');
       refuse(claim || 'claims', 'A token claim is not valid');
     }
-    if (error instanceof joseErrors.JWKSNoMatchingKey) refuse('kid', 'The signing key (kid) is not registered for this partner');
-    if (error instanceof joseErrors.JWKSMultipleMatchingKeys) refuse('kid', 'The signing key (kid) is ambiguous in the partner key set');
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed) refuse('signature', 'The token signature is not valid');
+    if (error instanceof joseErrors.JWKSNoMatchingKey)
+      refuse('kid', 'The signing key (kid) is not registered for this partner');
+    if (error instanceof joseErrors.JWKSMultipleMatchingKeys)
+      refuse('kid', 'The signing key (kid) is ambiguous in the partner key set');
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+      refuse('signature', 'The token signature is not valid');
     if (error instanceof joseErrors.JOSEAlgNotAllowed) refuse('alg', 'The token algorithm is not allowed');
     if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
       refuse('jwks', "The partner's key set could not be fetched");
     }
-    if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid) refuse('format', 'The token is not a well-formed signed JWT');
+    if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid)
+      refuse('format', 'The token is not a well-formed signed JWT');
     if (error instanceof joseErrors.JOSEError) refuse('signature', 'The token could not be verified');
     throw error;
   }

@@ -3,7 +3,18 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 export const CASE_STATUSES = ['referred', 'outreach', 'intake', 'active', 'waiting-list', 'closed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** `linked-to-care`: closed because regular care (GP, mental-health service, home care, ...) took over the follow-up (toeleiding). */
-export const END_REASONS = ['mutual-agreement', 'linked-to-care', 'client-stopped', 'team-stopped', 'no-contact', 'eviction', 'forced-admission', 'moved', 'deceased', 'other'] as const;
+export const END_REASONS = [
+  'mutual-agreement',
+  'linked-to-care',
+  'client-stopped',
+  'team-stopped',
+  'no-contact',
+  'eviction',
+  'forced-admission',
+  'moved',
+  'deceased',
+  'other',
+] as const;
 
 /** The follow-up ("begeleiding") of a client by the team that accepted the referral. */
 @Entity({ name: 'care_case' })

@@ -4,7 +4,18 @@ import type { AccessContext } from '../access-log/access-log.service.js';
 import { Access } from '../auth/access-context.decorator.js';
 import { Authorize, IdempotentWrite } from '../auth/decorators.js';
 import { CasesService } from './cases.service.js';
-import { CarePlanDto, CaseIdParam, CaseListQuery, CaseNoteDto, CircleMemberDto, CircleMemberParams, ContactAttemptDto, EmergencyAccessDto, HandoverDto, TransitionDto } from './dto/case.dto.js';
+import {
+  CarePlanDto,
+  CaseIdParam,
+  CaseListQuery,
+  CaseNoteDto,
+  CircleMemberDto,
+  CircleMemberParams,
+  ContactAttemptDto,
+  EmergencyAccessDto,
+  HandoverDto,
+  TransitionDto,
+} from './dto/case.dto.js';
 
 @ApiTags('cases')
 @Controller('v1/cases')
@@ -20,7 +31,10 @@ export class CasesController {
 
   @Get(':id')
   @Authorize('read', 'Case')
-  @ApiOperation({ summary: 'One case: only the categories your role may see for the stated purpose; withheld groups are named with the reason' })
+  @ApiOperation({
+    summary:
+      'One case: only the categories your role may see for the stated purpose; withheld groups are named with the reason',
+  })
   get(@Access() access: AccessContext, @Param() params: CaseIdParam) {
     return this.cases.get(access, params.id);
   }
@@ -38,7 +52,9 @@ export class CasesController {
   @HttpCode(201)
   @Authorize('update', 'Case')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'Record a contact attempt (channel, outcome); a contact tells the referrer "contact established"' })
+  @ApiOperation({
+    summary: 'Record a contact attempt (channel, outcome); a contact tells the referrer "contact established"',
+  })
   contactAttempt(@Access() access: AccessContext, @Param() params: CaseIdParam, @Body() body: ContactAttemptDto) {
     return this.cases.addContactAttempt(access, params.id, body);
   }
@@ -46,7 +62,9 @@ export class CasesController {
   @Put(':id/care-plan')
   @Authorize('update', 'Case')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'Goals and interventions per life domain, the crisis plan and safety flags (sealed at rest)' })
+  @ApiOperation({
+    summary: 'Goals and interventions per life domain, the crisis plan and safety flags (sealed at rest)',
+  })
   carePlan(@Access() access: AccessContext, @Param() params: CaseIdParam, @Body() body: CarePlanDto) {
     return this.cases.putCarePlan(access, params.id, body);
   }
@@ -55,7 +73,10 @@ export class CasesController {
   @HttpCode(201)
   @Authorize('update', 'Case')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'Add a narrative note tagged with a data category (sealed at rest; shown only where that category is permitted)' })
+  @ApiOperation({
+    summary:
+      'Add a narrative note tagged with a data category (sealed at rest; shown only where that category is permitted)',
+  })
   addNote(@Access() access: AccessContext, @Param() params: CaseIdParam, @Body() body: CaseNoteDto) {
     return this.cases.addNote(access, params.id, body);
   }
@@ -63,7 +84,10 @@ export class CasesController {
   @Post(':id/emergency-access')
   @HttpCode(201)
   @Authorize('create', 'EmergencyAccess')
-  @ApiOperation({ summary: 'Break-the-glass (X-Purpose: crisis): a time-limited grant to the crisis categories; always reviewed by a privacy officer' })
+  @ApiOperation({
+    summary:
+      'Break-the-glass (X-Purpose: crisis): a time-limited grant to the crisis categories; always reviewed by a privacy officer',
+  })
   emergencyAccess(@Access() access: AccessContext, @Param() params: CaseIdParam, @Body() body: EmergencyAccessDto) {
     return this.cases.breakTheGlass(access, params.id, body.justification);
   }
@@ -72,7 +96,10 @@ export class CasesController {
   @HttpCode(200)
   @Authorize('update', 'Case')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'Warm handover (X-Purpose: warm-handover): coordination moves to a follow-up partner in the circle, with consent; the previous team keeps reading for HANDOVER_AFTERCARE_DAYS' })
+  @ApiOperation({
+    summary:
+      'Warm handover (X-Purpose: warm-handover): coordination moves to a follow-up partner in the circle, with consent; the previous team keeps reading for HANDOVER_AFTERCARE_DAYS',
+  })
   handover(@Access() access: AccessContext, @Param() params: CaseIdParam, @Body() body: HandoverDto) {
     return this.cases.handover(access, params.id, body.toPartnerId);
   }
@@ -81,7 +108,9 @@ export class CasesController {
   @HttpCode(201)
   @Authorize('update', 'Case')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'Add a partner to the circle of care for named purposes (needs an agreement in force for each)' })
+  @ApiOperation({
+    summary: 'Add a partner to the circle of care for named purposes (needs an agreement in force for each)',
+  })
   addToCircle(@Access() access: AccessContext, @Param() params: CaseIdParam, @Body() body: CircleMemberDto) {
     return this.cases.addCircleMember(access, params.id, body);
   }

@@ -5,5 +5,10 @@ import { CasesController } from './cases.controller.js';
 import { CasesRepository } from './cases.repository.js';
 import { CasesService } from './cases.service.js';
 
-@Module({ imports: [PartnersModule, ConsentModule], controllers: [CasesController], providers: [CasesRepository, CasesService], exports: [CasesService] })
+@Module({
+  imports: [PartnersModule, ConsentModule],
+  controllers: [CasesController],
+  providers: [CasesRepository, CasesService],
+  exports: [CasesService],
+})
 export class CasesModule {}

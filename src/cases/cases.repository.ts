@@ -48,7 +48,12 @@ export class CasesRepository {
   /** Notes of the given categories only: a note outside the permitted categories is never loaded. */
   notesOf(manager: EntityManager, caseId: string, categories: string[]): Promise<CaseNote[]> {
     if (categories.length === 0) return Promise.resolve([]);
-    return manager.createQueryBuilder(CaseNote, 'n').where('n.case_id = :caseId', { caseId }).andWhere('n.category IN (:...categories)', { categories }).orderBy('n.at', 'ASC').getMany();
+    return manager
+      .createQueryBuilder(CaseNote, 'n')
+      .where('n.case_id = :caseId', { caseId })
+      .andWhere('n.category IN (:...categories)', { categories })
+      .orderBy('n.at', 'ASC')
+      .getMany();
   }
 
   /** The referral behind a case learns that contact was made (what may flow back to the referrer). */
@@ -71,12 +76,19 @@ export class CasesRepository {
 
   /** The caller's team handed this case over and is still within its aftercare period. */
   async inAftercare(manager: EntityManager, caseId: string, partnerId: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query('SELECT 1 FROM circle_member WHERE case_id = $1 AND partner_id = $2 AND removed_at IS NULL AND aftercare_until > now() LIMIT 1', [caseId, partnerId]);
+    const rows: unknown[] = await manager.query(
+      'SELECT 1 FROM circle_member WHERE case_id = $1 AND partner_id = $2 AND removed_at IS NULL AND aftercare_until > now() LIMIT 1',
+      [caseId, partnerId],
+    );
     return rows.length > 0;
   }
 
   async startAftercare(manager: EntityManager, caseId: string, partnerId: string, until: Date): Promise<void> {
-    await manager.update(CircleMember, { caseId, partnerId, removedAt: IsNull() }, { aftercareUntil: until, responsibleProfessional: null });
+    await manager.update(
+      CircleMember,
+      { caseId, partnerId, removedAt: IsNull() },
+      { aftercareUntil: until, responsibleProfessional: null },
+    );
   }
 
   async inCircleForAnyPurpose(manager: EntityManager, caseId: string, partnerId: string): Promise<boolean> {
@@ -87,7 +99,12 @@ export class CasesRepository {
    * This user's unexpired break-the-glass grant on this case, with its review item: accesses made
    * under the grant are linked to that item.
    */
-  async activeGrant(manager: EntityManager, caseId: string, partnerId: string, userSub: string): Promise<{ id: string; reviewItemId: string | null } | null> {
+  async activeGrant(
+    manager: EntityManager,
+    caseId: string,
+    partnerId: string,
+    userSub: string,
+  ): Promise<{ id: string; reviewItemId: string | null } | null> {
     const rows: { id: string; review_item_id: string | null }[] = await manager.query(
       `SELECT g.id, r.id AS review_item_id FROM emergency_grant g LEFT JOIN review_item r ON r.subject_id = g.id AND r.kind = 'break-the-glass'
         WHERE g.case_id = $1 AND g.partner_id = $2 AND g.user_sub = $3 AND g.expires_at > now() ORDER BY g.created_at DESC LIMIT 1`,
@@ -97,7 +114,11 @@ export class CasesRepository {
   }
 
   /** The grant and its review item, together: an override never escapes review. */
-  async addGrantWithReview(manager: EntityManager, grant: Partial<EmergencyGrant>, review: Partial<ReviewItem>): Promise<{ grant: EmergencyGrant; review: ReviewItem }> {
+  async addGrantWithReview(
+    manager: EntityManager,
+    grant: Partial<EmergencyGrant>,
+    review: Partial<ReviewItem>,
+  ): Promise<{ grant: EmergencyGrant; review: ReviewItem }> {
     const saved = await manager.save(manager.create(EmergencyGrant, grant));
     const item = await manager.save(manager.create(ReviewItem, { ...review, subjectId: saved.id }));
     return { grant: saved, review: item };
@@ -116,7 +137,12 @@ export class CasesRepository {
   }
 
   /** Cases this partner holds or sits in the circle of; the scope is in SQL, before the LIMIT. */
-  listVisibleTo(manager: EntityManager, partnerId: string, after: { openedAt: string; id: string } | undefined, limit: number): Promise<CareCase[]> {
+  listVisibleTo(
+    manager: EntityManager,
+    partnerId: string,
+    after: { openedAt: string; id: string } | undefined,
+    limit: number,
+  ): Promise<CareCase[]> {
     const query = manager
       .createQueryBuilder(CareCase, 'c')
       .where(

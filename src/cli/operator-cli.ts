@@ -21,17 +21,31 @@ const USAGE =
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { id: { type: 'string' }, name: { type: 'string' }, issuer: { type: 'string' }, 'jwks-file': { type: 'string' }, 'jwks-uri': { type: 'string' } },
+    options: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      issuer: { type: 'string' },
+      'jwks-file': { type: 'string' },
+      'jwks-uri': { type: 'string' },
+    },
   });
-  if (!values.id || !values.name || !values.issuer || Boolean(values['jwks-file']) === Boolean(values['jwks-uri'])) throw new Error(USAGE);
-  if (!/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/.test(values.id)) throw new Error('--id must be a slug of 3 to 64 lowercase letters, digits and dashes');
+  if (!values.id || !values.name || !values.issuer || Boolean(values['jwks-file']) === Boolean(values['jwks-uri']))
+    throw new Error(USAGE);
+  if (!/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/.test(values.id))
+    throw new Error('--id must be a slug of 3 to 64 lowercase letters, digits and dashes');
   let jwks: { keys: PublicJwk[] } | null = null;
   if (values['jwks-file']) {
     jwks = JSON.parse(readFileSync(values['jwks-file'], 'utf8')) as { keys: PublicJwk[] };
-    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) throw new Error('the key file must hold a JWK set: { "keys": [ … ] }');
+    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0)
+      throw new Error('the key file must hold a JWK set: { "keys": [ … ] }');
     for (const key of jwks.keys) {
-      if (['d', 'p', 'q', 'k'].some((member) => member in key)) throw new Error('the key file holds private or symmetric key material: register public keys only');
-      if (typeof key.kid !== 'string' || typeof key.alg !== 'string' || !(ALLOWED_ALGORITHMS as readonly string[]).includes(key.alg)) {
+      if (['d', 'p', 'q', 'k'].some((member) => member in key))
+        throw new Error('the key file holds private or symmetric key material: register public keys only');
+      if (
+        typeof key.kid !== 'string' ||
+        typeof key.alg !== 'string' ||
+        !(ALLOWED_ALGORITHMS as readonly string[]).includes(key.alg)
+      ) {
         throw new Error(`every key needs a kid and an alg of ${ALLOWED_ALGORITHMS.join(', ')}`);
       }
       await importJWK(key, key.alg);
@@ -41,13 +55,22 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await openDatabase(config, createLogger('warn'), 'schakel-operator-cli');
   try {
-    if (await database.dataSource.showMigrations()) throw new Error('the database schema is not up to date: run "npm run migration:run" (or start the gateway once) first');
+    if (await database.dataSource.showMigrations())
+      throw new Error(
+        'the database schema is not up to date: run "npm run migration:run" (or start the gateway once) first',
+      );
     const partners = new PartnersRepository(database.dataSource);
     const current = await partners.findOperator();
     if (current && current.id !== values.id) {
       throw new Error(`the network already has an operator ("${current.id}"); a network has exactly one`);
     }
-    const saved = await partners.registerOperator({ id: values.id, name: values.name, issuer: values.issuer, jwks, jwksUri: values['jwks-uri'] ?? null });
+    const saved = await partners.registerOperator({
+      id: values.id,
+      name: values.name,
+      issuer: values.issuer,
+      jwks,
+      jwksUri: values['jwks-uri'] ?? null,
+    });
     process.stdout.write(`${JSON.stringify({ operator: saved.id, issuer: saved.issuer, status: saved.status })}\n`);
   } finally {
     await database.close();

@@ -10,7 +10,10 @@ import { ClientsService } from './clients.service.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class MergeDto {
-  @ApiProperty({ format: 'uuid', description: 'The record that turns out to be the same person; it is merged into the one in the path' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The record that turns out to be the same person; it is merged into the one in the path',
+  })
   @Matches(UUID, { message: 'duplicateId must be a UUID' })
   duplicateId!: string;
 }
@@ -24,7 +27,9 @@ export class ClientsController {
   @HttpCode(201)
   @Authorize('merge', 'Client')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'Merge a duplicate record of the same person into this one (coordinator; logged; reversible)' })
+  @ApiOperation({
+    summary: 'Merge a duplicate record of the same person into this one (coordinator; logged; reversible)',
+  })
   merge(@Access() access: AccessContext, @Param() params: UuidParam, @Body() body: MergeDto) {
     return this.clients.merge(access, params.id, body.duplicateId);
   }

@@ -19,23 +19,62 @@ export class ClientsService {
   private async requireOwn(manager: EntityManager, access: AccessContext, id: string, action: string) {
     const client = await this.clients.findClient(manager, id);
     const own = client?.custodianPartnerId === access.principal.partnerId;
-    const decision = this.policy.authorize({ partnerType: access.principal.partnerType, roles: access.principal.roles, purpose: access.purpose, action: 'merge', resourceType: 'Client', facts: { ownOrganisation: own } });
+    const decision = this.policy.authorize({
+      partnerType: access.principal.partnerType,
+      roles: access.principal.roles,
+      purpose: access.purpose,
+      action: 'merge',
+      resourceType: 'Client',
+      facts: { ownOrganisation: own },
+    });
     if (!client || !own || decision.decision === 'deny') {
-      throw new AccessRefused({ action, resourceType: 'Client', resourceId: id, clientId: client ? id : null, reason: 'not a client of this team, or merging not permitted' }, notFound());
+      throw new AccessRefused(
+        {
+          action,
+          resourceType: 'Client',
+          resourceId: id,
+          clientId: client ? id : null,
+          reason: 'not a client of this team, or merging not permitted',
+        },
+        notFound(),
+      );
     }
     return { client, decision };
   }
 
   async merge(access: AccessContext, survivorId: string, duplicateId: string) {
-    if (survivorId === duplicateId) throw new ProblemException('validation-failed', 'A record cannot be merged into itself', { errors: [{ pointer: '/duplicateId', detail: 'same as the surviving record' }] });
+    if (survivorId === duplicateId)
+      throw new ProblemException('validation-failed', 'A record cannot be merged into itself', {
+        errors: [{ pointer: '/duplicateId', detail: 'same as the surviving record' }],
+      });
     return this.accessLog.audited(access, async (manager) => {
       const { decision } = await this.requireOwn(manager, access, survivorId, 'merge');
       const { client: duplicate } = await this.requireOwn(manager, access, duplicateId, 'merge');
       if (duplicate.mergedInto) throw new ProblemException('conflict', 'That record was already merged into another');
-      const merge = await this.clients.merge(manager, survivorId, duplicateId, { partnerId: access.principal.partnerId, userSub: access.principal.subject });
+      const merge = await this.clients.merge(manager, survivorId, duplicateId, {
+        partnerId: access.principal.partnerId,
+        userSub: access.principal.subject,
+      });
       return {
-        result: { id: merge.id, survivorId, duplicateId, movedReferrals: merge.movedReferrals.length, movedCases: merge.movedCases.length, mergedAt: merge.mergedAt.toISOString() },
-        record: { action: 'merge', resourceType: 'Client', resourceId: merge.id, clientId: survivorId, custodianPartnerId: access.principal.partnerId, decision: 'permit', reason: 'two records of the same person merged', ruleId: decision.rule?.id ?? null, fields: ['clientId'] },
+        result: {
+          id: merge.id,
+          survivorId,
+          duplicateId,
+          movedReferrals: merge.movedReferrals.length,
+          movedCases: merge.movedCases.length,
+          mergedAt: merge.mergedAt.toISOString(),
+        },
+        record: {
+          action: 'merge',
+          resourceType: 'Client',
+          resourceId: merge.id,
+          clientId: survivorId,
+          custodianPartnerId: access.principal.partnerId,
+          decision: 'permit',
+          reason: 'two records of the same person merged',
+          ruleId: decision.rule?.id ?? null,
+          fields: ['clientId'],
+        },
       };
     });
   }
@@ -43,13 +82,27 @@ export class ClientsService {
   async undo(access: AccessContext, mergeId: string) {
     return this.accessLog.audited(access, async (manager) => {
       const merge = await this.clients.findMerge(manager, mergeId);
-      if (!merge) throw new AccessRefused({ action: 'unmerge', resourceType: 'Client', resourceId: mergeId, reason: 'no such merge' }, new ProblemException('not-found', 'Merge not found or no access'));
+      if (!merge)
+        throw new AccessRefused(
+          { action: 'unmerge', resourceType: 'Client', resourceId: mergeId, reason: 'no such merge' },
+          new ProblemException('not-found', 'Merge not found or no access'),
+        );
       const { decision } = await this.requireOwn(manager, access, merge.survivorId, 'unmerge');
       if (merge.undoneAt) throw new ProblemException('conflict', 'This merge was already undone');
       await this.clients.undo(manager, merge);
       return {
         result: { id: merge.id, undone: true },
-        record: { action: 'unmerge', resourceType: 'Client', resourceId: merge.id, clientId: merge.survivorId, custodianPartnerId: access.principal.partnerId, decision: 'permit', reason: 'merge undone', ruleId: decision.rule?.id ?? null, fields: ['clientId'] },
+        record: {
+          action: 'unmerge',
+          resourceType: 'Client',
+          resourceId: merge.id,
+          clientId: merge.survivorId,
+          custodianPartnerId: access.principal.partnerId,
+          decision: 'permit',
+          reason: 'merge undone',
+          ruleId: decision.rule?.id ?? null,
+          fields: ['clientId'],
+        },
       };
     });
   }

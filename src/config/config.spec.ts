@@ -23,7 +23,12 @@ describe('configuration', () => {
   });
 
   it('names every bad variable at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', RATE_LIMIT_PER_MINUTE: '0', NODE_ENV: 'staging', CORS_ORIGINS: 'not a url' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      RATE_LIMIT_PER_MINUTE: '0',
+      NODE_ENV: 'staging',
+      CORS_ORIGINS: 'not a url',
+    });
     expect(problems.join('\n')).toMatch(/PORT/);
     expect(problems.join('\n')).toMatch(/RATE_LIMIT_PER_MINUTE/);
     expect(problems.join('\n')).toMatch(/NODE_ENV/);
@@ -43,9 +48,19 @@ describe('configuration', () => {
 
   it('requires an operator database and no demo data in production', () => {
     expect(problemsOf({ NODE_ENV: 'production' }).join('\n')).toMatch(/DATABASE_URL is required/);
-    expect(problemsOf({ NODE_ENV: 'production', SEED_DEMO_PARTNERS: 'true' }).join('\n')).toMatch(/SEED_DEMO_PARTNERS must be false/);
-    expect(problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/schakel' }).join()).toMatch(/GATEWAY_SIGNING_KEY and PSEUDONYM_KEY are required/);
-    const production = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/schakel', GATEWAY_SIGNING_KEY: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' }), PSEUDONYM_KEY: 'p'.repeat(32), ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` });
+    expect(problemsOf({ NODE_ENV: 'production', SEED_DEMO_PARTNERS: 'true' }).join('\n')).toMatch(
+      /SEED_DEMO_PARTNERS must be false/,
+    );
+    expect(problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/schakel' }).join()).toMatch(
+      /GATEWAY_SIGNING_KEY and PSEUDONYM_KEY are required/,
+    );
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app@db/schakel',
+      GATEWAY_SIGNING_KEY: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' }),
+      PSEUDONYM_KEY: 'p'.repeat(32),
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+    });
     expect(production.seedDemoPartners).toBe(false);
   });
 
@@ -57,7 +72,10 @@ describe('configuration', () => {
   });
 
   it('redacts secrets from the configuration it logs', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://app:hunter2@db/schakel', PSEUDONYM_KEY: 'hunter2'.repeat(6) });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:hunter2@db/schakel',
+      PSEUDONYM_KEY: 'hunter2'.repeat(6),
+    });
     expect(JSON.stringify(redactedConfig(config))).not.toContain('hunter2');
   });
 });

@@ -17,7 +17,12 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPostgres: { dataDir: string; port: number };
-  database: { poolSize: number; connectionTimeoutMs: number; statementTimeoutMs: number; runMigrationsOnStart: boolean };
+  database: {
+    poolSize: number;
+    connectionTimeoutMs: number;
+    statementTimeoutMs: number;
+    runMigrationsOnStart: boolean;
+  };
   auth: { audience: string; clockToleranceSeconds: number; maxTokenLifetimeSeconds: number; jwksCacheSeconds: number };
   http: { bodyLimitBytes: number; corsOrigins: string[]; rateLimitPerMinute: number; trustProxy: boolean };
   accessLog: {
@@ -108,7 +113,12 @@ class Reader {
 
   list(name: string): string[] {
     const value = this.raw(name);
-    return value === undefined ? [] : value.split(',').map((item) => item.trim()).filter(Boolean);
+    return value === undefined
+      ? []
+      : value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
   }
 
   /** Validates a secret without ever echoing its value. */
@@ -135,7 +145,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDir = resolve(cwd, read.string('DATA_DIR', '.data'));
   const corsOrigins = read.list('CORS_ORIGINS');
   for (const origin of corsOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) read.problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example.org`);
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      read.problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example.org`);
   }
   const audience = read.string('GATEWAY_AUDIENCE', 'schakel-gateway');
   const config: AppConfig = {
@@ -186,7 +197,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     policiesDir: resolve(cwd, read.string('POLICIES_DIR', 'policies')),
   };
   if (nodeEnv === 'production' && !config.databaseUrl) {
-    read.problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for development only)');
+    read.problems.push(
+      'DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for development only)',
+    );
   }
   if (config.accessLog.signingKey !== undefined) {
     try {
@@ -198,10 +211,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   if (config.accessLog.retiredSigningKeys !== undefined) {
     try {
-      const keys = JSON.parse(config.accessLog.retiredSigningKeys) as { kty?: string; crv?: string; x?: string; d?: string }[];
-      if (!Array.isArray(keys) || keys.some((k) => k.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.x !== 'string')) throw new Error('not Ed25519');
+      const keys = JSON.parse(config.accessLog.retiredSigningKeys) as {
+        kty?: string;
+        crv?: string;
+        x?: string;
+        d?: string;
+      }[];
+      if (!Array.isArray(keys) || keys.some((k) => k.kty !== 'OKP' || k.crv !== 'Ed25519' || typeof k.x !== 'string'))
+        throw new Error('not Ed25519');
       // They are published: a private key here would be a leak, so refuse it outright.
-      if (keys.some((k) => k.d !== undefined)) read.problems.push('GATEWAY_RETIRED_SIGNING_KEYS must hold public keys only (a private part "d" was given; value not shown)');
+      if (keys.some((k) => k.d !== undefined))
+        read.problems.push(
+          'GATEWAY_RETIRED_SIGNING_KEYS must hold public keys only (a private part "d" was given; value not shown)',
+        );
     } catch {
       read.problems.push('GATEWAY_RETIRED_SIGNING_KEYS must be a JSON array of public Ed25519 JWKs');
     }
@@ -214,7 +236,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   if (config.encryptionKeys !== undefined) {
     const pairs = config.encryptionKeys.split(',').map((p) => p.trim().split(':'));
-    if (pairs.some(([kid, key]) => !/^[A-Za-z0-9_-]{1,32}$/.test(kid ?? '') || Buffer.from(key ?? '', 'base64').length !== 32)) {
+    if (
+      pairs.some(
+        ([kid, key]) => !/^[A-Za-z0-9_-]{1,32}$/.test(kid ?? '') || Buffer.from(key ?? '', 'base64').length !== 32,
+      )
+    ) {
       read.problems.push('ENCRYPTION_KEYS must be kid:base64 pairs of 32-byte keys, comma-separated (value not shown)');
     }
   } else if (nodeEnv === 'production') {

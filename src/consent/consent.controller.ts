@@ -18,17 +18,32 @@ export class ConsentController {
   @HttpCode(201)
   @Authorize('create', 'Consent')
   @IdempotentWrite()
-  @ApiOperation({ summary: "Record the client's consent (permit) or objection (deny) for purposes, recipients and categories" })
+  @ApiOperation({
+    summary: "Record the client's consent (permit) or objection (deny) for purposes, recipients and categories",
+  })
   record(@Access() access: AccessContext, @Param() params: ClientIdParam, @Body() body: CreateConsentDto) {
     return this.consent.record(access, params.clientId, body);
   }
 
   @Get('clients/:clientId/consents')
   @Authorize('read', 'Consent')
-  @ApiOperation({ summary: "The client's consents and objections, newest first; format=fhir: FHIR R4 Consent resources (a Bundle, or NDJSON with Accept: application/fhir+ndjson)" })
+  @ApiOperation({
+    summary:
+      "The client's consents and objections, newest first; format=fhir: FHIR R4 Consent resources (a Bundle, or NDJSON with Accept: application/fhir+ndjson)",
+  })
   @ApiProduces('application/json', FHIR_JSON, FHIR_NDJSON)
-  @ApiOkResponse({ description: '{ items, nextCursor }; with format=fhir an R4 Bundle (collection) of Consent resources, or NDJSON of them', schema: { type: 'object' } })
-  async list(@Access() access: AccessContext, @Param() params: ClientIdParam, @Query() query: ConsentListQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({
+    description:
+      '{ items, nextCursor }; with format=fhir an R4 Bundle (collection) of Consent resources, or NDJSON of them',
+    schema: { type: 'object' },
+  })
+  async list(
+    @Access() access: AccessContext,
+    @Param() params: ClientIdParam,
+    @Query() query: ConsentListQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     if (query.format !== 'fhir') return this.consent.list(access, params.clientId);
     const resources = await this.consent.listAsFhir(access, params.clientId);
     if (preferredFhirMediaType(accept, FHIR_JSON) === FHIR_NDJSON) {

@@ -4,5 +4,10 @@ import { ConsentController } from './consent.controller.js';
 import { ConsentRepository } from './consent.repository.js';
 import { ConsentService } from './consent.service.js';
 
-@Module({ imports: [PartnersModule], controllers: [ConsentController], providers: [ConsentRepository, ConsentService], exports: [ConsentService] })
+@Module({
+  imports: [PartnersModule],
+  controllers: [ConsentController],
+  providers: [ConsentRepository, ConsentService],
+  exports: [ConsentService],
+})
 export class ConsentModule {}

@@ -24,8 +24,23 @@ describe('consentToFhir', () => {
   });
 
   it('maps "informed, no objection" as a permit under an opt-out rule, and names a representative by capacity only', () => {
-    const consent = consentToFhir({ ...base, givenBy: { kind: 'legal-representative', capacity: 'trusted-person', name: 'Jan Janssens' } as ConsentFacts['givenBy'] }, 'demo-team', '2025-06-01');
-    expect(consent).toMatchObject({ provision: { type: 'permit' }, policyRule: { coding: [{ code: 'OPTOUT' }], text: 'informed, no objection' }, performer: [{ type: 'RelatedPerson', display: 'legal representative (trusted person)' }] });
+    const consent = consentToFhir(
+      {
+        ...base,
+        givenBy: {
+          kind: 'legal-representative',
+          capacity: 'trusted-person',
+          name: 'Jan Janssens',
+        } as ConsentFacts['givenBy'],
+      },
+      'demo-team',
+      '2025-06-01',
+    );
+    expect(consent).toMatchObject({
+      provision: { type: 'permit' },
+      policyRule: { coding: [{ code: 'OPTOUT' }], text: 'informed, no objection' },
+      performer: [{ type: 'RelatedPerson', display: 'legal representative (trusted person)' }],
+    });
     expect(JSON.stringify(consent)).not.toContain('Janssens');
     expect(consent).not.toHaveProperty('sourceAttachment');
   });

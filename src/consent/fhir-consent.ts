@@ -45,7 +45,9 @@ export interface ConsentFacts {
 export function consentToFhir(consent: ConsentFacts, custodianPartnerId: string, today: string): FhirResource {
   const patient = { type: 'Patient', identifier: { system: CLIENT_SYSTEM, value: consent.clientId } };
   const expired = consent.validUntil !== null && consent.validUntil < today;
-  const capacity = consent.givenBy.capacity ? CAPACITIES[consent.givenBy.capacity] ?? consent.givenBy.capacity : undefined;
+  const capacity = consent.givenBy.capacity
+    ? (CAPACITIES[consent.givenBy.capacity] ?? consent.givenBy.capacity)
+    : undefined;
   return compact({
     resourceType: 'Consent',
     id: consent.id,
@@ -67,11 +69,19 @@ export function consentToFhir(consent: ConsentFacts, custodianPartnerId: string,
     organization: [organisationRef(custodianPartnerId)],
     // FHIR's Attachment.hash is meant as SHA-1; ours is the SHA-256 of the signed document, as the title says.
     sourceAttachment: consent.evidence.sha256
-      ? { hash: Buffer.from(consent.evidence.sha256, 'hex').toString('base64'), title: 'consent evidence (SHA-256 of the signed document)' }
+      ? {
+          hash: Buffer.from(consent.evidence.sha256, 'hex').toString('base64'),
+          title: 'consent evidence (SHA-256 of the signed document)',
+        }
       : undefined,
     policyRule: {
-      coding: [consent.effect === 'permit' ? { system: ACT_CODE, code: 'OPTIN', display: 'opt-in' } : { system: ACT_CODE, code: 'OPTOUT', display: 'opt-out' }],
-      text: consent.effect === 'permit' ? 'consent' : consent.effect === 'deny' ? 'objection' : 'informed, no objection',
+      coding: [
+        consent.effect === 'permit'
+          ? { system: ACT_CODE, code: 'OPTIN', display: 'opt-in' }
+          : { system: ACT_CODE, code: 'OPTOUT', display: 'opt-out' },
+      ],
+      text:
+        consent.effect === 'permit' ? 'consent' : consent.effect === 'deny' ? 'objection' : 'informed, no objection',
     },
     provision: {
       // An objection denies; consent and "informed, no objection" permit (the latter only where the network policy accepts it).
@@ -81,7 +91,11 @@ export function consentToFhir(consent: ConsentFacts, custodianPartnerId: string,
         role: { coding: [{ system: PARTICIPATION_TYPE, code: 'IRCP', display: 'information recipient' }] },
         reference: recipient.partnerId
           ? organisationRef(recipient.partnerId)
-          : { type: 'Organization', identifier: { system: PARTNER_TYPE_SYSTEM, value: recipient.partnerType }, display: `any partner of type ${recipient.partnerType}` },
+          : {
+              type: 'Organization',
+              identifier: { system: PARTNER_TYPE_SYSTEM, value: recipient.partnerType },
+              display: `any partner of type ${recipient.partnerType}`,
+            },
       })),
       purpose: consent.purposes.map((code) => ({ system: PURPOSE_SYSTEM, code })),
       code: consent.categories.map((code) => ({ coding: [{ system: DATA_CATEGORY_SYSTEM, code }] })),

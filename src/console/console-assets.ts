@@ -18,11 +18,15 @@ export class ConsoleAssets {
   private readonly files = new Map<string, { type: string; body: Buffer }>();
 
   constructor() {
-    const candidates = [new URL('./assets/', import.meta.url), new URL('../../../src/console/assets/', import.meta.url)].map((u) => fileURLToPath(u));
+    const candidates = [
+      new URL('./assets/', import.meta.url),
+      new URL('../../../src/console/assets/', import.meta.url),
+    ].map((u) => fileURLToPath(u));
     const dir = candidates.find((d) => existsSync(`${d}index.html`));
     if (!dir) throw new Error('console assets not found (expected src/console/assets)');
     // A fixed list: a request can never name any other file.
-    for (const [name, type] of Object.entries(TYPES)) this.files.set(name, { type, body: readFileSync(`${dir}${name}`) });
+    for (const [name, type] of Object.entries(TYPES))
+      this.files.set(name, { type, body: readFileSync(`${dir}${name}`) });
   }
 
   get(name: string): { type: string; body: Buffer } | undefined {

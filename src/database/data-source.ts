@@ -7,7 +7,11 @@ import { ENTITIES } from './entities.js';
  * The one description of the database used by the app, the migration CLI and the tests.
  * `synchronize` is off for good: the schema changes only through reviewed migrations.
  */
-export function dataSourceOptions(url: string, config: Pick<AppConfig, 'database'>, applicationName = 'schakel'): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  config: Pick<AppConfig, 'database'>,
+  applicationName = 'schakel',
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -32,6 +36,10 @@ export function dataSourceOptions(url: string, config: Pick<AppConfig, 'database
   };
 }
 
-export function createDataSource(url: string, config: Pick<AppConfig, 'database'>, applicationName?: string): DataSource {
+export function createDataSource(
+  url: string,
+  config: Pick<AppConfig, 'database'>,
+  applicationName?: string,
+): DataSource {
   return new DataSource(dataSourceOptions(url, config, applicationName));
 }

@@ -148,7 +148,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (recent.length > 20) recent.shift();
       logger.debug({ component: 'embedded-postgres' }, message.trim());
     },
-    onError: (error: unknown) => logger.warn({ component: 'embedded-postgres' }, error instanceof Error ? error.message : String(error)),
+    onError: (error: unknown) =>
+      logger.warn({ component: 'embedded-postgres' }, error instanceof Error ? error.message : String(error)),
   });
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -158,7 +159,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`Embedded PostgreSQL did not start on port ${port}: ${recent.join(' ').slice(-800) || String(error)}`);
+    throw new Error(
+      `Embedded PostgreSQL did not start on port ${port}: ${recent.join(' ').slice(-800) || String(error)}`,
+    );
   }
 
   const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;

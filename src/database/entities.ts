@@ -1,4 +1,9 @@
-import { AccessLogCheckpoint, AccessLogEntry, AccessLogLink, AccessLogUnchained } from '../access-log/access-log.entities.js';
+import {
+  AccessLogCheckpoint,
+  AccessLogEntry,
+  AccessLogLink,
+  AccessLogUnchained,
+} from '../access-log/access-log.entities.js';
 import { CareCase, CaseNote, CaseTransition, CircleMember, ContactAttempt } from '../cases/case.entity.js';
 import { Client, ClientMerge } from '../referrals/client.entity.js';
 import { Referral } from '../referrals/referral.entity.js';

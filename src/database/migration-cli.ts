@@ -16,7 +16,8 @@ export async function pendingSchemaChanges(dataSource: DataSource): Promise<{ up
 }
 
 function migrationSource(className: string, up: string[], down: string[]): string {
-  const lines = (queries: string[]) => queries.map((q) => `    await queryRunner.query(${JSON.stringify(q)});`).join('\n');
+  const lines = (queries: string[]) =>
+    queries.map((q) => `    await queryRunner.query(${JSON.stringify(q)});`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {
@@ -44,7 +45,9 @@ async function main(): Promise<void> {
     switch (command) {
       case 'run': {
         const applied = await dataSource.runMigrations({ transaction: 'each' });
-        process.stdout.write(applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}\n` : 'no pending migrations\n');
+        process.stdout.write(
+          applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}\n` : 'no pending migrations\n',
+        );
         break;
       }
       case 'revert':
@@ -57,7 +60,8 @@ async function main(): Promise<void> {
         break;
       }
       case 'generate': {
-        if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: npm run migration:generate -- <PascalCaseName>');
+        if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name))
+          throw new Error('usage: npm run migration:generate -- <PascalCaseName>');
         await dataSource.runMigrations({ transaction: 'each' });
         const { up, down } = await pendingSchemaChanges(dataSource);
         if (up.length === 0) {
@@ -70,10 +74,18 @@ async function main(): Promise<void> {
         writeFileSync(join('migrations', `${file}.ts`), migrationSource(className, up, down));
         const indexPath = join('migrations', 'index.ts');
         const index = readFileSync(indexPath, 'utf8')
-          .replace(/(import type \{ MigrationInterface \} from 'typeorm';\n)/, `$1import { ${className} } from './${file}.js';\n`)
-          .replace(/\[([^\]]*)\];\s*$/, (_m, list: string) => `[${list.trim() ? `${list.trim().replace(/,$/, '')}, ` : ''}${className}];\n`);
+          .replace(
+            /(import type \{ MigrationInterface \} from 'typeorm';\n)/,
+            `$1import { ${className} } from './${file}.js';\n`,
+          )
+          .replace(
+            /\[([^\]]*)\];\s*$/,
+            (_m, list: string) => `[${list.trim() ? `${list.trim().replace(/,$/, '')}, ` : ''}${className}];\n`,
+          );
         writeFileSync(indexPath, index);
-        process.stdout.write(`wrote migrations/${file}.ts and registered it in migrations/index.ts; review it before committing\n`);
+        process.stdout.write(
+          `wrote migrations/${file}.ts and registered it in migrations/index.ts; review it before committing\n`,
+        );
         break;
       }
       default:

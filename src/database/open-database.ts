@@ -14,11 +14,19 @@ export interface OpenDatabase {
  * Connects to DATABASE_URL, or boots the embedded PostgreSQL when none is configured.
  * Shared by the gateway, the migration CLI and the log tools so they all see the same database.
  */
-export async function openDatabase(config: AppConfig, logger: Logger, applicationName = 'schakel'): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: AppConfig,
+  logger: Logger,
+  applicationName = 'schakel',
+): Promise<OpenDatabase> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.embeddedPostgres.dataDir, port: config.embeddedPostgres.port, logger });
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.embeddedPostgres.dataDir,
+      port: config.embeddedPostgres.port,
+      logger,
+    });
     url = embedded.url;
   }
   const dataSource = createDataSource(url, config, applicationName);

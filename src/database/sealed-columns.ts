@@ -1,7 +1,16 @@
 /** Every column that holds a sealed (AES-256-GCM) value, for key rotation. Add new ones here. */
 export const SEALED_COLUMNS: { table: string; columns: string[] }[] = [
   { table: 'client', columns: ['identity_sealed', 'contact_sealed', 'national_number_sealed'] },
-  { table: 'referral', columns: ['housing_sealed', 'description_sealed', 'tenant_informed_note_sealed', 'referrer_contact_sealed', 'decision_reason_sealed'] },
+  {
+    table: 'referral',
+    columns: [
+      'housing_sealed',
+      'description_sealed',
+      'tenant_informed_note_sealed',
+      'referrer_contact_sealed',
+      'decision_reason_sealed',
+    ],
+  },
   { table: 'care_case', columns: ['care_plan_sealed', 'crisis_plan_sealed', 'safety_flags_sealed'] },
   { table: 'case_transition', columns: ['reason_sealed'] },
   { table: 'case_note', columns: ['text_sealed'] },

@@ -16,7 +16,10 @@ export class InformationRequestsController {
   @HttpCode(201)
   @Authorize('create', 'InformationRequest')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'Ask for case information: permit (with basis and consent), deny (with what is missing) or pending (the coordinator judges necessity)' })
+  @ApiOperation({
+    summary:
+      'Ask for case information: permit (with basis and consent), deny (with what is missing) or pending (the coordinator judges necessity)',
+  })
   create(@Access() access: AccessContext, @Body() body: CreateInformationRequestDto) {
     return this.requests.create(access, body);
   }

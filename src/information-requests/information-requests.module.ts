@@ -4,5 +4,9 @@ import { InformationRequestsController } from './information-requests.controller
 import { InformationRequestsRepository } from './information-requests.repository.js';
 import { InformationRequestsService } from './information-requests.service.js';
 
-@Module({ imports: [CasesModule], controllers: [InformationRequestsController], providers: [InformationRequestsRepository, InformationRequestsService] })
+@Module({
+  imports: [CasesModule],
+  controllers: [InformationRequestsController],
+  providers: [InformationRequestsRepository, InformationRequestsService],
+})
 export class InformationRequestsModule {}

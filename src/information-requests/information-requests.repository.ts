@@ -10,7 +10,11 @@ export class InformationRequestsRepository {
 
   /** Locked for the rest of the transaction, so a disclosure happens once even under concurrent calls. */
   findForUpdate(manager: EntityManager, id: string): Promise<InformationRequest | null> {
-    return manager.createQueryBuilder(InformationRequest, 'r').setLock('pessimistic_write').where('r.id = :id', { id }).getOne();
+    return manager
+      .createQueryBuilder(InformationRequest, 'r')
+      .setLock('pessimistic_write')
+      .where('r.id = :id', { id })
+      .getOne();
   }
 
   save(manager: EntityManager, request: InformationRequest): Promise<InformationRequest> {

@@ -16,13 +16,30 @@ export class NotificationsController {
 
   @Get()
   @Authorize('read', 'Notification')
-  @ApiOperation({ summary: "Your organisation's notifications (e.g. a consent withdrawn for data you received), newest first" })
+  @ApiOperation({
+    summary: "Your organisation's notifications (e.g. a consent withdrawn for data you received), newest first",
+  })
   list(@Access() access: AccessContext) {
     return this.accessLog.audited(access, async (manager) => {
       const items = (await this.notifications.listFor(manager, access.principal.partnerId)).map((n) => ({
-        id: n.id, kind: n.kind, consentId: n.consentId, clientRef: n.clientRef, purposes: n.purposes, categories: n.categories, createdAt: n.createdAt.toISOString(),
+        id: n.id,
+        kind: n.kind,
+        consentId: n.consentId,
+        clientRef: n.clientRef,
+        purposes: n.purposes,
+        categories: n.categories,
+        createdAt: n.createdAt.toISOString(),
       }));
-      return { result: { items, nextCursor: null }, record: { action: 'read', resourceType: 'Notification', decision: 'permit', reason: 'partner read its notifications', disclosed: { notifications: items.map((i) => i.id) } } };
+      return {
+        result: { items, nextCursor: null },
+        record: {
+          action: 'read',
+          resourceType: 'Notification',
+          decision: 'permit',
+          reason: 'partner read its notifications',
+          disclosed: { notifications: items.map((i) => i.id) },
+        },
+      };
     });
   }
 }

@@ -47,15 +47,46 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     return rows.map((r) => r.partner_id);
   }
 
-  async notifyConsentWithdrawn(manager: EntityManager, input: { consentId: string; clientRef: string; purposes: string[]; categories: string[]; holderPartnerId: string }): Promise<number> {
+  async notifyConsentWithdrawn(
+    manager: EntityManager,
+    input: { consentId: string; clientRef: string; purposes: string[]; categories: string[]; holderPartnerId: string },
+  ): Promise<number> {
     const partners = await this.recipientsOf(manager, input.consentId, input.holderPartnerId);
     for (const partnerId of partners) {
-      const notification = await manager.save(manager.create(PartnerNotification, { partnerId, kind: 'consent-withdrawn', consentId: input.consentId, clientRef: input.clientRef, purposes: input.purposes, categories: input.categories }));
+      const notification = await manager.save(
+        manager.create(PartnerNotification, {
+          partnerId,
+          kind: 'consent-withdrawn',
+          consentId: input.consentId,
+          clientRef: input.clientRef,
+          purposes: input.purposes,
+          categories: input.categories,
+        }),
+      );
       const partner = await manager.findOneBy(Partner, { id: partnerId });
       if (!partner?.webhookUrl) continue;
-      const payload = { type: 'consent-withdrawn', notificationId: notification.id, partnerId, consentId: input.consentId, clientRef: input.clientRef, purposes: input.purposes, categories: input.categories, at: notification.createdAt.toISOString() };
-      const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-notification+jws' }).sign(this.keys.signingKey);
-      await manager.save(manager.create(WebhookDelivery, { notificationId: notification.id, url: partner.webhookUrl, jws, attempts: 0, nextAttemptAt: new Date() }));
+      const payload = {
+        type: 'consent-withdrawn',
+        notificationId: notification.id,
+        partnerId,
+        consentId: input.consentId,
+        clientRef: input.clientRef,
+        purposes: input.purposes,
+        categories: input.categories,
+        at: notification.createdAt.toISOString(),
+      };
+      const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-notification+jws' })
+        .sign(this.keys.signingKey);
+      await manager.save(
+        manager.create(WebhookDelivery, {
+          notificationId: notification.id,
+          url: partner.webhookUrl,
+          jws,
+          attempts: 0,
+          nextAttemptAt: new Date(),
+        }),
+      );
     }
     return partners.length;
   }
@@ -88,7 +119,13 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       for (const delivery of due) {
         let error: string | null = null;
         try {
-          const response = await fetch(delivery.url, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: delivery.jws, signal: AbortSignal.timeout(5000), redirect: 'error' });
+          const response = await fetch(delivery.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/jose' },
+            body: delivery.jws,
+            signal: AbortSignal.timeout(5000),
+            redirect: 'error',
+          });
           if (!response.ok) error = `HTTP ${response.status}`;
         } catch (e) {
           error = (e as Error).name;
@@ -101,7 +138,9 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
           delivery.lastError = error.slice(0, 200);
           if (delivery.attempts >= MAX_ATTEMPTS) delivery.gaveUpAt = new Date();
           // Exponential backoff, capped at one hour.
-          delivery.nextAttemptAt = new Date(Date.now() + Math.min(3_600_000, this.config.webhookIntervalMs * 2 ** delivery.attempts));
+          delivery.nextAttemptAt = new Date(
+            Date.now() + Math.min(3_600_000, this.config.webhookIntervalMs * 2 ** delivery.attempts),
+          );
         }
         await manager.save(WebhookDelivery, delivery);
       }

@@ -27,9 +27,18 @@ export class AccessReportController {
 
   @Get()
   @Authorize('read', 'ClientAccessReport')
-  @ApiOperation({ summary: "The client's access report (GDPR art. 15), X-Purpose: subject-access; JSON, or a printable page with Accept: text/html" })
+  @ApiOperation({
+    summary:
+      "The client's access report (GDPR art. 15), X-Purpose: subject-access; JSON, or a printable page with Accept: text/html",
+  })
   @ApiProduces('application/json', 'text/html')
-  async report(@Access() access: AccessContext, @Param() params: ClientIdParam, @Query() query: AccessReportQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async report(
+    @Access() access: AccessContext,
+    @Param() params: ClientIdParam,
+    @Query() query: AccessReportQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const report = await this.reports.report(access, params.clientId, query.lang ?? 'nl');
     if (accept?.includes('text/html')) {
       reply.header('content-type', 'text/html; charset=utf-8');
@@ -41,7 +50,9 @@ export class AccessReportController {
   @Post('contests')
   @HttpCode(201)
   @Authorize('create', 'ClientAccessReport')
-  @ApiOperation({ summary: 'Register, on the client\'s behalf, that the client contests an access: it becomes a review item' })
+  @ApiOperation({
+    summary: "Register, on the client's behalf, that the client contests an access: it becomes a review item",
+  })
   contest(@Access() access: AccessContext, @Param() params: ClientIdParam, @Body() body: ContestDto) {
     return this.reports.contest(access, params.clientId, body.entryId, body.note);
   }

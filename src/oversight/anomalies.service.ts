@@ -17,10 +17,11 @@ interface Match {
 }
 
 /** Permitted reads of client data (what volume-spike counts and first-access looks at). */
-const clientRead = (e = 'access_log_entry') => `${e}.decision = 'permit' AND ${e}.action = 'read' AND ${e}.client_ref IS NOT NULL`;
+const clientRead = (e = 'access_log_entry') =>
+  `${e}.decision = 'permit' AND ${e}.action = 'read' AND ${e}.client_ref IS NOT NULL`;
 
 /** Reasons the gateway writes when a caller reaches for a case or referral outside its circles. */
-const OUTSIDE_CIRCLE = ["not the holding team%", 'not found or not a party%', 'no such case%'];
+const OUTSIDE_CIRCLE = ['not the holding team%', 'not found or not a party%', 'no such case%'];
 
 /**
  * Scans the access log for the patterns in policies/anomalies.yaml and opens review items for a
@@ -40,7 +41,11 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.scan().catch((e: unknown) => this.logger.warn({ name: (e as Error).name }, 'anomaly scan postponed')), 60_000);
+    this.timer = setInterval(
+      () =>
+        void this.scan().catch((e: unknown) => this.logger.warn({ name: (e as Error).name }, 'anomaly scan postponed')),
+      60_000,
+    );
     this.timer.unref();
   }
 
@@ -51,7 +56,9 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
   /** Returns how many new review items were opened. */
   async scan(now = new Date()): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query("SELECT pg_try_advisory_xact_lock(hashtext('schakel.anomaly_scan')) AS locked");
+      const [{ locked }] = await manager.query(
+        "SELECT pg_try_advisory_xact_lock(hashtext('schakel.anomaly_scan')) AS locked",
+      );
       if (!locked) return 0;
       let opened = 0;
       for (const rule of this.policy.policy.anomalies) {
@@ -59,10 +66,18 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
           const inserted: { id: string }[] = await manager.query(
             `INSERT INTO review_item (kind, subject_id, actor_partner_id, summary_sealed, status, dedupe_key) VALUES ('anomaly', $1, $2, $3, 'open', $4)
              ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-            [match.entryIds[0], match.partnerId, this.crypto.cipher.seal({ rule: rule.id, description: rule.description, ...match.summary }), match.key],
+            [
+              match.entryIds[0],
+              match.partnerId,
+              this.crypto.cipher.seal({ rule: rule.id, description: rule.description, ...match.summary }),
+              match.key,
+            ],
           );
           if (inserted.length === 0) continue;
-          await manager.query('INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING', [inserted[0].id, match.entryIds]);
+          await manager.query(
+            'INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING',
+            [inserted[0].id, match.entryIds],
+          );
           opened += 1;
         }
       }
@@ -90,21 +105,34 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
           AND ((occurred_at AT TIME ZONE 'Europe/Brussels')::time < $2::time OR (occurred_at AT TIME ZONE 'Europe/Brussels')::time >= $3::time)`,
       [now, rule.from ?? '07:00', rule.to ?? '20:00'],
     );
-    return rows.map((r) => ({ key: `${rule.id}:${r.id}`, entryIds: [r.id], partnerId: r.partner_id, summary: { user: r.user_sub, at: r.at } }));
+    return rows.map((r) => ({
+      key: `${rule.id}:${r.id}`,
+      entryIds: [r.id],
+      partnerId: r.partner_id,
+      summary: { user: r.user_sub, at: r.at },
+    }));
   }
 
   /** refusal-burst and outside-circle: every refusal of the user in the window is behind the item. */
   private async refusals(manager: EntityManager, rule: AnomalyRule, now: Date): Promise<Match[]> {
     const window = rule.windowMinutes ?? 10;
     const bucket = Math.floor(now.getTime() / (window * 60_000));
-    const reasons = rule.kind === 'outside-circle' ? `AND (${OUTSIDE_CIRCLE.map((_, i) => `reason LIKE $${i + 4}`).join(' OR ')})` : '';
+    const reasons =
+      rule.kind === 'outside-circle'
+        ? `AND (${OUTSIDE_CIRCLE.map((_, i) => `reason LIKE $${i + 4}`).join(' OR ')})`
+        : '';
     const rows: { partner_id: string; user_sub: string; n: number; ids: string[] }[] = await manager.query(
       `SELECT partner_id, user_sub, count(*)::int AS n, array_agg(id ORDER BY seq DESC) AS ids FROM access_log_entry
         WHERE decision = 'deny' AND occurred_at > $1::timestamptz - make_interval(mins => $2) AND occurred_at <= $1::timestamptz ${reasons}
         GROUP BY partner_id, user_sub HAVING count(*) >= $3`,
       [now, window, rule.threshold ?? 5, ...(rule.kind === 'outside-circle' ? OUTSIDE_CIRCLE : [])],
     );
-    return rows.map((r) => ({ key: `${rule.id}:${r.partner_id}:${r.user_sub}:${bucket}`, entryIds: r.ids, partnerId: r.partner_id, summary: { user: r.user_sub, refusals: r.n, windowMinutes: window } }));
+    return rows.map((r) => ({
+      key: `${rule.id}:${r.partner_id}:${r.user_sub}:${bucket}`,
+      entryIds: r.ids,
+      partnerId: r.partner_id,
+      summary: { user: r.user_sub, refusals: r.n, windowMinutes: window },
+    }));
   }
 
   /**
@@ -118,8 +146,9 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
     const window = rule.windowMinutes ?? 60;
     const factor = rule.factor ?? 3;
     const bucket = Math.floor(now.getTime() / (window * 60_000));
-    const rows: { partner_id: string; user_sub: string; n: number; ids: string[]; usual: string | null }[] = await manager.query(
-      `WITH current AS (
+    const rows: { partner_id: string; user_sub: string; n: number; ids: string[]; usual: string | null }[] =
+      await manager.query(
+        `WITH current AS (
          SELECT partner_id, user_sub, count(*)::int AS n, array_agg(id ORDER BY seq) AS ids FROM access_log_entry
           WHERE ${clientRead()} AND occurred_at > $1::timestamptz - make_interval(mins => $2) AND occurred_at <= $1::timestamptz
           GROUP BY partner_id, user_sub HAVING count(*) >= $3
@@ -131,13 +160,19 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
        )
        SELECT c.partner_id, c.user_sub, c.n, c.ids, b.usual FROM current c LEFT JOIN baseline b ON b.partner_id = c.partner_id AND b.user_sub = c.user_sub
         WHERE c.n > $5 * coalesce(b.usual, 0)`,
-      [now, window, rule.minCount ?? 20, rule.baselineDays ?? 28, factor],
-    );
+        [now, window, rule.minCount ?? 20, rule.baselineDays ?? 28, factor],
+      );
     return rows.map((r) => ({
       key: `${rule.id}:${r.partner_id}:${r.user_sub}:${bucket}`,
       entryIds: r.ids,
       partnerId: r.partner_id,
-      summary: { user: r.user_sub, reads: r.n, usualPerWindow: r.usual === null ? 0 : Math.round(Number(r.usual) * 10) / 10, factor, windowMinutes: window },
+      summary: {
+        user: r.user_sub,
+        reads: r.n,
+        usualPerWindow: r.usual === null ? 0 : Math.round(Number(r.usual) * 10) / 10,
+        factor,
+        windowMinutes: window,
+      },
     }));
   }
 
@@ -149,13 +184,14 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
    * reads are left out: they are reviewed anyway.
    */
   private async firstAccess(manager: EntityManager, rule: AnomalyRule, now: Date): Promise<Match[]> {
-    const candidates: { id: string; partner_id: string; user_sub: string; client_ref: string; occurred_at: Date }[] = await manager.query(
-      `SELECT e.id, e.partner_id, e.user_sub, e.client_ref, e.occurred_at FROM access_log_entry e
+    const candidates: { id: string; partner_id: string; user_sub: string; client_ref: string; occurred_at: Date }[] =
+      await manager.query(
+        `SELECT e.id, e.partner_id, e.user_sub, e.client_ref, e.occurred_at FROM access_log_entry e
         WHERE ${clientRead('e')} AND NOT e.override
           AND e.occurred_at > $1::timestamptz - make_interval(hours => $2) AND e.occurred_at <= $1::timestamptz
           AND NOT EXISTS (SELECT 1 FROM access_log_entry p WHERE p.client_ref = e.client_ref AND p.partner_id = e.partner_id AND p.user_sub = e.user_sub AND p.decision = 'permit' AND p.seq < e.seq)`,
-      [now, rule.lookbackHours ?? 24],
-    );
+        [now, rule.lookbackHours ?? 24],
+      );
     if (candidates.length === 0) return [];
     // The log holds only pseudonyms: find the client behind each by computing them.
     const wanted = new Set(candidates.map((c) => c.client_ref));
@@ -177,7 +213,12 @@ export class AnomaliesService implements OnApplicationBootstrap, OnApplicationSh
         [clientId, c.partner_id, c.occurred_at],
       );
       if (related.length > 0) continue;
-      matches.push({ key: `${rule.id}:${c.id}`, entryIds: [c.id], partnerId: c.partner_id, summary: { user: c.user_sub, at: new Date(c.occurred_at).toISOString() } });
+      matches.push({
+        key: `${rule.id}:${c.id}`,
+        entryIds: [c.id],
+        partnerId: c.partner_id,
+        summary: { user: c.user_sub, at: new Date(c.occurred_at).toISOString() },
+      });
     }
     return matches;
   }

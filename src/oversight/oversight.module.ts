@@ -7,5 +7,8 @@ import { StatisticsController } from './statistics.controller.js';
 import { StatisticsService } from './statistics.service.js';
 import { ReviewsService } from './reviews.service.js';
 
-@Module({ controllers: [ReviewsController, AccessReportController, StatisticsController], providers: [ReviewsService, AccessReportService, StatisticsService, AnomaliesService] })
+@Module({
+  controllers: [ReviewsController, AccessReportController, StatisticsController],
+  providers: [ReviewsService, AccessReportService, StatisticsService, AnomaliesService],
+})
 export class OversightModule {}

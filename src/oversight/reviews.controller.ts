@@ -8,11 +8,13 @@ import { UuidParam } from '../common/http/params.js';
 import { ReviewsService } from './reviews.service.js';
 
 export class ReviewQuery {
-  @ApiPropertyOptional({ enum: ['open', 'resolved'] }) @IsOptional() @IsIn(['open', 'resolved']) status?: 'open' | 'resolved';
+  @ApiPropertyOptional({ enum: ['open', 'resolved'] }) @IsOptional() @IsIn(['open', 'resolved']) status?:
+    'open' | 'resolved';
 }
 
 export class ResolveReviewDto {
-  @ApiProperty({ enum: ['justified', 'not-justified'] }) @IsIn(['justified', 'not-justified']) verdict!: 'justified' | 'not-justified';
+  @ApiProperty({ enum: ['justified', 'not-justified'] }) @IsIn(['justified', 'not-justified']) verdict!:
+    'justified' | 'not-justified';
   @ApiProperty({ minLength: 5 }) @IsString() @Length(5, 2000) note!: string;
 }
 

@@ -5,10 +5,15 @@ import { ReviewItem } from './review-item.entity.js';
 export class ReviewsRepository {
   constructor(readonly dataSource: DataSource) {}
 
-  list(manager: EntityManager, scopePartnerId: string | undefined, status: 'open' | 'resolved' | undefined): Promise<ReviewItem[]> {
+  list(
+    manager: EntityManager,
+    scopePartnerId: string | undefined,
+    status: 'open' | 'resolved' | undefined,
+  ): Promise<ReviewItem[]> {
     const query = manager.createQueryBuilder(ReviewItem, 'r').orderBy('r.created_at', 'DESC').take(500);
     if (status) query.andWhere('r.status = :status', { status });
-    if (scopePartnerId) query.andWhere('(r.actor_partner_id = :p OR r.custodian_partner_id = :p)', { p: scopePartnerId });
+    if (scopePartnerId)
+      query.andWhere('(r.actor_partner_id = :p OR r.custodian_partner_id = :p)', { p: scopePartnerId });
     return query.getMany();
   }
 
@@ -40,11 +45,14 @@ export class ReviewsRepository {
   }
 
   findForUpdate(manager: EntityManager, id: string): Promise<ReviewItem | null> {
-    return manager.createQueryBuilder(ReviewItem, 'r').setLock('pessimistic_write').where('r.id = :id', { id }).getOne();
+    return manager
+      .createQueryBuilder(ReviewItem, 'r')
+      .setLock('pessimistic_write')
+      .where('r.id = :id', { id })
+      .getOne();
   }
 
   save(manager: EntityManager, item: ReviewItem): Promise<ReviewItem> {
     return manager.save(ReviewItem, item);
   }
 }
-

@@ -28,8 +28,14 @@ export class ReviewsService {
 
   /** Whose items: the policy gives the network operator's officer all, others their own organisation's. */
   private scope(access: AccessContext, action: 'read' | 'update'): string | undefined {
-    const scope = this.policy.organisationScope({ ...access.principal, purpose: access.purpose, action, resourceType: 'Review' });
-    if (scope === 'none') throw new ProblemException('forbidden', 'Your roles may not see review items for this purpose');
+    const scope = this.policy.organisationScope({
+      ...access.principal,
+      purpose: access.purpose,
+      action,
+      resourceType: 'Review',
+    });
+    if (scope === 'none')
+      throw new ProblemException('forbidden', 'Your roles may not see review items for this purpose');
     return scope === 'network' ? undefined : access.principal.partnerId;
   }
 
@@ -61,9 +67,21 @@ export class ReviewsService {
   list(access: AccessContext, status?: 'open' | 'resolved') {
     return this.accessLog.audited(access, async (manager) => {
       const rows = await this.reviews.list(manager, this.scope(access, 'read'), status);
-      const entryIds = await this.reviews.entryIdsOf(manager, rows.map((r) => r.id));
+      const entryIds = await this.reviews.entryIdsOf(
+        manager,
+        rows.map((r) => r.id),
+      );
       const items = rows.map((i) => this.view(i, entryIds.get(i.id) ?? []));
-      return { result: { items, nextCursor: null }, record: { action: 'read', resourceType: 'Review', decision: 'permit', reason: 'privacy officer read the review queue', disclosed: { reviews: items.map((i) => i.id) } } };
+      return {
+        result: { items, nextCursor: null },
+        record: {
+          action: 'read',
+          resourceType: 'Review',
+          decision: 'permit',
+          reason: 'privacy officer read the review queue',
+          disclosed: { reviews: items.map((i) => i.id) },
+        },
+      };
     });
   }
 
@@ -72,11 +90,40 @@ export class ReviewsService {
     return this.accessLog.audited(access, async (manager) => {
       const item = await this.reviews.find(manager, id);
       if (!this.inScope(access, item, 'read')) {
-        throw new AccessRefused({ action: 'read', resourceType: 'Review', resourceId: id, reason: 'not found or outside this privacy officer scope' }, new ProblemException('not-found', 'Review item not found or no access'));
+        throw new AccessRefused(
+          {
+            action: 'read',
+            resourceType: 'Review',
+            resourceId: id,
+            reason: 'not found or outside this privacy officer scope',
+          },
+          new ProblemException('not-found', 'Review item not found or no access'),
+        );
       }
-      const entries = (await this.reviews.entriesOf(manager, id)).map((e) => ({ ...e, id: e.id as string, occurredAt: new Date(e.occurredAt as string).toISOString() }));
-      const view = { ...this.view(item, entries.map((e) => e.id)), entries };
-      return { result: view, record: { action: 'read', resourceType: 'Review', resourceId: id, custodianPartnerId: item.custodianPartnerId, decision: 'permit', reason: 'privacy officer read a review item', disclosed: { review: id, entries: view.entryIds } } };
+      const entries = (await this.reviews.entriesOf(manager, id)).map((e) => ({
+        ...e,
+        id: e.id as string,
+        occurredAt: new Date(e.occurredAt as string).toISOString(),
+      }));
+      const view = {
+        ...this.view(
+          item,
+          entries.map((e) => e.id),
+        ),
+        entries,
+      };
+      return {
+        result: view,
+        record: {
+          action: 'read',
+          resourceType: 'Review',
+          resourceId: id,
+          custodianPartnerId: item.custodianPartnerId,
+          decision: 'permit',
+          reason: 'privacy officer read a review item',
+          disclosed: { review: id, entries: view.entryIds },
+        },
+      };
     });
   }
 
@@ -84,13 +131,38 @@ export class ReviewsService {
     return this.accessLog.audited(access, async (manager) => {
       const item = await this.reviews.findForUpdate(manager, id);
       if (!this.inScope(access, item, 'update')) {
-        throw new AccessRefused({ action: 'update', resourceType: 'Review', resourceId: id, reason: 'not found or outside this privacy officer scope' }, new ProblemException('not-found', 'Review item not found or no access'));
+        throw new AccessRefused(
+          {
+            action: 'update',
+            resourceType: 'Review',
+            resourceId: id,
+            reason: 'not found or outside this privacy officer scope',
+          },
+          new ProblemException('not-found', 'Review item not found or no access'),
+        );
       }
       if (item.status === 'resolved') throw new ProblemException('conflict', 'This item was already resolved');
-      Object.assign(item, { status: 'resolved', verdict, noteSealed: this.crypto.cipher.seal(note), resolvedBy: access.principal.subject, resolvedAt: new Date() });
+      Object.assign(item, {
+        status: 'resolved',
+        verdict,
+        noteSealed: this.crypto.cipher.seal(note),
+        resolvedBy: access.principal.subject,
+        resolvedAt: new Date(),
+      });
       await this.reviews.save(manager, item);
       const entryIds = (await this.reviews.entryIdsOf(manager, [id])).get(id) ?? [];
-      return { result: this.view(item, entryIds), record: { action: 'update', resourceType: 'Review', resourceId: id, custodianPartnerId: item.custodianPartnerId, decision: 'permit', reason: `review resolved: ${verdict}`, fields: ['verdict', 'note'] } };
+      return {
+        result: this.view(item, entryIds),
+        record: {
+          action: 'update',
+          resourceType: 'Review',
+          resourceId: id,
+          custodianPartnerId: item.custodianPartnerId,
+          decision: 'permit',
+          reason: `review resolved: ${verdict}`,
+          fields: ['verdict', 'note'],
+        },
+      };
     });
   }
 }

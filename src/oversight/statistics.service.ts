@@ -8,7 +8,9 @@ import { suppress, type Cell } from './suppression.js';
 
 /** A median is published only over at least five people. */
 const median = (row: { median: number | null; n: number } | undefined) =>
-  row && row.n >= 5 ? { median: Math.round(Number(row.median) * 10) / 10, n: row.n } : { median: '<5' as const, n: '<5' as const };
+  row && row.n >= 5
+    ? { median: Math.round(Number(row.median) * 10) / 10, n: row.n }
+    : { median: '<5' as const, n: '<5' as const };
 
 /**
  * Figures for network coordination and funders, computed from the data, never per person,
@@ -32,11 +34,24 @@ export class StatisticsService {
       const scope = `r.created_at >= $1::date AND r.created_at < ($2::date + 1) AND ($3::text IS NULL OR r.target_partner_id = $3)
         AND ($4::text IS NULL OR r.target_partner_id IN (SELECT pp.id FROM partner pp WHERE pp.programme = $4))`;
       const count = async (sql: string): Promise<Record<string, number>> =>
-        Object.fromEntries(((await manager.query(sql, params)) as { key: string; n: number }[]).map((row) => [row.key ?? 'unknown', Number(row.n)]));
-      const byReferrerType = await count(`SELECT p.type AS key, count(*)::int AS n FROM referral r JOIN partner p ON p.id = r.referrer_partner_id WHERE ${scope} GROUP BY p.type`);
-      const decisions = await count(`SELECT r.status AS key, count(*)::int AS n FROM referral r WHERE ${scope} GROUP BY r.status`);
-      const reach = await count(`SELECT CASE WHEN r.contact_established THEN 'contact-established' ELSE 'not-reached' END AS key, count(*)::int AS n FROM referral r WHERE ${scope} AND r.status = 'accepted' GROUP BY 1`);
-      const endReasons = await count(`SELECT c.end_reason AS key, count(*)::int AS n FROM care_case c JOIN referral r ON r.id = c.referral_id WHERE ${scope} AND c.status = 'closed' GROUP BY c.end_reason`);
+        Object.fromEntries(
+          ((await manager.query(sql, params)) as { key: string; n: number }[]).map((row) => [
+            row.key ?? 'unknown',
+            Number(row.n),
+          ]),
+        );
+      const byReferrerType = await count(
+        `SELECT p.type AS key, count(*)::int AS n FROM referral r JOIN partner p ON p.id = r.referrer_partner_id WHERE ${scope} GROUP BY p.type`,
+      );
+      const decisions = await count(
+        `SELECT r.status AS key, count(*)::int AS n FROM referral r WHERE ${scope} GROUP BY r.status`,
+      );
+      const reach = await count(
+        `SELECT CASE WHEN r.contact_established THEN 'contact-established' ELSE 'not-reached' END AS key, count(*)::int AS n FROM referral r WHERE ${scope} AND r.status = 'accepted' GROUP BY 1`,
+      );
+      const endReasons = await count(
+        `SELECT c.end_reason AS key, count(*)::int AS n FROM care_case c JOIN referral r ON r.id = c.referral_id WHERE ${scope} AND c.status = 'closed' GROUP BY c.end_reason`,
+      );
       const duration = await count(
         `SELECT CASE WHEN d < 183 THEN 'under-6-months' WHEN d < 365 THEN '6-12-months' WHEN d < 730 THEN '12-24-months' ELSE 'over-24-months' END AS key, count(*)::int AS n
            FROM (SELECT extract(day FROM coalesce((SELECT max(t.at) FROM case_transition t WHERE t.case_id = c.id AND t.to_status = 'closed'), now()) - c.opened_at) AS d
@@ -58,10 +73,15 @@ export class StatisticsService {
             WHERE w.to_status = 'waiting-list' AND ${scope}) stays`,
         params,
       )) as { median: number | null; n: number }[];
-      const [{ n: stillWaiting }] = (await manager.query(`SELECT count(*)::int AS n FROM care_case c JOIN referral r ON r.id = c.referral_id WHERE ${scope} AND c.status = 'waiting-list'`, params)) as { n: number }[];
+      const [{ n: stillWaiting }] = (await manager.query(
+        `SELECT count(*)::int AS n FROM care_case c JOIN referral r ON r.id = c.referral_id WHERE ${scope} AND c.status = 'waiting-list'`,
+        params,
+      )) as { n: number }[];
       // The eviction stage is sealed housing data: opened here only to be counted.
       const stages: Record<string, number> = Object.fromEntries([...EVICTION_STAGES, 'unknown'].map((k) => [k, 0]));
-      for (const row of (await manager.query(`SELECT r.housing_sealed FROM referral r WHERE ${scope}`, params)) as { housing_sealed: string }[]) {
+      for (const row of (await manager.query(`SELECT r.housing_sealed FROM referral r WHERE ${scope}`, params)) as {
+        housing_sealed: string;
+      }[]) {
         const stage = this.crypto.cipher.open<{ evictionStage?: string }>(row.housing_sealed).evictionStage;
         stages[stage && stage in stages ? stage : 'unknown'] += 1;
       }
@@ -70,7 +90,12 @@ export class StatisticsService {
       const closed = Object.values(endReasons).reduce((sum, n) => sum + n, 0);
       const linked = endReasons['linked-to-care'] ?? 0;
       const linkage = suppress({ 'linked-to-care': linked, 'other-end': closed - linked });
-      const share = typeof linkage.cells['linked-to-care'] === 'number' && typeof linkage.cells['other-end'] === 'number' && closed > 0 ? Math.round((linked / closed) * 1000) / 10 : null;
+      const share =
+        typeof linkage.cells['linked-to-care'] === 'number' &&
+        typeof linkage.cells['other-end'] === 'number' &&
+        closed > 0
+          ? Math.round((linked / closed) * 1000) / 10
+          : null;
       const cellOf = (key: string): Cell => suppressedEndReasons.cells[key] ?? 0;
       const result = {
         period: { from: filter.from, to: filter.to },
@@ -83,13 +108,25 @@ export class StatisticsService {
         endReasons: suppressedEndReasons,
         // A median over fewer than five people is not published.
         daysFromReferralToFirstContact: median(firstContact),
-        waitingList: { daysOnWaitingList: median(waiting), stillWaiting: stillWaiting > 0 && stillWaiting < 5 ? '<5' : stillWaiting },
+        waitingList: {
+          daysOnWaitingList: median(waiting),
+          stillWaiting: stillWaiting > 0 && stillWaiting < 5 ? '<5' : stillWaiting,
+        },
         linkageToCare: { ...linkage, sharePercent: closed === 0 ? null : (share ?? 'suppressed') },
         evictions: { referralsByEvictionStage: suppress(stages), casesClosedByEviction: cellOf('eviction') },
         forcedAdmissions: { casesClosedByForcedAdmission: cellOf('forced-admission') },
         note: 'Counts under 5 are shown as "<5"; where one cell alone would be recoverable from the total, a second is hidden too.',
       };
-      return { result, record: { action: 'read', resourceType: 'Statistics', decision: 'permit', reason: 'aggregated statistics (no personal data)', fields: ['aggregates'] } };
+      return {
+        result,
+        record: {
+          action: 'read',
+          resourceType: 'Statistics',
+          decision: 'permit',
+          reason: 'aggregated statistics (no personal data)',
+          fields: ['aggregates'],
+        },
+      };
     });
   }
 }

@@ -11,7 +11,9 @@ describe('small-cell suppression', () => {
     expect(total).toBe(55);
     expect(cells).toEqual({ a: 'suppressed', b: '<5', c: 40 });
     // What is visible no longer determines either hidden cell.
-    const visible = Object.values(cells).filter((v): v is number => typeof v === 'number').reduce((s, n) => s + n, 0);
+    const visible = Object.values(cells)
+      .filter((v): v is number => typeof v === 'number')
+      .reduce((s, n) => s + n, 0);
     expect(55 - visible).toBe(15);
   });
 

@@ -15,6 +15,8 @@ export function suppress(counts: Record<string, number>, threshold = 5): { cells
     const next = entries.filter(([k, n]) => !small.has(k) && n > 0).sort((a, b) => a[1] - b[1])[0];
     if (next) complementary.add(next[0]);
   }
-  const cells = Object.fromEntries(entries.map(([k, n]) => [k, small.has(k) ? '<5' : complementary.has(k) ? 'suppressed' : n])) as Record<string, Cell>;
+  const cells = Object.fromEntries(
+    entries.map(([k, n]) => [k, small.has(k) ? '<5' : complementary.has(k) ? 'suppressed' : n]),
+  ) as Record<string, Cell>;
   return { cells, total: total > 0 && total < threshold ? '<5' : total };
 }

@@ -44,7 +44,11 @@ export class PartnersController {
   @IdempotentWrite()
   @ApiOperation({ summary: 'Suspend or reactivate a partner, rename it, or rotate its keys' })
   @ApiOkResponse({ type: PartnerView })
-  update(@Access() access: AccessContext, @Param() params: SlugParam, @Body() body: UpdatePartnerDto): Promise<PartnerView> {
+  update(
+    @Access() access: AccessContext,
+    @Param() params: SlugParam,
+    @Body() body: UpdatePartnerDto,
+  ): Promise<PartnerView> {
     return this.partners.update(access, params.id, body);
   }
 }

@@ -27,12 +27,21 @@ export class PartnersRepository {
   /** The network operator's registration (root of trust; only the operator CLI calls this). */
   async registerOperator(input: Pick<Partner, 'id' | 'name' | 'issuer' | 'jwks' | 'jwksUri'>): Promise<Partner> {
     const existing = await this.partners.findOneBy({ id: input.id });
-    return this.partners.save({ ...(existing ?? { type: 'other', municipalities: [] }), ...input, operator: true, status: 'active' } as Partner);
+    return this.partners.save({
+      ...(existing ?? { type: 'other', municipalities: [] }),
+      ...input,
+      operator: true,
+      status: 'active',
+    } as Partner);
   }
 
   async existingIds(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.partners.createQueryBuilder('p').select('p.id', 'id').where('p.id IN (:...ids)', { ids }).getRawMany<{ id: string }>();
+    const rows = await this.partners
+      .createQueryBuilder('p')
+      .select('p.id', 'id')
+      .where('p.id IN (:...ids)', { ids })
+      .getRawMany<{ id: string }>();
     return new Set(rows.map((row) => row.id));
   }
 

@@ -26,8 +26,10 @@ export class PartnersService {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
     this.policy.requireKnownProgramme(input.programme);
     const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
-    if (await this.partners.findById(input.id)) throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
-    if (await this.partners.findByIssuer(input.issuer)) throw new ProblemException('conflict', 'Another partner already uses this issuer');
+    if (await this.partners.findById(input.id))
+      throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
+    if (await this.partners.findByIssuer(input.issuer))
+      throw new ProblemException('conflict', 'Another partner already uses this issuer');
     return this.accessLog.audited(access, async (manager) => {
       const saved = await this.partners.insert(manager, {
         id: input.id,
@@ -44,7 +46,14 @@ export class PartnersService {
       } as Partner);
       return {
         result: PartnerView.of(saved),
-        record: { action: 'create', resourceType: 'Partner', resourceId: saved.id, decision: 'permit', reason: 'partner registered', fields: Object.keys(input).sort() },
+        record: {
+          action: 'create',
+          resourceType: 'Partner',
+          resourceId: saved.id,
+          decision: 'permit',
+          reason: 'partner registered',
+          fields: Object.keys(input).sort(),
+        },
       };
     });
   }
@@ -62,13 +71,18 @@ export class PartnersService {
   /** Suspension, renaming and key rotation; a suspended partner's tokens are refused on the next request. */
   async update(access: AccessContext, id: string, input: UpdatePartnerDto): Promise<PartnerView> {
     const partner = await this.require(id);
-    if (Object.keys(input).length === 0) throw new ProblemException('validation-failed', 'Nothing to change', { errors: [{ pointer: '', detail: 'the body names no field' }] });
+    if (Object.keys(input).length === 0)
+      throw new ProblemException('validation-failed', 'Nothing to change', {
+        errors: [{ pointer: '', detail: 'the body names no field' }],
+      });
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, true);
     this.policy.requireKnownProgramme(input.programme);
     // Suspending the operator through its own API would lock the network's administration out;
     // the operator's registration is changed with its command line (npm run operator:register).
     if (partner.operator && input.status === 'suspended') {
-      throw new ProblemException('unprocessable', 'The network operator cannot be suspended through the API', { errors: [{ pointer: '/status', detail: 'the operator is managed with npm run operator:register' }] });
+      throw new ProblemException('unprocessable', 'The network operator cannot be suspended through the API', {
+        errors: [{ pointer: '/status', detail: 'the operator is managed with npm run operator:register' }],
+      });
     }
     if (input.jwks) {
       partner.jwks = await this.checkedKeySet(input.jwks);
@@ -85,7 +99,14 @@ export class PartnersService {
     if (input.programme) partner.programme = input.programme;
     return this.accessLog.audited(access, async (manager) => ({
       result: PartnerView.of(await this.partners.save(manager, partner)),
-      record: { action: 'update', resourceType: 'Partner', resourceId: id, decision: 'permit', reason: 'partner registration changed', fields: Object.keys(input).sort() },
+      record: {
+        action: 'update',
+        resourceType: 'Partner',
+        resourceId: id,
+        decision: 'permit',
+        reason: 'partner registration changed',
+        fields: Object.keys(input).sort(),
+      },
     }));
   }
 
@@ -97,14 +118,20 @@ export class PartnersService {
 
   private requireExactlyOneKeySource(jwks: unknown, jwksUri: unknown, optional: boolean): void {
     if (jwks && jwksUri) {
-      throw new ProblemException('validation-failed', 'Give either jwks or jwksUri, not both', { errors: [{ pointer: '/jwksUri', detail: 'jwks and jwksUri are exclusive' }] });
+      throw new ProblemException('validation-failed', 'Give either jwks or jwksUri, not both', {
+        errors: [{ pointer: '/jwksUri', detail: 'jwks and jwksUri are exclusive' }],
+      });
     }
     if (!optional && !jwks && !jwksUri) {
-      throw new ProblemException('validation-failed', 'A partner needs its public keys', { errors: [{ pointer: '/jwks', detail: 'give jwks or jwksUri' }] });
+      throw new ProblemException('validation-failed', 'A partner needs its public keys', {
+        errors: [{ pointer: '/jwks', detail: 'give jwks or jwksUri' }],
+      });
     }
     // Keys fetched over plain HTTP could be swapped in transit; allowed only outside production.
     if (typeof jwksUri === 'string' && this.config.nodeEnv === 'production' && !jwksUri.startsWith('https://')) {
-      throw new ProblemException('validation-failed', 'jwksUri must use https', { errors: [{ pointer: '/jwksUri', detail: 'https is required in production' }] });
+      throw new ProblemException('validation-failed', 'jwksUri must use https', {
+        errors: [{ pointer: '/jwksUri', detail: 'https is required in production' }],
+      });
     }
   }
 
@@ -114,8 +141,10 @@ export class PartnersService {
     const kids = new Set<string>();
     const keys: PublicJwk[] = [];
     for (const [index, key] of set.keys.entries()) {
-      if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) throw this.badKey(index, 'private or symmetric key material is refused: register public keys only');
-      if (typeof key.kid !== 'string' || key.kid.length === 0 || key.kid.length > 200) throw this.badKey(index, 'every key needs a kid');
+      if (PRIVATE_JWK_MEMBERS.some((member) => member in key))
+        throw this.badKey(index, 'private or symmetric key material is refused: register public keys only');
+      if (typeof key.kid !== 'string' || key.kid.length === 0 || key.kid.length > 200)
+        throw this.badKey(index, 'every key needs a kid');
       if (kids.has(key.kid)) throw this.badKey(index, 'kid values must be unique');
       kids.add(key.kid);
       if (typeof key.alg !== 'string' || !(ALLOWED_ALGORITHMS as readonly string[]).includes(key.alg)) {
@@ -133,6 +162,8 @@ export class PartnersService {
 
   private badKey(index: number, detail: string): ProblemException {
     const pointer = index < 0 ? '/jwks/keys' : `/jwks/keys/${index}`;
-    return new ProblemException('validation-failed', 'The key set is not acceptable', { errors: [{ pointer, detail }] });
+    return new ProblemException('validation-failed', 'The key set is not acceptable', {
+      errors: [{ pointer, detail }],
+    });
   }
 }

@@ -74,10 +74,18 @@ function evaluate(engine: PolicyEngine, row: DecisionRow): AuthorizationResult {
 type Rule = PolicySet['rules'][number];
 
 /** The categories of the row for which this rule's conditions hold, if the rule addresses the row's caller at all. */
-function grantsFor(policy: PolicySet, engine: PolicyEngine, rule: Rule, row: DecisionRow): { callerMatches: boolean; categories: (string | undefined)[] } {
+function grantsFor(
+  policy: PolicySet,
+  engine: PolicyEngine,
+  rule: Rule,
+  row: DecisionRow,
+): { callerMatches: boolean; categories: (string | undefined)[] } {
   const active = engine.activeRules().some((r) => r.id === rule.id);
   const callerMatches =
-    active && rule.purposes.includes(row.purpose) && rule.roles.some((r) => row.roles.includes(r)) && (!rule.partnerTypes || rule.partnerTypes.includes(row.partnerType));
+    active &&
+    rule.purposes.includes(row.purpose) &&
+    rule.roles.some((r) => row.roles.includes(r)) &&
+    (!rule.partnerTypes || rule.partnerTypes.includes(row.partnerType));
   if (!callerMatches) return { callerMatches, categories: [] };
   const asked = row.categories ?? policy.categories.map((c) => c.id);
   const categories = rule.categories ? asked.filter((c) => rule.categories!.includes(c)) : [undefined];
@@ -86,14 +94,26 @@ function grantsFor(policy: PolicySet, engine: PolicyEngine, rule: Rule, row: Dec
     callerMatches,
     categories: categories.filter((category) => {
       const objected = row.objection || (category !== undefined && row.objected?.includes(category));
-      const consent = objected ? 'objected' : category && row.consent?.includes(category) ? 'given' : category && row.noObjection?.includes(category) ? 'informed-no-objection' : 'none';
+      const consent = objected
+        ? 'objected'
+        : category && row.consent?.includes(category)
+          ? 'given'
+          : category && row.noObjection?.includes(category)
+            ? 'informed-no-objection'
+            : 'none';
       const facts: Record<string, FactValue | undefined> = { ...row.facts, professionalSecrecy: secrecy, consent };
       return Object.entries(rule.when ?? {}).every(([fact, condition]) => holds(condition as Condition, facts[fact]));
     }),
   };
 }
 
-function use(policy: PolicySet, engine: PolicyEngine, rule: Rule, row: DecisionRow, actual: AuthorizationResult): 'permit-row' | 'deny-row' | 'both' | null {
+function use(
+  policy: PolicySet,
+  engine: PolicyEngine,
+  rule: Rule,
+  row: DecisionRow,
+  actual: AuthorizationResult,
+): 'permit-row' | 'deny-row' | 'both' | null {
   if (rule.subject !== row.resource || !rule.actions.includes(row.action)) return null;
   const { callerMatches, categories } = grantsFor(policy, engine, rule, row);
   const permitted = actual.decision !== 'deny';
@@ -112,14 +132,28 @@ function use(policy: PolicySet, engine: PolicyEngine, rule: Rule, row: DecisionR
   return null;
 }
 
-const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
+const sameSet = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
 
 /** Parses one table, validating it against its schema and against the policy's vocabulary; errors name file and line. */
-function readTable(policy: PolicySet, dir: string, file: string): { switches: Record<string, unknown>; rows: { row: DecisionRow; line: number }[] } {
+function readTable(
+  policy: PolicySet,
+  dir: string,
+  file: string,
+): { switches: Record<string, unknown>; rows: { row: DecisionRow; line: number }[] } {
   const where = `tests/${file}`;
   const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(join(dir, 'tests', file), 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new PolicyError(where, lines.linePos(doc.errors[0].pos[0]).line, `not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  const doc = parseDocument(readFileSync(join(dir, 'tests', file), 'utf8'), {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  if (doc.errors.length > 0)
+    throw new PolicyError(
+      where,
+      lines.linePos(doc.errors[0].pos[0]).line,
+      `not valid YAML: ${doc.errors[0].message.split('\n')[0]}`,
+    );
   const lineAt = (path: (string | number)[]) => {
     for (let depth = path.length; depth >= 0; depth--) {
       const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
@@ -128,12 +162,24 @@ function readTable(policy: PolicySet, dir: string, file: string): { switches: Re
     return undefined;
   };
   const table = doc.toJS() as { switches?: Record<string, unknown>; rows: DecisionRow[] };
-  const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(join(dir, 'schemas', 'decision-table.schema.json'), 'utf8')) as object);
+  const validate = new Ajv({ strict: false }).compile(
+    JSON.parse(readFileSync(join(dir, 'schemas', 'decision-table.schema.json'), 'utf8')) as object,
+  );
   if (!validate(table)) {
     const error = validate.errors![0];
-    const path = error.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    const extra = error.keyword === 'additionalProperties' ? `: unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"` : '';
-    throw new PolicyError(where, lineAt(path), `${error.instancePath || '(top level)'} ${error.message ?? 'is not valid'}${extra}`);
+    const path = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const extra =
+      error.keyword === 'additionalProperties'
+        ? `: unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`
+        : '';
+    throw new PolicyError(
+      where,
+      lineAt(path),
+      `${error.instancePath || '(top level)'} ${error.message ?? 'is not valid'}${extra}`,
+    );
   }
 
   // A row that names something the policy does not know would pass as a "deny" for the wrong
@@ -149,7 +195,8 @@ function readTable(policy: PolicySet, dir: string, file: string): { switches: Re
     category: new Set(policy.categories.map((c) => c.id)),
   };
   for (const name of Object.keys(table.switches ?? {})) {
-    if (!(name in policy.switches)) throw new PolicyError(where, lineAt(['switches', name]), `unknown network switch "${name}"`);
+    if (!(name in policy.switches))
+      throw new PolicyError(where, lineAt(['switches', name]), `unknown network switch "${name}"`);
   }
   table.rows.forEach((row, i) => {
     const fail = (path: (string | number)[], detail: string) => {
@@ -157,7 +204,8 @@ function readTable(policy: PolicySet, dir: string, file: string): { switches: Re
     };
     if (!known.partnerType.has(row.partnerType)) fail(['partnerType'], `unknown partner type "${row.partnerType}"`);
     row.roles.forEach((role, j) => !known.roles.has(role) && fail(['roles', j], `unknown role "${role}"`));
-    if (row.profession !== undefined && !known.profession.has(row.profession)) fail(['profession'], `unknown profession "${row.profession}"`);
+    if (row.profession !== undefined && !known.profession.has(row.profession))
+      fail(['profession'], `unknown profession "${row.profession}"`);
     if (!known.purpose.has(row.purpose)) fail(['purpose'], `unknown purpose "${row.purpose}"`);
     if (!known.action.has(row.action)) fail(['action'], `unknown action "${row.action}"`);
     if (!known.resource.has(row.resource)) fail(['resource'], `unknown resource "${row.resource}"`);
@@ -165,7 +213,10 @@ function readTable(policy: PolicySet, dir: string, file: string): { switches: Re
       row[field]?.forEach((c, j) => !known.category.has(c) && fail([field, j], `unknown category "${c}"`));
     }
   });
-  return { switches: table.switches ?? {}, rows: table.rows.map((row, i) => ({ row, line: lineAt(['rows', i]) ?? 0 })) };
+  return {
+    switches: table.switches ?? {},
+    rows: table.rows.map((row, i) => ({ row, line: lineAt(['rows', i]) ?? 0 })),
+  };
 }
 
 /**
@@ -175,13 +226,20 @@ function readTable(policy: PolicySet, dir: string, file: string): { switches: Re
 export function runDecisionTables(policy: PolicySet, dir: string): TableReport {
   const outcomes: RowOutcome[] = [];
   const coverage = new Map<string, RuleCoverage>(policy.rules.map((r) => [r.id, { permitRows: 0, denyRows: 0 }]));
-  for (const file of readdirSync(join(dir, 'tests')).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(join(dir, 'tests'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const table = readTable(policy, dir, file);
-    const variant: PolicySet = { ...policy, switches: { ...policy.switches, ...table.switches } as PolicySet['switches'] };
+    const variant: PolicySet = {
+      ...policy,
+      switches: { ...policy.switches, ...table.switches } as PolicySet['switches'],
+    };
     const engine = new PolicyEngine(variant);
     for (const { row, line } of table.rows) {
       const actual = evaluate(engine, row);
-      const passed = actual.decision === row.expect && (row.permitted === undefined || sameSet(actual.permittedCategories, row.permitted));
+      const passed =
+        actual.decision === row.expect &&
+        (row.permitted === undefined || sameSet(actual.permittedCategories, row.permitted));
       outcomes.push({ file, line, row, actual, passed });
       for (const rule of variant.rules) {
         const counts = coverage.get(rule.id)!;

@@ -10,7 +10,9 @@ function main(): void {
   const [command] = process.argv.slice(2);
   const dir = resolve(process.env.POLICIES_DIR ?? 'policies');
   const policy = loadPolicySet(dir);
-  process.stdout.write(`policy ${policy.version}: ${policy.purposes.length} purposes, ${policy.roles.length} roles, ${policy.categories.length} categories, ${policy.rules.length} rules — valid\n`);
+  process.stdout.write(
+    `policy ${policy.version}: ${policy.purposes.length} purposes, ${policy.roles.length} roles, ${policy.categories.length} categories, ${policy.rules.length} rules — valid\n`,
+  );
   if (command !== 'test') return;
   const report = runDecisionTables(policy, dir);
   const failed = report.outcomes.filter((o) => !o.passed);
@@ -22,15 +24,21 @@ function main(): void {
   for (const id of report.uncovered) {
     const c = report.coverage.get(id)!;
     const rule = policy.rules.find((r) => r.id === id)!;
-    process.stdout.write(`UNCOVERED rule ${id} (${rule.source.file}:${rule.source.line}): ${c.permitRows} permit rows, ${c.denyRows} deny rows; it needs at least one of each\n`);
+    process.stdout.write(
+      `UNCOVERED rule ${id} (${rule.source.file}:${rule.source.line}): ${c.permitRows} permit rows, ${c.denyRows} deny rows; it needs at least one of each\n`,
+    );
   }
-  process.stdout.write(`decision tables: ${report.outcomes.length - failed.length} passed, ${failed.length} failed; ${report.uncovered.length} rules uncovered\n`);
+  process.stdout.write(
+    `decision tables: ${report.outcomes.length - failed.length} passed, ${failed.length} failed; ${report.uncovered.length} rules uncovered\n`,
+  );
   if (failed.length > 0 || report.uncovered.length > 0) process.exitCode = 1;
 }
 
 try {
   main();
 } catch (error) {
-  process.stderr.write(`${error instanceof PolicyError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof PolicyError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exitCode = 2;
 }

@@ -8,7 +8,11 @@ import { ExplainDto, ExplainResultDto } from './dto/explain.dto.js';
 import { PolicyOverviewService } from './policy-overview.service.js';
 
 export class RegisterQuery {
-  @ApiPropertyOptional({ enum: ['nl', 'fr', 'en'], default: 'en', description: 'Language of the purpose descriptions in the Markdown record' })
+  @ApiPropertyOptional({
+    enum: ['nl', 'fr', 'en'],
+    default: 'en',
+    description: 'Language of the purpose descriptions in the Markdown record',
+  })
   @IsOptional()
   @IsIn(['nl', 'fr', 'en'])
   lang?: 'nl' | 'fr' | 'en';
@@ -19,7 +23,12 @@ function representation(accept: string | undefined): 'markdown' | 'json' | null 
   if (!accept) return 'json';
   const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
   if (types.includes('text/markdown')) return 'markdown';
-  if (types.some((t) => t === 'application/json' || t === 'application/*' || t === '*/*' || t === 'application/problem+json')) return 'json';
+  if (
+    types.some(
+      (t) => t === 'application/json' || t === 'application/*' || t === '*/*' || t === 'application/problem+json',
+    )
+  )
+    return 'json';
   return null;
 }
 
@@ -30,7 +39,9 @@ export class PoliciesController {
 
   @Get('policies')
   @Authorize('read', 'Policy')
-  @ApiOperation({ summary: 'The enforced policy: version, switches, purposes, roles, categories and a readable summary of every rule' })
+  @ApiOperation({
+    summary: 'The enforced policy: version, switches, purposes, roles, categories and a readable summary of every rule',
+  })
   summary() {
     return this.overview.summary();
   }
@@ -38,7 +49,10 @@ export class PoliciesController {
   @Post('policies/explain')
   @HttpCode(200)
   @Authorize('explain', 'Policy')
-  @ApiOperation({ summary: 'Why would this subject be permitted or refused this action for this purpose: the deciding rule (file and line), permitted categories, and what is missing' })
+  @ApiOperation({
+    summary:
+      'Why would this subject be permitted or refused this action for this purpose: the deciding rule (file and line), permitted categories, and what is missing',
+  })
   @ApiOkResponse({ type: ExplainResultDto })
   explain(@Body() body: ExplainDto) {
     return this.overview.explain(body);
@@ -46,13 +60,26 @@ export class PoliciesController {
 
   @Get('processing-register')
   @Authorize('read', 'Policy')
-  @ApiOperation({ summary: 'Record of processing activities (GDPR art. 30), generated from the enforced policy; Markdown with Accept: text/markdown' })
+  @ApiOperation({
+    summary:
+      'Record of processing activities (GDPR art. 30), generated from the enforced policy; Markdown with Accept: text/markdown',
+  })
   @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'One activity per purpose: legal basis, data subjects, categories, recipients, retention' })
+  @ApiOkResponse({
+    description: 'One activity per purpose: legal basis, data subjects, categories, recipients, retention',
+  })
   @ApiResponse({ status: 406, description: 'Accept names neither JSON nor Markdown' })
-  register(@Query() query: RegisterQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  register(
+    @Query() query: RegisterQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const as = representation(accept);
-    if (as === null) throw new ProblemException('not-acceptable', 'The record of processing is available as application/json or text/markdown');
+    if (as === null)
+      throw new ProblemException(
+        'not-acceptable',
+        'The record of processing is available as application/json or text/markdown',
+      );
     if (as === 'markdown') {
       reply.header('content-type', 'text/markdown; charset=utf-8');
       return this.overview.registerMarkdown(query.lang ?? 'en');

@@ -4,5 +4,9 @@ import { PolicyOverviewService } from './policy-overview.service.js';
 import { PolicyService } from './policy.service.js';
 
 @Global()
-@Module({ controllers: [PoliciesController], providers: [PolicyService, PolicyOverviewService], exports: [PolicyService] })
+@Module({
+  controllers: [PoliciesController],
+  providers: [PolicyService, PolicyOverviewService],
+  exports: [PolicyService],
+})
 export class PoliciesModule {}

@@ -26,7 +26,10 @@ function errorOf(dir: string): PolicyError {
   throw new Error('the policy loaded, but should have been refused');
 }
 
-const lineOf = (dir: string, file: string, needle: string) => readFileSync(join(dir, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+const lineOf = (dir: string, file: string, needle: string) =>
+  readFileSync(join(dir, file), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(needle)) + 1;
 
 describe('policy loading', () => {
   afterEach(() => {
@@ -38,14 +41,40 @@ describe('policy loading', () => {
     const policy = loadPolicySet(shipped);
     expect(policy.version).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(policy.purposes.map((p) => p.id)).toEqual(
-      expect.arrayContaining(['referral', 'eviction-prevention', 'outreach-contact', 'care-coordination', 'duo-follow-up', 'case-consultation', 'warm-handover', 'crisis', 'statistics', 'privacy-audit', 'subject-access', 'administration']),
+      expect.arrayContaining([
+        'referral',
+        'eviction-prevention',
+        'outreach-contact',
+        'care-coordination',
+        'duo-follow-up',
+        'case-consultation',
+        'warm-handover',
+        'crisis',
+        'statistics',
+        'privacy-audit',
+        'subject-access',
+        'administration',
+      ]),
     );
-    expect(policy.roles.map((r) => r.id)).toEqual(expect.arrayContaining(['referrer', 'caseworker', 'coordinator', 'psychiatrist', 'privacy-officer', 'partner-admin', 'gateway-admin', 'partner-system']));
+    expect(policy.roles.map((r) => r.id)).toEqual(
+      expect.arrayContaining([
+        'referrer',
+        'caseworker',
+        'coordinator',
+        'psychiatrist',
+        'privacy-officer',
+        'partner-admin',
+        'gateway-admin',
+        'partner-system',
+      ]),
+    );
     expect(loadPolicySet(shipped).version).toBe(policy.version);
   });
 
   it('changes the version when any rule changes', () => {
-    const dir = policyWith('rules.yaml', (t) => t.replace('Gateway administrators record cooperation agreements.', 'Administrators record agreements.'));
+    const dir = policyWith('rules.yaml', (t) =>
+      t.replace('Gateway administrators record cooperation agreements.', 'Administrators record agreements.'),
+    );
     expect(loadPolicySet(dir).version).not.toBe(loadPolicySet(shipped).version);
   });
 
@@ -58,14 +87,22 @@ describe('policy loading', () => {
   });
 
   it('refuses an unknown field, naming it, the file, the line and the rule', () => {
-    const dir = policyWith('rules.yaml', (t) => t.replace('  - id: caw-duo-follow-up\n', '  - id: caw-duo-follow-up\n    colour: blue\n'));
+    const dir = policyWith('rules.yaml', (t) =>
+      t.replace('  - id: caw-duo-follow-up\n', '  - id: caw-duo-follow-up\n    colour: blue\n'),
+    );
     const error = errorOf(dir);
-    expect(error).toMatchObject({ file: 'rules.yaml', ruleId: 'caw-duo-follow-up', line: lineOf(dir, 'rules.yaml', 'colour: blue') });
+    expect(error).toMatchObject({
+      file: 'rules.yaml',
+      ruleId: 'caw-duo-follow-up',
+      line: lineOf(dir, 'rules.yaml', 'colour: blue'),
+    });
     expect(error.message).toMatch(/unknown field "colour"/);
   });
 
   it('refuses an unknown purpose in a rule', () => {
-    const dir = policyWith('rules.yaml', (t) => t.replace('purposes: [duo-follow-up, eviction-prevention]', 'purposes: [duo-follow-up, gossip]'));
+    const dir = policyWith('rules.yaml', (t) =>
+      t.replace('purposes: [duo-follow-up, eviction-prevention]', 'purposes: [duo-follow-up, gossip]'),
+    );
     const error = errorOf(dir);
     expect(error).toMatchObject({ file: 'rules.yaml', ruleId: 'caw-duo-follow-up' });
     expect(error.message).toMatch(/unknown purpose "gossip"/);
@@ -74,7 +111,9 @@ describe('policy loading', () => {
 
   it('refuses an unknown category in a rule', () => {
     const dir = policyWith('rules.yaml', (t) => t.replace('categories: [safety]', 'categories: [safety, horoscope]'));
-    expect(errorOf(dir).message).toMatch(/rules\.yaml:\d+ \(rule visiting-staff-see-safety-flags\): unknown category "horoscope"/);
+    expect(errorOf(dir).message).toMatch(
+      /rules\.yaml:\d+ \(rule visiting-staff-see-safety-flags\): unknown category "horoscope"/,
+    );
   });
 
   it('refuses an operator outside the allow-list', () => {
@@ -98,36 +137,65 @@ describe('policy loading', () => {
   });
 
   it('refuses a category without its label in all three languages', () => {
-    const dir = policyWith('categories.yaml', (t) => t.replace('label: { nl: "uw woonsituatie", fr: "votre situation de logement", en: "your housing situation" }', 'label: { nl: "uw woonsituatie", en: "your housing situation" }'));
+    const dir = policyWith('categories.yaml', (t) =>
+      t.replace(
+        'label: { nl: "uw woonsituatie", fr: "votre situation de logement", en: "your housing situation" }',
+        'label: { nl: "uw woonsituatie", en: "your housing situation" }',
+      ),
+    );
     const error = errorOf(dir);
     expect(error.file).toBe('categories.yaml');
     expect(error.message).toMatch(/fr/);
   });
 
   it('refuses an unknown action or subject (closed lists)', () => {
-    expect(errorOf(policyWith('rules.yaml', (t) => t.replace('actions: [create, read, update]', 'actions: [create, read, obliterate]'))).message).toMatch(/actions/);
-    expect(errorOf(policyWith('rules.yaml', (t) => t.replace('subject: Statistics', 'subject: Horoscope'))).message).toMatch(/subject/);
+    expect(
+      errorOf(
+        policyWith('rules.yaml', (t) =>
+          t.replace('actions: [create, read, update]', 'actions: [create, read, obliterate]'),
+        ),
+      ).message,
+    ).toMatch(/actions/);
+    expect(
+      errorOf(policyWith('rules.yaml', (t) => t.replace('subject: Statistics', 'subject: Horoscope'))).message,
+    ).toMatch(/subject/);
   });
 
   it('refuses duplicate rule ids and a missing translation', () => {
-    expect(errorOf(policyWith('rules.yaml', (t) => t.replace('id: ocmw-social-support', 'id: caw-duo-follow-up'))).message).toMatch(/duplicate id "caw-duo-follow-up"/);
-    expect(errorOf(policyWith('purposes.yaml', (t) => t.replace(/      fr: Contrôle par[^\n]*\n/, ''))).message).toMatch(/fr/);
+    expect(
+      errorOf(policyWith('rules.yaml', (t) => t.replace('id: ocmw-social-support', 'id: caw-duo-follow-up'))).message,
+    ).toMatch(/duplicate id "caw-duo-follow-up"/);
+    expect(
+      errorOf(policyWith('purposes.yaml', (t) => t.replace(/      fr: Contrôle par[^\n]*\n/, ''))).message,
+    ).toMatch(/fr/);
   });
 
   it('refuses a switch value the network has not defined', () => {
-    expect(errorOf(policyWith('network.yaml', (t) => t.replace('referralWithoutTenantKnowledge: refuse', 'referralWithoutTenantKnowledge: sometimes'))).file).toBe('network.yaml');
+    expect(
+      errorOf(
+        policyWith('network.yaml', (t) =>
+          t.replace('referralWithoutTenantKnowledge: refuse', 'referralWithoutTenantKnowledge: sometimes'),
+        ),
+      ).file,
+    ).toBe('network.yaml');
   });
 
   it('refuses an anomaly kind outside the closed list, and a rule missing or misplacing its parameters', () => {
-    const unknownKind = errorOf(policyWith('anomalies.yaml', (t) => t.replace('kind: volume-spike', 'kind: mood-swing')));
+    const unknownKind = errorOf(
+      policyWith('anomalies.yaml', (t) => t.replace('kind: volume-spike', 'kind: mood-swing')),
+    );
     expect(unknownKind.file).toBe('anomalies.yaml');
     expect(unknownKind.message).toMatch(/volume-spike, first-access/);
     const noFactor = policyWith('anomalies.yaml', (t) => t.replace('    factor: 3\n', ''));
     expect(errorOf(noFactor).message).toMatch(/factor/);
-    const hoursOnSpike = policyWith('anomalies.yaml', (t) => t.replace('    baselineDays: 28\n', '    baselineDays: 28\n    from: "06:30"\n'));
+    const hoursOnSpike = policyWith('anomalies.yaml', (t) =>
+      t.replace('    baselineDays: 28\n', '    baselineDays: 28\n    from: "06:30"\n'),
+    );
     const misplaced = errorOf(hoursOnSpike);
     expect(misplaced.message).toMatch(/\/anomalies\/3\/from/);
     expect(misplaced.line).toBe(lineOf(hoursOnSpike, 'anomalies.yaml', 'from: "06:30"'));
-    expect(errorOf(policyWith('anomalies.yaml', (t) => t.replace('lookbackHours: 24', 'lookbackHours: 0'))).message).toMatch(/lookbackHours/);
+    expect(
+      errorOf(policyWith('anomalies.yaml', (t) => t.replace('lookbackHours: 24', 'lookbackHours: 0'))).message,
+    ).toMatch(/lookbackHours/);
   });
 });

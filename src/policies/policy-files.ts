@@ -30,7 +30,16 @@ export interface CategoryDefinition {
   fields: string[];
 }
 export type Operator = 'eq' | 'ne' | 'in' | 'nin';
-export type FactName = 'agreementInForce' | 'inCircle' | 'consent' | 'professionalSecrecy' | 'tenantInformed' | 'ownOrganisation' | 'breakTheGlass' | 'aftercare' | 'operator';
+export type FactName =
+  | 'agreementInForce'
+  | 'inCircle'
+  | 'consent'
+  | 'professionalSecrecy'
+  | 'tenantInformed'
+  | 'ownOrganisation'
+  | 'breakTheGlass'
+  | 'aftercare'
+  | 'operator';
 /** Facts about the caller alone (not the record): resolved when the caller's CASL ability is built. */
 export const CALLER_FACTS: readonly FactName[] = ['operator'];
 export type FactValue = boolean | string;
@@ -97,7 +106,17 @@ export interface PolicySet {
   version: string;
 }
 
-export const FACT_NAMES: readonly FactName[] = ['agreementInForce', 'inCircle', 'consent', 'professionalSecrecy', 'tenantInformed', 'ownOrganisation', 'breakTheGlass', 'aftercare', 'operator'];
+export const FACT_NAMES: readonly FactName[] = [
+  'agreementInForce',
+  'inCircle',
+  'consent',
+  'professionalSecrecy',
+  'tenantInformed',
+  'ownOrganisation',
+  'breakTheGlass',
+  'aftercare',
+  'operator',
+];
 export const OPERATORS: readonly Operator[] = ['eq', 'ne', 'in', 'nin'];
 
 export class PolicyError extends Error {
@@ -150,16 +169,22 @@ function validate<T>(parsed: Parsed<T>, schemaFile: string, dir: string): void {
   const check = ajv.compile(schema);
   if (check(parsed.value)) return;
   const error = check.errors?.[0] as ErrorObject;
-  const path = error.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  const ruleIndex = parsed.file === 'rules.yaml' && path[0] === 'rules' && typeof path[1] === 'number' ? path[1] : undefined;
-  const ruleId = ruleIndex !== undefined ? (parsed.value as { rules: { id?: string }[] }).rules[ruleIndex]?.id : undefined;
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const ruleIndex =
+    parsed.file === 'rules.yaml' && path[0] === 'rules' && typeof path[1] === 'number' ? path[1] : undefined;
+  const ruleId =
+    ruleIndex !== undefined ? (parsed.value as { rules: { id?: string }[] }).rules[ruleIndex]?.id : undefined;
   let detail = `${error.instancePath || '(top level)'} ${error.message ?? 'is not valid'}`;
   if (error.keyword === 'additionalProperties') {
     const field = (error.params as { additionalProperty: string }).additionalProperty;
     detail = `${error.instancePath || '(top level)'}: unknown field "${field}"`;
     path.push(field);
   }
-  if (error.keyword === 'enum') detail += `: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (error.keyword === 'enum')
+    detail += `: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   throw new PolicyError(parsed.file, lineOf(parsed, path), detail, ruleId);
 }
 
@@ -169,7 +194,10 @@ function validate<T>(parsed: Parsed<T>, schemaFile: string, dir: string): void {
  */
 export function loadPolicySet(dir: string): PolicySet {
   const purposes = parse<{ purposes: PurposeDefinition[] }>(dir, 'purposes.yaml');
-  const roles = parse<{ roles: RoleDefinition[]; professions: string[]; professionalSecrecy: string[] }>(dir, 'roles.yaml');
+  const roles = parse<{ roles: RoleDefinition[]; professions: string[]; professionalSecrecy: string[] }>(
+    dir,
+    'roles.yaml',
+  );
   const categories = parse<{ categories: CategoryDefinition[] }>(dir, 'categories.yaml');
   const network = parse<{ switches: NetworkSwitches; programmes?: string[] }>(dir, 'network.yaml');
   const rules = parse<{ rules: RuleDefinition[] }>(dir, 'rules.yaml');
@@ -189,12 +217,33 @@ export function loadPolicySet(dir: string): PolicySet {
     });
     return seen;
   };
-  const purposeIds = unique(purposes, 'purposes', purposes.value.purposes.map((p) => p.id));
-  const roleIds = unique(roles, 'roles', roles.value.roles.map((r) => r.id));
-  const categoryIds = unique(categories, 'categories', categories.value.categories.map((c) => c.id));
-  unique(rules, 'rules', rules.value.rules.map((r) => r.id));
+  const purposeIds = unique(
+    purposes,
+    'purposes',
+    purposes.value.purposes.map((p) => p.id),
+  );
+  const roleIds = unique(
+    roles,
+    'roles',
+    roles.value.roles.map((r) => r.id),
+  );
+  const categoryIds = unique(
+    categories,
+    'categories',
+    categories.value.categories.map((c) => c.id),
+  );
+  unique(
+    rules,
+    'rules',
+    rules.value.rules.map((r) => r.id),
+  );
   roles.value.professionalSecrecy.forEach((p, i) => {
-    if (!roles.value.professions.includes(p)) throw new PolicyError('roles.yaml', lineOf(roles, ['professionalSecrecy', i]), `professionalSecrecy names unknown profession "${p}"`);
+    if (!roles.value.professions.includes(p))
+      throw new PolicyError(
+        'roles.yaml',
+        lineOf(roles, ['professionalSecrecy', i]),
+        `professionalSecrecy names unknown profession "${p}"`,
+      );
   });
 
   const switches = network.value.switches;
@@ -211,7 +260,12 @@ export function loadPolicySet(dir: string): PolicySet {
       });
     }
     if (rule.activeWhen && !(rule.activeWhen.switch in switches)) {
-      throw new PolicyError('rules.yaml', at('activeWhen'), `unknown network switch "${rule.activeWhen.switch}"`, rule.id);
+      throw new PolicyError(
+        'rules.yaml',
+        at('activeWhen'),
+        `unknown network switch "${rule.activeWhen.switch}"`,
+        rule.id,
+      );
     }
     return { ...rule, source: { file: 'policies/rules.yaml', line: lineOf(rules, ['rules', index]) ?? 0 } };
   });
@@ -238,4 +292,3 @@ export function loadPolicySet(dir: string): PolicySet {
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }
-

@@ -34,7 +34,12 @@ export class PolicyOverviewService {
     return {
       version: p.version,
       switches: p.switches,
-      purposes: p.purposes.map(({ id, description, legalBasis, retention }) => ({ id, description, legalBasis, retention })),
+      purposes: p.purposes.map(({ id, description, legalBasis, retention }) => ({
+        id,
+        description,
+        legalBasis,
+        retention,
+      })),
       roles: p.roles,
       categories: p.categories,
       rules: p.rules.map((r) => ({
@@ -58,16 +63,29 @@ export class PolicyOverviewService {
   explain(input: ExplainDto): AuthorizationResult & { explanation: string } {
     const p = this.policy.policy;
     const errors: FieldError[] = [];
-    input.subject.roles.forEach((role, i) => !this.policy.isKnownRole(role) && errors.push({ pointer: `/subject/roles/${i}`, detail: 'unknown role' }));
-    if (input.subject.profession && !this.policy.isKnownProfession(input.subject.profession)) errors.push({ pointer: '/subject/profession', detail: 'unknown profession' });
+    input.subject.roles.forEach(
+      (role, i) =>
+        !this.policy.isKnownRole(role) && errors.push({ pointer: `/subject/roles/${i}`, detail: 'unknown role' }),
+    );
+    if (input.subject.profession && !this.policy.isKnownProfession(input.subject.profession))
+      errors.push({ pointer: '/subject/profession', detail: 'unknown profession' });
     if (!this.policy.isKnownPurpose(input.purpose)) errors.push({ pointer: '/purpose', detail: 'unknown purpose' });
     const categoryIds = new Set(p.categories.map((c) => c.id));
     for (const field of ['consent', 'informedNoObjection', 'objectedCategories', 'categories'] as const) {
-      input[field]?.forEach((c, i) => !categoryIds.has(c) && errors.push({ pointer: `/${field}/${i}`, detail: 'unknown category' }));
+      input[field]?.forEach(
+        (c, i) => !categoryIds.has(c) && errors.push({ pointer: `/${field}/${i}`, detail: 'unknown category' }),
+      );
     }
-    if (!this.vocabulary.actions.includes(input.action)) errors.push({ pointer: '/action', detail: `unknown action; one of ${this.vocabulary.actions.join(', ')}` });
-    if (!this.vocabulary.subjects.includes(input.resource)) errors.push({ pointer: '/resource', detail: 'unknown resource type' });
-    if (errors.length > 0) throw new ProblemException('validation-failed', 'The question names things the policy does not know; see errors[]', { errors });
+    if (!this.vocabulary.actions.includes(input.action))
+      errors.push({ pointer: '/action', detail: `unknown action; one of ${this.vocabulary.actions.join(', ')}` });
+    if (!this.vocabulary.subjects.includes(input.resource))
+      errors.push({ pointer: '/resource', detail: 'unknown resource type' });
+    if (errors.length > 0)
+      throw new ProblemException(
+        'validation-failed',
+        'The question names things the policy does not know; see errors[]',
+        { errors },
+      );
 
     const result = this.policy.authorize({
       partnerType: input.subject.partnerType,
@@ -87,7 +105,7 @@ export class PolicyOverviewService {
     const explanation =
       result.decision === 'deny'
         ? `Refused${result.rule ? ` by rule ${result.rule.id} (${result.rule.file}:${result.rule.line})` : ''}: ${who} may not ${input.action} ${input.resource} for ${input.purpose}. ${result.withheld.map((w) => `${w.category}: ${w.reason}.`).join(' ')}`.trim()
-        : `${result.decision === 'pending' ? 'Pending the case coordinator\'s judgement of necessity' : 'Permitted'} by rule ${result.rule?.id} (${result.rule?.file}:${result.rule?.line}) for ${result.permittedCategories.join(', ') || 'this action'}` +
+        : `${result.decision === 'pending' ? "Pending the case coordinator's judgement of necessity" : 'Permitted'} by rule ${result.rule?.id} (${result.rule?.file}:${result.rule?.line}) for ${result.permittedCategories.join(', ') || 'this action'}` +
           (result.withheld.length ? `; withheld: ${result.withheld.map((w) => w.category).join(', ')}.` : '.');
     return { ...result, explanation };
   }
@@ -98,7 +116,8 @@ export class PolicyOverviewService {
     const active = this.policy.activeRules().filter((r) => r.effect !== 'deny');
     const specials = new Set(p.categories.filter((c) => c.special).map((c) => c.id));
     return {
-      controller: 'The partners of the network, as joint controllers under their cooperation agreements; the network operator runs the gateway',
+      controller:
+        'The partners of the network, as joint controllers under their cooperation agreements; the network operator runs the gateway',
       policyVersion: p.version,
       generatedAt: new Date().toISOString(),
       activities: p.purposes.map((purpose) => {
@@ -126,7 +145,8 @@ export class PolicyOverviewService {
   registerMarkdown(lang: 'nl' | 'fr' | 'en' = 'en'): string {
     const record = this.register();
     // One table row per purpose; a '|' or line break inside a cell would break the table.
-    const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ')).join(' | ')} |`;
+    const row = (cells: string[]) =>
+      `| ${cells.map((c) => c.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ')).join(' | ')} |`;
     const lines = [
       '# Record of processing activities (GDPR art. 30)',
       '',

@@ -52,7 +52,9 @@ export function operatorOf(condition: Condition): [Operator, FactValue | FactVal
  * `category` is passed for per-category facts; `bind` turns a value into a bound parameter.
  * NULL counts as "unknown", as an absent fact does.
  */
-export type FactSql = Partial<Record<FactName, (category: string | undefined, bind: (value: FactValue | FactValue[]) => string) => string>>;
+export type FactSql = Partial<
+  Record<FactName, (category: string | undefined, bind: (value: FactValue | FactValue[]) => string) => string>
+>;
 
 /**
  * Compiles a scope to a boolean SQL expression with TypeORM-style named parameters
@@ -60,7 +62,11 @@ export type FactSql = Partial<Record<FactName, (category: string | undefined, bi
  * and are still bound as parameters. A fact without an SQL expression throws: a list must not
  * silently ignore a condition of the policy.
  */
-export function scopeToSql(scope: PolicyScope, facts: FactSql, prefix = 'policy'): { sql: string; params: Record<string, FactValue | FactValue[]> } {
+export function scopeToSql(
+  scope: PolicyScope,
+  facts: FactSql,
+  prefix = 'policy',
+): { sql: string; params: Record<string, FactValue | FactValue[]> } {
   const params: Record<string, FactValue | FactValue[]> = {};
   const bind = (value: FactValue | FactValue[]) => {
     const name = `${prefix}_${Object.keys(params).length}`;
@@ -97,7 +103,11 @@ export function scopeToSql(scope: PolicyScope, facts: FactSql, prefix = 'policy'
 }
 
 /** Evaluates a scope against the facts of one record (used to test the SQL against the engine). */
-export function scopeHolds(scope: PolicyScope, factOf: (fact: FactName, category: string | undefined) => FactValue | undefined, holds: (c: Condition, v: FactValue | undefined) => boolean): boolean {
+export function scopeHolds(
+  scope: PolicyScope,
+  factOf: (fact: FactName, category: string | undefined) => FactValue | undefined,
+  holds: (c: Condition, v: FactValue | undefined) => boolean,
+): boolean {
   switch (scope.kind) {
     case 'all':
       return true;

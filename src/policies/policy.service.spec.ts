@@ -22,16 +22,37 @@ describe('PolicyEngine', () => {
   it("refuses a network power at the guard's type-level check to any caller but the network operator", () => {
     const engine = new PolicyEngine(shipped);
     for (const partnerType of ['other', 'social-housing-company', 'outreach-team']) {
-      expect(engine.decide(['gateway-admin'], 'administration', 'update', 'Partner', partnerType, false).permitted).toBe(false);
-      expect(engine.decide(['gateway-admin'], 'administration', 'create', 'Agreement', partnerType, false).permitted).toBe(false);
+      expect(
+        engine.decide(['gateway-admin'], 'administration', 'update', 'Partner', partnerType, false).permitted,
+      ).toBe(false);
+      expect(
+        engine.decide(['gateway-admin'], 'administration', 'create', 'Agreement', partnerType, false).permitted,
+      ).toBe(false);
       expect(engine.mayUsePurpose(['gateway-admin'], 'administration', partnerType, false)).toBe(
         // gateway-admin still reads the policy for administration; no other administration power.
         engine.decide(['gateway-admin'], 'administration', 'read', 'Policy', partnerType, false).permitted,
       );
     }
     expect(engine.decide(['gateway-admin'], 'administration', 'update', 'Partner', 'other', true).permitted).toBe(true);
-    expect(engine.organisationScope({ partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'AccessLogEntry', operator: true })).toBe('network');
-    expect(engine.organisationScope({ partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'AccessLogEntry' })).toBe('own-organisation');
+    expect(
+      engine.organisationScope({
+        partnerType: 'other',
+        roles: ['privacy-officer'],
+        purpose: 'privacy-audit',
+        action: 'read',
+        resourceType: 'AccessLogEntry',
+        operator: true,
+      }),
+    ).toBe('network');
+    expect(
+      engine.organisationScope({
+        partnerType: 'other',
+        roles: ['privacy-officer'],
+        purpose: 'privacy-audit',
+        action: 'read',
+        resourceType: 'AccessLogEntry',
+      }),
+    ).toBe('own-organisation');
   });
 
   it('lets a later rule override an earlier one: the objection rule wins because it comes last', () => {
@@ -47,7 +68,10 @@ describe('PolicyEngine', () => {
   it('projects a record to the permitted fields and names the withheld groups with the reason', () => {
     const engine = new PolicyEngine(shipped);
     const result = engine.authorize({ ...objectedCawRead, objection: false, categories: ['housing', 'health'] });
-    const { data, withheld } = engine.project({ rentArrears: 1200, evictionStage: 'started', diagnoses: ['psychosis'], medication: ['x'] }, result);
+    const { data, withheld } = engine.project(
+      { rentArrears: 1200, evictionStage: 'started', diagnoses: ['psychosis'], medication: ['x'] },
+      result,
+    );
     expect(data).toEqual({ rentArrears: 1200, evictionStage: 'started' });
     expect(withheld.map((w) => w.category)).toEqual(['health']);
     expect(JSON.stringify(data)).not.toContain('psychosis');
@@ -57,13 +81,22 @@ describe('PolicyEngine', () => {
     const engine = new PolicyEngine(shipped);
     expect(engine.decide(['caseworker'], 'duo-follow-up', 'read', 'Case', 'caw').permitted).toBe(true);
     expect(engine.decide(['caseworker'], 'duo-follow-up', 'update', 'Case', 'caw').permitted).toBe(false);
-    expect(engine.decide(['referrer'], 'duo-follow-up', 'read', 'Case', 'social-housing-company').permitted).toBe(false);
+    expect(engine.decide(['referrer'], 'duo-follow-up', 'read', 'Case', 'social-housing-company').permitted).toBe(
+      false,
+    );
   });
 
   it('names what is missing for a refusal in one list as well as per category', () => {
-    const result = new PolicyEngine(shipped).authorize({ ...objectedCawRead, objection: false, consentedCategories: [], facts: { inCircle: false, agreementInForce: true } });
+    const result = new PolicyEngine(shipped).authorize({
+      ...objectedCawRead,
+      objection: false,
+      consentedCategories: [],
+      facts: { inCircle: false, agreementInForce: true },
+    });
     expect(result.decision).toBe('deny');
-    expect(result.missing).toEqual(expect.arrayContaining([expect.stringContaining('circle of care'), expect.stringContaining('consent')]));
+    expect(result.missing).toEqual(
+      expect.arrayContaining([expect.stringContaining('circle of care'), expect.stringContaining('consent')]),
+    );
     expect(result.missing).not.toEqual(expect.arrayContaining([expect.stringContaining('agreement')]));
   });
 });
@@ -77,45 +110,172 @@ function* records(): Generator<{ facts: RequestFacts; consented: string[]; objec
         for (const aftercare of [true, false])
           for (const breakTheGlass of [true, false])
             for (const consented of [[], ['housing'], ['health', 'care-plan'], shipped.categories.map((c) => c.id)])
-              for (const objection of [false, true]) yield { facts: { ownOrganisation, inCircle, agreementInForce, aftercare, breakTheGlass }, consented, objection };
+              for (const objection of [false, true])
+                yield {
+                  facts: { ownOrganisation, inCircle, agreementInForce, aftercare, breakTheGlass },
+                  consented,
+                  objection,
+                };
 }
 
 const listCallers: (Omit<AuthorizationRequest, 'facts'> & { label: string })[] = [
-  { label: 'CAW caseworker, duo follow-up', partnerType: 'caw', roles: ['caseworker'], profession: 'social-worker', purpose: 'duo-follow-up', action: 'read', resourceType: 'Case' },
-  { label: 'GP with secrecy, care coordination', partnerType: 'general-practitioner', roles: ['caseworker'], profession: 'general-practitioner', purpose: 'care-coordination', action: 'read', resourceType: 'Case' },
-  { label: 'GP without a profession claim, health only', partnerType: 'general-practitioner', roles: ['caseworker'], purpose: 'care-coordination', action: 'read', resourceType: 'Case', categories: ['health'] },
-  { label: 'outreach caseworker, care coordination', partnerType: 'outreach-team', roles: ['caseworker'], purpose: 'care-coordination', action: 'read', resourceType: 'Case' },
-  { label: 'OCMW caseworker, crisis', partnerType: 'ocmw', roles: ['caseworker'], purpose: 'crisis', action: 'read', resourceType: 'Case' },
-  { label: 'housing referrer, own referrals', partnerType: 'social-housing-company', roles: ['referrer'], purpose: 'referral', action: 'read', resourceType: 'Referral' },
-  { label: 'housing referrer, health of referrals', partnerType: 'social-housing-company', roles: ['referrer'], purpose: 'referral', action: 'read', resourceType: 'Referral', categories: ['health'] },
-  { label: 'privacy officer, case content', partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'Case' },
-  { label: 'coordinator, merge clients', partnerType: 'outreach-team', roles: ['coordinator'], purpose: 'care-coordination', action: 'merge', resourceType: 'Client' },
+  {
+    label: 'CAW caseworker, duo follow-up',
+    partnerType: 'caw',
+    roles: ['caseworker'],
+    profession: 'social-worker',
+    purpose: 'duo-follow-up',
+    action: 'read',
+    resourceType: 'Case',
+  },
+  {
+    label: 'GP with secrecy, care coordination',
+    partnerType: 'general-practitioner',
+    roles: ['caseworker'],
+    profession: 'general-practitioner',
+    purpose: 'care-coordination',
+    action: 'read',
+    resourceType: 'Case',
+  },
+  {
+    label: 'GP without a profession claim, health only',
+    partnerType: 'general-practitioner',
+    roles: ['caseworker'],
+    purpose: 'care-coordination',
+    action: 'read',
+    resourceType: 'Case',
+    categories: ['health'],
+  },
+  {
+    label: 'outreach caseworker, care coordination',
+    partnerType: 'outreach-team',
+    roles: ['caseworker'],
+    purpose: 'care-coordination',
+    action: 'read',
+    resourceType: 'Case',
+  },
+  {
+    label: 'OCMW caseworker, crisis',
+    partnerType: 'ocmw',
+    roles: ['caseworker'],
+    purpose: 'crisis',
+    action: 'read',
+    resourceType: 'Case',
+  },
+  {
+    label: 'housing referrer, own referrals',
+    partnerType: 'social-housing-company',
+    roles: ['referrer'],
+    purpose: 'referral',
+    action: 'read',
+    resourceType: 'Referral',
+  },
+  {
+    label: 'housing referrer, health of referrals',
+    partnerType: 'social-housing-company',
+    roles: ['referrer'],
+    purpose: 'referral',
+    action: 'read',
+    resourceType: 'Referral',
+    categories: ['health'],
+  },
+  {
+    label: 'privacy officer, case content',
+    partnerType: 'other',
+    roles: ['privacy-officer'],
+    purpose: 'privacy-audit',
+    action: 'read',
+    resourceType: 'Case',
+  },
+  {
+    label: 'coordinator, merge clients',
+    partnerType: 'outreach-team',
+    roles: ['coordinator'],
+    purpose: 'care-coordination',
+    action: 'merge',
+    resourceType: 'Client',
+  },
 ];
 
 describe('list scopes (filters pushed into SQL)', () => {
   const engine = new PolicyEngine(shipped);
 
-  it.each(listCallers.map((c) => [c.label, c] as const))('%s: a record is in the scope exactly when authorize() would show it something', (_label, caller) => {
-    const scope = engine.scopeFor(caller);
-    for (const record of records()) {
-      const decision = engine.authorize({ ...caller, facts: record.facts, consentedCategories: record.consented, objection: record.objection }).decision;
-      const factOf = (fact: FactName, category: string | undefined): FactValue | undefined =>
-        fact === 'consent' ? (record.objection ? 'objected' : category && record.consented.includes(category) ? 'given' : 'none') : (record.facts as Record<string, FactValue | undefined>)[fact];
-      const inScope = scopeHolds(scope, factOf, holds);
-      expect({ record, inScope }).toEqual({ record, inScope: decision !== 'deny' });
-    }
-  });
+  it.each(listCallers.map((c) => [c.label, c] as const))(
+    '%s: a record is in the scope exactly when authorize() would show it something',
+    (_label, caller) => {
+      const scope = engine.scopeFor(caller);
+      for (const record of records()) {
+        const decision = engine.authorize({
+          ...caller,
+          facts: record.facts,
+          consentedCategories: record.consented,
+          objection: record.objection,
+        }).decision;
+        const factOf = (fact: FactName, category: string | undefined): FactValue | undefined =>
+          fact === 'consent'
+            ? record.objection
+              ? 'objected'
+              : category && record.consented.includes(category)
+                ? 'given'
+                : 'none'
+            : (record.facts as Record<string, FactValue | undefined>)[fact];
+        const inScope = scopeHolds(scope, factOf, holds);
+        expect({ record, inScope }).toEqual({ record, inScope: decision !== 'deny' });
+      }
+    },
+  );
 
   it('gives nothing to a caller no rule addresses, and every record to an unconditional permit', () => {
-    expect(engine.scopeFor({ partnerType: 'other', roles: ['privacy-officer'], purpose: 'privacy-audit', action: 'read', resourceType: 'Case' })).toEqual({ kind: 'none' });
-    expect(engine.scopeFor({ partnerType: 'other', roles: ['gateway-admin'], purpose: 'administration', action: 'read', resourceType: 'Partner', operator: true })).toEqual({ kind: 'all' });
+    expect(
+      engine.scopeFor({
+        partnerType: 'other',
+        roles: ['privacy-officer'],
+        purpose: 'privacy-audit',
+        action: 'read',
+        resourceType: 'Case',
+      }),
+    ).toEqual({ kind: 'none' });
+    expect(
+      engine.scopeFor({
+        partnerType: 'other',
+        roles: ['gateway-admin'],
+        purpose: 'administration',
+        action: 'read',
+        resourceType: 'Partner',
+        operator: true,
+      }),
+    ).toEqual({ kind: 'all' });
     // The same role of any partner but the network operator addresses no rule at all.
-    expect(engine.scopeFor({ partnerType: 'other', roles: ['gateway-admin'], purpose: 'administration', action: 'read', resourceType: 'Partner' })).toEqual({ kind: 'none' });
-    expect(engine.scopeFor({ partnerType: 'social-housing-company', roles: ['referrer'], purpose: 'referral', action: 'read', resourceType: 'Referral', categories: ['health'] })).toEqual({ kind: 'none' });
+    expect(
+      engine.scopeFor({
+        partnerType: 'other',
+        roles: ['gateway-admin'],
+        purpose: 'administration',
+        action: 'read',
+        resourceType: 'Partner',
+      }),
+    ).toEqual({ kind: 'none' });
+    expect(
+      engine.scopeFor({
+        partnerType: 'social-housing-company',
+        roles: ['referrer'],
+        purpose: 'referral',
+        action: 'read',
+        resourceType: 'Referral',
+        categories: ['health'],
+      }),
+    ).toEqual({ kind: 'none' });
   });
 
   it('compiles a scope to SQL with bound parameters, keeping later deny rules as AND NOT', () => {
-    const scope = engine.scopeFor({ partnerType: 'caw', roles: ['caseworker'], purpose: 'duo-follow-up', action: 'read', resourceType: 'Case', categories: ['housing'] });
+    const scope = engine.scopeFor({
+      partnerType: 'caw',
+      roles: ['caseworker'],
+      purpose: 'duo-follow-up',
+      action: 'read',
+      resourceType: 'Case',
+      categories: ['housing'],
+    });
     const { sql, params } = scopeToSql(scope, {
       inCircle: () => 'c.in_circle',
       agreementInForce: () => 'c.agreement',
@@ -124,12 +284,26 @@ describe('list scopes (filters pushed into SQL)', () => {
     expect(sql).toBe(
       '(COALESCE((c.in_circle) = :policy_0, FALSE) AND COALESCE((c.agreement) = :policy_1, FALSE) AND COALESCE((consent_for(:policy_2)) = :policy_3, FALSE) AND (NOT COALESCE((consent_for(:policy_4)) = :policy_5, FALSE)))',
     );
-    expect(params).toEqual({ policy_0: true, policy_1: true, policy_2: 'housing', policy_3: 'given', policy_4: 'housing', policy_5: 'objected' });
+    expect(params).toEqual({
+      policy_0: true,
+      policy_1: true,
+      policy_2: 'housing',
+      policy_3: 'given',
+      policy_4: 'housing',
+      policy_5: 'objected',
+    });
   });
 
   it('refuses to compile a scope whose fact the query cannot express (fail closed)', () => {
-    const scope = engine.scopeFor({ partnerType: 'caw', roles: ['caseworker'], purpose: 'duo-follow-up', action: 'read', resourceType: 'Case' });
-    expect(() => scopeToSql(scope, { inCircle: () => 'c.in_circle', agreementInForce: () => 'c.agreement' })).toThrow(/no SQL for the policy fact "consent"/);
+    const scope = engine.scopeFor({
+      partnerType: 'caw',
+      roles: ['caseworker'],
+      purpose: 'duo-follow-up',
+      action: 'read',
+      resourceType: 'Case',
+    });
+    expect(() => scopeToSql(scope, { inCircle: () => 'c.in_circle', agreementInForce: () => 'c.agreement' })).toThrow(
+      /no SQL for the policy fact "consent"/,
+    );
   });
 });
-

@@ -3,7 +3,16 @@ import { createMongoAbility, subject as casl, type MongoAbility, type RawRuleOf 
 import { rulesToCondition } from '@casl/ability/extra';
 import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { CALLER_FACTS, loadPolicySet, type Condition, type FactName, type FactValue, type PolicySet, type RuleDefinition, type RuleSource } from './policy-files.js';
+import {
+  CALLER_FACTS,
+  loadPolicySet,
+  type Condition,
+  type FactName,
+  type FactValue,
+  type PolicySet,
+  type RuleDefinition,
+  type RuleSource,
+} from './policy-files.js';
 import { ALL, and, NONE, not, or, type PolicyScope } from './policy-scope.js';
 
 /** Facts about one request that rules may require; the caller (a service) loads them from the database. */
@@ -99,7 +108,12 @@ const MONGO: Record<string, string> = { eq: '$eq', ne: '$ne', in: '$in', nin: '$
 
 function toMongo(when: RuleDefinition['when']): Record<string, unknown> | undefined {
   if (!when) return undefined;
-  return Object.fromEntries(Object.entries(when).map(([fact, condition]) => [fact, Object.fromEntries(Object.entries(condition as Condition).map(([op, v]) => [MONGO[op], v]))]));
+  return Object.fromEntries(
+    Object.entries(when).map(([fact, condition]) => [
+      fact,
+      Object.fromEntries(Object.entries(condition as Condition).map(([op, v]) => [MONGO[op], v])),
+    ]),
+  );
 }
 
 /** The rule's conditions on the caller (see CALLER_FACTS) hold for this caller. */
@@ -154,7 +168,14 @@ export class PolicyEngine {
   /** A programme named in a request must be one of the network's (network.yaml); 400 otherwise. */
   requireKnownProgramme(programme: string | undefined): void {
     if (programme !== undefined && !this.policy.programmes.includes(programme)) {
-      throw new ProblemException('validation-failed', 'Unknown programme', { errors: [{ pointer: '/programme', detail: `not one of the network's programmes: ${this.policy.programmes.join(', ')}` }] });
+      throw new ProblemException('validation-failed', 'Unknown programme', {
+        errors: [
+          {
+            pointer: '/programme',
+            detail: `not one of the network's programmes: ${this.policy.programmes.join(', ')}`,
+          },
+        ],
+      });
     }
   }
 
@@ -165,25 +186,48 @@ export class PolicyEngine {
   /** Whether any active rule lets one of these roles act for this purpose at all. */
   mayUsePurpose(roles: string[], purpose: string, partnerType?: string, operator = false): boolean {
     return this.activeRules().some(
-      (r) => r.effect !== 'deny' && r.purposes.includes(purpose) && r.roles.some((role) => roles.includes(role)) && (!partnerType || !r.partnerTypes || r.partnerTypes.includes(partnerType)) && callerFactsHold(r, operator),
+      (r) =>
+        r.effect !== 'deny' &&
+        r.purposes.includes(purpose) &&
+        r.roles.some((role) => roles.includes(role)) &&
+        (!partnerType || !r.partnerTypes || r.partnerTypes.includes(partnerType)) &&
+        callerFactsHold(r, operator),
     );
   }
 
   /** The guard's coarse check: is there any rule that could permit this, whatever the record? */
-  decide(roles: string[], purpose: string, action: string, subjectType: string, partnerType?: string, operator = false): { permitted: boolean; reason: string } {
+  decide(
+    roles: string[],
+    purpose: string,
+    action: string,
+    subjectType: string,
+    partnerType?: string,
+    operator = false,
+  ): { permitted: boolean; reason: string } {
     const ability = this.abilityFor(partnerType, roles, purpose, operator);
     const permitted = ability.can(action, subjectType);
     const rule = permitted ? ability.rulesFor(action, subjectType).find((r) => !r.inverted) : undefined;
     return permitted
       ? { permitted, reason: String(rule?.reason ?? '') }
-      : { permitted, reason: `no rule permits ${action} on ${subjectType} for purpose ${purpose} with roles ${roles.join(', ')}` };
+      : {
+          permitted,
+          reason: `no rule permits ${action} on ${subjectType} for purpose ${purpose} with roles ${roles.join(', ')}`,
+        };
   }
 
   authorize(request: AuthorizationRequest): AuthorizationResult {
-    const ability = this.abilityFor(request.partnerType, request.roles, request.purpose, request.facts?.operator ?? false);
-    const professionalSecrecy = request.profession !== undefined && this.policy.professionalSecrecy.includes(request.profession);
+    const ability = this.abilityFor(
+      request.partnerType,
+      request.roles,
+      request.purpose,
+      request.facts?.operator ?? false,
+    );
+    const professionalSecrecy =
+      request.profession !== undefined && this.policy.professionalSecrecy.includes(request.profession);
     const categorised = this.activeRules().some((r) => r.subject === request.resourceType && r.categories);
-    const categories: (string | undefined)[] = categorised ? (request.categories ?? this.policy.categories.map((c) => c.id)) : [undefined];
+    const categories: (string | undefined)[] = categorised
+      ? (request.categories ?? this.policy.categories.map((c) => c.id))
+      : [undefined];
 
     const permitted: string[] = [];
     const withheld: Withheld[] = [];
@@ -193,13 +237,14 @@ export class PolicyEngine {
       const facts: Record<string, FactValue | undefined> = {
         ...request.facts,
         professionalSecrecy,
-        consent: request.objection || (category && request.objectedCategories?.includes(category))
-          ? 'objected'
-          : category && request.consentedCategories?.includes(category)
-            ? 'given'
-            : category && request.informedNoObjectionCategories?.includes(category)
-              ? 'informed-no-objection'
-              : 'none',
+        consent:
+          request.objection || (category && request.objectedCategories?.includes(category))
+            ? 'objected'
+            : category && request.consentedCategories?.includes(category)
+              ? 'given'
+              : category && request.informedNoObjectionCategories?.includes(category)
+                ? 'informed-no-objection'
+                : 'none',
       };
       const resource = casl(request.resourceType, { ...facts });
       const rule = ability.relevantRuleFor(request.action, resource, category);
@@ -213,8 +258,14 @@ export class PolicyEngine {
         refusing = refusing ?? reference;
         // A refusal with conditions can be lifted by undoing them (an objection withdrawn); one
         // without conditions cannot, so nothing is "missing".
-        const missing = Object.keys(this.byId.get(reference.id)?.when ?? {}).map((fact) => (fact === 'consent' ? 'no objection of the client on file' : `not: ${REQUIREMENTS[fact as FactName]}`));
-        withheld.push({ category: category ?? '*', reason: `refused by rule ${reference.id}: ${reference.description ?? ''}`.trim(), missing });
+        const missing = Object.keys(this.byId.get(reference.id)?.when ?? {}).map((fact) =>
+          fact === 'consent' ? 'no objection of the client on file' : `not: ${REQUIREMENTS[fact as FactName]}`,
+        );
+        withheld.push({
+          category: category ?? '*',
+          reason: `refused by rule ${reference.id}: ${reference.description ?? ''}`.trim(),
+          missing,
+        });
         continue;
       }
       withheld.push({ category: category ?? '*', ...this.whatIsMissing(request, category, facts) });
@@ -228,7 +279,10 @@ export class PolicyEngine {
     return {
       decision: anyPermit ? (pending ? 'pending' : 'permit') : 'deny',
       rule: anyPermit ? first : (refusing ?? null),
-      legalBasis: anyPermit ? (firstRule?.legalBasis ?? [purpose?.legalBasis.article6, purpose?.legalBasis.article9].filter(Boolean).join('; ')) : null,
+      legalBasis: anyPermit
+        ? (firstRule?.legalBasis ??
+          [purpose?.legalBasis.article6, purpose?.legalBasis.article9].filter(Boolean).join('; '))
+        : null,
       permittedCategories: permitted,
       permittedFields: this.policy.categories.filter((c) => permitted.includes(c.id)).flatMap((c) => c.fields),
       withheld,
@@ -246,16 +300,24 @@ export class PolicyEngine {
    */
   scopeFor(request: ScopeRequest): PolicyScope {
     const ability = this.abilityFor(request.partnerType, request.roles, request.purpose, request.operator ?? false);
-    const professionalSecrecy = request.profession !== undefined && this.policy.professionalSecrecy.includes(request.profession);
+    const professionalSecrecy =
+      request.profession !== undefined && this.policy.professionalSecrecy.includes(request.profession);
     const categorised = this.activeRules().some((r) => r.subject === request.resourceType && r.categories);
-    const categories: (string | undefined)[] = categorised ? (request.categories ?? this.policy.categories.map((c) => c.id)) : [undefined];
+    const categories: (string | undefined)[] = categorised
+      ? (request.categories ?? this.policy.categories.map((c) => c.id))
+      : [undefined];
     const ruleScope = (category: string | undefined) => (id: string) =>
       and(
         Object.entries(this.byId.get(id)?.when ?? {}).map(([fact, condition]): PolicyScope => {
           // Caller facts were settled when the ability was built: a rule still here holds them.
           if ((CALLER_FACTS as string[]).includes(fact)) return ALL;
           if (fact === 'professionalSecrecy') return holds(condition as Condition, professionalSecrecy) ? ALL : NONE;
-          return { kind: 'fact', fact: fact as FactName, condition: condition as Condition, ...(fact === 'consent' && category ? { category } : {}) };
+          return {
+            kind: 'fact',
+            fact: fact as FactName,
+            condition: condition as Condition,
+            ...(fact === 'consent' && category ? { category } : {}),
+          };
         }),
       );
     return or(
@@ -264,7 +326,13 @@ export class PolicyEngine {
         // rulesFor gives the rules for this category, highest priority (latest in the file) first;
         // rulesToCondition turns "later rules override earlier ones" into permit AND NOT later-deny.
         const rules = ability.rulesFor(request.action, request.resourceType, category);
-        return rulesToCondition(rules, (rule) => (rule.inverted ? not(scopeOf(String(rule.reason))) : scopeOf(String(rule.reason))), { and, or, empty: () => ALL }) ?? NONE;
+        return (
+          rulesToCondition(
+            rules,
+            (rule) => (rule.inverted ? not(scopeOf(String(rule.reason))) : scopeOf(String(rule.reason))),
+            { and, or, empty: () => ALL },
+          ) ?? NONE
+        );
       }),
     );
   }
@@ -278,12 +346,16 @@ export class PolicyEngine {
     const scope = this.scopeFor(request);
     if (scope.kind === 'all') return 'network';
     if (scope.kind === 'none') return 'none';
-    if (scope.kind === 'fact' && scope.fact === 'ownOrganisation' && scope.condition.eq === true) return 'own-organisation';
+    if (scope.kind === 'fact' && scope.fact === 'ownOrganisation' && scope.condition.eq === true)
+      return 'own-organisation';
     throw new Error(`the policy's scope for ${request.action} ${request.resourceType} is not an organisation scope`);
   }
 
   /** Strips a record to the permitted categories' fields and names what was withheld (data minimisation). */
-  project<T extends Record<string, unknown>>(record: T, result: AuthorizationResult): { data: Partial<T>; withheld: { category: string; reason: string }[] } {
+  project<T extends Record<string, unknown>>(
+    record: T,
+    result: AuthorizationResult,
+  ): { data: Partial<T>; withheld: { category: string; reason: string }[] } {
     const allowed = new Set(result.permittedFields);
     const data = Object.fromEntries(Object.entries(record).filter(([field]) => allowed.has(field))) as Partial<T>;
     const present = new Set(Object.keys(record));
@@ -293,7 +365,11 @@ export class PolicyEngine {
     return { data, withheld };
   }
 
-  private whatIsMissing(request: AuthorizationRequest, category: string | undefined, facts: Record<string, FactValue | undefined>): { reason: string; missing: string[] } {
+  private whatIsMissing(
+    request: AuthorizationRequest,
+    category: string | undefined,
+    facts: Record<string, FactValue | undefined>,
+  ): { reason: string; missing: string[] } {
     const candidates = this.activeRules().filter(
       (r) =>
         r.effect !== 'deny' &&
@@ -305,13 +381,20 @@ export class PolicyEngine {
         (!category || !r.categories || r.categories.includes(category)),
     );
     if (candidates.length === 0) {
-      return { reason: 'no rule lets your organisation and role use this purpose for this data', missing: ['a rule in the network policy (none applies)'] };
+      return {
+        reason: 'no rule lets your organisation and role use this purpose for this data',
+        missing: ['a rule in the network policy (none applies)'],
+      };
     }
     const failures = candidates.map((rule) => ({
       rule,
       failed: Object.entries(rule.when ?? {})
         .filter(([fact, condition]) => !holds(condition as Condition, facts[fact]))
-        .map(([fact]) => (fact === 'consent' && facts.consent === 'objected' ? 'no objection of the client on file' : REQUIREMENTS[fact as FactName])),
+        .map(([fact]) =>
+          fact === 'consent' && facts.consent === 'objected'
+            ? 'no objection of the client on file'
+            : REQUIREMENTS[fact as FactName],
+        ),
     }));
     failures.sort((a, b) => a.failed.length - b.failed.length);
     const best = failures[0];
@@ -320,11 +403,20 @@ export class PolicyEngine {
 
   private reference(id: string): RuleReference {
     const rule = this.byId.get(id);
-    return { id, description: rule?.description, file: rule?.source.file ?? 'policies/rules.yaml', line: rule?.source.line ?? 0 };
+    return {
+      id,
+      description: rule?.description,
+      file: rule?.source.file ?? 'policies/rules.yaml',
+      line: rule?.source.line ?? 0,
+    };
   }
 
   activeRules(): PolicySet['rules'] {
-    return this.policy.rules.filter((r) => !r.activeWhen || (this.policy.switches as unknown as Record<string, unknown>)[r.activeWhen.switch] === r.activeWhen.equals);
+    return this.policy.rules.filter(
+      (r) =>
+        !r.activeWhen ||
+        (this.policy.switches as unknown as Record<string, unknown>)[r.activeWhen.switch] === r.activeWhen.equals,
+    );
   }
 
   /**
@@ -333,12 +425,22 @@ export class PolicyEngine {
    * (policy version, partner type, roles, purpose). The profession is not part of the key: it only
    * feeds the `professionalSecrecy` fact, evaluated per request like every other fact.
    */
-  private abilityFor(partnerType: string | undefined, roles: string[], purpose: string, operator: boolean): MongoAbility {
+  private abilityFor(
+    partnerType: string | undefined,
+    roles: string[],
+    purpose: string,
+    operator: boolean,
+  ): MongoAbility {
     const key = `${partnerType ?? '*'}|${[...roles].sort().join(',')}|${purpose}|${operator ? 'operator' : ''}`;
     let ability = this.abilities.get(key);
     if (!ability) {
       const rules: RawRuleOf<MongoAbility>[] = this.activeRules()
-        .filter((r) => r.purposes.includes(purpose) && r.roles.some((role) => roles.includes(role)) && (!partnerType || !r.partnerTypes || r.partnerTypes.includes(partnerType)))
+        .filter(
+          (r) =>
+            r.purposes.includes(purpose) &&
+            r.roles.some((role) => roles.includes(role)) &&
+            (!partnerType || !r.partnerTypes || r.partnerTypes.includes(partnerType)),
+        )
         // A rule whose caller facts fail does not address this caller at all (not even as a deny).
         .filter((r) => callerFactsHold(r, operator))
         .map((r) => ({

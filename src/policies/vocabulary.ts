@@ -9,7 +9,17 @@ export interface PolicyVocabulary {
 }
 
 interface RulesSchema {
-  properties: { rules: { items: { properties: { actions: { items: { enum: string[] } }; subject: { enum: string[] }; partnerTypes: { items: { enum: string[] } } } } } };
+  properties: {
+    rules: {
+      items: {
+        properties: {
+          actions: { items: { enum: string[] } };
+          subject: { enum: string[] };
+          partnerTypes: { items: { enum: string[] } };
+        };
+      };
+    };
+  };
 }
 
 export function policyVocabulary(dir: string): PolicyVocabulary {

@@ -30,7 +30,10 @@ export class ReferralsController {
 
   @Get(':id')
   @Authorize('read', 'Referral')
-  @ApiOperation({ summary: 'One referral: the referrer sees status, dates, decision and contact established; the receiving team sees all; withheld groups are named' })
+  @ApiOperation({
+    summary:
+      'One referral: the referrer sees status, dates, decision and contact established; the receiving team sees all; withheld groups are named',
+  })
   get(@Access() access: AccessContext, @Param() params: UuidParam) {
     return this.referrals.get(access, params.id);
   }
@@ -39,7 +42,9 @@ export class ReferralsController {
   @HttpCode(200)
   @Authorize('decide', 'Referral')
   @IdempotentWrite()
-  @ApiOperation({ summary: 'The receiving team accepts (opens a case), redirects (with advice) or declines (with a reason)' })
+  @ApiOperation({
+    summary: 'The receiving team accepts (opens a case), redirects (with advice) or declines (with a reason)',
+  })
   decide(@Access() access: AccessContext, @Param() params: UuidParam, @Body() body: ReferralDecisionDto) {
     return this.referrals.decide(access, params.id, body);
   }

@@ -5,5 +5,9 @@ import { ReferralsController } from './referrals.controller.js';
 import { ReferralsRepository } from './referrals.repository.js';
 import { ReferralsService } from './referrals.service.js';
 
-@Module({ imports: [PartnersModule, CasesModule], controllers: [ReferralsController], providers: [ReferralsRepository, ReferralsService] })
+@Module({
+  imports: [PartnersModule, CasesModule],
+  controllers: [ReferralsController],
+  providers: [ReferralsRepository, ReferralsService],
+})
 export class ReferralsModule {}

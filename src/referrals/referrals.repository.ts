@@ -20,10 +20,18 @@ export class ReferralsRepository {
   }
 
   /** The team's earlier record of the same person (same national number), if any. */
-  findEarlierClient(manager: EntityManager, teamPartnerId: string, index: string, excludeId: string): Promise<Client | null> {
+  findEarlierClient(
+    manager: EntityManager,
+    teamPartnerId: string,
+    index: string,
+    excludeId: string,
+  ): Promise<Client | null> {
     return manager
       .createQueryBuilder(Client, 'c')
-      .where('c.custodian_partner_id = :teamPartnerId AND c.national_number_index = :index AND c.id <> :excludeId AND c.merged_into IS NULL', { teamPartnerId, index, excludeId })
+      .where(
+        'c.custodian_partner_id = :teamPartnerId AND c.national_number_index = :index AND c.id <> :excludeId AND c.merged_into IS NULL',
+        { teamPartnerId, index, excludeId },
+      )
       .orderBy('c.created_at', 'ASC')
       .getOne();
   }
@@ -41,7 +49,12 @@ export class ReferralsRepository {
   }
 
   /** The referrals a partner made or received, newest first; the scope is in SQL, before the LIMIT. */
-  listFor(manager: EntityManager, partnerId: string, after: { createdAt: string; id: string } | undefined, limit: number): Promise<Referral[]> {
+  listFor(
+    manager: EntityManager,
+    partnerId: string,
+    after: { createdAt: string; id: string } | undefined,
+    limit: number,
+  ): Promise<Referral[]> {
     const query = manager
       .createQueryBuilder(Referral, 'r')
       .where('(r.referrer_partner_id = :partnerId OR r.target_partner_id = :partnerId)', { partnerId })

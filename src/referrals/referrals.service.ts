@@ -17,7 +17,11 @@ const RECEIVERS = ['outreach-team', 'mobile-team', 'housing-first-team', 'caw'];
 
 type Position = { createdAt: string; id: string };
 const isPosition = (v: unknown): v is Position =>
-  typeof v === 'object' && v !== null && typeof (v as Position).createdAt === 'string' && !Number.isNaN(Date.parse((v as Position).createdAt)) && /^[0-9a-f-]{36}$/.test(String((v as Position).id));
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Position).createdAt === 'string' &&
+  !Number.isNaN(Date.parse((v as Position).createdAt)) &&
+  /^[0-9a-f-]{36}$/.test(String((v as Position).id));
 
 const notFound = () => new ProblemException('not-found', 'Referral not found or no access');
 
@@ -38,7 +42,12 @@ export class ReferralsService {
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
-  private authorize(access: AccessContext, action: string, facts: Parameters<PolicyService['authorize']>[0]['facts'], categories?: string[]): AuthorizationResult {
+  private authorize(
+    access: AccessContext,
+    action: string,
+    facts: Parameters<PolicyService['authorize']>[0]['facts'],
+    categories?: string[],
+  ): AuthorizationResult {
     return this.policy.authorize({
       partnerType: access.principal.partnerType,
       roles: access.principal.roles,
@@ -54,27 +63,51 @@ export class ReferralsService {
   async create(access: AccessContext, input: CreateReferralDto) {
     const target = await this.partners.findById(input.targetPartnerId);
     if (!target || !RECEIVERS.includes(target.type) || target.status !== 'active') {
-      throw new ProblemException('validation-failed', 'The target does not receive referrals', { errors: [{ pointer: '/targetPartnerId', detail: 'not an active outreach team or joint referral point' }] });
+      throw new ProblemException('validation-failed', 'The target does not receive referrals', {
+        errors: [{ pointer: '/targetPartnerId', detail: 'not an active outreach team or joint referral point' }],
+      });
     }
     const agreementInForce = await this.agreements.inForce([access.principal.partnerId, target.id], 'referral');
     const written = ['identity', 'contact', 'housing', 'narrative', 'case-status'];
-    const decision = this.authorize(access, 'create', { agreementInForce, tenantInformed: input.tenantInformed }, written);
+    const decision = this.authorize(
+      access,
+      'create',
+      { agreementInForce, tenantInformed: input.tenantInformed },
+      written,
+    );
     const base = { action: 'create', resourceType: 'Referral', custodianPartnerId: target.id, reason: '' };
     if (decision.decision === 'deny') {
       const missing = [...new Set(decision.withheld.flatMap((w) => w.missing))];
-      await this.accessLog.recordRefusal(access, { ...base, reason: `referral refused: missing ${missing.join('; ')}`.slice(0, 500), ruleId: decision.rule?.id ?? null });
-      throw new ProblemException('forbidden', `This referral cannot be accepted: it needs ${missing.join('; ')}`, { missing });
+      await this.accessLog.recordRefusal(access, {
+        ...base,
+        reason: `referral refused: missing ${missing.join('; ')}`.slice(0, 500),
+        ruleId: decision.rule?.id ?? null,
+      });
+      throw new ProblemException('forbidden', `This referral cannot be accepted: it needs ${missing.join('; ')}`, {
+        missing,
+      });
     }
     const allowed = new Set(decision.permittedCategories);
     const { cipher } = this.crypto;
-    const nationalNumber = allowed.has('identity') && input.tenant.nationalNumber ? normaliseNationalNumber(input.tenant.nationalNumber) : undefined;
+    const nationalNumber =
+      allowed.has('identity') && input.tenant.nationalNumber
+        ? normaliseNationalNumber(input.tenant.nationalNumber)
+        : undefined;
     const index = nationalNumber ? this.crypto.blindIndex('national-number', nationalNumber) : null;
 
     return this.accessLog.audited(access, async (manager) => {
       const identity = allowed.has('identity')
-        ? { givenName: input.tenant.givenName ?? null, familyName: input.tenant.familyName ?? null, birthDate: input.tenant.birthDate ?? null, language: input.tenant.language ?? null }
+        ? {
+            givenName: input.tenant.givenName ?? null,
+            familyName: input.tenant.familyName ?? null,
+            birthDate: input.tenant.birthDate ?? null,
+            language: input.tenant.language ?? null,
+          }
         : {};
-      const contact = allowed.has('contact') && (input.tenant.phone || input.tenant.address) ? { phone: input.tenant.phone ?? null, address: input.tenant.address ?? null } : null;
+      const contact =
+        allowed.has('contact') && (input.tenant.phone || input.tenant.address)
+          ? { phone: input.tenant.phone ?? null, address: input.tenant.address ?? null }
+          : null;
       const knownClient = index ? await this.referrals.teamKnowsNationalNumber(manager, target.id, index) : false;
       const client = await this.referrals.insertClient(manager, {
         custodianPartnerId: target.id,
@@ -89,7 +122,9 @@ export class ReferralsService {
         referrerUser: access.principal.subject,
         targetPartnerId: target.id,
         status: 'submitted',
-        housingSealed: cipher.seal(allowed.has('housing') ? { signals: input.signals, evictionStage: input.evictionStage } : {}),
+        housingSealed: cipher.seal(
+          allowed.has('housing') ? { signals: input.signals, evictionStage: input.evictionStage } : {},
+        ),
         descriptionSealed: allowed.has('narrative') && input.description ? cipher.seal(input.description) : null,
         tenantInformed: input.tenantInformed,
         tenantInformedNoteSealed: input.tenantInformedNote ? cipher.seal(input.tenantInformedNote) : null,
@@ -108,7 +143,21 @@ export class ReferralsService {
           reason: `referral submitted (rule ${decision.rule?.id})`,
           ruleId: decision.rule?.id ?? null,
           legalBasis: decision.legalBasis,
-          fields: decision.permittedFields.filter((f) => ['givenName', 'familyName', 'birthDate', 'nationalNumber', 'language', 'phone', 'address', 'signals', 'evictionStage', 'notes', 'status'].includes(f)),
+          fields: decision.permittedFields.filter((f) =>
+            [
+              'givenName',
+              'familyName',
+              'birthDate',
+              'nationalNumber',
+              'language',
+              'phone',
+              'address',
+              'signals',
+              'evictionStage',
+              'notes',
+              'status',
+            ].includes(f),
+          ),
         },
       };
     });
@@ -119,17 +168,45 @@ export class ReferralsService {
       const referral = await this.referrals.findReferral(manager, id);
       const me = access.principal.partnerId;
       if (!referral || (referral.referrerPartnerId !== me && referral.targetPartnerId !== me)) {
-        throw new AccessRefused({ action: 'read', resourceType: 'Referral', resourceId: id, reason: 'not found or not a party to this referral' }, notFound());
+        throw new AccessRefused(
+          {
+            action: 'read',
+            resourceType: 'Referral',
+            resourceId: id,
+            reason: 'not found or not a party to this referral',
+          },
+          notFound(),
+        );
       }
       const decision = this.authorize(access, 'read', { ownOrganisation: true });
       if (decision.decision === 'deny') {
-        throw new AccessRefused({ action: 'read', resourceType: 'Referral', resourceId: id, clientId: referral.clientId, custodianPartnerId: referral.targetPartnerId, reason: 'policy refused every category' }, notFound());
+        throw new AccessRefused(
+          {
+            action: 'read',
+            resourceType: 'Referral',
+            resourceId: id,
+            clientId: referral.clientId,
+            custodianPartnerId: referral.targetPartnerId,
+            reason: 'policy refused every category',
+          },
+          notFound(),
+        );
       }
-      const record = await this.fullRecord(manager, referral, new Set(decision.permittedCategories), me === referral.targetPartnerId);
+      const record = await this.fullRecord(
+        manager,
+        referral,
+        new Set(decision.permittedCategories),
+        me === referral.targetPartnerId,
+      );
       const { data } = this.policy.project(record, decision);
       // Every withheld group is named with its reason, so a referrer knows clinical content exists but is not theirs.
       const withheld = decision.withheld.map(({ category, reason }) => ({ category, reason }));
-      const view = { id: referral.id, ...data, ...(me === referral.targetPartnerId ? { knownClient: referral.knownClient, clientId: referral.clientId } : {}), withheld };
+      const view = {
+        id: referral.id,
+        ...data,
+        ...(me === referral.targetPartnerId ? { knownClient: referral.knownClient, clientId: referral.clientId } : {}),
+        withheld,
+      };
       return {
         result: view,
         record: {
@@ -149,7 +226,12 @@ export class ReferralsService {
   }
 
   /** Status fields always; personal fields opened only for categories the policy permitted. */
-  private async fullRecord(manager: Parameters<ReferralsRepository['findClient']>[0], referral: Referral, allowed: Set<string>, forTeam: boolean): Promise<Record<string, unknown>> {
+  private async fullRecord(
+    manager: Parameters<ReferralsRepository['findClient']>[0],
+    referral: Referral,
+    allowed: Set<string>,
+    forTeam: boolean,
+  ): Promise<Record<string, unknown>> {
     const { cipher } = this.crypto;
     const record: Record<string, unknown> = {
       status: referral.status,
@@ -160,10 +242,15 @@ export class ReferralsService {
     };
     if (!forTeam) return record;
     const client = await this.referrals.findClient(manager, referral.clientId);
-    if (client && allowed.has('identity')) Object.assign(record, cipher.open<Record<string, unknown>>(client.identitySealed), { nationalNumber: client.nationalNumberSealed ? cipher.open(client.nationalNumberSealed) : null });
-    if (client && allowed.has('contact') && client.contactSealed) Object.assign(record, cipher.open<Record<string, unknown>>(client.contactSealed));
+    if (client && allowed.has('identity'))
+      Object.assign(record, cipher.open<Record<string, unknown>>(client.identitySealed), {
+        nationalNumber: client.nationalNumberSealed ? cipher.open(client.nationalNumberSealed) : null,
+      });
+    if (client && allowed.has('contact') && client.contactSealed)
+      Object.assign(record, cipher.open<Record<string, unknown>>(client.contactSealed));
     if (allowed.has('housing')) Object.assign(record, cipher.open<Record<string, unknown>>(referral.housingSealed));
-    if (allowed.has('narrative')) record.notes = referral.descriptionSealed ? cipher.open(referral.descriptionSealed) : null;
+    if (allowed.has('narrative'))
+      record.notes = referral.descriptionSealed ? cipher.open(referral.descriptionSealed) : null;
     return record;
   }
 
@@ -184,13 +271,21 @@ export class ReferralsService {
           contactEstablished: r.contactEstablished,
           role: r.targetPartnerId === me ? 'receiver' : 'referrer',
           // The referrer chose the team itself; the team sees urgency and whether it knows the client.
-          ...(r.targetPartnerId === me ? { urgency: r.urgency, knownClient: r.knownClient } : { targetPartnerId: r.targetPartnerId }),
+          ...(r.targetPartnerId === me
+            ? { urgency: r.urgency, knownClient: r.knownClient }
+            : { targetPartnerId: r.targetPartnerId }),
         }),
         (r) => ({ createdAt: r.createdAt.toISOString(), id: r.id }),
       );
       return {
         result: page,
-        record: { action: 'read', resourceType: 'Referral', decision: 'permit', reason: 'referral list (status only)', disclosed: { referrals: page.items.map((i) => i.id) } },
+        record: {
+          action: 'read',
+          resourceType: 'Referral',
+          decision: 'permit',
+          reason: 'referral list (status only)',
+          disclosed: { referrals: page.items.map((i) => i.id) },
+        },
       };
     });
   }
@@ -199,11 +294,23 @@ export class ReferralsService {
     return this.accessLog.audited(access, async (manager) => {
       const referral = await this.referrals.findReferral(manager, id);
       if (!referral || referral.targetPartnerId !== access.principal.partnerId) {
-        throw new AccessRefused({ action: 'decide', resourceType: 'Referral', resourceId: id, reason: 'not found or not the receiving team' }, notFound());
+        throw new AccessRefused(
+          { action: 'decide', resourceType: 'Referral', resourceId: id, reason: 'not found or not the receiving team' },
+          notFound(),
+        );
       }
       const decision = this.authorize(access, 'decide', { ownOrganisation: true }, ['case-status']);
       if (decision.decision === 'deny') {
-        throw new AccessRefused({ action: 'decide', resourceType: 'Referral', resourceId: id, clientId: referral.clientId, reason: 'policy refused the decision' }, notFound());
+        throw new AccessRefused(
+          {
+            action: 'decide',
+            resourceType: 'Referral',
+            resourceId: id,
+            clientId: referral.clientId,
+            reason: 'policy refused the decision',
+          },
+          notFound(),
+        );
       }
       if (referral.status !== 'submitted') {
         throw new ProblemException('conflict', `This referral was already ${referral.status}`);
@@ -213,20 +320,42 @@ export class ReferralsService {
       if (input.decision === 'accept') {
         // A client the team already knows keeps one record and one case history.
         const client = await this.referrals.findClient(manager, referral.clientId);
-        const earlier = referral.knownClient && client?.nationalNumberIndex ? await this.referrals.findEarlierClient(manager, referral.targetPartnerId, client.nationalNumberIndex, client.id) : null;
+        const earlier =
+          referral.knownClient && client?.nationalNumberIndex
+            ? await this.referrals.findEarlierClient(
+                manager,
+                referral.targetPartnerId,
+                client.nationalNumberIndex,
+                client.id,
+              )
+            : null;
         if (earlier) referral.clientId = earlier.id;
-        const opened = await this.cases.openOrReopen(manager, { clientId: referral.clientId, custodianPartnerId: referral.targetPartnerId, referralId: referral.id, responsible: access.principal.subject, by: access });
+        const opened = await this.cases.openOrReopen(manager, {
+          clientId: referral.clientId,
+          custodianPartnerId: referral.targetPartnerId,
+          referralId: referral.id,
+          responsible: access.principal.subject,
+          by: access,
+        });
         caseId = opened.careCase.id;
         reopened = opened.reopened;
       }
-      referral.status = input.decision === 'accept' ? 'accepted' : input.decision === 'redirect' ? 'redirected' : 'declined';
+      referral.status =
+        input.decision === 'accept' ? 'accepted' : input.decision === 'redirect' ? 'redirected' : 'declined';
       referral.redirectedTo = input.redirectTo ?? null;
       referral.decisionReasonSealed = input.reason ? this.crypto.cipher.seal(input.reason) : null;
       referral.decidedAt = new Date();
       referral.caseId = caseId;
       await this.referrals.saveReferral(manager, referral);
       return {
-        result: { id, status: referral.status, decidedAt: referral.decidedAt.toISOString(), caseId, reopened, redirectedTo: referral.redirectedTo },
+        result: {
+          id,
+          status: referral.status,
+          decidedAt: referral.decidedAt.toISOString(),
+          caseId,
+          reopened,
+          redirectedTo: referral.redirectedTo,
+        },
         record: {
           action: 'decide',
           resourceType: 'Referral',
@@ -237,7 +366,12 @@ export class ReferralsService {
           reason: `referral ${referral.status}`,
           ruleId: decision.rule?.id ?? null,
           legalBasis: decision.legalBasis,
-          fields: ['status', ...(caseId ? ['caseId'] : []), ...(input.redirectTo ? ['redirectedTo'] : []), ...(input.reason ? ['decisionReason'] : [])],
+          fields: [
+            'status',
+            ...(caseId ? ['caseId'] : []),
+            ...(input.redirectTo ? ['redirectedTo'] : []),
+            ...(input.reason ? ['decisionReason'] : []),
+          ],
         },
       };
     });

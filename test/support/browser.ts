@@ -7,7 +7,13 @@ import { brotliDecompressSync } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 
 // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--no-first-run',
+];
 
 /**
  * A headless Chromium for the console tests: CHROMIUM_PATH, else Debian's `chromium` (what CI
@@ -17,18 +23,31 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--dis
  */
 export async function launchBrowser(): Promise<Browser> {
   const wanted = process.env.CHROMIUM_PATH;
-  const system = wanted && wanted !== 'packed' ? wanted : wanted === 'packed' ? undefined : ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  const system =
+    wanted && wanted !== 'packed'
+      ? wanted
+      : wanted === 'packed'
+        ? undefined
+        : ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
   if (system) return chromium.launch({ executablePath: system, headless: true, args: ARGS });
 
   const { default: packed } = await import('@sparticuz/chromium');
   const executablePath = await packed.executablePath();
   const libs = join(tmpdir(), 'al2023', 'lib');
   if (!existsSync(libs)) {
-    const archive = join(dirname(createRequire(import.meta.url).resolve('@sparticuz/chromium')), '..', '..', 'bin', 'al2023.tar.br');
+    const archive = join(
+      dirname(createRequire(import.meta.url).resolve('@sparticuz/chromium')),
+      '..',
+      '..',
+      'bin',
+      'al2023.tar.br',
+    );
     // The archive holds lib/*; the package itself unpacks it to <tmp>/al2023 on Lambda.
     mkdirSync(dirname(libs), { recursive: true });
     const tar = spawn('tar', ['-x', '-C', dirname(libs)], { stdio: ['pipe', 'inherit', 'inherit'] });
-    const exited = new Promise((resolve, reject) => tar.on('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`tar exited with ${code}`)))));
+    const exited = new Promise((resolve, reject) =>
+      tar.on('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`tar exited with ${code}`)))),
+    );
     // A few MB: unpacked in memory, so tar closing its input at the end-of-archive marker is harmless.
     tar.stdin.on('error', () => undefined);
     tar.stdin.end(brotliDecompressSync(readFileSync(archive)));

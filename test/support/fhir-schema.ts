@@ -9,7 +9,16 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
  * copy gets `$id`; and Medplum's own added resource types refer to `Resource` and `integer64`,
  * which the file does not define, so those two are filled in (any resource; a string).
  */
-const SCHEMA_FILE = join(process.cwd(), 'node_modules', '@medplum', 'definitions', 'dist', 'fhir', 'r4', 'fhir.schema.json');
+const SCHEMA_FILE = join(
+  process.cwd(),
+  'node_modules',
+  '@medplum',
+  'definitions',
+  'dist',
+  'fhir',
+  'r4',
+  'fhir.schema.json',
+);
 const DRAFT_06 = join(process.cwd(), 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-06.json');
 
 export type FhirType = 'AuditEvent' | 'Consent' | 'Bundle';
@@ -23,7 +32,11 @@ function load(): Record<FhirType, ValidateFunction> {
   if (id !== 'http://hl7.org/fhir/json-schema/4.0') throw new Error(`unexpected FHIR schema ${id}`);
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addMetaSchema(JSON.parse(readFileSync(DRAFT_06, 'utf8')));
-  ajv.addSchema({ ...rest, $id: id, definitions: { Resource: { $ref: '#/definitions/ResourceList' }, integer64: { type: 'string' }, ...definitions } });
+  ajv.addSchema({
+    ...rest,
+    $id: id,
+    definitions: { Resource: { $ref: '#/definitions/ResourceList' }, integer64: { type: 'string' }, ...definitions },
+  });
   const compile = (type: FhirType) => ajv.compile({ $ref: `${id}#/definitions/${type}` });
   validators = { AuditEvent: compile('AuditEvent'), Consent: compile('Consent'), Bundle: compile('Bundle') };
   return validators;

@@ -14,7 +14,12 @@ export default async function globalSetup() {
     return;
   }
   const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54339);
-  const embedded = await startEmbeddedPostgres({ dataDir: join(process.cwd(), '.data', 'test-postgres'), port, database: 'schakel_test', logger: quiet });
+  const embedded = await startEmbeddedPostgres({
+    dataDir: join(process.cwd(), '.data', 'test-postgres'),
+    port,
+    database: 'schakel_test',
+    logger: quiet,
+  });
   globalThis.__SCHAKEL_EMBEDDED__ = embedded;
   process.env.SCHAKEL_TEST_ADMIN_URL = embedded.adminUrl;
 }

@@ -47,9 +47,11 @@ export function declaredRoutes(ctx: TestContext): RouteDeclaration[] {
   return routes.sort((a, b) => a.route.localeCompare(b.route));
 }
 
-
 /** A route's path with every parameter filled by an id that exists nowhere. */
-export function samplePath(route: RouteDeclaration): { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string } {
+export function samplePath(route: RouteDeclaration): {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+} {
   const [method, path] = route.route.split(' ');
   return { method: method as 'GET', url: path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000') };
 }

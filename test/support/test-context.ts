@@ -21,7 +21,10 @@ export interface TestPartner {
   privateKey: CryptoKey;
   publicJwk: Record<string, unknown>;
   /** A valid token for this partner, with claim and header overrides. */
-  token(claims?: JWTPayload & { roles?: unknown }, options?: { kid?: string; alg?: Alg; key?: CryptoKey; lifetimeSeconds?: number }): Promise<string>;
+  token(
+    claims?: JWTPayload & { roles?: unknown },
+    options?: { kid?: string; alg?: Alg; key?: CryptoKey; lifetimeSeconds?: number },
+  ): Promise<string>;
 }
 
 export interface InjectOptions {
@@ -44,7 +47,9 @@ export interface TestContext {
   newPartner(options?: { type?: PartnerType; alg?: Alg; id?: string; operator?: boolean }): Promise<TestPartner>;
   /** The network operator of this test database (created on first use, type `other`): the only partner whose tokens may name gateway-admin. */
   operator(options?: { id?: string }): Promise<TestPartner>;
-  request(options: InjectOptions): Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }>;
+  request(
+    options: InjectOptions,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }>;
   close(): Promise<void>;
 }
 
@@ -81,17 +86,25 @@ export async function dropTestDatabase(url: string): Promise<void> {
 }
 
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
-  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', SEED_DEMO_PARTNERS: 'false',
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+    SEED_DEMO_PARTNERS: 'false',
     // Swagger UI's static server cannot load under Jest on Node 20 (CJS requiring ESM); the
     // start-up smoke test checks /docs on the real process instead.
     OPENAPI_UI: 'false',
-    ...env });
+    ...env,
+  });
 }
 
 let partnerCounter = 0;
 
 /** `reuse`: a second gateway on another context's database (e.g. after a key rotation); it does not drop it. */
-export async function createTestContext(env: Record<string, string> = {}, reuse?: { databaseUrl: string }): Promise<TestContext> {
+export async function createTestContext(
+  env: Record<string, string> = {},
+  reuse?: { databaseUrl: string },
+): Promise<TestContext> {
   const databaseUrl = reuse?.databaseUrl ?? (await createTestDatabase());
   const config = testConfig(databaseUrl, env);
   const logs: string[] = [];
@@ -147,7 +160,15 @@ export async function createTestContext(env: Record<string, string> = {}, reuse?
         async token(claims = {}, opts = {}) {
           const now = Math.floor(Date.now() / 1000);
           const lifetime = opts.lifetimeSeconds ?? 600;
-          return new SignJWT({ roles: ['gateway-admin'], sub: 'user-1', iss: issuer, aud: config.auth.audience, iat: now, exp: now + lifetime, ...claims })
+          return new SignJWT({
+            roles: ['gateway-admin'],
+            sub: 'user-1',
+            iss: issuer,
+            aud: config.auth.audience,
+            iat: now,
+            exp: now + lifetime,
+            ...claims,
+          })
             .setProtectedHeader({ alg: opts.alg ?? alg, kid: opts.kid ?? kid, typ: 'JWT' })
             .sign(opts.key ?? privateKey);
         },

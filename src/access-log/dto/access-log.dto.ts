@@ -45,7 +45,8 @@ export class AccessLogQuery extends PageQuery {
 export class ExportQuery extends AccessLogQuery {
   @ApiProperty({
     enum: ['ndjson', 'csv', 'fhir'],
-    description: 'fhir: FHIR R4 AuditEvents, as NDJSON (application/fhir+ndjson) or, with Accept: application/fhir+json, one collection Bundle',
+    description:
+      'fhir: FHIR R4 AuditEvents, as NDJSON (application/fhir+ndjson) or, with Accept: application/fhir+json, one collection Bundle',
   })
   @IsIn(['ndjson', 'csv', 'fhir'])
   format!: 'ndjson' | 'csv' | 'fhir';
@@ -68,7 +69,8 @@ export class AccessLogEntryView {
   @ApiProperty() action!: string;
   @ApiProperty() resourceType!: string;
   @ApiPropertyOptional({ nullable: true }) resourceId!: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'Pseudonym of the client, never a name' }) clientRef!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Pseudonym of the client, never a name' }) clientRef!:
+    string | null;
   @ApiPropertyOptional({ nullable: true }) custodianPartnerId!: string | null;
   @ApiProperty() purpose!: string;
   @ApiPropertyOptional({ nullable: true }) legalBasis!: string | null;
@@ -76,12 +78,18 @@ export class AccessLogEntryView {
   @ApiProperty({ enum: ACCESS_DECISIONS }) decision!: string;
   @ApiProperty({ description: 'Why: the deciding rule or the refusal reason' }) reason!: string;
   @ApiPropertyOptional({ nullable: true }) ruleId!: string | null;
-  @ApiProperty({ type: [String], description: 'Disclosure manifest: names of the fields disclosed or written' }) fields!: string[];
-  @ApiPropertyOptional({ nullable: true, description: 'Disclosure manifest: SHA-256 over the disclosed values' }) disclosureSha256!: string | null;
+  @ApiProperty({ type: [String], description: 'Disclosure manifest: names of the fields disclosed or written' })
+  fields!: string[];
+  @ApiPropertyOptional({ nullable: true, description: 'Disclosure manifest: SHA-256 over the disclosed values' })
+  disclosureSha256!: string | null;
   @ApiProperty({ description: 'Break-the-glass access' }) override!: boolean;
   @ApiProperty() policyVersion!: string;
   @ApiProperty() entryHash!: string;
-  @ApiPropertyOptional({ type: ChainLinkView, nullable: true, description: 'Null until the chainer has linked it (usually within a second)' })
+  @ApiPropertyOptional({
+    type: ChainLinkView,
+    nullable: true,
+    description: 'Null until the chainer has linked it (usually within a second)',
+  })
   link!: ChainLinkView | null;
 
   static of(entry: AccessLogEntry & { link: ChainLinkView | null }): AccessLogEntryView {

@@ -1,10 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { PageQuery } from '../../common/http/pagination.js';
 import { CASE_STATUSES, CONTACT_CHANNELS, CONTACT_OUTCOMES, END_REASONS } from '../case.entity.js';
 
-export const LIFE_DOMAINS = ['housing', 'finances', 'administration', 'health', 'psychological-wellbeing', 'social-contacts', 'daily-activity'] as const;
+export const LIFE_DOMAINS = [
+  'housing',
+  'finances',
+  'administration',
+  'health',
+  'psychological-wellbeing',
+  'social-contacts',
+  'daily-activity',
+] as const;
 
 export class TransitionDto {
   @ApiProperty({ enum: CASE_STATUSES }) @IsIn(CASE_STATUSES) to!: string;
@@ -23,13 +44,32 @@ export class ContactAttemptDto {
 
 export class DomainPlanDto {
   @ApiProperty({ enum: LIFE_DOMAINS }) @IsIn(LIFE_DOMAINS) domain!: string;
-  @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(1000, { each: true }) goals!: string[];
-  @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(1000, { each: true }) interventions!: string[];
+  @ApiProperty({ type: [String] })
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(1000, { each: true })
+  goals!: string[];
+  @ApiProperty({ type: [String] })
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(1000, { each: true })
+  interventions!: string[];
 }
 
 export class CarePlanDto {
-  @ApiProperty({ type: [DomainPlanDto] }) @IsArray() @ArrayMaxSize(LIFE_DOMAINS.length) @ValidateNested({ each: true }) @Type(() => DomainPlanDto) domains!: DomainPlanDto[];
-  @ApiPropertyOptional({ description: 'What to do in a crisis, who to call' }) @IsOptional() @IsString() @MaxLength(4000) crisisPlan?: string;
+  @ApiProperty({ type: [DomainPlanDto] })
+  @IsArray()
+  @ArrayMaxSize(LIFE_DOMAINS.length)
+  @ValidateNested({ each: true })
+  @Type(() => DomainPlanDto)
+  domains!: DomainPlanDto[];
+  @ApiPropertyOptional({ description: 'What to do in a crisis, who to call' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  crisisPlan?: string;
   @ApiPropertyOptional({ type: [String], example: ['aggression-risk'], description: 'For staff on home visits' })
   @IsOptional()
   @IsArray()
@@ -41,26 +81,53 @@ export class CarePlanDto {
 
 export class CircleMemberDto {
   @ApiProperty({ example: 'demo-caw' }) @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/) partnerId!: string;
-  @ApiProperty({ type: [String], example: ['duo-follow-up'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(12) @ArrayUnique() @Matches(/^[a-z][a-z0-9-]{0,63}$/, { each: true }) purposes!: string[];
+  @ApiProperty({ type: [String], example: ['duo-follow-up'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(12)
+  @ArrayUnique()
+  @Matches(/^[a-z][a-z0-9-]{0,63}$/, { each: true })
+  purposes!: string[];
 }
 
 export class CaseListQuery extends PageQuery {}
 
 export class CaseIdParam {
-  @ApiProperty({ format: 'uuid' }) @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) id!: string;
+  @ApiProperty({ format: 'uuid' })
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+  id!: string;
 }
 
 export class CircleMemberParams extends CaseIdParam {
-  @ApiProperty({ format: 'uuid' }) @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) memberId!: string;
+  @ApiProperty({ format: 'uuid' })
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+  memberId!: string;
 }
 
-
 export class CaseNoteDto {
-  @ApiProperty({ example: 'housing', description: 'The data category the note belongs to; it is shown only where that category is permitted' })
-  @IsIn(['identity', 'contact', 'housing', 'social', 'health', 'care-plan', 'crisis-plan', 'safety', 'case-status', 'narrative'])
+  @ApiProperty({
+    example: 'housing',
+    description: 'The data category the note belongs to; it is shown only where that category is permitted',
+  })
+  @IsIn([
+    'identity',
+    'contact',
+    'housing',
+    'social',
+    'health',
+    'care-plan',
+    'crisis-plan',
+    'safety',
+    'case-status',
+    'narrative',
+  ])
   category!: string;
 
-  @ApiProperty({ maxLength: 4000 }) @IsString() @MaxLength(4000) @Matches(/\S/, { message: 'text must not be empty' }) text!: string;
+  @ApiProperty({ maxLength: 4000 })
+  @IsString()
+  @MaxLength(4000)
+  @Matches(/\S/, { message: 'text must not be empty' })
+  text!: string;
 }
 
 export class EmergencyAccessDto {
@@ -71,5 +138,7 @@ export class EmergencyAccessDto {
 }
 
 export class HandoverDto {
-  @ApiProperty({ example: 'demo-gp' }) @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'toPartnerId must be a partner id' }) toPartnerId!: string;
+  @ApiProperty({ example: 'demo-gp' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'toPartnerId must be a partner id' })
+  toPartnerId!: string;
 }

@@ -14,10 +14,16 @@ export interface Crypto {
 export const CRYPTO = Symbol('CRYPTO');
 
 export async function loadCrypto(config: AppConfig): Promise<Crypto> {
-  const keys = config.encryptionKeys ?? (await developmentSecret(config.dataDir, 'encryption-keys', () => `dev1:${randomBytes(32).toString('base64')}`));
-  const indexKey = await developmentSecret(config.dataDir, 'blind-index-key', () => randomBytes(32).toString('base64url'));
+  const keys =
+    config.encryptionKeys ??
+    (await developmentSecret(config.dataDir, 'encryption-keys', () => `dev1:${randomBytes(32).toString('base64')}`));
+  const indexKey = await developmentSecret(config.dataDir, 'blind-index-key', () =>
+    randomBytes(32).toString('base64url'),
+  );
   // In production the index key is derived from PSEUDONYM_KEY, so replicas agree without a fourth secret.
-  const key = config.accessLog.pseudonymKey ? createHmac('sha256', config.accessLog.pseudonymKey).update('schakel blind index').digest() : Buffer.from(indexKey);
+  const key = config.accessLog.pseudonymKey
+    ? createHmac('sha256', config.accessLog.pseudonymKey).update('schakel blind index').digest()
+    : Buffer.from(indexKey);
   return {
     cipher: FieldCipher.fromConfig(keys),
     blindIndex: (kind, value) => createHmac('sha256', key).update(`${kind}:${value}`).digest('hex'),

@@ -45,7 +45,13 @@ export function compact<T>(value: T): T {
 }
 
 function isEmpty(v: unknown): boolean {
-  return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+  return (
+    v === null ||
+    v === undefined ||
+    v === '' ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)
+  );
 }
 
 /**
@@ -73,11 +79,19 @@ function entryOf(resource: FhirResource) {
 
 /** A `collection` Bundle: a set of resources with no transaction or search semantics. */
 export function bundleOf(resources: FhirResource[], timestamp = new Date()): FhirResource {
-  return compact({ resourceType: 'Bundle', type: 'collection', timestamp: timestamp.toISOString(), entry: resources.map(entryOf) });
+  return compact({
+    resourceType: 'Bundle',
+    type: 'collection',
+    timestamp: timestamp.toISOString(),
+    entry: resources.map(entryOf),
+  });
 }
 
 /** The same Bundle as text chunks, one entry at a time, so a large export stays in constant memory. */
-export async function* bundleChunks(resources: AsyncIterable<FhirResource>, timestamp = new Date()): AsyncGenerator<string> {
+export async function* bundleChunks(
+  resources: AsyncIterable<FhirResource>,
+  timestamp = new Date(),
+): AsyncGenerator<string> {
   yield `{"resourceType":"Bundle","type":"collection","timestamp":${JSON.stringify(timestamp.toISOString())}`;
   let first = true;
   for await (const resource of resources) {

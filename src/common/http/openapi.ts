@@ -13,7 +13,11 @@ const PROBLEM_SCHEMA = {
     detail: { type: 'string' },
     instance: { type: 'string', example: '/v1/partners' },
     requestId: { type: 'string', description: 'Correlation id, also in the X-Request-Id response header' },
-    check: { type: 'string', description: 'On 401: the token check that failed (bearer, format, alg, kid, iss, aud, exp, nbf, iat, lifetime, signature, partner-status, roles)' },
+    check: {
+      type: 'string',
+      description:
+        'On 401: the token check that failed (bearer, format, alg, kid, iss, aud, exp, nbf, iat, lifetime, signature, partner-status, roles)',
+    },
     errors: {
       type: 'array',
       items: {
@@ -31,12 +35,20 @@ export function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): vo
     .setTitle('schakel gateway')
     .setDescription(
       'Consent-aware data exchange between social housing partners, outreach teams and care partners. ' +
-        'Every request is authenticated with a JWT signed by the caller\'s own organisation and states its purpose in X-Purpose. ' +
+        "Every request is authenticated with a JWT signed by the caller's own organisation and states its purpose in X-Purpose. " +
         'Errors are application/problem+json (RFC 9457).',
     )
     .setVersion('1')
     .addServer(config.publicUrl)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT signed by your organisation (EdDSA, ES256, RS256 or PS256)' }, 'partner-jwt');
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'A JWT signed by your organisation (EdDSA, ES256, RS256 or PS256)',
+      },
+      'partner-jwt',
+    );
   const document = SwaggerModule.createDocument(app, builder.build());
   document.components = document.components ?? {};
   document.components.schemas = { ...(document.components.schemas ?? {}), Problem: PROBLEM_SCHEMA as never };

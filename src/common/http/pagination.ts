@@ -13,7 +13,7 @@ export class PageQuery {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s nextCursor' })
+  @ApiPropertyOptional({ description: "Opaque cursor from the previous page's nextCursor" })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -38,7 +38,9 @@ export function decodeCursor<T>(cursor: string | undefined, isValid: (value: unk
   } catch {
     // fall through to the same answer as a well-formed but foreign cursor
   }
-  throw new ProblemException('validation-failed', 'The cursor is not one this list returned', { errors: [{ pointer: '/cursor', detail: 'invalid cursor' }] });
+  throw new ProblemException('validation-failed', 'The cursor is not one this list returned', {
+    errors: [{ pointer: '/cursor', detail: 'invalid cursor' }],
+  });
 }
 
 /** Fetch one row more than asked to know whether another page exists. */

@@ -33,6 +33,8 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     stopAtFirstError: false,
     exceptionFactory: (errors) =>
-      new ProblemException('validation-failed', 'One or more fields are not valid; see errors[]', { errors: toFieldErrors(errors) }),
+      new ProblemException('validation-failed', 'One or more fields are not valid; see errors[]', {
+        errors: toFieldErrors(errors),
+      }),
   });
 }

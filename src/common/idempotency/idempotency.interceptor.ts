@@ -41,16 +41,27 @@ export class IdempotencyInterceptor implements NestInterceptor {
       mergeMap((existing) => {
         if (!existing) {
           return next.handle().pipe(
-            mergeMap((body) => from(this.records.complete(partnerId, key, reply.statusCode, body ?? null)).pipe(mergeMap(() => of(body)))),
+            mergeMap((body) =>
+              from(this.records.complete(partnerId, key, reply.statusCode, body ?? null)).pipe(
+                mergeMap(() => of(body)),
+              ),
+            ),
             // A failed first attempt leaves nothing to replay: the key is free for the retry.
-            catchError((error: unknown) => from(this.records.release(partnerId, key)).pipe(mergeMap(() => throwError(() => error)))),
+            catchError((error: unknown) =>
+              from(this.records.release(partnerId, key)).pipe(mergeMap(() => throwError(() => error))),
+            ),
           );
         }
         if (existing.requestHash !== requestHash) {
           throw new ProblemException('idempotency-key-reused', 'This Idempotency-Key was used for a different request');
         }
         if (existing.state !== 'completed') {
-          throw new ProblemException('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly', {}, { 'retry-after': '2' });
+          throw new ProblemException(
+            'conflict',
+            'A request with this Idempotency-Key is still being processed; retry shortly',
+            {},
+            { 'retry-after': '2' },
+          );
         }
         reply.status(existing.responseStatus ?? 200).header('idempotent-replayed', 'true');
         return of(existing.responseBody);

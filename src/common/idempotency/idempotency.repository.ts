@@ -8,12 +8,16 @@ export class IdempotencyRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Claims the key; returns null when it was free, else the record that holds it. */
-  async claim(partnerId: string, key: string, requestHash: string, retentionHours: number): Promise<IdempotencyRecord | null> {
-    await this.dataSource.query(`DELETE FROM idempotency_record WHERE partner_id = $1 AND key = $2 AND created_at < now() - make_interval(hours => $3)`, [
-      partnerId,
-      key,
-      retentionHours,
-    ]);
+  async claim(
+    partnerId: string,
+    key: string,
+    requestHash: string,
+    retentionHours: number,
+  ): Promise<IdempotencyRecord | null> {
+    await this.dataSource.query(
+      `DELETE FROM idempotency_record WHERE partner_id = $1 AND key = $2 AND created_at < now() - make_interval(hours => $3)`,
+      [partnerId, key, retentionHours],
+    );
     const inserted: unknown[] = await this.dataSource.query(
       `INSERT INTO idempotency_record (partner_id, key, request_hash, state) VALUES ($1, $2, $3, 'in-progress')
        ON CONFLICT (partner_id, key) DO NOTHING RETURNING key`,
@@ -24,7 +28,9 @@ export class IdempotencyRepository {
   }
 
   async complete(partnerId: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.dataSource.getRepository(IdempotencyRecord).update({ partnerId, key }, { state: 'completed', responseStatus: status, responseBody: body as never });
+    await this.dataSource
+      .getRepository(IdempotencyRecord)
+      .update({ partnerId, key }, { state: 'completed', responseStatus: status, responseBody: body as never });
   }
 
   async release(partnerId: string, key: string): Promise<void> {

@@ -65,7 +65,10 @@ export class PinoNestLogger implements LoggerService {
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, rest: unknown[]): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     if (message instanceof Error) {
-      this.logger[level]({ context, err: { name: message.name, message: message.message, stack: message.stack } }, message.message);
+      this.logger[level](
+        { context, err: { name: message.name, message: message.message, stack: message.stack } },
+        message.message,
+      );
     } else {
       this.logger[level]({ context }, typeof message === 'string' ? message : JSON.stringify(message));
     }

@@ -12,8 +12,14 @@ export interface MappedError {
 /** Fastify's own request errors (raised before a Nest handler runs) and what they mean to a caller. */
 const FASTIFY_CODES: Record<string, { kind: ProblemKind; detail: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { kind: 'payload-too-large', detail: 'The request body exceeds the size limit' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { kind: 'unsupported-media-type', detail: 'Send JSON with Content-Type: application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { kind: 'malformed-request', detail: 'The Content-Length header does not match the body' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    kind: 'unsupported-media-type',
+    detail: 'Send JSON with Content-Type: application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    kind: 'malformed-request',
+    detail: 'The Content-Length header does not match the body',
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: { kind: 'malformed-request', detail: 'The JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { kind: 'malformed-request', detail: 'The body is not valid JSON' },
 };
@@ -62,12 +68,19 @@ export function mapError(error: unknown): MappedError {
   }
   if (isDatabaseUnavailable(error)) {
     return {
-      problem: problemOf('service-unavailable', 'The database is not reachable; nothing was read or changed. Try again shortly.'),
+      problem: problemOf(
+        'service-unavailable',
+        'The database is not reachable; nothing was read or changed. Try again shortly.',
+      ),
       headers: { 'retry-after': '5' },
       unexpected: true,
     };
   }
-  return { problem: problemOf('internal-error', 'An unexpected error occurred; it has been logged with the request id.'), headers: {}, unexpected: true };
+  return {
+    problem: problemOf('internal-error', 'An unexpected error occurred; it has been logged with the request id.'),
+    headers: {},
+    unexpected: true,
+  };
 }
 
 function safeHttpDetail(error: HttpException): string | undefined {

@@ -23,7 +23,11 @@ export function sendProblem(logger: Logger, error: unknown, request: FastifyRequ
     const err = error as { name?: string; code?: string; message?: string; stack?: string };
     // Name, code and stack only: driver errors may carry SQL parameters, which can be personal data.
     logger.error(
-      { requestId, status: problem.status, err: { name: err?.name, code: err?.code, stack: err?.stack?.split('\n').slice(1, 8).join('\n') } },
+      {
+        requestId,
+        status: problem.status,
+        err: { name: err?.name, code: err?.code, stack: err?.stack?.split('\n').slice(1, 8).join('\n') },
+      },
       'request failed',
     );
   }

@@ -40,7 +40,7 @@ export const PROBLEM_KINDS = {
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with another request' },
-  'unprocessable': { status: 422, title: 'The request cannot be processed' },
+  unprocessable: { status: 422, title: 'The request cannot be processed' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal error' },
   'service-unavailable': { status: 503, title: 'Service temporarily unavailable' },
@@ -66,10 +66,20 @@ export class ProblemException extends HttpException {
 
   toProblem(): ProblemDetails {
     const { status, title } = PROBLEM_KINDS[this.kind];
-    return { type: problemType(this.kind), title, status, ...(this.detail ? { detail: this.detail } : {}), ...this.extensions };
+    return {
+      type: problemType(this.kind),
+      title,
+      status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...this.extensions,
+    };
   }
 }
 
-export function problemOf(kind: ProblemKind, detail?: string, extensions: Record<string, unknown> = {}): ProblemDetails {
+export function problemOf(
+  kind: ProblemKind,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+): ProblemDetails {
   return new ProblemException(kind, detail, extensions).toProblem();
 }

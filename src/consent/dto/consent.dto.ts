@@ -1,10 +1,29 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { PARTNER_TYPES } from '../../partners/partner.entity.js';
 
 const SLUG = /^[a-z][a-z0-9-]{0,63}$/;
-export const REPRESENTATIVE_CAPACITIES = ['court-appointed-administrator', 'guardian', 'trusted-person', 'parent'] as const;
+export const REPRESENTATIVE_CAPACITIES = [
+  'court-appointed-administrator',
+  'guardian',
+  'trusted-person',
+  'parent',
+] as const;
 
 export class RecipientDto {
   @ApiPropertyOptional({ example: 'demo-caw' })
@@ -19,7 +38,8 @@ export class RecipientDto {
 }
 
 export class GivenByDto {
-  @ApiProperty({ enum: ['client', 'legal-representative'] }) @IsIn(['client', 'legal-representative']) kind!: 'client' | 'legal-representative';
+  @ApiProperty({ enum: ['client', 'legal-representative'] }) @IsIn(['client', 'legal-representative']) kind!:
+    'client' | 'legal-representative';
 
   @ApiPropertyOptional({ description: 'Required for a legal representative' })
   @ValidateIf((g: GivenByDto) => g.kind === 'legal-representative')
@@ -27,9 +47,15 @@ export class GivenByDto {
   @Length(1, 200)
   name?: string;
 
-  @ApiPropertyOptional({ enum: REPRESENTATIVE_CAPACITIES, description: 'Required for a legal representative: the capacity in which they act' })
+  @ApiPropertyOptional({
+    enum: REPRESENTATIVE_CAPACITIES,
+    description: 'Required for a legal representative: the capacity in which they act',
+  })
   @ValidateIf((g: GivenByDto) => g.kind === 'legal-representative')
-  @IsIn(REPRESENTATIVE_CAPACITIES, { message: 'a legal representative needs a capacity: court-appointed-administrator, guardian, trusted-person or parent' })
+  @IsIn(REPRESENTATIVE_CAPACITIES, {
+    message:
+      'a legal representative needs a capacity: court-appointed-administrator, guardian, trusted-person or parent',
+  })
   capacity?: string;
 }
 
@@ -43,35 +69,69 @@ export class EvidenceDto {
 }
 
 export class CreateConsentDto {
-  @ApiProperty({ type: [String], example: ['duo-follow-up'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(12) @ArrayUnique() @Matches(SLUG, { each: true }) purposes!: string[];
+  @ApiProperty({ type: [String], example: ['duo-follow-up'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(12)
+  @ArrayUnique()
+  @Matches(SLUG, { each: true })
+  purposes!: string[];
 
-  @ApiProperty({ type: [RecipientDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RecipientDto) recipients!: RecipientDto[];
+  @ApiProperty({ type: [RecipientDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => RecipientDto)
+  recipients!: RecipientDto[];
 
-  @ApiProperty({ type: [String], example: ['identity', 'contact', 'housing', 'social'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ArrayUnique() @Matches(SLUG, { each: true }) categories!: string[];
+  @ApiProperty({ type: [String], example: ['identity', 'contact', 'housing', 'social'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @Matches(SLUG, { each: true })
+  categories!: string[];
 
-  @ApiProperty({ enum: ['permit', 'deny', 'informed-no-objection'], description: 'deny = an explicit objection, which overrides any permit; informed-no-objection = the client was informed and did not object (counts only where the network policy accepts it)' })
+  @ApiProperty({
+    enum: ['permit', 'deny', 'informed-no-objection'],
+    description:
+      'deny = an explicit objection, which overrides any permit; informed-no-objection = the client was informed and did not object (counts only where the network policy accepts it)',
+  })
   @IsIn(['permit', 'deny', 'informed-no-objection'])
   effect!: 'permit' | 'deny' | 'informed-no-objection';
 
   @ApiProperty({ type: GivenByDto }) @ValidateNested() @Type(() => GivenByDto) givenBy!: GivenByDto;
 
-  @ApiProperty({ enum: ['verbal', 'written', 'digital'] }) @IsIn(['verbal', 'written', 'digital']) method!: 'verbal' | 'written' | 'digital';
+  @ApiProperty({ enum: ['verbal', 'written', 'digital'] }) @IsIn(['verbal', 'written', 'digital']) method!:
+    'verbal' | 'written' | 'digital';
 
-  @ApiPropertyOptional({ type: EvidenceDto }) @IsOptional() @ValidateNested() @Type(() => EvidenceDto) evidence?: EvidenceDto;
+  @ApiPropertyOptional({ type: EvidenceDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EvidenceDto)
+  evidence?: EvidenceDto;
 
   @ApiProperty({ format: 'date' }) @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) validFrom!: string;
 
-  @ApiPropertyOptional({ format: 'date' }) @IsOptional() @IsISO8601({ strict: true }) @Matches(/^\d{4}-\d{2}-\d{2}$/) validUntil?: string;
+  @ApiPropertyOptional({ format: 'date' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  validUntil?: string;
 }
 
 export class ClientIdParam {
-  @ApiProperty({ format: 'uuid' }) @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) clientId!: string;
+  @ApiProperty({ format: 'uuid' })
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+  clientId!: string;
 }
 
 export class ConsentListQuery {
   @ApiPropertyOptional({
     enum: ['fhir'],
-    description: 'fhir: FHIR R4 Consent resources, as one collection Bundle (application/fhir+json) or, with Accept: application/fhir+ndjson, one per line',
+    description:
+      'fhir: FHIR R4 Consent resources, as one collection Bundle (application/fhir+json) or, with Accept: application/fhir+ndjson, one per line',
   })
   @IsOptional()
   @IsIn(['fhir'])

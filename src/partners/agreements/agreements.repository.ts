@@ -18,9 +18,16 @@ export class AgreementsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Agreement and parties in the caller's transaction: never half an agreement, never one without its log entry. */
-  async insertWithParties(manager: EntityManager, agreement: Omit<Agreement, 'id' | 'createdAt'>, partyIds: string[]): Promise<AgreementWithParties> {
+  async insertWithParties(
+    manager: EntityManager,
+    agreement: Omit<Agreement, 'id' | 'createdAt'>,
+    partyIds: string[],
+  ): Promise<AgreementWithParties> {
     const saved = await manager.save(manager.create(Agreement, agreement));
-    await manager.insert(AgreementParty, partyIds.map((partnerId) => ({ agreementId: saved.id, partnerId })));
+    await manager.insert(
+      AgreementParty,
+      partyIds.map((partnerId) => ({ agreementId: saved.id, partnerId })),
+    );
     return { agreement: saved, partyIds };
   }
 
@@ -32,10 +39,22 @@ export class AgreementsRepository {
   }
 
   /** Newest first; the cursor is (createdAt, id) of the last row seen. */
-  async listPage(filter: { partnerId?: string }, after: { createdAt: string; id: string } | undefined, limit: number): Promise<AgreementWithParties[]> {
-    const query = this.dataSource.getRepository(Agreement).createQueryBuilder('a').orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').take(limit);
+  async listPage(
+    filter: { partnerId?: string },
+    after: { createdAt: string; id: string } | undefined,
+    limit: number,
+  ): Promise<AgreementWithParties[]> {
+    const query = this.dataSource
+      .getRepository(Agreement)
+      .createQueryBuilder('a')
+      .orderBy('a.created_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(limit);
     if (filter.partnerId) {
-      query.andWhere('EXISTS (SELECT 1 FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = :partnerId)', { partnerId: filter.partnerId });
+      query.andWhere(
+        'EXISTS (SELECT 1 FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = :partnerId)',
+        { partnerId: filter.partnerId },
+      );
     }
     if (after) query.andWhere('(a.created_at, a.id) < (:createdAt::timestamptz, :id::uuid)', after);
     return this.attachParties(await query.getMany());
@@ -56,7 +75,11 @@ export class AgreementsRepository {
   }
 
   /** Active partners that share an agreement in force with this partner for this purpose. */
-  async partnersInForceWith(partnerId: string, purpose: string, onDate: string): Promise<{ id: string; name: string; type: string }[]> {
+  async partnersInForceWith(
+    partnerId: string,
+    purpose: string,
+    onDate: string,
+  ): Promise<{ id: string; name: string; type: string }[]> {
     return this.dataSource.query(
       `SELECT DISTINCT p.id, p.name, p.type FROM agreement a
          JOIN agreement_party mine ON mine.agreement_id = a.id AND mine.partner_id = $1
@@ -76,6 +99,9 @@ export class AgreementsRepository {
       .where('p.agreement_id IN (:...ids)', { ids: agreements.map((a) => a.id) })
       .orderBy('p.partner_id')
       .getMany();
-    return agreements.map((agreement) => ({ agreement, partyIds: parties.filter((p) => p.agreementId === agreement.id).map((p) => p.partnerId) }));
+    return agreements.map((agreement) => ({
+      agreement,
+      partyIds: parties.filter((p) => p.agreementId === agreement.id).map((p) => p.partnerId),
+    }));
   }
 }

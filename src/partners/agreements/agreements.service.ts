@@ -9,8 +9,12 @@ import { AgreementsRepository } from './agreements.repository.js';
 
 type Position = { createdAt: string; id: string };
 const isPosition = (v: unknown): v is Position =>
-  typeof v === 'object' && v !== null && typeof (v as Position).createdAt === 'string' && typeof (v as Position).id === 'string' &&
-  !Number.isNaN(Date.parse((v as Position).createdAt)) && /^[0-9a-f-]{36}$/.test((v as Position).id);
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Position).createdAt === 'string' &&
+  typeof (v as Position).id === 'string' &&
+  !Number.isNaN(Date.parse((v as Position).createdAt)) &&
+  /^[0-9a-f-]{36}$/.test((v as Position).id);
 
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
@@ -29,14 +33,17 @@ export class AgreementsService {
   async create(access: AccessContext, input: CreateAgreementDto): Promise<AgreementView> {
     const errors: FieldError[] = [];
     input.purposes.forEach((purpose, i) => {
-      if (!this.policy.isKnownPurpose(purpose)) errors.push({ pointer: `/purposes/${i}`, detail: 'not a purpose of the network policy' });
+      if (!this.policy.isKnownPurpose(purpose))
+        errors.push({ pointer: `/purposes/${i}`, detail: 'not a purpose of the network policy' });
     });
     const known = await this.partners.existingIds(input.partnerIds);
     input.partnerIds.forEach((id, i) => {
       if (!known.has(id)) errors.push({ pointer: `/partnerIds/${i}`, detail: 'no registered partner with this id' });
     });
-    if (input.validUntil && input.validUntil < input.validFrom) errors.push({ pointer: '/validUntil', detail: 'validUntil is before validFrom' });
-    if (errors.length > 0) throw new ProblemException('validation-failed', 'The agreement is not valid; see errors[]', { errors });
+    if (input.validUntil && input.validUntil < input.validFrom)
+      errors.push({ pointer: '/validUntil', detail: 'validUntil is before validFrom' });
+    if (errors.length > 0)
+      throw new ProblemException('validation-failed', 'The agreement is not valid; see errors[]', { errors });
     return this.accessLog.audited(access, async (manager) => {
       const saved = await this.agreements.insertWithParties(
         manager,
@@ -51,7 +58,14 @@ export class AgreementsService {
       );
       return {
         result: AgreementView.of(saved, today()),
-        record: { action: 'create', resourceType: 'Agreement', resourceId: saved.agreement.id, decision: 'permit', reason: 'cooperation agreement recorded', fields: Object.keys(input).sort() },
+        record: {
+          action: 'create',
+          resourceType: 'Agreement',
+          resourceId: saved.agreement.id,
+          decision: 'permit',
+          reason: 'cooperation agreement recorded',
+          fields: Object.keys(input).sort(),
+        },
       };
     });
   }
@@ -66,7 +80,12 @@ export class AgreementsService {
     const after = decodeCursor(cursor, isPosition);
     const rows = await this.agreements.listPage(filter, after, limit + 1);
     const day = today();
-    return toPage(rows, limit, (row) => AgreementView.of(row, day), (row) => ({ createdAt: row.agreement.createdAt.toISOString(), id: row.agreement.id }));
+    return toPage(
+      rows,
+      limit,
+      (row) => AgreementView.of(row, day),
+      (row) => ({ createdAt: row.agreement.createdAt.toISOString(), id: row.agreement.id }),
+    );
   }
 
   /** For the referral and sharing checks of later capabilities. */
@@ -75,7 +94,11 @@ export class AgreementsService {
   }
 
   /** Whom a partner may address for a purpose today, e.g. the teams a housing company can refer to. */
-  counterparts(partnerId: string, purpose: string, onDate: string = today()): Promise<{ id: string; name: string; type: string }[]> {
+  counterparts(
+    partnerId: string,
+    purpose: string,
+    onDate: string = today(),
+  ): Promise<{ id: string; name: string; type: string }[]> {
     return this.agreements.partnersInForceWith(partnerId, purpose, onDate);
   }
 }

@@ -13,11 +13,22 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { PARTNER_STATUSES, PARTNER_TYPES, type Partner, type PartnerStatus, type PartnerType, type PublicJwk } from '../partner.entity.js';
+import {
+  PARTNER_STATUSES,
+  PARTNER_TYPES,
+  type Partner,
+  type PartnerStatus,
+  type PartnerType,
+  type PublicJwk,
+} from '../partner.entity.js';
 import { ProgrammeId } from '../../policies/programme.js';
 
 export class JwkSetDto {
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Public JWKs (each with kid and alg); private parts are refused' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Public JWKs (each with kid and alg); private parts are refused',
+  })
   @IsArray()
   @ArrayMaxSize(20)
   @IsObject({ each: true })
@@ -125,7 +136,10 @@ export class PartnerView {
   @ApiPropertyOptional({ type: JwkSetDto, nullable: true }) jwks!: { keys: PublicJwk[] } | null;
   @ApiPropertyOptional({ nullable: true }) jwksUri!: string | null;
   @ApiProperty({ enum: PARTNER_STATUSES }) status!: PartnerStatus;
-  @ApiProperty({ description: 'The network operator: the only partner whose tokens may carry network-wide powers (set by the operator\'s command line, never through the API)' })
+  @ApiProperty({
+    description:
+      "The network operator: the only partner whose tokens may carry network-wide powers (set by the operator's command line, never through the API)",
+  })
   operator!: boolean;
   @ApiPropertyOptional({ nullable: true }) webhookUrl!: string | null;
   @ApiPropertyOptional({ nullable: true }) programme!: string | null;

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { PARTNER_TYPES } from '../../partners/partner.entity.js';
 
 const SLUG = /^[a-z][a-z0-9-]{0,63}$/;
@@ -25,11 +35,17 @@ export class ExplainSubjectDto {
 export class ExplainFactsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() agreementInForce?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() inCircle?: boolean;
-  @ApiPropertyOptional({ enum: ['yes', 'no', 'refused'] }) @IsOptional() @IsIn(['yes', 'no', 'refused']) tenantInformed?: 'yes' | 'no' | 'refused';
+  @ApiPropertyOptional({ enum: ['yes', 'no', 'refused'] })
+  @IsOptional()
+  @IsIn(['yes', 'no', 'refused'])
+  tenantInformed?: 'yes' | 'no' | 'refused';
   @ApiPropertyOptional() @IsOptional() @IsBoolean() ownOrganisation?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() breakTheGlass?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() aftercare?: boolean;
-  @ApiPropertyOptional({ description: "The subject's organisation is the network operator" }) @IsOptional() @IsBoolean() operator?: boolean;
+  @ApiPropertyOptional({ description: "The subject's organisation is the network operator" })
+  @IsOptional()
+  @IsBoolean()
+  operator?: boolean;
 }
 
 /** "Why would this subject be permitted or refused this action, for this purpose?" */
@@ -60,13 +76,19 @@ export class ExplainDto {
   @Type(() => ExplainFactsDto)
   facts?: ExplainFactsDto;
 
-  @ApiPropertyOptional({ type: [String], description: 'Categories the client consented to for this recipient and purpose' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Categories the client consented to for this recipient and purpose',
+  })
   @IsOptional()
   @IsArray()
   @Matches(SLUG, { each: true })
   consent?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Categories covered by "informed, no objection" (counts only where network.yaml allows it)' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Categories covered by "informed, no objection" (counts only where network.yaml allows it)',
+  })
   @IsOptional()
   @IsArray()
   @Matches(SLUG, { each: true })
@@ -77,7 +99,10 @@ export class ExplainDto {
   @IsBoolean()
   objection?: boolean;
 
-  @ApiPropertyOptional({ type: [String], description: 'Categories the client objected to for this recipient and purpose' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Categories the client objected to for this recipient and purpose',
+  })
   @IsOptional()
   @IsArray()
   @Matches(SLUG, { each: true })
@@ -99,19 +124,34 @@ class ExplainRuleDto {
 
 class ExplainWithheldDto {
   @ApiProperty({ example: 'health' }) category!: string;
-  @ApiProperty({ example: 'rule caw-duo-follow-up would permit this with: the client\'s consent for this category, recipient and purpose' }) reason!: string;
-  @ApiProperty({ type: [String], description: 'What would be needed for this category to be permitted' }) missing!: string[];
+  @ApiProperty({
+    example:
+      "rule caw-duo-follow-up would permit this with: the client's consent for this category, recipient and purpose",
+  })
+  reason!: string;
+  @ApiProperty({ type: [String], description: 'What would be needed for this category to be permitted' })
+  missing!: string[];
 }
 
 /** The answer: the decision, the rule that decided (file and line), what is permitted, and for a refusal what is missing. */
 export class ExplainResultDto {
   @ApiProperty({ enum: ['permit', 'deny', 'pending'] }) decision!: 'permit' | 'deny' | 'pending';
-  @ApiPropertyOptional({ type: ExplainRuleDto, nullable: true, description: 'The deciding rule; null when no rule applies (refused by default)' }) rule!: ExplainRuleDto | null;
+  @ApiPropertyOptional({
+    type: ExplainRuleDto,
+    nullable: true,
+    description: 'The deciding rule; null when no rule applies (refused by default)',
+  })
+  rule!: ExplainRuleDto | null;
   @ApiPropertyOptional({ nullable: true, type: String }) legalBasis!: string | null;
   @ApiProperty({ type: [String] }) permittedCategories!: string[];
   @ApiProperty({ type: [String] }) permittedFields!: string[];
   @ApiProperty({ type: [ExplainWithheldDto] }) withheld!: ExplainWithheldDto[];
-  @ApiProperty({ type: [String], description: 'Everything missing for the withheld categories (no agreement, not in the circle, no consent, objection on file, …)' }) missing!: string[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'Everything missing for the withheld categories (no agreement, not in the circle, no consent, objection on file, …)',
+  })
+  missing!: string[];
   @ApiProperty({ example: 'sha256:…' }) policyVersion!: string;
   @ApiProperty({ description: 'The same, in one sentence' }) explanation!: string;
 }

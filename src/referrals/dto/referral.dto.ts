@@ -21,8 +21,19 @@ import { isValidNationalNumber } from '../../common/crypto/national-number.js';
 import { PageQuery } from '../../common/http/pagination.js';
 
 export const SIGNALS = [
-  'neglect-of-dwelling', 'hoarding', 'administration-in-disorder', 'rent-arrears', 'debts', 'landlord-conflict', 'nuisance',
-  'withdrawal', 'addiction', 'aggression', 'psychological-problems', 'physical-complaints', 'cognitive-impairment',
+  'neglect-of-dwelling',
+  'hoarding',
+  'administration-in-disorder',
+  'rent-arrears',
+  'debts',
+  'landlord-conflict',
+  'nuisance',
+  'withdrawal',
+  'addiction',
+  'aggression',
+  'psychological-problems',
+  'physical-complaints',
+  'cognitive-impairment',
 ] as const;
 export const EVICTION_STAGES = ['none', 'considered', 'started'] as const;
 export const TENANT_INFORMED = ['yes', 'no', 'refused'] as const;
@@ -45,12 +56,18 @@ export class AddressDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) street?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(20) number?: string;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(20) box?: string | null;
-  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{4}$/, { message: 'postalCode must be a 4-digit Belgian postal code' }) postalCode?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^\d{4}$/, { message: 'postalCode must be a 4-digit Belgian postal code' })
+  postalCode?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) municipality?: string;
 }
 
 export class TenantDto {
-  @ApiPropertyOptional({ example: 'Anna', description: 'givenName or familyName is required; partial identities are normal' })
+  @ApiPropertyOptional({
+    example: 'Anna',
+    description: 'givenName or familyName is required; partial identities are normal',
+  })
   @ValidateIf((t: TenantDto) => t.givenName !== undefined || t.familyName === undefined)
   @IsString()
   @Length(1, 100)
@@ -125,7 +142,10 @@ export class CreateReferralDto {
   @IsIn(EVICTION_STAGES)
   evictionStage!: (typeof EVICTION_STAGES)[number];
 
-  @ApiProperty({ enum: TENANT_INFORMED, description: 'Whether the tenant knows of this referral; the network policy decides what is accepted otherwise' })
+  @ApiProperty({
+    enum: TENANT_INFORMED,
+    description: 'Whether the tenant knows of this referral; the network policy decides what is accepted otherwise',
+  })
   @IsIn(TENANT_INFORMED)
   tenantInformed!: (typeof TENANT_INFORMED)[number];
 
