@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     process.stdout.write(`round ${round}\n`);
     results.none.push(
-      await run('none', dataSource, (i) => dataSource.transaction(async (m) => void (await readCase(m)))),
+      await run('none', dataSource, () => dataSource.transaction(async (m) => void (await readCase(m)))),
     );
 
     results['global-lock'].push(

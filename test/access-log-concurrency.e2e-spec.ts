@@ -28,7 +28,7 @@ describe('access log with two gateway processes', () => {
     for (const child of processes) if (child.exitCode === null) child.kill('SIGTERM');
     await Promise.all(
       processes.map((child) =>
-        child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)),
+        child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)),
       ),
     );
     await dropTestDatabase(databaseUrl);

@@ -6,8 +6,8 @@ describe('client record merges', () => {
   let ctx: TestContext;
   let outreach: TestPartner;
   let coordinator: string;
-  let clients: string[] = [];
-  let referrals: string[] = [];
+  const clients: string[] = [];
+  const referrals: string[] = [];
 
   beforeAll(async () => {
     ctx = await createTestContext();

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { ProblemException } from '../common/problem/problem.js';
 import { PolicyService } from '../policies/policy.service.js';

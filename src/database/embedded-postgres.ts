@@ -161,6 +161,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   } catch (error) {
     throw new Error(
       `Embedded PostgreSQL did not start on port ${port}: ${recent.join(' ').slice(-800) || String(error)}`,
+      { cause: error },
     );
   }
 

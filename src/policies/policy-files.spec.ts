@@ -130,7 +130,7 @@ describe('policy loading', () => {
   });
 
   it('refuses a rule that references a missing role', () => {
-    const dir = policyWith('roles.yaml', (t) => t.replace(/  - id: psychiatrist\n(    .*\n)+?(?=  - id:)/, ''));
+    const dir = policyWith('roles.yaml', (t) => t.replace(/ {2}- id: psychiatrist\n( {4}.*\n)+?(?= {2}- id:)/, ''));
     const error = errorOf(dir);
     expect(error.message).toMatch(/unknown role "psychiatrist"/);
     expect(error.file).toBe('rules.yaml');
@@ -165,9 +165,9 @@ describe('policy loading', () => {
     expect(
       errorOf(policyWith('rules.yaml', (t) => t.replace('id: ocmw-social-support', 'id: caw-duo-follow-up'))).message,
     ).toMatch(/duplicate id "caw-duo-follow-up"/);
-    expect(
-      errorOf(policyWith('purposes.yaml', (t) => t.replace(/      fr: Contrôle par[^\n]*\n/, ''))).message,
-    ).toMatch(/fr/);
+    expect(errorOf(policyWith('purposes.yaml', (t) => t.replace(/ {6}fr: Contrôle par[^\n]*\n/, ''))).message).toMatch(
+      /fr/,
+    );
   });
 
   it('refuses a switch value the network has not defined', () => {
