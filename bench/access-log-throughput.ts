@@ -46,6 +46,12 @@ function content(i: number) {
     disclosureSha256: null,
     override: false,
     policyVersion: 'bench',
+    format: 2,
+    consentIds: [] as string[],
+    agreementId: null,
+    ground: null,
+    categories: ['housing'],
+    grantId: null,
   };
 }
 
@@ -109,7 +115,7 @@ async function main(): Promise<void> {
           const [head] = await m.query('SELECT position, hash FROM bench_naive_head WHERE id = 1 FOR UPDATE');
           const position = BigInt(head.position) + 1n;
           const link = linkHash(position, head.hash, hash);
-          await repository.insert(m, { ...entry, entryHash: hash });
+          await repository.insert(m, { ...entry, entryHash: hash }, null);
           await m.query('UPDATE bench_naive_head SET position = $1, hash = $2 WHERE id = 1', [
             position.toString(),
             link,
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
         dataSource.transaction(async (m) => {
           await readCase(m);
           const entry = content(i);
-          await repository.insert(m, { ...entry, entryHash: entryHash(entry) });
+          await repository.insert(m, { ...entry, entryHash: entryHash(entry) }, null);
         }),
       ),
     );

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AccessLogModule } from './access-log/access-log.module.js';
+import { AccessModule } from './access/access.module.js';
+import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { APP_LOGGER } from './common/logging/logger.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
@@ -54,8 +56,10 @@ export class AppModule {
           useFactory: () => deps.dataSource.options,
           dataSourceFactory: async () => deps.dataSource,
         }),
+        DatabaseModule,
         PoliciesModule,
         AccessLogModule,
+        AccessModule,
         CryptoModule,
         PartnersModule,
         AuthModule,

@@ -114,9 +114,9 @@ describe('consent', () => {
       expect.arrayContaining(['health', 'care-plan']),
     );
     const [entry] = await ctx.dataSource.query(
-      `SELECT consent_id FROM access_log_entry WHERE user_sub = 'pwb' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
+      `SELECT consent_ids FROM access_log_entry WHERE user_sub = 'pwb' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
     );
-    expect(entry.consent_id).toBe(given.body.id);
+    expect(entry.consent_ids).toEqual([given.body.id]);
 
     const withdrawn = await ctx.request({
       method: 'POST',

@@ -145,11 +145,14 @@ describe('information requests', () => {
     expect(first.body.data).toEqual({ givenName: 'Karim', familyName: null, birthDate: null, language: null });
     expect(first.text).not.toContain('+3225550177');
     const [entry] = await ctx.dataSource.query(
-      `SELECT fields, disclosure_sha256, consent_id FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'permit'`,
+      `SELECT fields, disclosure_sha256, consent_ids, categories, ground FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'permit'`,
     );
     expect(entry.fields).toEqual(['birthDate', 'familyName', 'givenName', 'language']);
     expect(entry.disclosure_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(entry.consent_id).toBe(request.body.consentId);
+    // The log names the consent relied on, the category disclosed and the ground of the rule.
+    expect(entry.consent_ids).toEqual([request.body.consentId]);
+    expect(entry.categories).toEqual(['identity']);
+    expect(entry.ground).toContain('6(1)(a)');
 
     const second = await disclose(request.body.id, cawWorker, 'duo-follow-up');
     expect(second.status).toBe(409);
@@ -211,9 +214,14 @@ describe('information requests', () => {
       token: coordinator,
       purpose: 'care-coordination',
     });
+    // Decided again at disclosure: nothing is permitted any more, so nothing leaves, the refusal
+    // says what is missing, and the request is not used up (a new consent would let it through).
     const disclosure = await disclose(request.body.id, cawWorker, 'duo-follow-up');
-    expect(disclosure.body.data).toEqual({});
-    expect(disclosure.body.withheld[0].category).toBe('identity');
+    expect(disclosure.status).toBe(403);
+    expect(disclosure.body.missing).toEqual(expect.arrayContaining([expect.stringContaining('consent')]));
+    expect(disclosure.text).not.toContain('givenName');
+    const [row] = await ctx.dataSource.query('SELECT disclosed_at FROM information_request WHERE id = $1', [request.body.id]);
+    expect(row.disclosed_at).toBeNull();
   });
 
   it('refuses bad requests with 400, other partners with 404, and a purpose the role may not use with 403', async () => {

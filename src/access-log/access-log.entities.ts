@@ -94,6 +94,32 @@ export class AccessLogEntry {
   /** SHA-256 of the canonical serialisation of this entry's content. */
   @Column({ name: 'entry_hash', type: 'char', length: 64 })
   entryHash!: string;
+
+  /**
+   * Entry format: 1 = the original fields; 2 = also every consent relied on, the agreement, the
+   * ground, the categories and the break-the-glass grant (all hashed). Format-2 entries leave the
+   * format-1 columns legal_basis and consent_id empty.
+   */
+  @Column({ type: 'smallint', default: 1 })
+  format!: number;
+
+  @Index('access_log_entry_consent_ids_idx', { synchronize: false })
+  @Column({ name: 'consent_ids', type: 'uuid', array: true, default: () => "'{}'" })
+  consentIds!: string[];
+
+  @Column({ name: 'agreement_id', type: 'uuid', nullable: true })
+  agreementId!: string | null;
+
+  /** The one ground the decision relied on, as the deciding rules state it. */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  ground!: string | null;
+
+  /** The data categories disclosed or written. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  categories!: string[];
+
+  @Column({ name: 'grant_id', type: 'uuid', nullable: true })
+  grantId!: string | null;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { AccessLogController, WellKnownController } from './access-log.controller.js';
+import { WellKnownController } from './well-known.controller.js';
 import { AccessLogRepository } from './access-log.repository.js';
-import { AccessLogReviewService } from './access-log-review.service.js';
 import { AccessLogService } from './access-log.service.js';
 import { ChainService } from './chain.service.js';
 import { GATEWAY_KEYS, loadGatewayKeys } from './gateway-keys.js';
@@ -10,12 +9,11 @@ import { GATEWAY_KEYS, loadGatewayKeys } from './gateway-keys.js';
 /** Global: every capability that touches client data records its accesses through AccessLogService. */
 @Global()
 @Module({
-  controllers: [AccessLogController, WellKnownController],
+  controllers: [WellKnownController],
   providers: [
     { provide: GATEWAY_KEYS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadGatewayKeys(config) },
     AccessLogRepository,
     AccessLogService,
-    AccessLogReviewService,
     ChainService,
   ],
   exports: [AccessLogService, ChainService, GATEWAY_KEYS],

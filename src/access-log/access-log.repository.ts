@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AccessLogCheckpoint, AccessLogEntry } from './access-log.entities.js';
+import { positional } from '../common/sql/params.js';
 import { GENESIS_HASH, linkHash } from './hashing.js';
 
 /** A link with its entry (null when the entry row is missing), as verification reads them. */
@@ -14,15 +15,16 @@ export interface ChainRow {
 }
 
 export interface LogFilter {
-  clientRef?: string;
+  /** Pseudonyms of one client's records (a merged client is logged under several). */
+  clientRefs?: string[];
   partnerId?: string;
   userSub?: string;
   purpose?: string;
   decision?: string;
   from?: Date;
   to?: Date;
-  /** Scope of a partner's privacy officer: entries by this partner or about cases it holds. */
-  scopePartnerId?: string;
+  /** The policy's scope for this officer, as SQL over alias `e` with named parameters (AccessService.scope). */
+  scope?: { sql: string; params: Record<string, unknown> };
   /** For oldest-first streaming (exports): entries after this seq, up to `untilSeq`. */
   afterSeq?: string;
   untilSeq?: string;
@@ -31,7 +33,8 @@ export interface LogFilter {
 const CHAIN_LOCK = 'schakel.access_log_chain';
 const ENTRY_COLUMNS = `e.seq, e.id, e.occurred_at, e.request_id, e.partner_id, e.user_sub, e.roles, e.profession, e.action,
   e.resource_type, e.resource_id, e.client_ref, e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision,
-  e.reason, e.rule_id, e.fields, e.disclosure_sha256, e.override, e.policy_version, e.entry_hash`;
+  e.reason, e.rule_id, e.fields, e.disclosure_sha256, e.override, e.policy_version, e.entry_hash, e.format, e.consent_ids,
+  e.agreement_id, e.ground, e.categories, e.grant_id`;
 
 function toEntry(row: Record<string, unknown>): AccessLogEntry {
   return {
@@ -59,6 +62,12 @@ function toEntry(row: Record<string, unknown>): AccessLogEntry {
     override: Boolean(row.override),
     policyVersion: row.policy_version as string,
     entryHash: row.entry_hash as string,
+    format: Number(row.format ?? 1),
+    consentIds: (row.consent_ids as string[] | null) ?? [],
+    agreementId: (row.agreement_id as string | null) ?? null,
+    ground: (row.ground as string | null) ?? null,
+    categories: (row.categories as string[] | null) ?? [],
+    grantId: (row.grant_id as string | null) ?? null,
   };
 }
 
@@ -67,13 +76,24 @@ function toEntry(row: Record<string, unknown>): AccessLogEntry {
 export class AccessLogRepository {
   constructor(@InjectDataSource() readonly dataSource: DataSource) {}
 
-  /** Inserts the entry in the caller's transaction and marks it for the chainer. */
-  async insert(manager: EntityManager, entry: Omit<AccessLogEntry, 'seq'>): Promise<void> {
-    const rows: { seq: string }[] = await manager.query(
-      `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type, resource_id,
-         client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields, disclosure_sha256, override,
-         policy_version, entry_hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING seq`,
+  /**
+   * Inserts the entry in the caller's transaction, marks it for the chainer and, when it was made
+   * under a review item (a break-the-glass grant), puts it behind that item: one statement, one
+   * round trip.
+   */
+  async insert(manager: EntityManager, entry: Omit<AccessLogEntry, 'seq'>, reviewItemId: string | null): Promise<void> {
+    await manager.query(
+      `WITH entry AS (
+         INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
+           resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
+           disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29)
+         RETURNING seq, id),
+       marker AS (INSERT INTO access_log_unchained (seq) SELECT seq FROM entry),
+       review AS (
+         INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $30::uuid, id FROM entry WHERE $30::uuid IS NOT NULL
+         ON CONFLICT DO NOTHING)
+       SELECT seq FROM entry`,
       [
         entry.id,
         entry.occurredAt,
@@ -98,17 +118,73 @@ export class AccessLogRepository {
         entry.override,
         entry.policyVersion,
         entry.entryHash,
+        entry.format,
+        entry.consentIds,
+        entry.agreementId,
+        entry.ground,
+        entry.categories,
+        entry.grantId,
+        reviewItemId,
       ],
     );
-    await manager.query('INSERT INTO access_log_unchained (seq) VALUES ($1)', [rows[0].seq]);
   }
 
-  /** Puts an entry behind a review item, in the entry's own transaction. */
-  async linkToReview(manager: EntityManager, reviewItemId: string, entryId: string): Promise<void> {
-    await manager.query(
-      'INSERT INTO review_item_entry (review_item_id, entry_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [reviewItemId, entryId],
+  /** Every entry about these client pseudonyms, oldest first (the client's access report). */
+  async entriesAbout(manager: EntityManager, clientRefs: string[]): Promise<AccessLogEntry[]> {
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.client_ref = ANY ($1) ORDER BY e.seq`,
+      [clientRefs],
     );
+    return rows.map(toEntry);
+  }
+
+  async findEntryAbout(manager: EntityManager, id: string, clientRefs: string[]): Promise<AccessLogEntry | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.id = $1 AND e.client_ref = ANY ($2)`,
+      [id, clientRefs],
+    );
+    return rows[0] ? toEntry(rows[0]) : null;
+  }
+
+  /** The entries behind each review item (the link table the entry insert writes), oldest first. */
+  async entryIdsBehind(manager: EntityManager, itemIds: string[]): Promise<Map<string, string[]>> {
+    const map = new Map<string, string[]>(itemIds.map((id) => [id, []]));
+    if (itemIds.length === 0) return map;
+    const rows: { review_item_id: string; entry_id: string }[] = await manager.query(
+      `SELECT l.review_item_id, l.entry_id FROM review_item_entry l LEFT JOIN access_log_entry e ON e.id = l.entry_id
+        WHERE l.review_item_id = ANY ($1::uuid[]) ORDER BY e.seq NULLS LAST, l.entry_id`,
+      [itemIds],
+    );
+    for (const row of rows) map.get(row.review_item_id)?.push(row.entry_id);
+    return map;
+  }
+
+  /** The metadata of the entries behind one review item (never client data: the log holds none). */
+  entriesBehind(manager: EntityManager, itemId: string): Promise<Record<string, unknown>[]> {
+    return manager.query(
+      `SELECT e.id, e.occurred_at AS "occurredAt", e.partner_id AS "partnerId", e.user_sub AS "user", e.roles, e.action, e.resource_type AS "resourceType",
+              e.resource_id AS "resourceId", e.purpose, e.decision, e.reason, e.override
+         FROM review_item_entry l JOIN access_log_entry e ON e.id = l.entry_id WHERE l.review_item_id = $1 ORDER BY e.seq`,
+      [itemId],
+    );
+  }
+
+  async putBehind(manager: EntityManager, itemId: string, entryIds: string[]): Promise<void> {
+    if (entryIds.length === 0) return;
+    await manager.query(
+      'INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING',
+      [itemId, entryIds],
+    );
+  }
+
+  async partnersWhoReadUnder(manager: EntityManager, consentId: string, excludePartnerId: string): Promise<string[]> {
+    const rows: { partner_id: string }[] = await manager.query(
+      `SELECT DISTINCT partner_id FROM access_log_entry
+        WHERE (consent_ids @> ARRAY[$1]::uuid[] OR consent_id = $1) AND decision = 'permit' AND action = 'read' AND partner_id <> $2`,
+      [consentId, excludePartnerId],
+    );
+    return rows.map((r) => r.partner_id);
   }
 
   /**
@@ -247,11 +323,12 @@ export class AccessLogRepository {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (filter.scopePartnerId) {
-      params.push(filter.scopePartnerId);
-      where.push(`(e.partner_id = $${params.length} OR e.custodian_partner_id = $${params.length})`);
+    if (filter.scope) {
+      const scoped = positional(filter.scope.sql, filter.scope.params, params.length);
+      params.push(...scoped.values);
+      where.push(scoped.sql);
     }
-    if (filter.clientRef) add('e.client_ref = ?', filter.clientRef);
+    if (filter.clientRefs) add('e.client_ref = ANY (?)', filter.clientRefs);
     if (filter.partnerId) add('e.partner_id = ?', filter.partnerId);
     if (filter.userSub) add('e.user_sub = ?', filter.userSub);
     if (filter.purpose) add('e.purpose = ?', filter.purpose);

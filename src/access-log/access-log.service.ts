@@ -1,24 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '../database/transaction.js';
 import type { Logger } from 'pino';
-import type { Principal } from '../auth/principal.js';
+import type { AccessContext } from '../access/access-context.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { PolicyService } from '../policies/policy.service.js';
 import type { AccessDecision, AccessLogEntry } from './access-log.entities.js';
-import { AccessLogRepository } from './access-log.repository.js';
+import { AccessLogRepository, type LogFilter } from './access-log.repository.js';
+
+export type { LogFilter };
 import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
 import { disclosureManifest, entryHash } from './hashing.js';
 
-/** Who is accessing, why, and in which request: taken from the authenticated request. */
-export interface AccessContext {
-  principal: Principal;
-  purpose: string;
-  requestId: string;
-}
-
-/** What one access did, as the access log records it. */
+/**
+ * What one access did, as the access log records it (entry format 2). Only the access kernel
+ * (src/access) builds these, from a decision: no service composes a log record.
+ */
 export interface AccessRecord {
   action: string;
   resourceType: string;
@@ -30,8 +28,15 @@ export interface AccessRecord {
   decision: AccessDecision;
   reason: string;
   ruleId?: string | null;
-  legalBasis?: string | null;
-  consentId?: string | null;
+  /** The one ground the decision relied on (never the purpose's list). */
+  ground?: string | null;
+  /** Every consent relied on (none when the deciding rules did not require consent). */
+  consentIds?: string[];
+  agreementId?: string | null;
+  /** The break-the-glass grant the access was made under. */
+  grantId?: string | null;
+  /** The data categories disclosed or written. */
+  categories?: string[];
   /** Values that leave the gateway: the log keeps their field names and a hash, not the values. */
   disclosed?: Record<string, unknown>;
   /** Names of fields written (for writes) when nothing is disclosed. */
@@ -40,16 +45,6 @@ export interface AccessRecord {
   override?: boolean;
   /** A review item this entry belongs behind (e.g. the break-the-glass grant it was made under). */
   reviewItemId?: string | null;
-}
-
-/** Thrown from inside an audited access to refuse it: the refusal is logged, then the problem is answered. */
-export class AccessRefused extends Error {
-  constructor(
-    readonly record: Omit<AccessRecord, 'decision'>,
-    readonly problem: ProblemException,
-  ) {
-    super(problem.message);
-  }
 }
 
 const LOG_UNAVAILABLE = () =>
@@ -74,31 +69,58 @@ export class AccessLogService {
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
 
-  pseudonym(clientId: string): string {
-    return this.keys.pseudonym(clientId);
+  /**
+   * Partners (other than the holder) whose logged reads relied on this consent — any of the
+   * consents of a format-2 entry, or the one of a format-1 entry: who must hear of its withdrawal.
+   */
+  recipientsUnder(manager: Transaction, consentId: string, excludePartnerId: string): Promise<string[]> {
+    return this.repository.partnersWhoReadUnder(manager, consentId, excludePartnerId);
   }
 
-  /**
-   * `work` must do all its database reads and writes through `manager` (the transaction's own
-   * connection): taking a second pool connection while holding this one can exhaust the pool.
-   */
-  async audited<T>(
-    context: AccessContext,
-    work: (manager: EntityManager) => Promise<{ result: T; record: AccessRecord }>,
-  ): Promise<T> {
-    try {
-      return await this.repository.dataSource.transaction(async (manager) => {
-        const { result, record } = await work(manager);
-        await this.write(manager, context, record);
-        return result;
-      });
-    } catch (error) {
-      if (error instanceof AccessRefused) {
-        await this.recordRefusal(context, error.record);
-        throw error.problem;
-      }
-      throw error;
-    }
+  /** One page of entries, newest first (or oldest first after `afterSeq`), with their chain links. */
+  search(manager: Transaction | undefined, filter: LogFilter, beforeSeq: string | undefined, limit: number) {
+    return this.repository.page(filter, beforeSeq, limit, manager);
+  }
+
+  lastCheckpoint() {
+    return this.repository.lastCheckpoint();
+  }
+
+  checkpoints(beforeId: string | undefined, limit: number) {
+    return this.repository.checkpointsPage(beforeId, limit);
+  }
+
+  /** The log about a client (all the record ids its history is logged under), oldest first. */
+  entriesAbout(manager: Transaction, clientIds: string[]): Promise<AccessLogEntry[]> {
+    return this.repository.entriesAbout(
+      manager,
+      clientIds.map((id) => this.keys.pseudonym(id)),
+    );
+  }
+
+  findEntryAbout(manager: Transaction, entryId: string, clientIds: string[]): Promise<AccessLogEntry | null> {
+    return this.repository.findEntryAbout(
+      manager,
+      entryId,
+      clientIds.map((id) => this.keys.pseudonym(id)),
+    );
+  }
+
+  entryIdsBehind(manager: Transaction, itemIds: string[]): Promise<Map<string, string[]>> {
+    return this.repository.entryIdsBehind(manager, itemIds);
+  }
+
+  entriesBehind(manager: Transaction, itemId: string): Promise<Record<string, unknown>[]> {
+    return this.repository.entriesBehind(manager, itemId);
+  }
+
+  /** Puts entries behind a review item (an anomaly, a contest): the officer sees what the item is about. */
+  putBehind(manager: Transaction, itemId: string, entryIds: string[]): Promise<void> {
+    return this.repository.putBehind(manager, itemId, entryIds);
+  }
+
+  pseudonym(clientId: string): string {
+    return this.keys.pseudonym(clientId);
   }
 
   /** A refusal gets its own transaction: the refused access itself was rolled back. */
@@ -108,7 +130,8 @@ export class AccessLogService {
     );
   }
 
-  private async write(manager: EntityManager, context: AccessContext, record: AccessRecord): Promise<void> {
+  /** Writes one entry on the caller's transaction (the access and its entry commit together). */
+  async write(manager: Transaction, context: AccessContext, record: AccessRecord): Promise<void> {
     const manifest = record.disclosed ? disclosureManifest(record.disclosed) : null;
     const content: Omit<AccessLogEntry, 'seq' | 'entryHash'> = {
       id: randomUUID(),
@@ -125,8 +148,9 @@ export class AccessLogService {
       clientRef: record.clientId ? this.keys.pseudonym(record.clientId) : null,
       custodianPartnerId: record.custodianPartnerId ?? null,
       purpose: context.purpose,
-      legalBasis: record.legalBasis ?? null,
-      consentId: record.consentId ?? null,
+      // Format 2 states the ground and every consent in their own (hashed) columns.
+      legalBasis: null,
+      consentId: null,
       decision: record.decision,
       reason: record.reason.slice(0, 500),
       ruleId: record.ruleId ?? null,
@@ -134,10 +158,15 @@ export class AccessLogService {
       disclosureSha256: manifest?.sha256 ?? null,
       override: record.override ?? false,
       policyVersion: this.policy.version,
+      format: 2,
+      consentIds: [...new Set(record.consentIds ?? [])].sort(),
+      agreementId: record.agreementId ?? null,
+      ground: record.ground ?? null,
+      categories: [...new Set(record.categories ?? [])].sort(),
+      grantId: record.grantId ?? null,
     };
     try {
-      await this.repository.insert(manager, { ...content, entryHash: entryHash(content) });
-      if (record.reviewItemId) await this.repository.linkToReview(manager, record.reviewItemId, content.id);
+      await this.repository.insert(manager, { ...content, entryHash: entryHash(content) }, record.reviewItemId ?? null);
     } catch (error) {
       const code = (error as { code?: string }).code;
       this.logger.error({ requestId: context.requestId, code }, 'access log write failed; refusing the access');

@@ -41,6 +41,34 @@ describe('access-log hashing', () => {
     }
   });
 
+  it('keeps format-1 hashes as they were, and hashes what a format-2 entry relied on', () => {
+    // A format-1 entry hashes the same whether or not the format-2 columns are present (exports made before them).
+    const v1 = entryHash(entry);
+    expect(entryHash({ ...entry, format: 1, consentIds: ['x'], ground: 'g', categories: ['health'] })).toBe(v1);
+    const v2 = {
+      ...entry,
+      legalBasis: null,
+      format: 2,
+      consentIds: ['c1', 'c2'],
+      agreementId: 'a1',
+      ground: 'GDPR art. 6(1)(a)',
+      categories: ['housing'],
+      grantId: null,
+    };
+    const base = entryHash(v2);
+    expect(base).not.toBe(v1);
+    for (const change of [
+      { consentIds: ['c1'] },
+      { agreementId: null },
+      { ground: 'GDPR art. 6(1)(e)' },
+      { categories: ['housing', 'health'] },
+      { grantId: 'g1' },
+    ]) {
+      expect(entryHash({ ...v2, ...change })).not.toBe(base);
+    }
+    expect(() => entryHash({ ...v2, format: 3 })).toThrow(/format 3/);
+  });
+
   it('ties each link to its position and predecessor, so reordering breaks the chain', () => {
     const h = entryHash(entry);
     expect(linkHash(1, GENESIS_HASH, h)).not.toBe(linkHash(2, GENESIS_HASH, h));

@@ -7,10 +7,34 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** The content of an entry that its hash covers: everything but the database's own counters. */
-export type EntryContent = Omit<AccessLogEntry, 'seq' | 'entryHash'>;
+/** The fields format 2 added; an entry of format 1 (or an export made before them) may lack them. */
+type Format2Fields = 'format' | 'consentIds' | 'agreementId' | 'ground' | 'categories' | 'grantId';
 
+/** The content of an entry that its hash covers: everything but the database's own counters. */
+export type EntryContent = Omit<AccessLogEntry, 'seq' | 'entryHash' | Format2Fields> &
+  Partial<Pick<AccessLogEntry, Format2Fields>>;
+
+/**
+ * What the hash covers, by entry format. Format 1 is frozen: its entries (and exports of them)
+ * keep verifying. Format 2 adds what the decision relied on — every consent, the agreement, the
+ * ground, the categories and the break-the-glass grant — so none can be changed unseen.
+ */
 export function entryContent(entry: EntryContent): Record<string, unknown> {
+  const format = entry.format ?? 1;
+  if (format === 1) return formatOneContent(entry);
+  if (format !== 2) throw new Error(`unknown access-log entry format ${String(format)}`);
+  return {
+    ...formatOneContent(entry),
+    format: 2,
+    consentIds: entry.consentIds ?? [],
+    agreementId: entry.agreementId ?? null,
+    ground: entry.ground ?? null,
+    categories: entry.categories ?? [],
+    grantId: entry.grantId ?? null,
+  };
+}
+
+function formatOneContent(entry: EntryContent): Record<string, unknown> {
   return {
     id: entry.id,
     occurredAt: new Date(entry.occurredAt).toISOString(),

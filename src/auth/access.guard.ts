@@ -5,9 +5,9 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RateLimiter } from '../common/http/rate-limiter.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { PolicyService } from '../policies/policy.service.js';
-import { AccessLogService } from '../access-log/access-log.service.js';
-import type { Principal } from './principal.js';
-import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from './decorators.js';
+import { AccessService } from '../access/access.service.js';
+import type { Principal } from '../access/principal.js';
+import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../access/decorators.js';
 import { SignedTokenRefused, TokenVerifierService } from './token-verifier.service.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import type { Logger } from 'pino';
@@ -28,7 +28,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenVerifierService,
     private readonly policy: PolicyService,
-    private readonly accessLog: AccessLogService,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {
@@ -70,11 +70,11 @@ export class AccessGuard implements CanActivate {
     const purpose = Array.isArray(header) ? header[0] : header;
     const refuse = async (problem: ProblemException, loggedPurpose: string): Promise<never> => {
       // Refusals are evidence too; if the log cannot take them, the answer is 503, not the 4xx.
-      await this.recordRefusal(
-        principal,
-        loggedPurpose,
-        String(request.id),
+      // Named by the route's parameters, with the record's client and holder where they exist.
+      await this.access.refuseAtGate(
+        { principal, purpose: loggedPurpose, requestId: String(request.id) },
         permission,
+        (request.params ?? {}) as Record<string, string>,
         problem.detail ?? problem.message,
       );
       throw problem;
@@ -133,26 +133,15 @@ export class AccessGuard implements CanActivate {
       { requestId: String(request.id), partnerId, check: 'roles' },
       'refused a token naming a network-wide role from a partner that is not the network operator',
     );
-    await this.accessLog.recordRefusal(
+    await this.access.refuseAtGate(
       {
         principal: { partnerId, partnerType, subject, roles, operator: false },
         purpose,
         requestId: String(request.id),
       },
-      { action: 'authenticate', resourceType: 'Token', reason: `check roles: ${error.detail ?? ''}` },
-    );
-  }
-
-  private recordRefusal(
-    principal: Principal,
-    purpose: string,
-    requestId: string,
-    permission: DeclaredPermission,
-    reason: string,
-  ): Promise<void> {
-    return this.accessLog.recordRefusal(
-      { principal, purpose, requestId },
-      { action: permission.action, resourceType: permission.subject, reason },
+      { action: 'authenticate', subject: 'Token' },
+      {},
+      `check roles: ${error.detail ?? ''}`,
     );
   }
 }

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags 
 import type { FastifyRequest } from 'fastify';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
-import { Authenticated } from './decorators.js';
+import { Authenticated } from '../access/decorators.js';
 
 class Counterpart {
   @ApiProperty() id!: string;

@@ -6,7 +6,7 @@ import { PartnersRepository } from '../partners/partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { ALLOWED_ALGORITHMS } from './algorithms.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/principal.js';
 
 function refuse(check: string, detail: string): never {
   // The body names the failed check; it never echoes the token or its claims' values.

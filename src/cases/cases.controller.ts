@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AccessContext } from '../access-log/access-log.service.js';
-import { Access } from '../auth/access-context.decorator.js';
-import { Authorize, IdempotentWrite } from '../auth/decorators.js';
+import type { AccessContext } from '../access/access-context.js';
+import { Access } from '../access/access-context.js';
+import { Authorize, IdempotentWrite } from '../access/decorators.js';
 import { CasesService } from './cases.service.js';
 import {
   CarePlanDto,

@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { AccessService } from '../access/access.service.js';
+import { CaseFacts } from './case.facts.js';
 import { ConsentModule } from '../consent/consent.module.js';
 import { PartnersModule } from '../partners/partners.module.js';
 import { CasesController } from './cases.controller.js';
@@ -8,7 +10,26 @@ import { CasesService } from './cases.service.js';
 @Module({
   imports: [PartnersModule, ConsentModule],
   controllers: [CasesController],
-  providers: [CasesRepository, CasesService],
-  exports: [CasesService],
+  providers: [CasesRepository, CasesService, CaseFacts],
+  exports: [CasesService, CaseFacts],
 })
-export class CasesModule {}
+export class CasesModule implements OnModuleInit {
+  constructor(
+    private readonly access: AccessService,
+    private readonly cases: CasesRepository,
+  ) {}
+
+  /** Refusals at the gate name the case, its client and its holder. */
+  onModuleInit(): void {
+    const resolve = async (manager: Parameters<CasesRepository['subjectOf']>[0], params: Record<string, string>) =>
+      params.id ? this.cases.subjectOf(manager, params.id) : null;
+    this.access.registerResolver('Case', async (manager, params) => {
+      const found = await resolve(manager, params);
+      return found ? { type: 'Case', ...found } : null;
+    });
+    this.access.registerResolver('EmergencyAccess', async (manager, params) => {
+      const found = await resolve(manager, params);
+      return found ? { type: 'EmergencyAccess', ...found } : null;
+    });
+  }
+}

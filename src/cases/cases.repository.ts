@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, type EntityManager } from 'typeorm';
 import { Referral } from '../referrals/referral.entity.js';
-import { CareCase, CaseNote, CaseTransition, CircleMember, ContactAttempt } from './case.entity.js';
+import type { AccessContext } from '../access/access-context.js';
+import { consentStateSql } from '../consent/consent.sql.js';
+import { agreementInForceSql } from '../partners/agreements/agreement.sql.js';
+import type { FactSql } from '../policies/policy-scope.js';
+import { CareCase, CaseNote, CaseTransition, CircleMember, ContactAttempt, type CaseStatus } from './case.entity.js';
 import { EmergencyGrant } from './emergency-grant.entity.js';
 import { ReviewItem } from '../oversight/review-item.entity.js';
 
@@ -10,6 +14,21 @@ import { ReviewItem } from '../oversight/review-item.entity.js';
 export class CasesRepository {
   findCase(manager: EntityManager, id: string): Promise<CareCase | null> {
     return manager.findOneBy(CareCase, { id });
+  }
+
+  /** Who a case concerns and who holds it (for refusals logged before any decision); null for a malformed or unknown id. */
+  async subjectOf(
+    manager: EntityManager,
+    id: string,
+  ): Promise<{ id: string; clientId: string; custodianPartnerId: string } | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const careCase = await manager.findOne(CareCase, {
+      where: { id },
+      select: { id: true, clientId: true, custodianPartnerId: true },
+    });
+    return careCase
+      ? { id: careCase.id, clientId: careCase.clientId, custodianPartnerId: careCase.custodianPartnerId }
+      : null;
   }
 
   /** The team's most recent case for this client. */
@@ -23,6 +42,22 @@ export class CasesRepository {
 
   saveCase(manager: EntityManager, careCase: CareCase): Promise<CareCase> {
     return manager.save(CareCase, careCase);
+  }
+
+  async setStatus(manager: EntityManager, id: string, status: CaseStatus, endReason: string | null): Promise<void> {
+    await manager.update(CareCase, { id }, { status, endReason });
+  }
+
+  async setPlans(
+    manager: EntityManager,
+    id: string,
+    plans: Partial<Pick<CareCase, 'carePlanSealed' | 'crisisPlanSealed' | 'safetyFlagsSealed'>>,
+  ): Promise<void> {
+    await manager.update(CareCase, { id }, plans);
+  }
+
+  async setCustodian(manager: EntityManager, id: string, partnerId: string): Promise<void> {
+    await manager.update(CareCase, { id }, { custodianPartnerId: partnerId });
   }
 
   addTransition(manager: EntityManager, transition: Partial<CaseTransition>): Promise<CaseTransition> {
@@ -136,19 +171,41 @@ export class CasesRepository {
     await manager.update(CircleMember, { id }, { removedAt: new Date() });
   }
 
-  /** Cases this partner holds or sits in the circle of; the scope is in SQL, before the LIMIT. */
-  listVisibleTo(
+  /**
+   * The policy's facts of a case row (alias `c`) for this caller, as SQL: what a list scope is
+   * built from (AccessService.scope), so the list shows exactly the cases the policy would open.
+   */
+  factSql(access: AccessContext): FactSql {
+    const { principal, purpose } = access;
+    const day = new Date().toISOString().slice(0, 10);
+    const recipient = { partnerId: principal.partnerId, partnerType: principal.partnerType };
+    return {
+      ownOrganisation: (_c, bind) => `c.custodian_partner_id = ${bind(principal.partnerId)}`,
+      inCircle: (_c, bind) =>
+        `EXISTS (SELECT 1 FROM circle_member m WHERE m.case_id = c.id AND m.partner_id = ${bind(principal.partnerId)} AND m.removed_at IS NULL
+           AND (m.aftercare_until IS NULL OR m.aftercare_until > now()) AND ${bind(purpose)} = ANY (m.purposes))`,
+      aftercare: (_c, bind) =>
+        `(c.custodian_partner_id <> ${bind(principal.partnerId)} AND EXISTS (SELECT 1 FROM circle_member m WHERE m.case_id = c.id
+           AND m.partner_id = ${bind(principal.partnerId)} AND m.removed_at IS NULL AND m.aftercare_until > now()))`,
+      agreementInForce: (_c, bind) =>
+        `(c.custodian_partner_id = ${bind(principal.partnerId)} OR ${agreementInForceSql(bind, bind(principal.partnerId), 'c.custodian_partner_id', purpose, day)} IS NOT NULL)`,
+      consent: (category, bind) => consentStateSql(bind, 'c.client_id', recipient, purpose, day, category ?? ''),
+      breakTheGlass: (_c, bind) =>
+        `(${bind(purpose)} = 'crisis' AND EXISTS (SELECT 1 FROM emergency_grant g WHERE g.case_id = c.id AND g.partner_id = ${bind(principal.partnerId)}
+           AND g.user_sub = ${bind(principal.subject)} AND g.expires_at > now()))`,
+    };
+  }
+
+  /** One page of the cases in the policy's scope, newest first; the scope is in SQL, before the LIMIT. */
+  listInScope(
     manager: EntityManager,
-    partnerId: string,
+    scope: { sql: string; params: Record<string, unknown> },
     after: { openedAt: string; id: string } | undefined,
     limit: number,
   ): Promise<CareCase[]> {
     const query = manager
       .createQueryBuilder(CareCase, 'c')
-      .where(
-        '(c.custodian_partner_id = :partnerId OR EXISTS (SELECT 1 FROM circle_member m WHERE m.case_id = c.id AND m.partner_id = :partnerId AND m.removed_at IS NULL))',
-        { partnerId },
-      )
+      .where(scope.sql, scope.params)
       .orderBy('c.opened_at', 'DESC')
       .addOrderBy('c.id', 'DESC')
       .take(limit);

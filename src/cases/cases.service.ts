@@ -1,21 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import {
-  AccessLogService,
-  AccessRefused,
-  type AccessContext,
-  type AccessRecord,
-} from '../access-log/access-log.service.js';
+import type { Transaction } from '../database/transaction.js';
+import type { AccessContext } from '../access/access-context.js';
+import { AccessService, type AccessTransaction } from '../access/access.service.js';
+import type { Decision } from '../access/decision.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { decodeCursor, toPage } from '../common/http/pagination.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PartnersRepository } from '../partners/partners.repository.js';
-import { PolicyService, type AuthorizationResult } from '../policies/policy.service.js';
-import { Client } from '../referrals/client.entity.js';
-import { Referral } from '../referrals/referral.entity.js';
 import { ConsentService } from '../consent/consent.service.js';
+import { AgreementsService } from '../partners/agreements/agreements.service.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { PolicyService } from '../policies/policy.service.js';
+import { CaseFacts, type CaseRecord } from './case.facts.js';
 import type { CareCase, CaseStatus } from './case.entity.js';
 import { CasesRepository } from './cases.repository.js';
 import type { CarePlanDto, CaseNoteDto, CircleMemberDto, ContactAttemptDto, TransitionDto } from './dto/case.dto.js';
@@ -33,32 +29,20 @@ export const TRANSITIONS: Record<CaseStatus, CaseStatus[]> = {
 /** The purposes the holding team is in the circle for from the start. */
 const TEAM_PURPOSES = ['outreach-contact', 'care-coordination', 'case-consultation', 'crisis'];
 
-const notFound = () => new ProblemException('not-found', 'Case not found or no access');
-
-interface Loaded {
-  careCase: CareCase;
-  decision: AuthorizationResult;
-  /** The consent relied on, recorded in the access log. */
-  consentId: string | null;
-  /** The access rests on a break-the-glass grant: always shown as an override. */
-  override: boolean;
-  /** The grant's review item, so the override access is listed behind it. */
-  reviewItemId: string | null;
-}
-
 /**
  * Cases: the follow-up by the team that accepted the referral, and what its circle of care may
- * see. Every read and write goes through the policy, with facts loaded from the database
- * (custody, circle membership, agreements), and lands in the access log in the same transaction.
+ * see. Every read and write is decided by the access kernel on the facts CaseFacts loads (one
+ * statement), and lands in the access log in the same transaction.
  */
 @Injectable()
 export class CasesService {
   constructor(
     private readonly cases: CasesRepository,
-    private readonly partners: PartnersRepository,
+    private readonly facts: CaseFacts,
+    private readonly partners: PartnersService,
     private readonly agreements: AgreementsService,
     private readonly policy: PolicyService,
-    private readonly accessLog: AccessLogService,
+    private readonly access: AccessService,
     private readonly consent: ConsentService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -66,7 +50,7 @@ export class CasesService {
 
   /** Called when a team accepts a referral: the case opens with that team in its circle. */
   async openFromReferral(
-    manager: EntityManager,
+    manager: Transaction,
     input: { clientId: string; custodianPartnerId: string; referralId: string; responsible: string; by: AccessContext },
   ): Promise<CareCase> {
     const careCase = await this.cases.insertCase(manager, {
@@ -97,7 +81,7 @@ export class CasesService {
    * closed one (closed -> referred, dated and attributed); otherwise a new case opens.
    */
   async openOrReopen(
-    manager: EntityManager,
+    manager: Transaction,
     input: { clientId: string; custodianPartnerId: string; referralId: string; responsible: string; by: AccessContext },
   ): Promise<{ careCase: CareCase; reopened: boolean }> {
     const earlier = await this.cases.latestCaseOf(manager, input.clientId, input.custodianPartnerId);
@@ -121,197 +105,77 @@ export class CasesService {
   }
 
   /**
-   * Decides, with the facts of this caller loaded from the database (custody, circle membership
-   * for the stated purpose, agreement, consent), what it may do with this case. Null when the
-   * case does not exist.
+   * The part of a case this decision lets leave the gateway, opened (decrypted) only now: the
+   * granted categories' fields, and notes of granted categories only. Withheld groups are named.
    */
-  async evaluate(
-    manager: EntityManager,
-    access: AccessContext,
-    id: string,
-    action: string,
-    categories?: string[],
-    purpose = access.purpose,
-  ) {
-    const careCase = await this.cases.findCase(manager, id);
-    if (!careCase) return null;
-    const me = access.principal.partnerId;
-    const ownOrganisation = careCase.custodianPartnerId === me;
-    const inCircle = await this.cases.inCircle(manager, id, me, purpose);
-    const agreementInForce =
-      ownOrganisation || (await this.agreements.inForce([me, careCase.custodianPartnerId], purpose));
-    const consent = await this.consent.factsFor(
-      manager,
-      careCase.clientId,
-      { partnerId: me, partnerType: access.principal.partnerType },
-      purpose,
-    );
-    const grant = purpose === 'crisis' ? await this.cases.activeGrant(manager, id, me, access.principal.subject) : null;
-    const breakTheGlass = grant !== null;
-    const aftercare = !ownOrganisation && (await this.cases.inAftercare(manager, id, me));
-    const decision = this.policy.authorize({
-      partnerType: access.principal.partnerType,
-      roles: access.principal.roles,
-      profession: access.principal.profession,
-      purpose,
-      action,
-      resourceType: 'Case',
-      facts: { ownOrganisation, inCircle, agreementInForce, breakTheGlass, aftercare },
-      consentedCategories: consent.consentedCategories,
-      informedNoObjectionCategories: consent.informedNoObjectionCategories,
-      objectedCategories: consent.objectedCategories,
-      categories,
-    });
-    return {
-      careCase,
-      decision,
-      consentId: consent.consentIds[0] ?? null,
-      ownOrganisation,
-      inCircle,
-      agreementInForce,
-      breakTheGlass,
-      grantReviewItemId: grant?.reviewItemId ?? null,
-    };
-  }
-
-  /** Loads the case and decides with the facts of this caller; no existence leaks to outsiders. */
-  private async load(
-    manager: EntityManager,
-    access: AccessContext,
-    id: string,
-    action: string,
-    categories?: string[],
-  ): Promise<Loaded> {
-    const evaluated = await this.evaluate(manager, access, id, action, categories);
-    const refusal = (reason: string) =>
-      new AccessRefused(
-        {
-          action,
-          resourceType: 'Case',
-          resourceId: id,
-          clientId: evaluated?.careCase.clientId ?? null,
-          custodianPartnerId: evaluated?.careCase.custodianPartnerId ?? null,
-          reason,
-        },
-        notFound(),
-      );
-    if (!evaluated) throw refusal('no such case');
-    if (!evaluated.ownOrganisation && !evaluated.inCircle && !evaluated.breakTheGlass)
-      throw refusal('not the holding team and not in the circle for this purpose');
-    const { careCase, decision, consentId, breakTheGlass, grantReviewItemId } = evaluated;
-    if (decision.decision === 'deny') {
-      throw new AccessRefused(
-        {
-          action,
-          resourceType: 'Case',
-          resourceId: id,
-          clientId: careCase.clientId,
-          custodianPartnerId: careCase.custodianPartnerId,
-          reason: decision.withheld[0]?.reason ?? 'refused by the policy',
-          ruleId: decision.rule?.id ?? null,
-        },
-        categories
-          ? new ProblemException(
-              'forbidden',
-              `Not permitted: ${[...new Set(decision.withheld.flatMap((w) => w.missing))].join('; ') || 'refused by the policy'}`,
-            )
-          : notFound(),
-      );
-    }
-    return { careCase, decision, consentId, override: breakTheGlass, reviewItemId: grantReviewItemId };
-  }
-
-  /** The case's data in the permitted categories, opened only now (after the policy said yes). */
-  async permittedData(
-    manager: EntityManager,
-    careCase: CareCase,
-    allowed: Set<string>,
-  ): Promise<Record<string, unknown>> {
+  disclosable(record: CaseRecord, decision: Decision) {
     const { cipher } = this.crypto;
-    const c = careCase;
+    const data = record.data;
+    if (!data) throw new Error('the case was loaded without its data');
+    const allowed = new Set(decision.granted);
     const full: Record<string, unknown> = {
-      status: c.status,
-      endReason: c.endReason,
-      referredAt: c.openedAt.toISOString(),
+      status: record.status,
+      endReason: record.endReason,
+      referredAt: new Date(record.openedAt).toISOString(),
     };
-    if (allowed.has('identity') || allowed.has('contact')) {
-      const client = await manager.findOneByOrFail(Client, { id: c.clientId });
-      if (allowed.has('identity')) Object.assign(full, cipher.open<Record<string, unknown>>(client.identitySealed));
-      if (allowed.has('contact') && client.contactSealed)
-        Object.assign(full, cipher.open<Record<string, unknown>>(client.contactSealed));
+    if (allowed.has('identity') && data.identitySealed)
+      Object.assign(full, cipher.open<Record<string, unknown>>(data.identitySealed));
+    if (allowed.has('contact') && data.contactSealed)
+      Object.assign(full, cipher.open<Record<string, unknown>>(data.contactSealed));
+    // The housing picture comes from the referral that opened the case (signals, eviction stage).
+    if (allowed.has('housing') && data.housingSealed)
+      Object.assign(full, cipher.open<Record<string, unknown>>(data.housingSealed));
+    if (allowed.has('care-plan') && record.carePlanSealed) full.carePlan = cipher.open(record.carePlanSealed);
+    if (allowed.has('crisis-plan') && record.crisisPlanSealed) full.crisisPlan = cipher.open(record.crisisPlanSealed);
+    if (allowed.has('safety')) full.safetyFlags = record.safetyFlagsSealed ? cipher.open(record.safetyFlagsSealed) : [];
+    const { data: projected, withheld } = this.access.project(full, decision);
+    const extras: Record<string, unknown> = {};
+    if (allowed.has('case-status')) {
+      extras.history = data.transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() }));
+      extras.contactAttempts = data.contactAttempts.map((a) => ({ ...a, at: new Date(a.at).toISOString() }));
+      extras.circle = data.circle;
     }
-    if (allowed.has('housing') && c.referralId) {
-      // The housing picture comes from the referral that opened the case (signals, eviction stage).
-      const referral = await manager.findOneBy(Referral, { id: c.referralId });
-      if (referral) Object.assign(full, cipher.open<Record<string, unknown>>(referral.housingSealed));
-    }
-    if (allowed.has('care-plan') && c.carePlanSealed) full.carePlan = cipher.open(c.carePlanSealed);
-    if (allowed.has('crisis-plan') && c.crisisPlanSealed) full.crisisPlan = cipher.open(c.crisisPlanSealed);
-    if (allowed.has('safety')) full.safetyFlags = c.safetyFlagsSealed ? cipher.open(c.safetyFlagsSealed) : [];
-    return full;
+    // A note is disclosed only in its own category, and recorded as that category (a health note is health).
+    const notes = data.notes
+      .filter((n) => allowed.has(n.category))
+      .map((n) => ({
+        id: n.id,
+        category: n.category,
+        text: cipher.open<string>(n.textSealed),
+        at: new Date(n.at).toISOString(),
+        by: n.partnerId,
+      }));
+    const notesByCategory = Object.fromEntries(
+      [...new Set(notes.map((n) => n.category))].map((category) => [
+        `notes:${category}`,
+        notes.filter((n) => n.category === category),
+      ]),
+    );
+    return {
+      view: { ...projected, ...extras, ...(notes.length > 0 ? { notes } : {}), withheld },
+      // The manifest groups notes by category, so the log names each note's category truly.
+      disclosed: { ...projected, ...extras, ...notesByCategory },
+      categories: [...new Set(notes.map((n) => n.category))],
+    };
   }
 
-  private record(access: AccessContext, loaded: Loaded, action: string, extra: Partial<AccessRecord>): AccessRecord {
-    return {
-      action,
-      resourceType: 'Case',
-      resourceId: loaded.careCase.id,
-      clientId: loaded.careCase.clientId,
-      custodianPartnerId: loaded.careCase.custodianPartnerId,
-      decision: 'permit',
-      reason: `case ${action} (rule ${loaded.decision.rule?.id})`,
-      ruleId: loaded.decision.rule?.id ?? null,
-      legalBasis: loaded.decision.legalBasis,
-      consentId: loaded.consentId,
-      override: loaded.override,
-      reviewItemId: loaded.reviewItemId,
-      ...extra,
-    };
+  /** Who a case concerns and who holds it (for refusals logged before any decision). */
+  subjectOf(manager: Transaction, caseId: string) {
+    return this.cases.subjectOf(manager, caseId);
+  }
+
+  /** Loads a case with this caller's facts (one statement) and its data, for a route that discloses it. */
+  loadForDisclosure(manager: Transaction, access: AccessContext, id: string, purpose?: string) {
+    return this.facts.load(manager, access, id, { purpose, data: true });
   }
 
   async get(access: AccessContext, id: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'read');
-      const allowed = new Set(loaded.decision.permittedCategories);
-      const { cipher } = this.crypto;
-      const full = await this.permittedData(manager, loaded.careCase, allowed);
-      const { data, withheld } = this.policy.project(full, loaded.decision);
-      const extras: Record<string, unknown> = {};
-      if (allowed.has('case-status')) {
-        extras.history = (await this.cases.transitionsOf(manager, id)).map((t) => ({
-          from: t.fromStatus,
-          to: t.toStatus,
-          endReason: t.endReason,
-          at: t.at.toISOString(),
-          by: t.partnerId,
-        }));
-        extras.contactAttempts = (await this.cases.contactAttemptsOf(manager, id)).map((a) => ({
-          at: a.at.toISOString(),
-          channel: a.channel,
-          outcome: a.outcome,
-        }));
-        extras.circle = (await this.cases.activeCircle(manager, id)).map((m) => ({
-          id: m.id,
-          partnerId: m.partnerId,
-          purposes: m.purposes,
-          responsibleProfessional: m.responsibleProfessional,
-        }));
-      }
-      const notes = await this.cases.notesOf(manager, id, [...allowed]);
-      if (notes.length > 0)
-        extras.notes = notes.map((n) => ({
-          id: n.id,
-          category: n.category,
-          text: cipher.open<string>(n.textSealed),
-          at: n.at.toISOString(),
-          by: n.partnerId,
-        }));
-      // Withheld groups are named even when the record has nothing in them yet.
-      const named = loaded.decision.withheld.map(({ category, reason }) => ({ category, reason }));
-      return {
-        result: { id, ...data, ...extras, withheld: withheld.length >= named.length ? withheld : named },
-        record: this.record(access, loaded, 'read', { disclosed: { ...data, ...extras } }),
-      };
+    return this.access.run(access, async (tx) => {
+      const { subject, record, facts } = await this.facts.load(tx.manager, access, id, { data: true });
+      if (!record) return tx.notFound(subject, 'read', 'no such case');
+      const decision = await tx.require({ subject, action: 'read', facts });
+      const { view, disclosed, categories } = this.disclosable(record, decision);
+      return tx.complete({ id, ...view }, decision, { disclosed, categories });
     });
   }
 
@@ -322,8 +186,10 @@ export class CasesService {
       !Number.isNaN(Date.parse(String((v as { openedAt?: unknown }).openedAt))) &&
       /^[0-9a-f-]{36}$/.test(String((v as { id?: unknown }).id));
     const after = decodeCursor(cursor, isPosition);
-    return this.accessLog.audited(access, async (manager) => {
-      const rows = await this.cases.listVisibleTo(manager, access.principal.partnerId, after, limit + 1);
+    return this.access.run(access, async (tx) => {
+      // Which cases: the policy's scope for the case status, as SQL before the LIMIT.
+      const scope = tx.scope({ type: 'Case', action: 'read', categories: ['case-status'] }, this.cases.factSql(access));
+      const rows = await this.cases.listInScope(tx.manager, scope, after, limit + 1);
       const page = toPage(
         rows,
         limit,
@@ -335,23 +201,29 @@ export class CasesService {
         }),
         (c) => ({ openedAt: c.openedAt.toISOString(), id: c.id }),
       );
-      return {
-        result: page,
-        record: {
-          action: 'read',
-          resourceType: 'Case',
-          decision: 'permit',
-          reason: 'case list (status only)',
-          disclosed: { cases: page.items.map((i) => i.id) },
-        },
-      };
+      const decision = tx.decideList({ type: 'Case', action: 'read', categories: ['case-status'] });
+      return tx.complete(page, decision, {
+        reason: 'case list (status only)',
+        disclosed: { cases: page.items.map((i) => i.id) },
+        categories: page.items.length > 0 ? ['case-status'] : [],
+      });
     });
   }
 
+  /** Loads the case for a change (row locked) and requires the policy's permit for these categories. */
+  private async requireUpdate(tx: AccessTransaction, access: AccessContext, id: string, categories: string[]) {
+    const { subject, record, facts } = await this.facts.load(tx.manager, access, id, { lock: true });
+    if (!record) return tx.notFound(subject, 'update', 'no such case');
+    const decision = await tx.require({ subject, action: 'update', facts, categories }, { explain: true });
+    const refused = categories.filter((c) => !decision.granted.includes(c));
+    if (refused.length > 0) throw new ProblemException('forbidden', `Not permitted to write: ${refused.join(', ')}`);
+    return { record, decision };
+  }
+
   async transition(access: AccessContext, id: string, input: TransitionDto) {
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'update', ['case-status']);
-      const from = loaded.careCase.status;
+    return this.access.run(access, async (tx) => {
+      const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      const from = record.status;
       const to = input.to as CaseStatus;
       if (!TRANSITIONS[from].includes(to)) {
         throw new ProblemException(
@@ -360,11 +232,9 @@ export class CasesService {
           { from, allowed: TRANSITIONS[from] },
         );
       }
-      loaded.careCase.status = to;
-      loaded.careCase.endReason = to === 'closed' ? (input.endReason ?? null) : null;
-      await this.cases.saveCase(manager, loaded.careCase);
       const at = new Date();
-      await this.cases.addTransition(manager, {
+      await this.cases.setStatus(tx.manager, id, to, to === 'closed' ? (input.endReason ?? null) : null);
+      await this.cases.addTransition(tx.manager, {
         caseId: id,
         fromStatus: from,
         toStatus: to,
@@ -374,19 +244,17 @@ export class CasesService {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
-      return {
-        result: { id, status: to, from, at: at.toISOString() },
-        record: this.record(access, loaded, 'update', {
-          fields: ['status', ...(input.endReason ? ['endReason'] : []), ...(input.reason ? ['reason'] : [])],
-        }),
-      };
+      return tx.complete({ id, status: to, from, at: at.toISOString() }, decision, {
+        written: ['status', ...(input.endReason ? ['endReason'] : []), ...(input.reason ? ['reason'] : [])],
+        categories: ['case-status'],
+      });
     });
   }
 
   async addContactAttempt(access: AccessContext, id: string, input: ContactAttemptDto) {
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'update', ['case-status']);
-      const attempt = await this.cases.addContactAttempt(manager, {
+    return this.access.run(access, async (tx) => {
+      const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      const attempt = await this.cases.addContactAttempt(tx.manager, {
         caseId: id,
         at: new Date(input.at),
         channel: input.channel,
@@ -394,12 +262,13 @@ export class CasesService {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
-      if (input.outcome === 'contact' && loaded.careCase.referralId)
-        await this.cases.markContactEstablished(manager, loaded.careCase.referralId);
-      return {
-        result: { id: attempt.id, at: attempt.at.toISOString(), channel: attempt.channel, outcome: attempt.outcome },
-        record: this.record(access, loaded, 'update', { fields: ['contactAttempt'] }),
-      };
+      if (input.outcome === 'contact' && record.referralId)
+        await this.cases.markContactEstablished(tx.manager, record.referralId);
+      return tx.complete(
+        { id: attempt.id, at: attempt.at.toISOString(), channel: attempt.channel, outcome: attempt.outcome },
+        decision,
+        { written: ['contactAttempt'], categories: ['case-status'] },
+      );
     });
   }
 
@@ -409,34 +278,29 @@ export class CasesService {
       ...(input.crisisPlan !== undefined ? ['crisis-plan'] : []),
       ...(input.safetyFlags !== undefined ? ['safety'] : []),
     ];
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'update', categories);
-      const refused = categories.filter((c) => !loaded.decision.permittedCategories.includes(c));
-      if (refused.length > 0) throw new ProblemException('forbidden', `Not permitted to write: ${refused.join(', ')}`);
+    return this.access.run(access, async (tx) => {
+      const { decision } = await this.requireUpdate(tx, access, id, categories);
       const { cipher } = this.crypto;
-      loaded.careCase.carePlanSealed = cipher.seal(input.domains);
-      if (input.crisisPlan !== undefined) loaded.careCase.crisisPlanSealed = cipher.seal(input.crisisPlan);
-      if (input.safetyFlags !== undefined) loaded.careCase.safetyFlagsSealed = cipher.seal(input.safetyFlags);
-      await this.cases.saveCase(manager, loaded.careCase);
-      return {
-        result: { id, updated: categories },
-        record: this.record(access, loaded, 'update', {
-          fields: [
-            'carePlan',
-            ...(input.crisisPlan !== undefined ? ['crisisPlan'] : []),
-            ...(input.safetyFlags !== undefined ? ['safetyFlags'] : []),
-          ],
-        }),
-      };
+      await this.cases.setPlans(tx.manager, id, {
+        carePlanSealed: cipher.seal(input.domains),
+        ...(input.crisisPlan !== undefined ? { crisisPlanSealed: cipher.seal(input.crisisPlan) } : {}),
+        ...(input.safetyFlags !== undefined ? { safetyFlagsSealed: cipher.seal(input.safetyFlags) } : {}),
+      });
+      return tx.complete({ id, updated: categories }, decision, {
+        written: [
+          'carePlan',
+          ...(input.crisisPlan !== undefined ? ['crisisPlan'] : []),
+          ...(input.safetyFlags !== undefined ? ['safetyFlags'] : []),
+        ],
+        categories,
+      });
     });
   }
 
   async addNote(access: AccessContext, id: string, input: CaseNoteDto) {
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'update', [input.category]);
-      if (!loaded.decision.permittedCategories.includes(input.category))
-        throw new ProblemException('forbidden', `Not permitted to write ${input.category} notes`);
-      const note = await this.cases.addNote(manager, {
+    return this.access.run(access, async (tx) => {
+      const { decision } = await this.requireUpdate(tx, access, id, [input.category]);
+      const note = await this.cases.addNote(tx.manager, {
         caseId: id,
         category: input.category,
         textSealed: this.crypto.cipher.seal(input.text),
@@ -444,10 +308,11 @@ export class CasesService {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
-      return {
-        result: { id: note.id, category: note.category, at: note.at.toISOString() },
-        record: this.record(access, loaded, 'update', { fields: ['notes'], reason: `note tagged ${input.category}` }),
-      };
+      return tx.complete({ id: note.id, category: note.category, at: note.at.toISOString() }, decision, {
+        written: ['notes'],
+        categories: [input.category],
+        reason: `note tagged ${input.category}`,
+      });
     });
   }
 
@@ -457,28 +322,26 @@ export class CasesService {
       throw new ProblemException('validation-failed', 'Emergency access is for the crisis purpose only', {
         errors: [{ pointer: '/headers/x-purpose', detail: 'must be crisis' }],
       });
-    return this.accessLog.audited(access, async (manager) => {
-      const careCase = await this.cases.findCase(manager, id);
+    return this.access.run(access, async (tx) => {
+      const loaded = await this.facts.load(tx.manager, access, id);
+      const subject = { ...loaded.subject, type: 'EmergencyAccess' as const };
+      if (!loaded.record) return tx.notFound(subject, 'create', 'no such case');
+      // Who may break the glass is the policy's: the holding team, or a partner in the circle for any purpose.
+      const decision = await tx.require({
+        subject,
+        action: 'create',
+        facts: {
+          visible: loaded.facts.visible,
+          ownOrganisation: loaded.facts.ownOrganisation,
+          inCircle: loaded.facts.visible && !loaded.facts.ownOrganisation,
+        },
+      });
+      const careCase = loaded.record;
       const me = access.principal.partnerId;
-      const onCallOrCircle =
-        careCase && (careCase.custodianPartnerId === me || (await this.cases.inCircleForAnyPurpose(manager, id, me)));
-      if (!careCase || !onCallOrCircle) {
-        throw new AccessRefused(
-          {
-            action: 'create',
-            resourceType: 'EmergencyAccess',
-            resourceId: id,
-            clientId: careCase?.clientId ?? null,
-            reason: 'not the holding team and not in the circle of care',
-            override: true,
-          },
-          notFound(),
-        );
-      }
       const expiresAt = new Date(Date.now() + this.config.breakTheGlassHours * 3_600_000);
       const { cipher } = this.crypto;
       const { grant, review } = await this.cases.addGrantWithReview(
-        manager,
+        tx.manager,
         {
           caseId: id,
           partnerId: me,
@@ -500,8 +363,8 @@ export class CasesService {
           status: 'open',
         },
       );
-      return {
-        result: {
+      return tx.complete(
+        {
           grantId: grant.id,
           caseId: id,
           purpose: 'crisis',
@@ -509,19 +372,14 @@ export class CasesService {
           expiresAt: expiresAt.toISOString(),
           reviewItemId: review.id,
         },
-        record: {
-          action: 'create',
-          resourceType: 'EmergencyAccess',
+        decision,
+        {
           resourceId: grant.id,
-          clientId: careCase.clientId,
-          custodianPartnerId: careCase.custodianPartnerId,
-          decision: 'permit',
           reason: 'break-the-glass grant opened; in the review queue',
-          override: true,
-          fields: [],
-          reviewItemId: review.id,
+          written: [],
+          emergency: { grantId: grant.id, reviewItemId: review.id },
         },
-      };
+      );
     });
   }
 
@@ -530,50 +388,46 @@ export class CasesService {
    * consent for the handover; the previous team keeps reading for the aftercare period.
    */
   async handover(access: AccessContext, id: string, toPartnerId: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'update', ['case-status']);
-      const from = loaded.careCase.custodianPartnerId;
-      if (from !== access.principal.partnerId)
-        throw new ProblemException('forbidden', 'Only the team that holds the case hands it over');
-      const target = await this.partners.findById(toPartnerId);
+    return this.access.run(access, async (tx) => {
+      const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      const from = record.custodianPartnerId;
+      const target = await this.partners.find(toPartnerId);
       if (!target || target.id === from)
         throw new ProblemException('validation-failed', 'Not a partner to hand over to', {
           errors: [{ pointer: '/toPartnerId', detail: 'unknown partner, or the holding team itself' }],
         });
-      if (!(await this.cases.inCircleForAnyPurpose(manager, id, target.id))) {
+      if (!(await this.cases.inCircleForAnyPurpose(tx.manager, id, target.id))) {
         throw new ProblemException('unprocessable', `${target.id} is not in the circle of care`, {
           missing: ["membership of the client's circle of care"],
         });
       }
-      const consent = await this.consent.factsFor(
-        manager,
-        loaded.careCase.clientId,
+      const consents = await this.consent.inForceFor(
+        tx.manager,
+        record.clientId,
         { partnerId: target.id, partnerType: target.type },
         'warm-handover',
       );
-      if (consent.consentedCategories.length === 0 || consent.objectedCategories.length > 0) {
+      const permits = consents.filter((c) => c.effect === 'permit');
+      if (permits.length === 0 || consents.some((c) => c.effect === 'deny')) {
         throw new ProblemException('unprocessable', `The client has not consented to a handover to ${target.id}`, {
           missing: ["the client's consent for the warm handover to this partner"],
         });
       }
       const until = new Date(Date.now() + this.config.aftercareDays * 86_400_000);
-      await this.cases.startAftercare(manager, id, from, until);
-      loaded.careCase.custodianPartnerId = target.id;
-      await this.cases.saveCase(manager, loaded.careCase);
-      return {
-        result: { id, from, to: target.id, aftercareUntil: until.toISOString() },
-        record: this.record(access, loaded, 'update', {
-          fields: ['custodian'],
-          consentId: consent.consentIds[0] ?? null,
-          custodianPartnerId: target.id,
-          reason: `warm handover from ${from} to ${target.id}`,
-        }),
-      };
+      await this.cases.startAftercare(tx.manager, id, from, until);
+      await this.cases.setCustodian(tx.manager, id, target.id);
+      return tx.complete({ id, from, to: target.id, aftercareUntil: until.toISOString() }, decision, {
+        written: ['custodian'],
+        categories: ['case-status'],
+        consentIds: permits.map((c) => c.id),
+        custodianPartnerId: target.id,
+        reason: `warm handover from ${from} to ${target.id}`,
+      });
     });
   }
 
   async addCircleMember(access: AccessContext, id: string, input: CircleMemberDto) {
-    const partner = await this.partners.findById(input.partnerId);
+    const partner = await this.partners.find(input.partnerId);
     if (!partner || partner.status !== 'active')
       throw new ProblemException('validation-failed', 'Unknown partner', {
         errors: [{ pointer: '/partnerId', detail: 'no active partner with this id' }],
@@ -583,58 +437,56 @@ export class CasesService {
       throw new ProblemException('validation-failed', 'Unknown purpose', {
         errors: unknown.map(({ i }) => ({ pointer: `/purposes/${i}`, detail: 'not a purpose of the network policy' })),
       });
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'update', ['case-status']);
-      if (loaded.careCase.custodianPartnerId !== access.principal.partnerId)
-        throw new ProblemException('forbidden', 'Only the team that holds the case manages its circle of care');
+    return this.access.run(access, async (tx) => {
+      const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
       // Shared secrecy needs a cooperation agreement between the two partners for each purpose.
       for (const purpose of input.purposes) {
-        if (!(await this.agreements.inForce([loaded.careCase.custodianPartnerId, partner.id], purpose))) {
+        if (!(await this.agreements.inForce([record.custodianPartnerId, partner.id], purpose))) {
           throw new ProblemException(
             'unprocessable',
             `No cooperation agreement in force with ${partner.id} for ${purpose}`,
-            { missing: ['a cooperation agreement in force between both partners for this purpose'] },
+            {
+              missing: ['a cooperation agreement in force between both partners for this purpose'],
+            },
           );
         }
       }
-      const member = await this.cases.addCircleMember(manager, {
+      const member = await this.cases.addCircleMember(tx.manager, {
         caseId: id,
         partnerId: partner.id,
         purposes: input.purposes,
         responsibleProfessional: null,
       });
-      return {
-        result: {
+      return tx.complete(
+        {
           id: member.id,
           partnerId: member.partnerId,
           purposes: member.purposes,
           addedAt: member.addedAt.toISOString(),
         },
-        record: this.record(access, loaded, 'update', {
-          fields: ['circle'],
+        decision,
+        {
+          written: ['circle'],
+          categories: ['case-status'],
           reason: `${partner.id} added to the circle of care for ${input.purposes.join(', ')}`,
-        }),
-      };
+        },
+      );
     });
   }
 
   async removeCircleMember(access: AccessContext, id: string, memberId: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const loaded = await this.load(manager, access, id, 'update', ['case-status']);
-      if (loaded.careCase.custodianPartnerId !== access.principal.partnerId)
-        throw new ProblemException('forbidden', 'Only the team that holds the case manages its circle of care');
-      const member = await this.cases.findCircleMember(manager, id, memberId);
+    return this.access.run(access, async (tx) => {
+      const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      const member = await this.cases.findCircleMember(tx.manager, id, memberId);
       if (!member) throw new ProblemException('not-found', 'No such member in this circle');
-      if (member.partnerId === loaded.careCase.custodianPartnerId)
+      if (member.partnerId === record.custodianPartnerId)
         throw new ProblemException('conflict', 'The holding team stays in the circle; hand the case over instead');
-      await this.cases.removeCircleMember(manager, memberId);
-      return {
-        result: { id: memberId, removed: true },
-        record: this.record(access, loaded, 'update', {
-          fields: ['circle'],
-          reason: `${member.partnerId} removed from the circle of care`,
-        }),
-      };
+      await this.cases.removeCircleMember(tx.manager, memberId);
+      return tx.complete({ id: memberId, removed: true }, decision, {
+        written: ['circle'],
+        categories: ['case-status'],
+        reason: `${member.partnerId} removed from the circle of care`,
+      });
     });
   }
 }

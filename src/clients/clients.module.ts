@@ -1,7 +1,29 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { AccessService } from '../access/access.service.js';
+import type { SubjectType } from '../access/decision.js';
+import { ClientFacts } from './client.facts.js';
 import { ClientsController } from './clients.controller.js';
 import { ClientsRepository } from './clients.repository.js';
 import { ClientsService } from './clients.service.js';
 
-@Module({ controllers: [ClientsController], providers: [ClientsRepository, ClientsService] })
-export class ClientsModule {}
+@Module({
+  controllers: [ClientsController],
+  providers: [ClientsRepository, ClientsService, ClientFacts],
+  exports: [ClientsService, ClientFacts],
+})
+export class ClientsModule implements OnModuleInit {
+  constructor(
+    private readonly access: AccessService,
+    private readonly facts: ClientFacts,
+  ) {}
+
+  /** Refusals at the gate of routes about a client name the client and the team that holds it. */
+  onModuleInit(): void {
+    for (const type of ['Client', 'Consent', 'ClientAccessReport'] as SubjectType[]) {
+      this.access.registerResolver(type, (manager, params) => {
+        const clientId = params.clientId ?? (type === 'Client' ? params.id : undefined);
+        return clientId ? this.facts.subjectOf(manager, clientId, type) : Promise.resolve(null);
+      });
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CareCase } from '../cases/case.entity.js';
-import { Client, ClientMerge } from '../referrals/client.entity.js';
+import { Client, ClientMerge } from './client.entity.js';
 import { Referral } from '../referrals/referral.entity.js';
 
 /** Client records and their merges; always on the caller's transaction. */
@@ -9,6 +9,44 @@ import { Referral } from '../referrals/referral.entity.js';
 export class ClientsRepository {
   findClient(manager: EntityManager, id: string): Promise<Client | null> {
     return manager.findOneBy(Client, { id });
+  }
+
+  insert(manager: EntityManager, client: Omit<Client, 'id' | 'createdAt' | 'mergedInto'>): Promise<Client> {
+    return manager.save(manager.create(Client, client));
+  }
+
+  /** A client this team already holds with the same national number (blind-index match). */
+  async teamKnowsNationalNumber(manager: EntityManager, teamPartnerId: string, index: string): Promise<boolean> {
+    return (await manager.countBy(Client, { custodianPartnerId: teamPartnerId, nationalNumberIndex: index })) > 0;
+  }
+
+  /** The team's earlier record of the same person (same national number), if any. */
+  findEarlierClient(
+    manager: EntityManager,
+    teamPartnerId: string,
+    index: string,
+    excludeId: string,
+  ): Promise<Client | null> {
+    return manager
+      .createQueryBuilder(Client, 'c')
+      .where(
+        'c.custodian_partner_id = :teamPartnerId AND c.national_number_index = :index AND c.id <> :excludeId AND c.merged_into IS NULL',
+        { teamPartnerId, index, excludeId },
+      )
+      .orderBy('c.created_at', 'ASC')
+      .getOne();
+  }
+
+  /** The client and every record merged into it (transitively, merges not undone). */
+  async mergedInto(manager: EntityManager, clientId: string): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `WITH RECURSIVE family(id) AS (
+         SELECT $1::uuid
+         UNION SELECT m.duplicate_id FROM client_merge m JOIN family f ON m.survivor_id = f.id WHERE m.undone_at IS NULL)
+       SELECT id FROM family`,
+      [clientId],
+    );
+    return rows.map((r) => r.id);
   }
 
   findMerge(manager: EntityManager, id: string): Promise<ClientMerge | null> {

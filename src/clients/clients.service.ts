@@ -1,45 +1,50 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { AccessLogService, AccessRefused, type AccessContext } from '../access-log/access-log.service.js';
+import type { Transaction } from '../database/transaction.js';
+import { AccessService, type AccessTransaction } from '../access/access.service.js';
+import { ClientFacts } from './client.facts.js';
+import type { AccessContext } from '../access/access-context.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { PolicyService } from '../policies/policy.service.js';
+import type { Client } from './client.entity.js';
 import { ClientsRepository } from './clients.repository.js';
-
-const notFound = () => new ProblemException('not-found', 'Client not found or no access');
 
 /** A coordinator merges two records that turn out to be the same person; every merge is logged and can be undone. */
 @Injectable()
 export class ClientsService {
   constructor(
     private readonly clients: ClientsRepository,
-    private readonly policy: PolicyService,
-    private readonly accessLog: AccessLogService,
+    private readonly facts: ClientFacts,
+    private readonly access: AccessService,
   ) {}
 
-  private async requireOwn(manager: EntityManager, access: AccessContext, id: string, action: string) {
-    const client = await this.clients.findClient(manager, id);
-    const own = client?.custodianPartnerId === access.principal.partnerId;
-    const decision = this.policy.authorize({
-      partnerType: access.principal.partnerType,
-      roles: access.principal.roles,
-      purpose: access.purpose,
-      action: 'merge',
-      resourceType: 'Client',
-      facts: { ownOrganisation: own },
-    });
-    if (!client || !own || decision.decision === 'deny') {
-      throw new AccessRefused(
-        {
-          action,
-          resourceType: 'Client',
-          resourceId: id,
-          clientId: client ? id : null,
-          reason: 'not a client of this team, or merging not permitted',
-        },
-        notFound(),
-      );
-    }
-    return { client, decision };
+  /** A coordinator of the team that holds the client (rule team-coordinator-merges-own-clients). */
+  private async requireOwn(tx: AccessTransaction, id: string, action: string) {
+    const loaded = await this.facts.load(tx.manager, tx.context, id, 'Client');
+    if (!loaded.record) return tx.notFound(loaded.subject, action, 'no such client');
+    const decision = await tx.require({ subject: loaded.subject, action: 'merge', facts: loaded.facts });
+    return { client: loaded.record, decision };
+  }
+
+  /** A new client record (sealed fields), made in the caller's transaction (a referral brings one in). */
+  register(manager: Transaction, client: Omit<Client, 'id' | 'createdAt' | 'mergedInto'>): Promise<Client> {
+    return this.clients.insert(manager, client);
+  }
+
+  /** The client record, sealed, for the capability that discloses parts of it after a decision. */
+  find(manager: Transaction, id: string): Promise<Client | null> {
+    return this.clients.findClient(manager, id);
+  }
+
+  teamKnowsNationalNumber(manager: Transaction, teamPartnerId: string, index: string): Promise<boolean> {
+    return this.clients.teamKnowsNationalNumber(manager, teamPartnerId, index);
+  }
+
+  findEarlierClient(
+    manager: Transaction,
+    teamPartnerId: string,
+    index: string,
+    excludeId: string,
+  ): Promise<Client | null> {
+    return this.clients.findEarlierClient(manager, teamPartnerId, index, excludeId);
   }
 
   async merge(access: AccessContext, survivorId: string, duplicateId: string) {
@@ -47,16 +52,17 @@ export class ClientsService {
       throw new ProblemException('validation-failed', 'A record cannot be merged into itself', {
         errors: [{ pointer: '/duplicateId', detail: 'same as the surviving record' }],
       });
-    return this.accessLog.audited(access, async (manager) => {
-      const { decision } = await this.requireOwn(manager, access, survivorId, 'merge');
-      const { client: duplicate } = await this.requireOwn(manager, access, duplicateId, 'merge');
-      if (duplicate.mergedInto) throw new ProblemException('conflict', 'That record was already merged into another');
-      const merge = await this.clients.merge(manager, survivorId, duplicateId, {
+    return this.access.run(access, async (tx) => {
+      await this.requireOwn(tx, duplicateId, 'merge');
+      const { decision } = await this.requireOwn(tx, survivorId, 'merge');
+      const duplicate = await this.clients.findClient(tx.manager, duplicateId);
+      if (duplicate?.mergedInto) throw new ProblemException('conflict', 'That record was already merged into another');
+      const merge = await this.clients.merge(tx.manager, survivorId, duplicateId, {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
-      return {
-        result: {
+      return tx.complete(
+        {
           id: merge.id,
           survivorId,
           duplicateId,
@@ -64,46 +70,36 @@ export class ClientsService {
           movedCases: merge.movedCases.length,
           mergedAt: merge.mergedAt.toISOString(),
         },
-        record: {
-          action: 'merge',
-          resourceType: 'Client',
+        decision,
+        {
           resourceId: merge.id,
-          clientId: survivorId,
-          custodianPartnerId: access.principal.partnerId,
-          decision: 'permit',
-          reason: 'two records of the same person merged',
-          ruleId: decision.rule?.id ?? null,
-          fields: ['clientId'],
+          reason: `two records of the same person merged (${duplicateId} into ${survivorId})`,
+          written: ['clientId'],
         },
-      };
+      );
     });
   }
 
   async undo(access: AccessContext, mergeId: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const merge = await this.clients.findMerge(manager, mergeId);
-      if (!merge)
-        throw new AccessRefused(
-          { action: 'unmerge', resourceType: 'Client', resourceId: mergeId, reason: 'no such merge' },
-          new ProblemException('not-found', 'Merge not found or no access'),
-        );
-      const { decision } = await this.requireOwn(manager, access, merge.survivorId, 'unmerge');
+    return this.access.run(access, async (tx) => {
+      const merge = await this.clients.findMerge(tx.manager, mergeId);
+      if (!merge) return tx.notFound({ type: 'Client', id: mergeId }, 'unmerge', 'no such merge');
+      const { decision } = await this.requireOwn(tx, merge.survivorId, 'unmerge');
       if (merge.undoneAt) throw new ProblemException('conflict', 'This merge was already undone');
-      await this.clients.undo(manager, merge);
-      return {
-        result: { id: merge.id, undone: true },
-        record: {
-          action: 'unmerge',
-          resourceType: 'Client',
-          resourceId: merge.id,
-          clientId: merge.survivorId,
-          custodianPartnerId: access.principal.partnerId,
-          decision: 'permit',
-          reason: 'merge undone',
-          ruleId: decision.rule?.id ?? null,
-          fields: ['clientId'],
-        },
-      };
+      await this.clients.undo(tx.manager, merge);
+      return tx.complete({ id: merge.id, undone: true }, decision, {
+        resourceId: merge.id,
+        reason: 'merge undone',
+        written: ['clientId'],
+      });
     });
+  }
+
+  /**
+   * Every record id a client's history is logged under: the client, and the records merged into
+   * it (merges not undone), so the survivor's access report carries both records' history.
+   */
+  historyOf(manager: Transaction, clientId: string): Promise<string[]> {
+    return this.clients.mergedInto(manager, clientId);
   }
 }

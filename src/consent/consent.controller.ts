@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AccessContext } from '../access-log/access-log.service.js';
-import { Access } from '../auth/access-context.decorator.js';
-import { Authorize, IdempotentWrite } from '../auth/decorators.js';
+import type { AccessContext } from '../access/access-context.js';
+import { Access } from '../access/access-context.js';
+import { Authorize, IdempotentWrite } from '../access/decorators.js';
 import { bundleOf, FHIR_JSON, FHIR_NDJSON, ndjson, preferredFhirMediaType } from '../common/fhir/bundle.js';
 import { UuidParam } from '../common/http/params.js';
 import { ConsentService } from './consent.service.js';

@@ -1,20 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { AccessLogService, AccessRefused, type AccessContext } from '../access-log/access-log.service.js';
+import type { Transaction } from '../database/transaction.js';
+import { AccessLogService } from '../access-log/access-log.service.js';
+import { AccessService, type AccessTransaction } from '../access/access.service.js';
+import { ClientFacts } from '../clients/client.facts.js';
+import type { AccessContext } from '../access/access-context.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException, type FieldError } from '../common/problem/problem.js';
 import { today } from '../partners/agreements/agreements.service.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
-import { Client } from '../referrals/client.entity.js';
 import type { Consent } from './consent.entity.js';
 import { ConsentRepository } from './consent.repository.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { CreateConsentDto } from './dto/consent.dto.js';
 import { consentToFhir } from './fhir-consent.js';
 import type { FhirResource } from '../common/fhir/bundle.js';
-
-const notFound = () => new ProblemException('not-found', 'Client or consent not found or no access');
 
 /**
  * The client's consents and objections, recorded by the team that holds the client. Read fresh
@@ -27,13 +27,31 @@ export class ConsentService {
     private readonly partners: PartnersRepository,
     private readonly policy: PolicyService,
     private readonly accessLog: AccessLogService,
+    private readonly access: AccessService,
+    private readonly clientFacts: ClientFacts,
     private readonly notifications: NotificationsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
+  /** What each of these clients' consent records was (for the client's report): effect, who gave it, from when. */
+  async summariesOf(manager: Transaction, clientIds: string[]) {
+    const rows = await this.consents.listForClients(manager, clientIds);
+    return new Map(rows.map((c) => [c.id, { effect: c.effect, givenBy: c.givenBy, validFrom: c.validFrom }]));
+  }
+
+  /** The consent records in force for one recipient and purpose, locked until this transaction ends. */
+  inForceFor(
+    manager: Transaction,
+    clientId: string,
+    recipient: { partnerId: string; partnerType: string },
+    purpose: string,
+  ) {
+    return this.consents.inForceFor(manager, clientId, recipient, purpose, today());
+  }
+
   /** The consent facts the policy needs for one recipient and purpose. */
   async factsFor(
-    manager: EntityManager,
+    manager: Transaction,
     clientId: string,
     recipient: { partnerId: string; partnerType: string },
     purpose: string,
@@ -51,29 +69,12 @@ export class ConsentService {
     };
   }
 
-  private async requireHolder(manager: EntityManager, access: AccessContext, clientId: string, action: string) {
-    const client = await manager.findOneBy(Client, { id: clientId });
-    const own = client?.custodianPartnerId === access.principal.partnerId;
-    const decision = this.policy.authorize({
-      partnerType: access.principal.partnerType,
-      roles: access.principal.roles,
-      purpose: access.purpose,
-      action,
-      resourceType: 'Consent',
-      facts: { ownOrganisation: own },
-    });
-    if (!client || !own || decision.decision === 'deny') {
-      throw new AccessRefused(
-        {
-          action,
-          resourceType: 'Consent',
-          clientId: client ? clientId : null,
-          reason: 'not the team that holds this client, or not permitted',
-        },
-        notFound(),
-      );
-    }
-    return decision;
+  /** The team that holds the client (rule team-records-consent); anyone else hears "not found". */
+  private async requireHolder(tx: AccessTransaction, clientId: string, action: string, consentId?: string) {
+    const loaded = await this.clientFacts.load(tx.manager, tx.context, clientId, 'Consent');
+    const subject = { ...loaded.subject, id: consentId ?? null };
+    if (!loaded.record) return tx.notFound(subject, action, 'no such client');
+    return tx.require({ subject, action, facts: loaded.facts });
   }
 
   private view(consent: Consent) {
@@ -130,9 +131,9 @@ export class ConsentService {
     if (errors.length)
       throw new ProblemException('validation-failed', 'The consent is not valid; see errors[]', { errors });
     const { cipher } = this.crypto;
-    return this.accessLog.audited(access, async (manager) => {
-      const decision = await this.requireHolder(manager, access, clientId, 'create');
-      const consent = await this.consents.insert(manager, {
+    return this.access.run(access, async (tx) => {
+      const decision = await this.requireHolder(tx, clientId, 'create');
+      const consent = await this.consents.insert(tx.manager, {
         clientId,
         purposes: input.purposes,
         recipientPartnerIds: partnerIds,
@@ -152,41 +153,23 @@ export class ConsentService {
         recordedByPartner: access.principal.partnerId,
         recordedByUser: access.principal.subject,
       });
-      return {
-        result: this.view(consent),
-        record: {
-          action: 'create',
-          resourceType: 'Consent',
-          resourceId: consent.id,
-          clientId,
-          custodianPartnerId: access.principal.partnerId,
-          consentId: consent.id,
-          decision: 'permit',
-          reason: `${input.effect === 'deny' ? 'objection' : input.effect === 'informed-no-objection' ? 'informed, no objection' : 'consent'} recorded`,
-          ruleId: decision.rule?.id ?? null,
-          fields: ['purposes', 'recipients', 'categories', 'effect', 'givenBy', 'method'],
-        },
-      };
+      // Recording a consent relies on no consent: the entry names the record, not a ground of consent.
+      return tx.complete(this.view(consent), decision, {
+        resourceId: consent.id,
+        reason: `${input.effect === 'deny' ? 'objection' : input.effect === 'informed-no-objection' ? 'informed, no objection' : 'consent'} recorded${input.givenBy.kind === 'legal-representative' ? ' (given by a legal representative)' : ''}`,
+        written: ['purposes', 'recipients', 'categories', 'effect', 'givenBy', 'method'],
+      });
     });
   }
 
   async list(access: AccessContext, clientId: string, as: 'json' | 'fhir' = 'json') {
-    return this.accessLog.audited(access, async (manager) => {
-      const decision = await this.requireHolder(manager, access, clientId, 'read');
-      const items = (await this.consents.listForClient(manager, clientId)).map((c) => this.view(c));
-      return {
-        result: { items, nextCursor: null },
-        record: {
-          action: 'read',
-          resourceType: 'Consent',
-          clientId,
-          custodianPartnerId: access.principal.partnerId,
-          decision: 'permit',
-          reason: as === 'fhir' ? 'consents listed as FHIR Consent resources' : 'consents listed',
-          ruleId: decision.rule?.id ?? null,
-          disclosed: { consents: items.map((i) => i.id) },
-        },
-      };
+    return this.access.run(access, async (tx) => {
+      const decision = await this.requireHolder(tx, clientId, 'read');
+      const items = (await this.consents.listForClient(tx.manager, clientId)).map((c) => this.view(c));
+      return tx.complete({ items, nextCursor: null }, decision, {
+        reason: as === 'fhir' ? 'consents listed as FHIR Consent resources' : 'consents listed',
+        disclosed: { consents: items.map((i) => i.id) },
+      });
     });
   }
 
@@ -198,39 +181,26 @@ export class ConsentService {
   }
 
   async withdraw(access: AccessContext, id: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const consent = await this.consents.find(manager, id);
-      if (!consent)
-        throw new AccessRefused(
-          { action: 'update', resourceType: 'Consent', resourceId: id, reason: 'no such consent' },
-          notFound(),
-        );
-      const decision = await this.requireHolder(manager, access, consent.clientId, 'update');
+    return this.access.run(access, async (tx) => {
+      // Locks the consent row: accesses that rely on it (FOR SHARE) finish first and are notified below.
+      const consent = await this.consents.findForUpdate(tx.manager, id);
+      if (!consent) return tx.notFound({ type: 'Consent', id }, 'update', 'no such consent');
+      const decision = await this.requireHolder(tx, consent.clientId, 'update', id);
       if (consent.withdrawnAt) throw new ProblemException('conflict', 'This consent was already withdrawn');
-      await this.consents.withdraw(manager, id);
+      await this.consents.withdraw(tx.manager, id);
       // Every partner that received data under this consent learns, in this same transaction, that the basis is gone.
-      const notified = await this.notifications.notifyConsentWithdrawn(manager, {
+      const notified = await this.notifications.notifyConsentWithdrawn(tx.manager, {
         consentId: id,
         clientRef: this.accessLog.pseudonym(consent.clientId),
         purposes: consent.purposes,
         categories: consent.categories,
         holderPartnerId: access.principal.partnerId,
       });
-      return {
-        result: { id, withdrawn: true, partnersNotified: notified },
-        record: {
-          action: 'update',
-          resourceType: 'Consent',
-          resourceId: id,
-          clientId: consent.clientId,
-          custodianPartnerId: access.principal.partnerId,
-          consentId: id,
-          decision: 'permit',
-          reason: 'consent withdrawn',
-          ruleId: decision.rule?.id ?? null,
-          fields: ['withdrawnAt'],
-        },
-      };
+      return tx.complete({ id, withdrawn: true, partnersNotified: notified }, decision, {
+        resourceId: id,
+        reason: 'consent withdrawn',
+        written: ['withdrawnAt'],
+      });
     });
   }
 }

@@ -5,7 +5,7 @@ import {
   AccessLogUnchained,
 } from '../access-log/access-log.entities.js';
 import { CareCase, CaseNote, CaseTransition, CircleMember, ContactAttempt } from '../cases/case.entity.js';
-import { Client, ClientMerge } from '../referrals/client.entity.js';
+import { Client, ClientMerge } from '../clients/client.entity.js';
 import { Referral } from '../referrals/referral.entity.js';
 import { Consent } from '../consent/consent.entity.js';
 import { InformationRequest } from '../information-requests/information-request.entity.js';

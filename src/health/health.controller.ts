@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/decorators.js';
+import { Public } from '../access/decorators.js';
 import { HealthService, type Readiness } from './health.service.js';
 
 @ApiTags('operations')

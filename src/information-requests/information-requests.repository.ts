@@ -9,6 +9,12 @@ export class InformationRequestsRepository {
   }
 
   /** Locked for the rest of the transaction, so a disclosure happens once even under concurrent calls. */
+  async caseOf(manager: EntityManager, id: string): Promise<string | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const request = await manager.findOne(InformationRequest, { where: { id }, select: { id: true, caseId: true } });
+    return request?.caseId ?? null;
+  }
+
   findForUpdate(manager: EntityManager, id: string): Promise<InformationRequest | null> {
     return manager
       .createQueryBuilder(InformationRequest, 'r')

@@ -1,25 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AccessLogService, AccessRefused, type AccessContext } from '../access-log/access-log.service.js';
+import { AccessService } from '../access/access.service.js';
+import type { Decision } from '../access/decision.js';
+import { CaseFacts } from '../cases/case.facts.js';
+import type { AccessContext } from '../access/access-context.js';
 import { CasesService } from '../cases/cases.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { PolicyService, type AuthorizationResult } from '../policies/policy.service.js';
+import { PolicyService } from '../policies/policy.service.js';
 import type { CreateInformationRequestDto, ReviewDto } from './dto/information-request.dto.js';
 import type { InformationRequest } from './information-request.entity.js';
 import { InformationRequestsRepository } from './information-requests.repository.js';
 
-const notFound = () => new ProblemException('not-found', 'Not found or no access');
-
-function explain(decision: AuthorizationResult, custodian: string): string {
+function explain(decision: Decision, permitted: string[], custodian: string): string {
   const withheld = decision.withheld
+    .filter((w) => !permitted.includes(w.category))
     .map((w) => `${w.category}: ${w.missing.length ? `needs ${w.missing.join('; ')}` : w.reason}`)
     .join(' | ');
-  if (decision.decision === 'deny') return `Refused. ${withheld}`;
+  if (decision.effect === 'deny') return `Refused. ${withheld}`;
   const head =
-    decision.decision === 'pending'
+    decision.effect === 'pending'
       ? `Waiting for the coordinator of ${custodian} to judge whether this is necessary`
       : `Permitted by rule ${decision.rule?.id}`;
-  return `${head} for ${decision.permittedCategories.join(', ')}${withheld ? `. Withheld: ${withheld}` : ''}`;
+  return `${head} for ${permitted.join(', ')}${withheld ? `. Withheld: ${withheld}` : ''}`;
 }
 
 /**
@@ -33,12 +35,13 @@ export class InformationRequestsService {
   constructor(
     private readonly requests: InformationRequestsRepository,
     private readonly cases: CasesService,
+    private readonly caseFacts: CaseFacts,
     private readonly policy: PolicyService,
-    private readonly accessLog: AccessLogService,
+    private readonly access: AccessService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
-  private view(request: InformationRequest, decision?: AuthorizationResult) {
+  private view(request: InformationRequest, decision?: Decision) {
     return {
       id: request.id,
       caseId: request.caseId,
@@ -50,7 +53,10 @@ export class InformationRequestsService {
       fields: this.policy.policy.categories
         .filter((c) => request.permittedCategories.includes(c.id))
         .flatMap((c) => c.fields),
-      withheld: decision?.withheld.map(({ category, reason, missing }) => ({ category, reason, missing })) ?? [],
+      withheld:
+        decision?.withheld
+          .filter((w) => !request.permittedCategories.includes(w.category))
+          .map(({ category, reason, missing }) => ({ category, reason, missing })) ?? [],
       reason: request.reason,
       consentId: request.consentId,
       createdAt: request.createdAt.toISOString(),
@@ -73,72 +79,71 @@ export class InformationRequestsService {
         })),
       });
 
-    return this.accessLog.audited(access, async (manager) => {
-      const evaluated = await this.cases.evaluate(manager, access, input.caseId, 'read', input.categories);
+    return this.access.run(access, async (tx) => {
+      const loaded = await this.caseFacts.load(tx.manager, access, input.caseId);
+      const asRequest = { ...loaded.subject, type: 'InformationRequest' as const, id: null };
+      const facts = loaded.facts;
       // Only partners working with the holding team under an agreement learn that the case exists.
-      if (!evaluated || (!evaluated.ownOrganisation && !evaluated.inCircle && !evaluated.agreementInForce)) {
-        throw new AccessRefused(
-          {
-            action: 'create',
-            resourceType: 'InformationRequest',
-            resourceId: input.caseId,
-            clientId: evaluated?.careCase.clientId ?? null,
-            reason: 'no such case, or no relation with the team that holds it',
-          },
-          notFound(),
+      if (!loaded.record || (!facts.ownOrganisation && !facts.inCircle && !facts.agreement)) {
+        return tx.notFound(
+          { ...asRequest, id: input.caseId },
+          'create',
+          'no such case, or no relation with the team that holds it',
         );
       }
-      const { decision, careCase } = evaluated;
-      const request = await this.requests.insert(manager, {
-        caseId: careCase.id,
+      // What the request would receive: the case rules, with the facts of this moment.
+      const outcome = tx.decide({ subject: loaded.subject, action: 'read', categories: input.categories, facts });
+      const permitted = outcome.effect === 'pending' ? outcome.pendingCategories : outcome.granted;
+      const custodian = loaded.record.custodianPartnerId;
+      const request = await this.requests.insert(tx.manager, {
+        caseId: loaded.record.id,
         requesterPartnerId: access.principal.partnerId,
         requesterUser: access.principal.subject,
         purpose: input.purpose,
         categories: input.categories,
         justificationSealed: this.crypto.cipher.seal(input.justification),
-        decision: decision.decision,
-        permittedCategories: decision.permittedCategories,
-        basis: decision.legalBasis,
-        ruleId: decision.rule?.id ?? null,
-        reason: explain(decision, careCase.custodianPartnerId).slice(0, 1000),
-        consentId: evaluated.consentId,
+        decision: outcome.effect,
+        permittedCategories: permitted,
+        basis: outcome.effect === 'deny' ? null : outcome.ground,
+        ruleId: outcome.rule?.id ?? null,
+        reason: explain(outcome, permitted, custodian).slice(0, 1000),
+        consentId: outcome.consentIds[0] ?? null,
       });
-      return {
-        result: this.view(request, decision),
-        record: {
+      const view = this.view(request, outcome);
+      if (outcome.effect === 'deny') {
+        // The request is kept (the partner sees why), and the log holds it as a refusal.
+        return tx.completeRefused(view, outcome, {
           action: 'create',
-          resourceType: 'InformationRequest',
           resourceId: request.id,
-          clientId: careCase.clientId,
-          custodianPartnerId: careCase.custodianPartnerId,
-          decision: decision.decision === 'deny' ? 'deny' : 'permit',
-          reason: request.reason.slice(0, 500),
-          ruleId: request.ruleId,
-          legalBasis: request.basis,
-          consentId: request.consentId,
-          fields: [],
-        },
-      };
+          recordAs: 'InformationRequest',
+          reason: request.reason,
+        });
+      }
+      // Asking discloses nothing: the entry records the request under its own rule.
+      const asked = await tx.require({
+        subject: { ...asRequest, id: request.id },
+        action: 'create',
+        facts: { visible: true },
+      });
+      return tx.complete(view, asked, { written: ['informationRequest'], reason: request.reason });
     });
   }
 
   async review(access: AccessContext, id: string, verdict: 'approve' | 'deny', input: ReviewDto) {
-    return this.accessLog.audited(access, async (manager) => {
-      const request = await this.requests.findForUpdate(manager, id);
-      const evaluated = request
-        ? await this.cases.evaluate(manager, access, request.caseId, 'update', ['case-status'], 'care-coordination')
+    return this.access.run(access, async (tx) => {
+      const request = await this.requests.findForUpdate(tx.manager, id);
+      const loaded = request
+        ? await this.caseFacts.load(tx.manager, access, request.caseId, { purpose: 'care-coordination' })
         : null;
-      if (!request || !evaluated?.ownOrganisation) {
-        throw new AccessRefused(
-          {
-            action: 'decide',
-            resourceType: 'InformationRequest',
-            resourceId: id,
-            reason: 'not the coordinator of the team that holds the case',
-          },
-          notFound(),
-        );
-      }
+      const subject = { ...(loaded?.subject ?? {}), type: 'InformationRequest' as const, id };
+      if (!request || !loaded?.record) return tx.notFound(subject, 'decide', 'no such request');
+      // Only the coordinator of the team that holds the case judges (rule coordinator-judges-necessity).
+      const decision = await tx.require({
+        subject,
+        action: 'decide',
+        purpose: 'care-coordination',
+        facts: { visible: Boolean(loaded.facts.ownOrganisation), ownOrganisation: loaded.facts.ownOrganisation },
+      });
       if (request.decision !== 'pending')
         throw new ProblemException('conflict', `This request is not pending (it is ${request.decision})`);
       request.decision = verdict === 'approve' ? 'permit' : 'deny';
@@ -147,90 +152,73 @@ export class InformationRequestsService {
       request.reviewedAt = new Date();
       request.reviewNoteSealed = input.note ? this.crypto.cipher.seal(input.note) : null;
       request.reason = `${verdict === 'approve' ? 'Approved' : 'Refused'} by the case coordinator as ${verdict === 'approve' ? 'necessary' : 'not necessary'}`;
-      await this.requests.save(manager, request);
-      return {
-        result: this.view(request),
-        record: {
-          action: 'decide',
-          resourceType: 'InformationRequest',
-          resourceId: id,
-          clientId: evaluated.careCase.clientId,
-          custodianPartnerId: evaluated.careCase.custodianPartnerId,
-          decision: 'permit',
-          reason: request.reason,
-          fields: ['decision'],
-        },
-      };
+      await this.requests.save(tx.manager, request);
+      return tx.complete(this.view(request), decision, { written: ['decision'], reason: request.reason });
     });
   }
 
   async disclose(access: AccessContext, id: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const request = await this.requests.findForUpdate(manager, id);
-      const refuse = (reason: string, problem: ProblemException) =>
-        new AccessRefused({ action: 'read', resourceType: 'Disclosure', resourceId: id, reason }, problem);
-      if (!request || request.requesterPartnerId !== access.principal.partnerId || request.purpose !== access.purpose)
-        throw refuse('not the requester, or another purpose', notFound());
+    return this.access.run(access, async (tx) => {
+      const request = await this.requests.findForUpdate(tx.manager, id);
+      const subject = { type: 'Disclosure' as const, id };
+      if (!request) return tx.notFound(subject, 'read', 'no such request');
+      const loaded = await this.cases.loadForDisclosure(tx.manager, access, request.caseId, request.purpose);
+      const about = { ...loaded.subject, type: 'Disclosure' as const, id };
+      // The disclosure is the requester's own, for the purpose it asked for (rule requester-receives-disclosure).
+      const own = request.requesterPartnerId === access.principal.partnerId && request.purpose === access.purpose;
+      await tx.require({ subject: about, action: 'read', facts: { visible: own, ownOrganisation: own } });
       if (request.decision !== 'permit')
-        throw refuse(
-          `request is ${request.decision}`,
-          new ProblemException(
-            'forbidden',
-            request.decision === 'pending'
-              ? 'The case coordinator has not judged this request yet'
-              : 'This request was refused',
-          ),
+        throw new ProblemException(
+          'forbidden',
+          request.decision === 'pending'
+            ? 'The case coordinator has not judged this request yet'
+            : 'This request was refused',
         );
       if (request.disclosedAt)
-        throw refuse(
-          'second disclosure refused',
-          new ProblemException('conflict', 'This request was already disclosed; make a new request'),
-        );
-      // Re-checked now: a consent withdrawn since the request counts.
-      const evaluated = await this.cases.evaluate(
-        manager,
-        access,
-        request.caseId,
-        'read',
-        request.permittedCategories,
-        request.purpose,
+        throw new ProblemException('conflict', 'This request was already disclosed; make a new request');
+      if (!loaded.record) return tx.notFound(about, 'read', 'case gone');
+      // Re-decided now, on the facts of this moment: a consent withdrawn since the request counts.
+      // The coordinator's approval (if the policy asked for one) covers the categories requested.
+      const decision = await tx.require(
+        {
+          subject: loaded.subject,
+          action: 'read',
+          purpose: request.purpose,
+          categories: request.permittedCategories,
+          facts: { ...loaded.facts, reviewApproved: request.reviewedAt !== null },
+        },
+        { explain: true },
       );
-      if (!evaluated) throw refuse('case gone', notFound());
-      const allowed = new Set(
-        evaluated.decision.permittedCategories.filter((c) => request.permittedCategories.includes(c)),
+      const { disclosed, categories, view } = this.cases.disclosable(loaded.record, decision);
+      const fields = new Set(decision.grantedFields);
+      const data = Object.fromEntries(Object.entries(view).filter(([field]) => fields.has(field)));
+      const manifest = Object.fromEntries(
+        Object.entries(disclosed).filter(([field]) => fields.has(field) || field.startsWith('notes:')),
       );
-      const data = await this.cases.permittedData(manager, evaluated.careCase, allowed);
-      const fields = new Set(this.policy.policy.categories.filter((c) => allowed.has(c.id)).flatMap((c) => c.fields));
-      const disclosed = Object.fromEntries(Object.entries(data).filter(([field]) => fields.has(field)));
       request.disclosedAt = new Date();
-      await this.requests.save(manager, request);
+      await this.requests.save(tx.manager, request);
       const withheld = request.permittedCategories
-        .filter((c) => !allowed.has(c))
+        .filter((c) => !decision.granted.includes(c))
         .map((category) => ({ category, reason: 'no longer permitted (consent or circle changed since the request)' }));
-      return {
-        result: {
+      return tx.complete(
+        {
           id,
           caseId: request.caseId,
           purpose: request.purpose,
-          categories: [...allowed],
-          data: disclosed,
+          categories: decision.granted,
+          data,
           withheld,
           disclosedAt: request.disclosedAt.toISOString(),
         },
-        record: {
-          action: 'read',
-          resourceType: 'Disclosure',
+        decision,
+        {
+          disclosed: manifest,
+          categories,
+          recordAs: 'Disclosure',
           resourceId: id,
-          clientId: evaluated.careCase.clientId,
-          custodianPartnerId: evaluated.careCase.custodianPartnerId,
-          decision: 'permit',
-          reason: `disclosure for information request (rule ${request.ruleId})`,
-          ruleId: request.ruleId,
-          legalBasis: request.basis,
-          consentId: evaluated.consentId ?? request.consentId,
-          disclosed,
+          reason: `disclosure for information request ${id}`,
         },
-      };
+      );
     });
   }
 }

@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CompactSign } from 'jose';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AccessLogService } from '../access-log/access-log.service.js';
+import type { AccessContext } from '../access/access-context.js';
+import { AccessService } from '../access/access.service.js';
 import { GATEWAY_KEYS, type GatewayKeys } from '../access-log/gateway-keys.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -24,6 +27,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
+    private readonly accessLog: AccessLogService,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
@@ -38,20 +43,35 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     await this.running;
   }
 
-  /** Partners (other than the holder) whose logged reads relied on this consent. */
-  async recipientsOf(manager: EntityManager, consentId: string, excludePartnerId: string): Promise<string[]> {
-    const rows: { partner_id: string }[] = await manager.query(
-      `SELECT DISTINCT partner_id FROM access_log_entry WHERE consent_id = $1 AND decision = 'permit' AND action = 'read' AND partner_id <> $2`,
-      [consentId, excludePartnerId],
-    );
-    return rows.map((r) => r.partner_id);
+  /** The organisation's own notifications (pseudonyms only), newest first; the read is logged. */
+  list(access: AccessContext) {
+    return this.access.run(access, async (tx) => {
+      const decision = await tx.require({
+        subject: { type: 'Notification' },
+        action: 'read',
+        facts: { visible: true },
+      });
+      const items = (await this.listFor(tx.manager, access.principal.partnerId)).map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        consentId: n.consentId,
+        clientRef: n.clientRef,
+        purposes: n.purposes,
+        categories: n.categories,
+        createdAt: n.createdAt.toISOString(),
+      }));
+      return tx.complete({ items, nextCursor: null }, decision, {
+        reason: 'partner read its notifications',
+        disclosed: { notifications: items.map((i) => i.id) },
+      });
+    });
   }
 
   async notifyConsentWithdrawn(
     manager: EntityManager,
     input: { consentId: string; clientRef: string; purposes: string[]; categories: string[]; holderPartnerId: string },
   ): Promise<number> {
-    const partners = await this.recipientsOf(manager, input.consentId, input.holderPartnerId);
+    const partners = await this.accessLog.recipientsUnder(manager, input.consentId, input.holderPartnerId);
     for (const partnerId of partners) {
       const notification = await manager.save(
         manager.create(PartnerNotification, {

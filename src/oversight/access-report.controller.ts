@@ -2,9 +2,9 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import type { AccessContext } from '../access-log/access-log.service.js';
-import { Access } from '../auth/access-context.decorator.js';
-import { Authorize } from '../auth/decorators.js';
+import type { AccessContext } from '../access/access-context.js';
+import { Access } from '../access/access-context.js';
+import { Authorize } from '../access/decorators.js';
 import { ClientIdParam } from '../consent/dto/consent.dto.js';
 import { AccessReportService, type Lang } from './access-report.service.js';
 

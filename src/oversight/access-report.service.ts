@@ -1,15 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
-import { AccessLogService, AccessRefused, type AccessContext } from '../access-log/access-log.service.js';
-import { ProblemException } from '../common/problem/problem.js';
-import { Partner } from '../partners/partner.entity.js';
-import { PolicyService } from '../policies/policy.service.js';
-import { Client } from '../referrals/client.entity.js';
-import { ReviewItem, ReviewItemEntry } from './review-item.entity.js';
-import { Consent } from '../consent/consent.entity.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AccessLogEntry } from '../access-log/access-log.entities.js';
+import { AccessLogService } from '../access-log/access-log.service.js';
+import type { AccessContext } from '../access/access-context.js';
+import { AccessService, type AccessTransaction } from '../access/access.service.js';
+import { ClientFacts } from '../clients/client.facts.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
-import { Inject } from '@nestjs/common';
+import { ProblemException } from '../common/problem/problem.js';
+import { ConsentService } from '../consent/consent.service.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { PolicyService } from '../policies/policy.service.js';
+import { ReviewsRepository } from './reviews.repository.js';
 
 export type Lang = 'nl' | 'fr' | 'en';
 
@@ -52,6 +53,16 @@ interface Words {
   purpose: string;
   basis: string;
   consent: string;
+  /** "Informed, no objection" as the basis that was relied on. */
+  informed: string;
+  /** What recording a consent record did, told as what it was (never "with your consent"). */
+  recorded: {
+    permit: string;
+    deny: string;
+    'informed-no-objection': string;
+    withdrawn: string;
+    representative: string;
+  };
   override: string;
   justification: string;
   employee: string;
@@ -73,6 +84,14 @@ const WORDS: Record<Lang, Words> = {
     purpose: 'met als doel:',
     basis: 'rechtsgrond',
     consent: 'met uw toestemming van',
+    informed: 'nadat u werd ingelicht en geen bezwaar maakte, op',
+    recorded: {
+      permit: 'legde uw toestemming vast',
+      deny: 'legde uw bezwaar vast',
+      'informed-no-objection': 'legde vast dat u werd ingelicht en geen bezwaar maakte',
+      withdrawn: 'legde de intrekking van uw toestemming vast',
+      representative: 'gegeven door uw wettelijke vertegenwoordiger',
+    },
     override: 'NOODTOEGANG (achteraf gecontroleerd)',
     justification: 'reden',
     employee: 'medewerker',
@@ -92,6 +111,14 @@ const WORDS: Record<Lang, Words> = {
     purpose: 'dans le but :',
     basis: 'base légale',
     consent: 'avec votre consentement du',
+    informed: 'après que vous avez été informé(e) sans vous y opposer, le',
+    recorded: {
+      permit: 'a enregistré votre consentement',
+      deny: 'a enregistré votre opposition',
+      'informed-no-objection': 'a enregistré que vous avez été informé(e) et ne vous y êtes pas opposé(e)',
+      withdrawn: 'a enregistré le retrait de votre consentement',
+      representative: 'donné par votre représentant légal',
+    },
     override: "ACCÈS D'URGENCE (contrôlé a posteriori)",
     justification: 'motif',
     employee: 'collaborateur',
@@ -111,6 +138,14 @@ const WORDS: Record<Lang, Words> = {
     purpose: 'for this purpose:',
     basis: 'legal basis',
     consent: 'with your consent of',
+    informed: 'after you were informed and did not object, on',
+    recorded: {
+      permit: 'recorded your consent',
+      deny: 'recorded your objection',
+      'informed-no-objection': 'recorded that you were informed and did not object',
+      withdrawn: 'recorded the withdrawal of your consent',
+      representative: 'given by your legal representative',
+    },
     override: 'EMERGENCY ACCESS (reviewed afterwards)',
     justification: 'justification',
     employee: 'employee',
@@ -122,124 +157,115 @@ const WORDS: Record<Lang, Words> = {
 
 /**
  * The client's access report (GDPR art. 15): every access to their file, by organisation and
- * role, with the categories, purpose, legal basis and consent, in a sentence a person
- * understands. Overrides are marked, with the justification given for the emergency grant. The
- * network decides (policies/network.yaml) whether users are named or pseudonymised
- * (`accessReportNamesUsers`) and whether refusals are summarised or left out
- * (`accessReportRefusals`).
+ * role, in a sentence a person understands, and only what the log truly holds: the categories
+ * that were read or written, the ground that was relied on, and a consent's date only where a
+ * consent was relied on. Records merged into this one bring their history. Overrides are marked,
+ * with the justification of the emergency grant. The network decides (policies/network.yaml)
+ * whether users are named or pseudonymised and whether refusals are summarised or left out.
  */
 @Injectable()
 export class AccessReportService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
     private readonly accessLog: AccessLogService,
     private readonly policy: PolicyService,
+    private readonly clients: ClientsService,
+    private readonly clientFacts: ClientFacts,
+    private readonly consents: ConsentService,
+    private readonly partners: PartnersService,
+    private readonly reviews: ReviewsRepository,
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
-  private async requireHolder(manager: EntityManager, access: AccessContext, clientId: string, action: string) {
-    const client = await manager.findOneBy(Client, { id: clientId });
-    const own = client?.custodianPartnerId === access.principal.partnerId;
-    // The network operator's privacy officer answers for any client: a rule on the operator fact.
-    const decision = this.policy.authorize({
-      partnerType: access.principal.partnerType,
-      roles: access.principal.roles,
-      purpose: access.purpose,
-      action,
-      resourceType: 'ClientAccessReport',
-      facts: { ownOrganisation: own, operator: access.principal.operator },
-    });
-    if (!client || decision.decision === 'deny') {
-      throw new AccessRefused(
-        {
-          action,
-          resourceType: 'ClientAccessReport',
-          clientId: client ? clientId : null,
-          reason: 'not the team that holds this client',
-        },
-        new ProblemException('not-found', 'Client not found or no access'),
-      );
-    }
+  /** The holding team, its privacy officer, or the network operator's (rules *-subject-access). */
+  private async requireHolder(tx: AccessTransaction, clientId: string, action: string) {
+    const loaded = await this.clientFacts.load(tx.manager, tx.context, clientId, 'ClientAccessReport');
+    if (!loaded.record) return tx.notFound(loaded.subject, action, 'no such client');
+    return tx.require({ subject: loaded.subject, action, facts: { ...loaded.facts, visible: true } });
   }
 
-  private categoriesOf(fields: string[]): string[] {
-    return this.policy.policy.categories.filter((c) => c.fields.some((f) => fields.includes(f))).map((c) => c.id);
+  private categoriesOf(entry: AccessLogEntry): string[] {
+    // Format 2 records the categories read or written; format 1 only field names.
+    if (entry.format >= 2) return entry.categories;
+    return this.access.categoriesOfFields(entry.fields);
   }
 
   async report(access: AccessContext, clientId: string, lang: Lang) {
-    return this.accessLog.audited(access, async (manager) => {
-      await this.requireHolder(manager, access, clientId, 'read');
-      const ref = this.accessLog.pseudonym(clientId);
-      // An override entry sits behind its grant's review item; the grant holds the sealed justification.
-      const rows: {
-        id: string;
-        occurred_at: Date;
-        partner_id: string;
-        user_sub: string;
-        roles: string[];
-        action: string;
-        purpose: string;
-        legal_basis: string | null;
-        consent_id: string | null;
-        decision: string;
-        fields: string[];
-        override: boolean;
-        justification_sealed: string | null;
-      }[] = await manager.query(
-        `SELECT e.id, e.occurred_at, e.partner_id, e.user_sub, e.roles, e.action, e.purpose, e.legal_basis, e.consent_id, e.decision, e.fields, e.override, g.justification_sealed
-           FROM access_log_entry e
-           LEFT JOIN LATERAL (
-             SELECT grant_.justification_sealed FROM review_item_entry l JOIN review_item r ON r.id = l.review_item_id AND r.kind = 'break-the-glass'
-               JOIN emergency_grant grant_ ON grant_.id = r.subject_id WHERE l.entry_id = e.id LIMIT 1
-           ) g ON e.override
-          WHERE e.client_ref = $1 ORDER BY e.seq`,
-        [ref],
-      );
+    return this.access.run(access, async (tx) => {
+      const decision = await this.requireHolder(tx, clientId, 'read');
+      const manager = tx.manager;
+      const family = await this.clients.historyOf(manager, clientId);
+      const rows = await this.accessLog.entriesAbout(manager, family);
       const switches = this.policy.policy.switches;
-      const partners = new Map((await manager.find(Partner)).map((p) => [p.id, p.name]));
-      const consents = new Map((await manager.findBy(Consent, { clientId })).map((c) => [c.id, c.validFrom]));
+      const names = await this.partners.names();
+      const consents = await this.consents.summariesOf(manager, family);
+      const overrides = rows.filter((r) => r.decision === 'permit' && r.override);
+      const summaries = await this.reviews.emergencySummaries(
+        manager,
+        overrides.map((r) => ({ entryId: r.id, grantId: r.grantId })),
+      );
+      const justifications = new Map(
+        [...summaries].map(([entryId, sealed]) => [
+          entryId,
+          this.crypto.cipher.open<{ justification?: string }>(sealed).justification ?? null,
+        ]),
+      );
       const words = WORDS[lang];
-      const date = (d: Date) =>
+      const date = (d: Date | string) =>
         new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : `${lang}-BE`, {
           day: 'numeric',
           month: 'long',
           year: 'numeric',
-        }).format(d);
+        }).format(new Date(d));
+      const list = (items: string[]) => new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(items);
       const permitted = rows.filter((r) => r.decision === 'permit');
       const accesses = permitted.map((r) => {
         const purpose = this.policy.policy.purposes.find((p) => p.id === r.purpose);
-        const categories = this.categoriesOf(r.fields);
-        const organisation = partners.get(r.partner_id) ?? r.partner_id;
+        const categories = this.categoriesOf(r);
+        const organisation = names.get(r.partnerId) ?? r.partnerId;
         // In the client's language: role and category labels from policies/, joined as a person would say them.
         const role = r.roles
           .map((id) => this.policy.policy.roles.find((x) => x.id === id)?.label[lang] ?? id)
           .join(', ');
-        const said = new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(
+        const said = list(
           categories.map((id) => this.policy.policy.categories.find((c) => c.id === id)?.label[lang] ?? id),
         );
         const user = switches.accessReportNamesUsers
-          ? r.user_sub
-          : `${words.employee} ${this.accessLog.pseudonym(`user:${r.partner_id}:${r.user_sub}`).slice(0, 8)}`;
-        const justification =
-          r.override && r.justification_sealed ? this.crypto.cipher.open<string>(r.justification_sealed) : null;
-        const consentDate = r.consent_id ? consents.get(r.consent_id) : undefined;
+          ? r.userSub
+          : `${words.employee} ${this.accessLog.pseudonym(`user:${r.partnerId}:${r.userSub}`).slice(0, 8)}`;
+        const justification = r.override ? (justifications.get(r.id) ?? null) : null;
+        const ground = r.format >= 2 ? r.ground : r.legalBasis;
+        const reliedOn = r.format >= 2 ? r.consentIds : r.consentId ? [r.consentId] : [];
+        // A consent is named only where one was relied on, and as what it was.
+        const given = reliedOn.map((id) => consents.get(id)).filter((c) => c !== undefined);
+        const permits = given.filter((c) => c.effect === 'permit').map((c) => date(c.validFrom));
+        const informed = given.filter((c) => c.effect === 'informed-no-objection').map((c) => date(c.validFrom));
+        const basisOfConsent = [
+          ...(permits.length ? [`${words.consent} ${list([...new Set(permits)])}`] : []),
+          ...(informed.length ? [`${words.informed} ${list([...new Set(informed)])}`] : []),
+        ];
+        // Recording a consent record is told as what it recorded, never "with your consent".
+        const recorded = r.resourceType === 'Consent' && r.resourceId ? consents.get(r.resourceId) : undefined;
+        const what = recorded
+          ? `${r.action === 'update' ? words.recorded.withdrawn : words.recorded[recorded.effect]}${recorded.givenBy === 'legal-representative' ? ` (${words.recorded.representative})` : ''}`
+          : `${words.verbs[r.action] ?? r.action} ${categories.length ? said : words.none}`;
         const sentence =
-          `${date(new Date(r.occurred_at))}: ${organisation} (${role}, ${user}) ${words.verbs[r.action] ?? r.action} ${categories.length ? said : words.none} ` +
+          `${date(r.occurredAt)}: ${organisation} (${role}, ${user}) ${what} ` +
           `${words.purpose} ${purpose ? lowerFirst(purpose.description[lang].replace(/\.$/, '')) : r.purpose}` +
-          `${consentDate ? `, ${words.consent} ${date(new Date(consentDate))}` : ''}${r.legal_basis ? ` (${words.basis}: ${legalBasisIn(lang, r.legal_basis)})` : ''}.` +
+          `${basisOfConsent.length ? `, ${basisOfConsent.join(', ')}` : ''}${ground ? ` (${words.basis}: ${legalBasisIn(lang, ground)})` : ''}.` +
           `${r.override ? ` ${words.override}${justification ? ` — ${words.justification}: “${justification}”` : ''}.` : ''}`;
         return {
           entryId: r.id,
-          at: new Date(r.occurred_at).toISOString(),
+          at: new Date(r.occurredAt).toISOString(),
           organisation,
-          partnerId: r.partner_id,
+          partnerId: r.partnerId,
           roles: r.roles,
           user,
           action: r.action,
           categories,
           purpose: r.purpose,
-          legalBasis: r.legal_basis,
-          consentGivenOn: consentDate ?? null,
+          legalBasis: ground,
+          consentGivenOn: given[0]?.validFrom ?? null,
           override: r.override,
           justification,
           sentence,
@@ -256,18 +282,10 @@ export class AccessReportService {
       } = { clientId, lang, title: words.title, generatedAt: new Date().toISOString(), accesses };
       if (switches.accessReportRefusals === 'summarise')
         report.refusals = { count: refused, summary: words.refusals(refused) };
-      return {
-        result: report,
-        record: {
-          action: 'read',
-          resourceType: 'ClientAccessReport',
-          clientId,
-          custodianPartnerId: access.principal.partnerId,
-          decision: 'permit',
-          reason: `access report produced (${lang})`,
-          disclosed: { entries: accesses.map((a) => a.entryId) },
-        },
-      };
+      return tx.complete(report, decision, {
+        reason: `access report produced (${lang})`,
+        disclosed: { entries: accesses.map((a) => a.entryId) },
+      });
     });
   }
 
@@ -284,41 +302,29 @@ export class AccessReportService {
 
   /** A professional registers, on the client's behalf, that the client contests an access: it becomes a review item. */
   async contest(access: AccessContext, clientId: string, entryId: string, note: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      await this.requireHolder(manager, access, clientId, 'create');
-      const [entry] = (await manager.query(
-        'SELECT id, partner_id FROM access_log_entry WHERE id = $1 AND client_ref = $2',
-        [entryId, this.accessLog.pseudonym(clientId)],
-      )) as { id: string; partner_id: string }[];
+    return this.access.run(access, async (tx) => {
+      const decision = await this.requireHolder(tx, clientId, 'create');
+      const family = await this.clients.historyOf(tx.manager, clientId);
+      const entry = await this.accessLog.findEntryAbout(tx.manager, entryId, family);
       if (!entry)
         throw new ProblemException('validation-failed', 'No access to this client with that id', {
           errors: [{ pointer: '/entryId', detail: 'not an access to this client' }],
         });
-      const item = await manager.save(
-        manager.create(ReviewItem, {
-          kind: 'contested-access',
-          subjectId: entry.id,
-          caseId: null,
-          actorPartnerId: entry.partner_id,
-          custodianPartnerId: access.principal.partnerId,
-          summarySealed: this.crypto.cipher.seal({ entryId, note }),
-          status: 'open',
-        }),
-      );
-      await manager.save(manager.create(ReviewItemEntry, { reviewItemId: item.id, entryId: entry.id }));
-      return {
-        result: { reviewItemId: item.id, entryId, status: 'open' },
-        record: {
-          action: 'create',
-          resourceType: 'ClientAccessReport',
-          resourceId: item.id,
-          clientId,
-          custodianPartnerId: access.principal.partnerId,
-          decision: 'permit',
-          reason: 'client contests an access; review item opened',
-          fields: ['contest'],
-        },
-      };
+      const item = await this.reviews.insert(tx.manager, {
+        kind: 'contested-access',
+        subjectId: entry.id,
+        caseId: null,
+        actorPartnerId: entry.partnerId,
+        custodianPartnerId: access.principal.partnerId,
+        summarySealed: this.crypto.cipher.seal({ entryId, note }),
+        status: 'open',
+      });
+      await this.accessLog.putBehind(tx.manager, item.id, [entry.id]);
+      return tx.complete({ reviewItemId: item.id, entryId, status: 'open' }, decision, {
+        resourceId: item.id,
+        reason: 'client contests an access; review item opened',
+        written: ['contest'],
+      });
     });
   }
 }

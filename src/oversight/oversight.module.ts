@@ -1,14 +1,31 @@
 import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module.js';
+import { ConsentModule } from '../consent/consent.module.js';
+import { PartnersModule } from '../partners/partners.module.js';
+import { AccessLogController } from './access-log.controller.js';
+import { AccessLogSearchService } from './access-log-search.service.js';
 import { AccessReportController } from './access-report.controller.js';
 import { AnomaliesService } from './anomalies.service.js';
 import { AccessReportService } from './access-report.service.js';
 import { ReviewsController } from './reviews.controller.js';
+import { ReviewsRepository } from './reviews.repository.js';
 import { StatisticsController } from './statistics.controller.js';
+import { StatisticsRepository } from './statistics.repository.js';
 import { StatisticsService } from './statistics.service.js';
 import { ReviewsService } from './reviews.service.js';
 
 @Module({
-  controllers: [ReviewsController, AccessReportController, StatisticsController],
-  providers: [ReviewsService, AccessReportService, StatisticsService, AnomaliesService],
+  imports: [ClientsModule, ConsentModule, PartnersModule],
+  controllers: [AccessLogController, ReviewsController, AccessReportController, StatisticsController],
+  providers: [
+    AccessLogSearchService,
+    ReviewsRepository,
+    ReviewsService,
+    AccessReportService,
+    StatisticsService,
+    StatisticsRepository,
+    AnomaliesService,
+  ],
+  exports: [ReviewsService],
 })
 export class OversightModule {}

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import type { AccessContext } from '../access-log/access-log.service.js';
-import { Access } from '../auth/access-context.decorator.js';
-import { Authorize } from '../auth/decorators.js';
+import type { AccessContext } from '../access/access-context.js';
+import { Access } from '../access/access-context.js';
+import { Authorize } from '../access/decorators.js';
 import { UuidParam } from '../common/http/params.js';
 import { ReviewsService } from './reviews.service.js';
 

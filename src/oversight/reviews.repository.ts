@@ -1,19 +1,22 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ReviewItem } from './review-item.entity.js';
 
 /** The only place that queries the review queue. */
+@Injectable()
 export class ReviewsRepository {
-  constructor(readonly dataSource: DataSource) {}
-
-  list(
+  /** Items in the policy's scope for this officer, newest first (the scope is SQL over alias `r`). */
+  listInScope(
     manager: EntityManager,
-    scopePartnerId: string | undefined,
+    scope: { sql: string; params: Record<string, unknown> },
     status: 'open' | 'resolved' | undefined,
   ): Promise<ReviewItem[]> {
-    const query = manager.createQueryBuilder(ReviewItem, 'r').orderBy('r.created_at', 'DESC').take(500);
+    const query = manager
+      .createQueryBuilder(ReviewItem, 'r')
+      .where(scope.sql, scope.params)
+      .orderBy('r.created_at', 'DESC')
+      .take(500);
     if (status) query.andWhere('r.status = :status', { status });
-    if (scopePartnerId)
-      query.andWhere('(r.actor_partner_id = :p OR r.custodian_partner_id = :p)', { p: scopePartnerId });
     return query.getMany();
   }
 
@@ -21,27 +24,29 @@ export class ReviewsRepository {
     return manager.findOneBy(ReviewItem, { id });
   }
 
-  /** The log entries behind each item, oldest first. */
-  async entryIdsOf(manager: EntityManager, itemIds: string[]): Promise<Map<string, string[]>> {
-    const map = new Map<string, string[]>(itemIds.map((id) => [id, []]));
-    if (itemIds.length === 0) return map;
-    const rows: { review_item_id: string; entry_id: string }[] = await manager.query(
-      `SELECT l.review_item_id, l.entry_id FROM review_item_entry l LEFT JOIN access_log_entry e ON e.id = l.entry_id
-        WHERE l.review_item_id = ANY ($1::uuid[]) ORDER BY e.seq NULLS LAST, l.entry_id`,
-      [itemIds],
-    );
-    for (const row of rows) map.get(row.review_item_id)?.push(row.entry_id);
-    return map;
+  insert(manager: EntityManager, item: Partial<ReviewItem>): Promise<ReviewItem> {
+    return manager.save(manager.create(ReviewItem, item));
   }
 
-  /** The metadata of the entries behind one item (never client data: the log holds none). */
-  entriesOf(manager: EntityManager, itemId: string): Promise<Record<string, unknown>[]> {
-    return manager.query(
-      `SELECT e.id, e.occurred_at AS "occurredAt", e.partner_id AS "partnerId", e.user_sub AS "user", e.roles, e.action, e.resource_type AS "resourceType",
-              e.resource_id AS "resourceId", e.purpose, e.decision, e.reason, e.override
-         FROM review_item_entry l JOIN access_log_entry e ON e.id = l.entry_id WHERE l.review_item_id = $1 ORDER BY e.seq`,
-      [itemId],
+  /**
+   * The sealed summary (with the justification) of the break-the-glass grant each override entry
+   * was made under: by the entry's grant id (format 2), else by the item the entry sits behind.
+   */
+  async emergencySummaries(
+    manager: EntityManager,
+    entries: { entryId: string; grantId: string | null }[],
+  ): Promise<Map<string, string>> {
+    if (entries.length === 0) return new Map();
+    const rows: { entry_id: string; summary_sealed: string }[] = await manager.query(
+      `SELECT DISTINCT ON (x.entry_id) x.entry_id, r.summary_sealed
+         FROM unnest($1::uuid[], $2::uuid[]) AS x(entry_id, grant_id)
+         JOIN review_item r ON r.kind = 'break-the-glass'
+          AND (r.subject_id = x.grant_id
+               OR (x.grant_id IS NULL AND EXISTS (SELECT 1 FROM review_item_entry l WHERE l.review_item_id = r.id AND l.entry_id = x.entry_id)))
+        ORDER BY x.entry_id, r.created_at`,
+      [entries.map((e) => e.entryId), entries.map((e) => e.grantId)],
     );
+    return new Map(rows.map((r) => [r.entry_id, r.summary_sealed]));
   }
 
   findForUpdate(manager: EntityManager, id: string): Promise<ReviewItem | null> {

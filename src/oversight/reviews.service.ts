@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AccessLogService, AccessRefused, type AccessContext } from '../access-log/access-log.service.js';
+import { AccessLogService } from '../access-log/access-log.service.js';
+import type { AccessContext } from '../access/access-context.js';
+import { AccessService } from '../access/access.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { PolicyService } from '../policies/policy.service.js';
-import { ReviewItem } from './review-item.entity.js';
+import type { ReviewItem } from './review-item.entity.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
 /**
@@ -15,33 +14,23 @@ import { ReviewsRepository } from './reviews.repository.js';
  */
 @Injectable()
 export class ReviewsService {
-  private readonly reviews: ReviewsRepository;
-
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    private readonly reviews: ReviewsRepository,
+    private readonly access: AccessService,
     private readonly accessLog: AccessLogService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
-    private readonly policy: PolicyService,
-  ) {
-    this.reviews = new ReviewsRepository(dataSource);
+  ) {}
+
+  /** An item is "own" for the officer of the organisation whose staff acted, or that holds the client. */
+  private facts(access: AccessContext, item: ReviewItem | null) {
+    const own =
+      item !== null &&
+      (item.actorPartnerId === access.principal.partnerId || item.custodianPartnerId === access.principal.partnerId);
+    return { visible: own || access.principal.operator, ownOrganisation: own };
   }
 
-  /** Whose items: the policy gives the network operator's officer all, others their own organisation's. */
-  private scope(access: AccessContext, action: 'read' | 'update'): string | undefined {
-    const scope = this.policy.organisationScope({
-      ...access.principal,
-      purpose: access.purpose,
-      action,
-      resourceType: 'Review',
-    });
-    if (scope === 'none')
-      throw new ProblemException('forbidden', 'Your roles may not see review items for this purpose');
-    return scope === 'network' ? undefined : access.principal.partnerId;
-  }
-
-  private inScope(access: AccessContext, item: ReviewItem | null, action: 'read' | 'update'): item is ReviewItem {
-    const scope = this.scope(access, action);
-    return item !== null && (!scope || item.actorPartnerId === scope || item.custodianPartnerId === scope);
+  private subject(item: ReviewItem | null, id: string) {
+    return { type: 'Review' as const, id, custodianPartnerId: item?.custodianPartnerId ?? null };
   }
 
   private view(item: ReviewItem, entryIds: string[]) {
@@ -65,42 +54,38 @@ export class ReviewsService {
   }
 
   list(access: AccessContext, status?: 'open' | 'resolved') {
-    return this.accessLog.audited(access, async (manager) => {
-      const rows = await this.reviews.list(manager, this.scope(access, 'read'), status);
-      const entryIds = await this.reviews.entryIdsOf(
-        manager,
+    return this.access.run(access, async (tx) => {
+      const me = access.principal.partnerId;
+      // Whose items: the policy's scope (the network operator's officer sees all).
+      const scope = tx.scope(
+        { type: 'Review', action: 'read' },
+        { ownOrganisation: (_c, bind) => `(r.actor_partner_id = ${bind(me)} OR r.custodian_partner_id = ${bind(me)})` },
+      );
+      const rows = await this.reviews.listInScope(tx.manager, scope, status);
+      const entryIds = await this.accessLog.entryIdsBehind(
+        tx.manager,
         rows.map((r) => r.id),
       );
       const items = rows.map((i) => this.view(i, entryIds.get(i.id) ?? []));
-      return {
-        result: { items, nextCursor: null },
-        record: {
-          action: 'read',
-          resourceType: 'Review',
-          decision: 'permit',
-          reason: 'privacy officer read the review queue',
-          disclosed: { reviews: items.map((i) => i.id) },
-        },
-      };
+      const decision = tx.decideList({ type: 'Review', action: 'read' });
+      return tx.complete({ items, nextCursor: null }, decision, {
+        reason: 'privacy officer read the review queue',
+        disclosed: { reviews: items.map((i) => i.id) },
+      });
     });
   }
 
   /** One item with the log entries behind it. */
   get(access: AccessContext, id: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const item = await this.reviews.find(manager, id);
-      if (!this.inScope(access, item, 'read')) {
-        throw new AccessRefused(
-          {
-            action: 'read',
-            resourceType: 'Review',
-            resourceId: id,
-            reason: 'not found or outside this privacy officer scope',
-          },
-          new ProblemException('not-found', 'Review item not found or no access'),
-        );
-      }
-      const entries = (await this.reviews.entriesOf(manager, id)).map((e) => ({
+    return this.access.run(access, async (tx) => {
+      const item = await this.reviews.find(tx.manager, id);
+      if (!item) return tx.notFound(this.subject(null, id), 'read', 'no such review item');
+      const decision = await tx.require({
+        subject: this.subject(item, id),
+        action: 'read',
+        facts: this.facts(access, item),
+      });
+      const entries = (await this.accessLog.entriesBehind(tx.manager, id)).map((e) => ({
         ...e,
         id: e.id as string,
         occurredAt: new Date(e.occurredAt as string).toISOString(),
@@ -112,35 +97,22 @@ export class ReviewsService {
         ),
         entries,
       };
-      return {
-        result: view,
-        record: {
-          action: 'read',
-          resourceType: 'Review',
-          resourceId: id,
-          custodianPartnerId: item.custodianPartnerId,
-          decision: 'permit',
-          reason: 'privacy officer read a review item',
-          disclosed: { review: id, entries: view.entryIds },
-        },
-      };
+      return tx.complete(view, decision, {
+        reason: 'privacy officer read a review item',
+        disclosed: { review: id, entries: view.entryIds },
+      });
     });
   }
 
   resolve(access: AccessContext, id: string, verdict: 'justified' | 'not-justified', note: string) {
-    return this.accessLog.audited(access, async (manager) => {
-      const item = await this.reviews.findForUpdate(manager, id);
-      if (!this.inScope(access, item, 'update')) {
-        throw new AccessRefused(
-          {
-            action: 'update',
-            resourceType: 'Review',
-            resourceId: id,
-            reason: 'not found or outside this privacy officer scope',
-          },
-          new ProblemException('not-found', 'Review item not found or no access'),
-        );
-      }
+    return this.access.run(access, async (tx) => {
+      const item = await this.reviews.findForUpdate(tx.manager, id);
+      if (!item) return tx.notFound(this.subject(null, id), 'update', 'no such review item');
+      const decision = await tx.require({
+        subject: this.subject(item, id),
+        action: 'update',
+        facts: this.facts(access, item),
+      });
       if (item.status === 'resolved') throw new ProblemException('conflict', 'This item was already resolved');
       Object.assign(item, {
         status: 'resolved',
@@ -149,20 +121,12 @@ export class ReviewsService {
         resolvedBy: access.principal.subject,
         resolvedAt: new Date(),
       });
-      await this.reviews.save(manager, item);
-      const entryIds = (await this.reviews.entryIdsOf(manager, [id])).get(id) ?? [];
-      return {
-        result: this.view(item, entryIds),
-        record: {
-          action: 'update',
-          resourceType: 'Review',
-          resourceId: id,
-          custodianPartnerId: item.custodianPartnerId,
-          decision: 'permit',
-          reason: `review resolved: ${verdict}`,
-          fields: ['verdict', 'note'],
-        },
-      };
+      await this.reviews.save(tx.manager, item);
+      const entryIds = (await this.accessLog.entryIdsBehind(tx.manager, [id])).get(id) ?? [];
+      return tx.complete(this.view(item, entryIds), decision, {
+        reason: `review resolved: ${verdict}`,
+        written: ['verdict', 'note'],
+      });
     });
   }
 }

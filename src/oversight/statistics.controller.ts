@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, Matches } from 'class-validator';
-import type { AccessContext } from '../access-log/access-log.service.js';
-import { Access } from '../auth/access-context.decorator.js';
-import { Authorize } from '../auth/decorators.js';
+import type { AccessContext } from '../access/access-context.js';
+import { Access } from '../access/access-context.js';
+import { Authorize } from '../access/decorators.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { StatisticsService } from './statistics.service.js';
 import { ProgrammeId } from '../policies/programme.js';

@@ -1,18 +1,8 @@
+import { PARTNER_TYPES, type PartnerType } from '../common/vocabulary/partner-types.js';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export const PARTNER_TYPES = [
-  'social-housing-company',
-  'social-rental-agency',
-  'caw',
-  'outreach-team',
-  'mobile-team',
-  'housing-first-team',
-  'ocmw',
-  'general-practitioner',
-  'mental-health-service',
-  'other',
-] as const;
-export type PartnerType = (typeof PARTNER_TYPES)[number];
+
+export { PARTNER_TYPES, type PartnerType };
 
 export const PARTNER_STATUSES = ['active', 'suspended'] as const;
 export type PartnerStatus = (typeof PARTNER_STATUSES)[number];

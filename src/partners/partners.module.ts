@@ -10,6 +10,6 @@ import { PartnersService } from './partners.service.js';
 @Module({
   controllers: [PartnersController, AgreementsController],
   providers: [PartnersRepository, PartnersService, PartnerKeysService, AgreementsRepository, AgreementsService],
-  exports: [PartnersRepository, PartnerKeysService, AgreementsService],
+  exports: [PartnersRepository, PartnersService, PartnerKeysService, AgreementsService],
 })
 export class PartnersModule {}

@@ -20,6 +20,10 @@ export class PartnersRepository {
     return this.partners.findOneBy({ issuer });
   }
 
+  allNames(): Promise<{ id: string; name: string }[]> {
+    return this.partners.find({ select: { id: true, name: true } });
+  }
+
   findOperator(): Promise<Partner | null> {
     return this.partners.findOneBy({ operator: true });
   }

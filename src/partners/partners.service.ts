@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { AccessLogService, type AccessContext } from '../access-log/access-log.service.js';
+import { AccessService } from '../access/access.service.js';
+import type { AccessContext } from '../access/access-context.js';
 import { importJWK } from 'jose';
 import { ProblemException } from '../common/problem/problem.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
@@ -17,7 +18,7 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 export class PartnersService {
   constructor(
     private readonly partners: PartnersRepository,
-    private readonly accessLog: AccessLogService,
+    private readonly access: AccessService,
     private readonly policy: PolicyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -30,8 +31,13 @@ export class PartnersService {
       throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
     if (await this.partners.findByIssuer(input.issuer))
       throw new ProblemException('conflict', 'Another partner already uses this issuer');
-    return this.accessLog.audited(access, async (manager) => {
-      const saved = await this.partners.insert(manager, {
+    return this.access.run(access, async (tx) => {
+      const decision = await tx.require({
+        subject: { type: 'Partner', id: input.id },
+        action: 'create',
+        facts: { visible: true },
+      });
+      const saved = await this.partners.insert(tx.manager, {
         id: input.id,
         name: input.name,
         type: input.type,
@@ -44,18 +50,22 @@ export class PartnersService {
         status: 'active',
         operator: false,
       } as Partner);
-      return {
-        result: PartnerView.of(saved),
-        record: {
-          action: 'create',
-          resourceType: 'Partner',
-          resourceId: saved.id,
-          decision: 'permit',
-          reason: 'partner registered',
-          fields: Object.keys(input).sort(),
-        },
-      };
+      return tx.complete(PartnerView.of(saved), decision, {
+        reason: 'partner registered',
+        written: Object.keys(input).sort(),
+      });
     });
+  }
+
+  /** Every partner's display name by id (the client's report names organisations). */
+  async names(): Promise<Map<string, string>> {
+    return new Map((await this.partners.allNames()).map((p) => [p.id, p.name]));
+  }
+
+  /** Another capability's view of a partner: who it is and whether it is active (null when unknown). */
+  async find(id: string): Promise<{ id: string; type: string; status: string; name: string } | null> {
+    const partner = await this.partners.findById(id);
+    return partner ? { id: partner.id, type: partner.type, status: partner.status, name: partner.name } : null;
   }
 
   async get(id: string): Promise<PartnerView> {
@@ -97,17 +107,18 @@ export class PartnersService {
     if (input.municipalities) partner.municipalities = input.municipalities;
     if (input.webhookUrl) partner.webhookUrl = input.webhookUrl;
     if (input.programme) partner.programme = input.programme;
-    return this.accessLog.audited(access, async (manager) => ({
-      result: PartnerView.of(await this.partners.save(manager, partner)),
-      record: {
+    return this.access.run(access, async (tx) => {
+      const decision = await tx.require({
+        subject: { type: 'Partner', id },
         action: 'update',
-        resourceType: 'Partner',
-        resourceId: id,
-        decision: 'permit',
+        facts: { visible: true },
+      });
+      const saved = await this.partners.save(tx.manager, partner);
+      return tx.complete(PartnerView.of(saved), decision, {
         reason: 'partner registration changed',
-        fields: Object.keys(input).sort(),
-      },
-    }));
+        written: Object.keys(input).sort(),
+      });
+    });
   }
 
   private async require(id: string): Promise<Partner> {

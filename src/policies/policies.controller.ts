@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nes
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { Authorize } from '../auth/decorators.js';
+import { Authorize } from '../access/decorators.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { ExplainDto, ExplainResultDto } from './dto/explain.dto.js';
 import { PolicyOverviewService } from './policy-overview.service.js';

@@ -55,7 +55,8 @@ export interface RuleDefinition {
   subject: string;
   purposes: string[];
   categories?: string[];
-  legalBasis?: string;
+  /** The legal ground the rule relies on, as the log and the client's report state it. */
+  ground?: { article6: string; article9?: string; national?: string };
   review?: 'coordinator';
   when?: Partial<Record<FactName, Condition>>;
 }
@@ -258,6 +259,16 @@ export function loadPolicySet(dir: string): PolicySet {
       values?.forEach((value, i) => {
         if (!known.has(value)) throw new PolicyError('rules.yaml', at(field, i), `unknown ${noun} "${value}"`, rule.id);
       });
+    }
+    // A rule relying on consent must require it: only then does the log record the consents used.
+    const consentGround = rule.ground?.article6 === '6(1)(a)' || rule.ground?.article9 === '9(2)(a)';
+    if (consentGround && rule.effect !== 'deny' && !rule.when?.consent) {
+      throw new PolicyError(
+        'rules.yaml',
+        at('ground'),
+        'a rule whose ground is consent must require consent in `when`',
+        rule.id,
+      );
     }
     if (rule.activeWhen && !(rule.activeWhen.switch in switches)) {
       throw new PolicyError(

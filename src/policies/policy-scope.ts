@@ -53,7 +53,7 @@ export function operatorOf(condition: Condition): [Operator, FactValue | FactVal
  * NULL counts as "unknown", as an absent fact does.
  */
 export type FactSql = Partial<
-  Record<FactName, (category: string | undefined, bind: (value: FactValue | FactValue[]) => string) => string>
+  Record<FactName, (category: string | undefined, bind: (value: unknown) => string) => string>
 >;
 
 /**
@@ -66,9 +66,9 @@ export function scopeToSql(
   scope: PolicyScope,
   facts: FactSql,
   prefix = 'policy',
-): { sql: string; params: Record<string, FactValue | FactValue[]> } {
-  const params: Record<string, FactValue | FactValue[]> = {};
-  const bind = (value: FactValue | FactValue[]) => {
+): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const bind = (value: unknown) => {
     const name = `${prefix}_${Object.keys(params).length}`;
     params[name] = value;
     return `:${name}`;

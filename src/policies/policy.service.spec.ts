@@ -35,7 +35,7 @@ describe('PolicyEngine', () => {
     }
     expect(engine.decide(['gateway-admin'], 'administration', 'update', 'Partner', 'other', true).permitted).toBe(true);
     expect(
-      engine.organisationScope({
+      engine.scopeFor({
         partnerType: 'other',
         roles: ['privacy-officer'],
         purpose: 'privacy-audit',
@@ -43,16 +43,16 @@ describe('PolicyEngine', () => {
         resourceType: 'AccessLogEntry',
         operator: true,
       }),
-    ).toBe('network');
+    ).toEqual({ kind: 'all' });
     expect(
-      engine.organisationScope({
+      engine.scopeFor({
         partnerType: 'other',
         roles: ['privacy-officer'],
         purpose: 'privacy-audit',
         action: 'read',
         resourceType: 'AccessLogEntry',
       }),
-    ).toBe('own-organisation');
+    ).toMatchObject({ kind: 'fact', fact: 'ownOrganisation' });
   });
 
   it('lets a later rule override an earlier one: the objection rule wins because it comes last', () => {

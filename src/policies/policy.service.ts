@@ -64,8 +64,21 @@ export interface Withheld {
   missing: string[];
 }
 
+/** One category granted, and by which rule: what the access kernel derives grounds and consents from. */
+export interface Grant {
+  /** null for a resource without categories. */
+  category: string | null;
+  ruleId: string;
+  /** The rule leaves the grant to the case coordinator's judgement (`review: coordinator`). */
+  review: boolean;
+  /** The rule requires the client's consent (a `consent` condition): the consents covering the category were relied on. */
+  reliesOnConsent: boolean;
+}
+
 export interface AuthorizationResult {
   decision: 'permit' | 'deny' | 'pending';
+  /** Per granted category, the rule that granted it (empty on a refusal). */
+  grants: Grant[];
   /** The rule that decided (the first permitting rule, or the refusing one). */
   rule: RuleReference | null;
   legalBasis: string | null;
@@ -90,6 +103,23 @@ export interface ScopeRequest {
   /** Records where at least one of these categories would be permitted; all categories by default. */
   categories?: string[];
 }
+
+/** The GDPR grounds by name, so the log reads without the regulation at hand. */
+const GROUND_NAMES: Record<string, string> = {
+  '6(1)(a)': 'consent',
+  '6(1)(b)': 'contract',
+  '6(1)(c)': 'legal obligation',
+  '6(1)(d)': 'vital interests',
+  '6(1)(e)': 'task in the public interest',
+  '6(1)(f)': 'legitimate interests',
+  '9(2)(a)': 'explicit consent',
+  '9(2)(b)': 'employment and social security law',
+  '9(2)(c)': 'vital interests',
+  '9(2)(f)': 'legal claims',
+  '9(2)(g)': 'substantial public interest',
+  '9(2)(h)': 'health or social care',
+  '9(2)(i)': 'public health',
+};
 
 /** What each required fact means, in words a professional understands. */
 const REQUIREMENTS: Record<FactName, string> = {
@@ -154,6 +184,11 @@ export class PolicyEngine {
 
   isKnownRole(role: string): boolean {
     return this.policy.roles.some((r) => r.id === role);
+  }
+
+  /** A rule as written (its conditions, ground, review), or undefined for an unknown id. */
+  ruleDefinition(id: string): RuleDefinition | undefined {
+    return this.byId.get(id);
   }
 
   /** Roles that carry network-wide powers (roles.yaml `networkWide`): only the operator's tokens may name them. */
@@ -232,6 +267,7 @@ export class PolicyEngine {
     const permitted: string[] = [];
     const withheld: Withheld[] = [];
     const deciding: RuleReference[] = [];
+    const grants: Grant[] = [];
     let refusing: RuleReference | null = null;
     for (const category of categories) {
       const facts: Record<string, FactValue | undefined> = {
@@ -250,7 +286,15 @@ export class PolicyEngine {
       const rule = ability.relevantRuleFor(request.action, resource, category);
       if (rule && !rule.inverted) {
         if (category) permitted.push(category);
-        deciding.push(this.reference(String(rule.reason)));
+        const reference = this.reference(String(rule.reason));
+        deciding.push(reference);
+        const definition = this.byId.get(reference.id);
+        grants.push({
+          category: category ?? null,
+          ruleId: reference.id,
+          review: definition?.review === 'coordinator',
+          reliesOnConsent: definition?.when?.consent !== undefined,
+        });
         continue;
       }
       if (rule?.inverted) {
@@ -274,15 +318,11 @@ export class PolicyEngine {
     const first = deciding[0] ?? null;
     const anyPermit = categorised ? permitted.length > 0 : deciding.length > 0;
     const pending = anyPermit && deciding.some((r) => this.byId.get(r.id)?.review === 'coordinator');
-    const firstRule = first ? this.byId.get(first.id) : undefined;
-    const purpose = this.policy.purposes.find((p) => p.id === request.purpose);
     return {
       decision: anyPermit ? (pending ? 'pending' : 'permit') : 'deny',
+      grants: anyPermit ? grants : [],
       rule: anyPermit ? first : (refusing ?? null),
-      legalBasis: anyPermit
-        ? (firstRule?.legalBasis ??
-          [purpose?.legalBasis.article6, purpose?.legalBasis.article9].filter(Boolean).join('; '))
-        : null,
+      legalBasis: anyPermit ? this.groundOf(grants) : null,
       permittedCategories: permitted,
       permittedFields: this.policy.categories.filter((c) => permitted.includes(c.id)).flatMap((c) => c.fields),
       withheld,
@@ -337,20 +377,6 @@ export class PolicyEngine {
     );
   }
 
-  /**
-   * For oversight lists whose rows belong to organisations (log entries, review items): does the
-   * policy give this caller the whole network, only their own organisation's rows, or nothing?
-   * A scope of any other shape is refused rather than guessed (fail closed).
-   */
-  organisationScope(request: ScopeRequest): 'network' | 'own-organisation' | 'none' {
-    const scope = this.scopeFor(request);
-    if (scope.kind === 'all') return 'network';
-    if (scope.kind === 'none') return 'none';
-    if (scope.kind === 'fact' && scope.fact === 'ownOrganisation' && scope.condition.eq === true)
-      return 'own-organisation';
-    throw new Error(`the policy's scope for ${request.action} ${request.resourceType} is not an organisation scope`);
-  }
-
   /** Strips a record to the permitted categories' fields and names what was withheld (data minimisation). */
   project<T extends Record<string, unknown>>(
     record: T,
@@ -399,6 +425,34 @@ export class PolicyEngine {
     failures.sort((a, b) => a.failed.length - b.failed.length);
     const best = failures[0];
     return { reason: `rule ${best.rule.id} would permit this with: ${best.failed.join('; ')}`, missing: best.failed };
+  }
+
+  /**
+   * The legal ground the given grants rely on, as the rules state it (rules.yaml `ground`):
+   * article 6, article 9 only where a special category was granted, and the national basis. Never
+   * the purpose's whole list of grounds. Distinct grounds of several rules are joined with " | ";
+   * null when no rule that granted something states a ground.
+   */
+  groundOf(grants: Pick<Grant, 'category' | 'ruleId'>[]): string | null {
+    const special = new Set(this.policy.categories.filter((c) => c.special).map((c) => c.id));
+    const byRule = new Map<string, boolean>();
+    for (const grant of grants) {
+      const specialGranted = grant.category !== null && special.has(grant.category);
+      byRule.set(grant.ruleId, (byRule.get(grant.ruleId) ?? false) || specialGranted);
+    }
+    const said = new Set<string>();
+    for (const [ruleId, specialGranted] of byRule) {
+      const ground = this.byId.get(ruleId)?.ground;
+      if (!ground) continue;
+      const articles = [
+        `art. ${ground.article6} (${GROUND_NAMES[ground.article6] ?? 'ground'})`,
+        ...(specialGranted && ground.article9
+          ? [`art. ${ground.article9} (${GROUND_NAMES[ground.article9] ?? 'ground'})`]
+          : []),
+      ];
+      said.add(`GDPR ${articles.join(', ')}${ground.national ? `; ${ground.national}` : ''}`);
+    }
+    return said.size > 0 ? [...said].join(' | ') : null;
   }
 
   private reference(id: string): RuleReference {

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AccessContext } from '../access-log/access-log.service.js';
-import { Access } from '../auth/access-context.decorator.js';
-import { Authorize, IdempotentWrite } from '../auth/decorators.js';
+import type { AccessContext } from '../access/access-context.js';
+import { Access } from '../access/access-context.js';
+import { Authorize, IdempotentWrite } from '../access/decorators.js';
 import { UuidParam } from '../common/http/params.js';
 import { CreateReferralDto, ReferralDecisionDto, ReferralListQuery } from './dto/referral.dto.js';
 import { ReferralsService } from './referrals.service.js';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access } from '../../auth/access-context.decorator.js';
-import { Authorize, IdempotentWrite } from '../../auth/decorators.js';
-import type { AccessContext } from '../../access-log/access-log.service.js';
+import { Access } from '../../access/access-context.js';
+import { Authorize, IdempotentWrite } from '../../access/decorators.js';
+import type { AccessContext } from '../../access/access-context.js';
 import { UuidParam } from '../../common/http/params.js';
 import { AgreementPage, AgreementQuery, AgreementView, CreateAgreementDto } from './agreement.dto.js';
 import { AgreementsService } from './agreements.service.js';

@@ -60,6 +60,24 @@ export class AgreementsRepository {
     return this.attachParties(await query.getMany());
   }
 
+  /** The agreement binding all the given partners that covers this purpose on this day, or null. */
+  async idInForce(
+    manager: EntityManager,
+    partnerIds: string[],
+    purpose: string,
+    onDate: string,
+  ): Promise<{ id: string } | null> {
+    const ids = [...new Set(partnerIds)];
+    const rows: { id: string }[] = await manager.query(
+      `SELECT a.id FROM agreement a
+        WHERE ${inForce('$1', '$2')}
+          AND (SELECT count(*) FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = ANY ($3)) = $4
+        ORDER BY a.valid_from DESC, a.id LIMIT 1`,
+      [purpose, onDate, ids, ids.length],
+    );
+    return rows[0] ? { id: rows[0].id } : null;
+  }
+
   /** Whether an agreement binding all the given partners covers this purpose on this day. */
   async existsInForce(partnerIds: string[], purpose: string, onDate: string): Promise<boolean> {
     const ids = [...new Set(partnerIds)];

@@ -1,8 +1,10 @@
+import type { Transaction } from '../../database/transaction.js';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, toPage, type Page } from '../../common/http/pagination.js';
 import { ProblemException, type FieldError } from '../../common/problem/problem.js';
 import { PolicyService } from '../../policies/policy.service.js';
-import { AccessLogService, type AccessContext } from '../../access-log/access-log.service.js';
+import { AccessService } from '../../access/access.service.js';
+import type { AccessContext } from '../../access/access-context.js';
 import { PartnersRepository } from '../partners.repository.js';
 import { AgreementView, type CreateAgreementDto } from './agreement.dto.js';
 import { AgreementsRepository } from './agreements.repository.js';
@@ -27,7 +29,7 @@ export class AgreementsService {
     private readonly agreements: AgreementsRepository,
     private readonly partners: PartnersRepository,
     private readonly policy: PolicyService,
-    private readonly accessLog: AccessLogService,
+    private readonly access: AccessService,
   ) {}
 
   async create(access: AccessContext, input: CreateAgreementDto): Promise<AgreementView> {
@@ -44,9 +46,10 @@ export class AgreementsService {
       errors.push({ pointer: '/validUntil', detail: 'validUntil is before validFrom' });
     if (errors.length > 0)
       throw new ProblemException('validation-failed', 'The agreement is not valid; see errors[]', { errors });
-    return this.accessLog.audited(access, async (manager) => {
+    return this.access.run(access, async (tx) => {
+      const decision = await tx.require({ subject: { type: 'Agreement' }, action: 'create', facts: { visible: true } });
       const saved = await this.agreements.insertWithParties(
-        manager,
+        tx.manager,
         {
           title: input.title,
           purposes: input.purposes,
@@ -56,17 +59,11 @@ export class AgreementsService {
         },
         [...input.partnerIds].sort(),
       );
-      return {
-        result: AgreementView.of(saved, today()),
-        record: {
-          action: 'create',
-          resourceType: 'Agreement',
-          resourceId: saved.agreement.id,
-          decision: 'permit',
-          reason: 'cooperation agreement recorded',
-          fields: Object.keys(input).sort(),
-        },
-      };
+      return tx.complete(AgreementView.of(saved, today()), decision, {
+        resourceId: saved.agreement.id,
+        reason: 'cooperation agreement recorded',
+        written: Object.keys(input).sort(),
+      });
     });
   }
 
@@ -89,6 +86,11 @@ export class AgreementsService {
   }
 
   /** For the referral and sharing checks of later capabilities. */
+  /** The agreement in force today binding these partners for this purpose (its id), or null. */
+  async inForceId(manager: Transaction, partnerIds: string[], purpose: string): Promise<{ id: string } | null> {
+    return this.agreements.idInForce(manager, partnerIds, purpose, today());
+  }
+
   inForce(partnerIds: string[], purpose: string, onDate: string = today()): Promise<boolean> {
     return this.agreements.existsInForce(partnerIds, purpose, onDate);
   }

@@ -11,7 +11,7 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { PARTNER_TYPES } from '../../partners/partner.entity.js';
+import { PARTNER_TYPES } from '../../common/vocabulary/partner-types.js';
 
 const SLUG = /^[a-z][a-z0-9-]{0,63}$/;
 

@@ -1,6 +1,13 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AccessContext } from '../access-log/access-log.service.js';
+import type { Principal } from './principal.js';
+
+/** Who is accessing, why, and in which request: taken from the authenticated request. */
+export interface AccessContext {
+  principal: Principal;
+  purpose: string;
+  requestId: string;
+}
 
 /** The authenticated principal, the stated purpose and the request id, for services that log accesses. */
 export const Access = createParamDecorator((_data: unknown, context: ExecutionContext): AccessContext => {

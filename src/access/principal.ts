@@ -1,9 +1,8 @@
-import type { PartnerType } from '../partners/partner.entity.js';
-
 /** Who is calling: a user (or system) of a registered partner, as proven by a verified token. */
 export interface Principal {
   partnerId: string;
-  partnerType: PartnerType;
+  /** The partner's type (partners/partner.entity.ts PARTNER_TYPES); a plain string here so the kernel knows no capability. */
+  partnerType: string;
   /** The partner is the network operator (registry flag): the only source of network-wide powers. */
   operator: boolean;
   /** The token's `sub`: opaque to the gateway, chosen by the partner's identity provider. */

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination.js';
-import { ACCESS_DECISIONS, type AccessLogEntry } from '../access-log.entities.js';
+import { ACCESS_DECISIONS, type AccessLogEntry } from '../../access-log/access-log.entities.js';
 
 export class AccessLogQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Internal client id; matched through its pseudonym' })
@@ -73,8 +73,10 @@ export class AccessLogEntryView {
     string | null;
   @ApiPropertyOptional({ nullable: true }) custodianPartnerId!: string | null;
   @ApiProperty() purpose!: string;
-  @ApiPropertyOptional({ nullable: true }) legalBasis!: string | null;
-  @ApiPropertyOptional({ nullable: true }) consentId!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Same as ground (kept for integrators of format 1)' })
+  legalBasis!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'The first of consentIds (kept for integrators of format 1)' })
+  consentId!: string | null;
   @ApiProperty({ enum: ACCESS_DECISIONS }) decision!: string;
   @ApiProperty({ description: 'Why: the deciding rule or the refusal reason' }) reason!: string;
   @ApiPropertyOptional({ nullable: true }) ruleId!: string | null;
@@ -92,9 +94,39 @@ export class AccessLogEntryView {
   })
   link!: ChainLinkView | null;
 
+  @ApiProperty({
+    description: 'Entry format: 1 (original) or 2 (also hashes every consent, agreement, ground, categories, grant)',
+  })
+  format!: number;
+  @ApiProperty({
+    type: [String],
+    description: 'Every consent the decision relied on (empty when no rule required consent)',
+  })
+  consentIds!: string[];
+  @ApiPropertyOptional({ nullable: true, description: 'The cooperation agreement the decision relied on' })
+  agreementId!: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'The one legal ground relied on, as the deciding rules state it',
+  })
+  ground!: string | null;
+  @ApiProperty({ type: [String], description: 'The data categories disclosed or written' })
+  categories!: string[];
+  @ApiPropertyOptional({ nullable: true, description: 'The break-the-glass grant the access was made under' })
+  grantId!: string | null;
+
   static of(entry: AccessLogEntry & { link: ChainLinkView | null }): AccessLogEntryView {
     const { seq: _seq, ...rest } = entry;
-    return { ...rest, occurredAt: new Date(entry.occurredAt).toISOString() };
+    // A format-1 entry names its one consent and basis in the old columns: shown in the new fields too.
+    const v1 = (entry.format ?? 1) === 1;
+    return {
+      ...rest,
+      occurredAt: new Date(entry.occurredAt).toISOString(),
+      consentIds: v1 ? (entry.consentId ? [entry.consentId] : []) : entry.consentIds,
+      ground: v1 ? entry.legalBasis : entry.ground,
+      legalBasis: v1 ? entry.legalBasis : entry.ground,
+      consentId: v1 ? entry.consentId : (entry.consentIds[0] ?? null),
+    };
   }
 }
 

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { ProblemException } from '../common/problem/problem.js';
-import { PolicyService } from '../policies/policy.service.js';
+import { AccessLogService, type LogFilter } from '../access-log/access-log.service.js';
+import { ChainService } from '../access-log/chain.service.js';
+import type { AccessContext } from '../access/access-context.js';
+import { AccessService, type AccessTransaction } from '../access/access.service.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { bundleChunks, FHIR_JSON, FHIR_NDJSON, ndjsonLines, type FhirResource } from '../common/fhir/bundle.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
-import { AccessLogRepository, type LogFilter } from './access-log.repository.js';
-import { AccessLogService, type AccessContext } from './access-log.service.js';
-import { ChainService } from './chain.service.js';
 import { AccessLogEntryView, type AccessLogQuery } from './dto/access-log.dto.js';
 import { auditEventFromEntry } from './fhir-audit-event.js';
 
@@ -63,87 +63,77 @@ export type ExportRepresentation = keyof typeof EXPORT_REPRESENTATIONS;
  * sees everything. Every use is itself logged.
  */
 @Injectable()
-export class AccessLogReviewService {
+export class AccessLogSearchService {
   constructor(
-    private readonly repository: AccessLogRepository,
+    private readonly access: AccessService,
     private readonly accessLog: AccessLogService,
     private readonly chain: ChainService,
-    private readonly policy: PolicyService,
+    private readonly clients: ClientsService,
   ) {}
 
-  private filterFor(context: AccessContext, query: AccessLogQuery, action: 'read' | 'export'): LogFilter {
-    const { principal } = context;
-    // The policy says whose entries this officer sees: the network operator's see all (rule
-    // network-privacy-officer-reviews-whole-log), others their own organisation's.
-    const scope = this.policy.organisationScope({
-      ...principal,
-      purpose: context.purpose,
-      action,
-      resourceType: 'AccessLogEntry',
-    });
-    if (scope === 'none')
-      throw new ProblemException('forbidden', 'Your roles may not search the access log for this purpose');
+  /** The officer's filters, and whose entries: the policy's scope (the operator's officer sees all). */
+  private async filterFor(tx: AccessTransaction, query: AccessLogQuery, action: 'read' | 'export'): Promise<LogFilter> {
+    const me = tx.context.principal.partnerId;
+    const scope = tx.scope(
+      { type: 'AccessLogEntry', action },
+      { ownOrganisation: (_c, bind) => `(e.partner_id = ${bind(me)} OR e.custodian_partner_id = ${bind(me)})` },
+      'scope',
+    );
+    // A client's history includes the records merged into it.
+    const family = query.client ? await this.clients.historyOf(tx.manager, query.client) : undefined;
     return {
-      clientRef: query.client ? this.accessLog.pseudonym(query.client) : undefined,
+      clientRefs: family?.map((id) => this.accessLog.pseudonym(id)),
       partnerId: query.partner,
       userSub: query.user,
       purpose: query.purpose,
       decision: query.decision,
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
-      scopePartnerId: scope === 'network' ? undefined : principal.partnerId,
+      scope,
     };
   }
 
   async list(context: AccessContext, query: AccessLogQuery): Promise<Page<AccessLogEntryView>> {
     const limit = query.limit ?? 50;
     const before = decodeCursor(query.cursor, isSeq);
-    const filter = this.filterFor(context, query, 'read');
     // Read on the audit transaction's own connection: a second pool connection per request can
     // deadlock the pool under load (every request holding one, waiting for another).
-    return this.accessLog.audited(context, async (manager) => {
-      const rows = await this.repository.page(filter, before, limit + 1, manager);
+    return this.access.run(context, async (tx) => {
+      const filter = await this.filterFor(tx, query, 'read');
+      const rows = await this.accessLog.search(tx.manager, filter, before, limit + 1);
       const page = toPage(rows, limit, AccessLogEntryView.of, (row) => row.seq);
-      return {
-        result: page,
-        record: {
-          action: 'read',
-          resourceType: 'AccessLogEntry',
-          clientId: query.client ?? null,
-          decision: 'permit',
-          reason: 'privacy officer searched the access log',
-          disclosed: { entries: page.items.map((item) => item.id) },
-        },
-      };
+      const decision = tx.decideList({ type: 'AccessLogEntry', action: 'read' });
+      return tx.complete(page, decision, {
+        clientId: query.client,
+        reason: 'privacy officer searched the access log',
+        disclosed: { entries: page.items.map((item) => item.id) },
+      });
     });
   }
 
   /** Logs the export, then streams it page by page (constant memory, also for the FHIR Bundle). */
   async export(context: AccessContext, query: AccessLogQuery, format: ExportRepresentation): Promise<Readable> {
-    const filter = this.filterFor(context, query, 'export');
-    await this.accessLog.audited(context, async () => ({
-      result: undefined,
-      record: {
-        action: 'export',
-        resourceType: 'AccessLogEntry',
-        clientId: query.client ?? null,
-        decision: 'permit',
+    const filter = await this.access.run(context, async (tx) => {
+      const scoped = await this.filterFor(tx, query, 'export');
+      const decision = tx.decideList({ type: 'AccessLogEntry', action: 'export' });
+      return tx.complete(scoped, decision, {
+        clientId: query.client,
         reason: `privacy officer exported the access log as ${EXPORT_REPRESENTATIONS[format].reason}`,
-        fields: [format],
-      },
-    }));
+        written: [format],
+      });
+    });
     await this.chain.chainAll();
-    const repository = this.repository;
-    const lastCheckpoint = await repository.lastCheckpoint();
+    const accessLog = this.accessLog;
+    const lastCheckpoint = await accessLog.lastCheckpoint();
     // Oldest first, so a complete export reads as the chain does; bounded by the newest entry
     // now (which includes this export's own entry).
     async function* rows() {
-      let pageRows = await repository.page(filter, undefined, 1);
+      let pageRows = await accessLog.search(undefined, filter, undefined, 1);
       const newest = pageRows[0]?.seq;
       if (!newest) return;
       let after = '0';
       for (;;) {
-        pageRows = await repository.page({ ...filter, afterSeq: after, untilSeq: newest }, undefined, 1000);
+        pageRows = await accessLog.search(undefined, { ...filter, afterSeq: after, untilSeq: newest }, undefined, 1000);
         if (pageRows.length === 0) break;
         yield* pageRows;
         after = pageRows[pageRows.length - 1].seq;
@@ -181,21 +171,19 @@ export class AccessLogReviewService {
   /** Verifies first (no client data in the report), then records that it was done. */
   async verify(context: AccessContext) {
     const report = await this.chain.verify();
-    return this.accessLog.audited(context, async () => ({
-      result: report,
-      record: {
+    return this.access.run(context, async (tx) => {
+      const decision = await tx.require({
+        subject: { type: 'AccessLogEntry' },
         action: 'verify',
-        resourceType: 'AccessLogEntry',
-        decision: 'permit',
-        reason: 'integrity of the access log verified',
-        fields: [],
-      },
-    }));
+        facts: { visible: true },
+      });
+      return tx.complete(report, decision, { reason: 'integrity of the access log verified', written: [] });
+    });
   }
 
   async checkpoints(limit: number, cursor: string | undefined) {
     const before = decodeCursor(cursor, isSeq);
-    const rows = await this.repository.checkpointsPage(before, limit + 1);
+    const rows = await this.accessLog.checkpoints(before, limit + 1);
     return toPage(
       rows,
       limit,

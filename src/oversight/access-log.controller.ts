@@ -1,23 +1,21 @@
-import { Controller, Get, Header, Headers, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Headers, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Access } from '../auth/access-context.decorator.js';
-import { Authorize, Public } from '../auth/decorators.js';
+import { Access, type AccessContext } from '../access/access-context.js';
+import { Authorize } from '../access/decorators.js';
 import { FHIR_JSON, FHIR_NDJSON, preferredFhirMediaType } from '../common/fhir/bundle.js';
 import { PageQuery } from '../common/http/pagination.js';
-import { Inject } from '@nestjs/common';
 import {
-  AccessLogReviewService,
+  AccessLogSearchService,
   EXPORT_REPRESENTATIONS,
   type ExportRepresentation,
-} from './access-log-review.service.js';
-import type { AccessContext } from './access-log.service.js';
+} from './access-log-search.service.js';
 import { AccessLogPage, AccessLogQuery, ExportQuery } from './dto/access-log.dto.js';
-import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
 
+/** The privacy officer's side of the access log: search, export, verify (the log itself lives in access-log/). */
 @ApiTags('access-log')
 @Controller('v1/access-log')
 export class AccessLogController {
-  constructor(private readonly review: AccessLogReviewService) {}
+  constructor(private readonly review: AccessLogSearchService) {}
 
   @Get()
   @Authorize('read', 'AccessLogEntry')
@@ -85,21 +83,5 @@ export class AccessLogController {
   })
   checkpoints(@Query() query: PageQuery) {
     return this.review.checkpoints(query.limit ?? 50, query.cursor);
-  }
-}
-
-@ApiTags('access-log')
-@Controller('.well-known')
-export class WellKnownController {
-  constructor(@Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys) {}
-
-  @Get('jwks.json')
-  @Public()
-  @Header('cache-control', 'public, max-age=300')
-  @ApiOperation({
-    summary: "The gateway's public keys for access-log checkpoints: the current signing key first, then retired ones",
-  })
-  jwks(): { keys: object[] } {
-    return { keys: this.keys.verificationJwks };
   }
 }

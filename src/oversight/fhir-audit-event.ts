@@ -34,8 +34,6 @@ const entityType = (code: string, display: string) => ({ system: ENTITY_TYPE, co
  * carried in an extension so an AuditEvent can be matched back to the verifiable NDJSON export.
  */
 export function auditEventFromEntry(entry: AccessLogEntryView): FhirResource {
-  const consentIsTheResource =
-    entry.resourceType === 'Consent' && entry.resourceId !== null && entry.resourceId === entry.consentId;
   return compact({
     resourceType: 'AuditEvent',
     id: entry.id,
@@ -103,7 +101,7 @@ export function auditEventFromEntry(entry: AccessLogEntryView): FhirResource {
     entity: [
       {
         what: {
-          reference: consentIsTheResource ? `Consent/${entry.resourceId}` : undefined,
+          reference: entry.resourceType === 'Consent' && entry.resourceId ? `Consent/${entry.resourceId}` : undefined,
           identifier: {
             type: { text: entry.resourceType },
             system: `urn:schakel:resource:${entry.resourceType}`,
@@ -125,14 +123,15 @@ export function auditEventFromEntry(entry: AccessLogEntryView): FhirResource {
             role: { system: OBJECT_ROLE, code: '1', display: 'Patient' },
           }
         : undefined,
-      entry.consentId && !consentIsTheResource
-        ? {
-            what: { reference: `Consent/${entry.consentId}` },
-            type: entityType('2', 'System Object'),
-            role: { system: OBJECT_ROLE, code: '13', display: 'Security Resource' },
-            description: 'consent relied on',
-          }
-        : undefined,
+      // Every consent the decision relied on (none where no rule required consent).
+      ...entry.consentIds
+        .filter((id) => !(entry.resourceType === 'Consent' && entry.resourceId === id))
+        .map((id) => ({
+          what: { reference: `Consent/${id}` },
+          type: entityType('2', 'System Object'),
+          role: { system: OBJECT_ROLE, code: '13', display: 'Security Resource' },
+          description: 'consent relied on',
+        })),
     ],
   });
 }
