@@ -36,7 +36,8 @@ module.exports = {
         'TypeORM only in repositories, entities, facts queries and src/database/: services and controllers never build queries.',
       from: {
         path: '^src/',
-        pathNot: ['\\.(repository|entity|entities|facts)\\.ts$', '^src/database/'],
+        // The composition roots (app module, entity list) wire TypeORM in, and build no query.
+        pathNot: ['\\.(repository|entity|entities|facts)\\.ts$', '^src/database/', '^src/(app\\.module|entities)\\.ts$'],
       },
       to: { path: '^node_modules/(typeorm|@nestjs/typeorm)/' },
     },
@@ -44,7 +45,8 @@ module.exports = {
       name: 'no-foreign-repository-or-entity',
       severity: 'error',
       comment: "A capability uses another through its exported service, never its repository, entities or facts.",
-      from: { path: '^src/([^/]+)/', pathNot: '^src/database/' },
+      // Command-line tools are entry points (like main.ts) wiring repositories for one job.
+      from: { path: '^src/([^/]+)/', pathNot: '^src/(database|cli)/' },
       to: {
         path: '^src/[^/]+/.+\\.(repository|entity|entities|facts)\\.ts$',
         pathNot: '^src/$1/',

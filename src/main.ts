@@ -3,7 +3,7 @@ import { createApp } from './bootstrap.js';
 import { createLogger } from './common/logging/logger.js';
 import { ConfigError, loadConfig, redactedConfig } from './config/config.js';
 import { openDatabase } from './database/open-database.js';
-import { seedDemoPartners } from './partners/demo/demo-partners.js';
+import { seedDemoPartners } from './partners/demo/demo-seed.repository.js';
 
 /**
  * `npm start`: configuration → database (embedded when no DATABASE_URL) → migrations → demo

@@ -220,7 +220,9 @@ describe('information requests', () => {
     expect(disclosure.status).toBe(403);
     expect(disclosure.body.missing).toEqual(expect.arrayContaining([expect.stringContaining('consent')]));
     expect(disclosure.text).not.toContain('givenName');
-    const [row] = await ctx.dataSource.query('SELECT disclosed_at FROM information_request WHERE id = $1', [request.body.id]);
+    const [row] = await ctx.dataSource.query('SELECT disclosed_at FROM information_request WHERE id = $1', [
+      request.body.id,
+    ]);
     expect(row.disclosed_at).toBeNull();
   });
 

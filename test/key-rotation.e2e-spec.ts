@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { FieldCipher } from '../src/common/crypto/field-cipher.js';
-import { rotateSealedValues } from '../src/common/crypto/key-rotation.js';
+import { rotateSealedValues } from '../src/common/crypto/key-rotation.repository.js';
 import { createTestContext, type TestContext } from './support/test-context.js';
 
 const k1 = `k1:${randomBytes(32).toString('base64')}`;

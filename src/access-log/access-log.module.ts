@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { WellKnownController } from './well-known.controller.js';
 import { AccessLogRepository } from './access-log.repository.js';
+import { AnomalyRepository } from './anomaly.repository.js';
 import { AccessLogService } from './access-log.service.js';
 import { ChainService } from './chain.service.js';
 import { GATEWAY_KEYS, loadGatewayKeys } from './gateway-keys.js';
@@ -13,6 +14,7 @@ import { GATEWAY_KEYS, loadGatewayKeys } from './gateway-keys.js';
   providers: [
     { provide: GATEWAY_KEYS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadGatewayKeys(config) },
     AccessLogRepository,
+    AnomalyRepository,
     AccessLogService,
     ChainService,
   ],

@@ -8,8 +8,11 @@ import { ProblemException } from '../common/problem/problem.js';
 import { PolicyService } from '../policies/policy.service.js';
 import type { AccessDecision, AccessLogEntry } from './access-log.entities.js';
 import { AccessLogRepository, type LogFilter } from './access-log.repository.js';
+import { AnomalyRepository, type AnomalyMatch } from './anomaly.repository.js';
+import type { AnomalyRule } from '../policies/policy-files.js';
 
-export type { LogFilter };
+export type { AccessLogEntry, LogFilter };
+export { ACCESS_DECISIONS } from './access-log.entities.js';
 import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
 import { disclosureManifest, entryHash } from './hashing.js';
 
@@ -64,6 +67,7 @@ const LOG_UNAVAILABLE = () =>
 export class AccessLogService {
   constructor(
     private readonly repository: AccessLogRepository,
+    private readonly anomalies: AnomalyRepository,
     private readonly policy: PolicyService,
     @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
     @Inject(APP_LOGGER) private readonly logger: Logger,
@@ -88,6 +92,16 @@ export class AccessLogService {
 
   checkpoints(beforeId: string | undefined, limit: number) {
     return this.repository.checkpointsPage(beforeId, limit);
+  }
+
+  /**
+   * One anomaly scan over the log (policies/anomalies.yaml), one process at a time: `work` gets
+   * the scan's transaction and the matcher of each rule, and opens review items for the matches.
+   */
+  scanForAnomalies(
+    work: (manager: Transaction, matches: (rule: AnomalyRule, now: Date) => Promise<AnomalyMatch[]>) => Promise<number>,
+  ): Promise<number> {
+    return this.anomalies.scan(work);
   }
 
   /** The log about a client (all the record ids its history is logged under), oldest first. */

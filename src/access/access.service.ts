@@ -38,6 +38,8 @@ export interface AccessDetail {
   written?: string[];
   /** Overrides the default reason ("<type> <action> (rule …)"). */
   reason?: string;
+  /** The action as the log names it when it differs from the policy's (an unmerge is permitted as a merge). */
+  action?: string;
   /** Record the access under another resource type than the decision's (a Disclosure decided as a Case read). */
   recordAs?: SubjectType;
   /** The record's id when the decision was made before it existed (a create). */
@@ -368,7 +370,7 @@ export class AccessService {
     const underGrant = usesFact('breakTheGlass') && decision.grantId !== null;
     const subject = decision.subject;
     return {
-      action: decision.action,
+      action: detail.action ?? decision.action,
       resourceType: detail.recordAs ?? subject.type,
       resourceId: detail.resourceId ?? subject.id ?? null,
       clientId: detail.clientId ?? subject.clientId ?? null,

@@ -2,7 +2,7 @@ import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
-import { PartnersRepository } from '../partners/partners.repository.js';
+import { PartnersService } from '../partners/partners.service.js';
 import { Authenticated } from '../access/decorators.js';
 
 class Counterpart {
@@ -30,7 +30,7 @@ export class SessionView {
 @Controller('v1/session')
 export class SessionController {
   constructor(
-    private readonly partners: PartnersRepository,
+    private readonly partners: PartnersService,
     private readonly agreements: AgreementsService,
   ) {}
 

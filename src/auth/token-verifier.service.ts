@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PartnerKeysService } from '../partners/partner-keys.service.js';
-import { PartnersRepository } from '../partners/partners.repository.js';
+import { PartnersService } from '../partners/partners.service.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { ALLOWED_ALGORITHMS } from './algorithms.js';
@@ -36,7 +36,7 @@ export class SignedTokenRefused extends ProblemException {
 export class TokenVerifierService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly partners: PartnersRepository,
+    private readonly partners: PartnersService,
     private readonly keys: PartnerKeysService,
     private readonly policy: PolicyService,
   ) {}

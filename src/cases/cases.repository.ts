@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, type EntityManager } from 'typeorm';
-import { Referral } from '../referrals/referral.entity.js';
 import type { AccessContext } from '../access/access-context.js';
 import { consentStateSql } from '../consent/consent.sql.js';
 import { agreementInForceSql } from '../partners/agreements/agreement.sql.js';
 import type { FactSql } from '../policies/policy-scope.js';
 import { CareCase, CaseNote, CaseTransition, CircleMember, ContactAttempt, type CaseStatus } from './case.entity.js';
 import { EmergencyGrant } from './emergency-grant.entity.js';
-import { ReviewItem } from '../oversight/review-item.entity.js';
 
 /** The only place that queries cases, their history and their circle of care; always on the caller's transaction. */
 @Injectable()
@@ -29,6 +27,21 @@ export class CasesRepository {
     return careCase
       ? { id: careCase.id, clientId: careCase.clientId, custodianPartnerId: careCase.custodianPartnerId }
       : null;
+  }
+
+  /** Moves a client's cases to another client record (a merge); returns which moved. */
+  async moveClient(manager: EntityManager, fromClientId: string, toClientId: string): Promise<string[]> {
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows] = (await manager.query('UPDATE care_case SET client_id = $2 WHERE client_id = $1 RETURNING id', [
+      fromClientId,
+      toClientId,
+    ])) as [{ id: string }[], number];
+    return rows.map((r) => r.id);
+  }
+
+  async restoreClient(manager: EntityManager, ids: string[], toClientId: string): Promise<void> {
+    if (ids.length > 0)
+      await manager.query('UPDATE care_case SET client_id = $2 WHERE id = ANY ($1::uuid[])', [ids, toClientId]);
   }
 
   /** The team's most recent case for this client. */
@@ -91,11 +104,6 @@ export class CasesRepository {
       .getMany();
   }
 
-  /** The referral behind a case learns that contact was made (what may flow back to the referrer). */
-  async markContactEstablished(manager: EntityManager, referralId: string): Promise<void> {
-    await manager.update(Referral, { id: referralId }, { contactEstablished: true });
-  }
-
   activeCircle(manager: EntityManager, caseId: string): Promise<CircleMember[]> {
     return manager.find(CircleMember, { where: { caseId, removedAt: IsNull() }, order: { addedAt: 'ASC' } });
   }
@@ -148,15 +156,8 @@ export class CasesRepository {
     return rows[0] ? { id: rows[0].id, reviewItemId: rows[0].review_item_id } : null;
   }
 
-  /** The grant and its review item, together: an override never escapes review. */
-  async addGrantWithReview(
-    manager: EntityManager,
-    grant: Partial<EmergencyGrant>,
-    review: Partial<ReviewItem>,
-  ): Promise<{ grant: EmergencyGrant; review: ReviewItem }> {
-    const saved = await manager.save(manager.create(EmergencyGrant, grant));
-    const item = await manager.save(manager.create(ReviewItem, { ...review, subjectId: saved.id }));
-    return { grant: saved, review: item };
+  addGrant(manager: EntityManager, grant: Partial<EmergencyGrant>): Promise<EmergencyGrant> {
+    return manager.save(manager.create(EmergencyGrant, grant));
   }
 
   addCircleMember(manager: EntityManager, member: Partial<CircleMember>): Promise<CircleMember> {

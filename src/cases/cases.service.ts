@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ConsentService } from '../consent/consent.service.js';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { PartnersService } from '../partners/partners.service.js';
+import { ReviewsService } from '../oversight/reviews.service.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { CaseFacts, type CaseRecord } from './case.facts.js';
 import type { CareCase, CaseStatus } from './case.entity.js';
@@ -36,14 +37,17 @@ const TEAM_PURPOSES = ['outreach-contact', 'care-coordination', 'case-consultati
  */
 @Injectable()
 export class CasesService {
+  private readonly contactListeners: ((manager: Transaction, referralId: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly cases: CasesRepository,
-    private readonly facts: CaseFacts,
+    private readonly caseFacts: CaseFacts,
     private readonly partners: PartnersService,
     private readonly agreements: AgreementsService,
     private readonly policy: PolicyService,
     private readonly access: AccessService,
     private readonly consent: ConsentService,
+    private readonly reviews: ReviewsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -159,19 +163,29 @@ export class CasesService {
     };
   }
 
+  /** Another capability learns, in the same transaction, that contact with the client was made. */
+  onContactEstablished(listener: (manager: Transaction, referralId: string) => Promise<void>): void {
+    this.contactListeners.push(listener);
+  }
+
   /** Who a case concerns and who holds it (for refusals logged before any decision). */
   subjectOf(manager: Transaction, caseId: string) {
     return this.cases.subjectOf(manager, caseId);
   }
 
+  /** This caller's facts about a case (one statement), for a capability that decides on it (an information request). */
+  facts(manager: Transaction, access: AccessContext, id: string, options: { purpose?: string } = {}) {
+    return this.caseFacts.load(manager, access, id, options);
+  }
+
   /** Loads a case with this caller's facts (one statement) and its data, for a route that discloses it. */
   loadForDisclosure(manager: Transaction, access: AccessContext, id: string, purpose?: string) {
-    return this.facts.load(manager, access, id, { purpose, data: true });
+    return this.caseFacts.load(manager, access, id, { purpose, data: true });
   }
 
   async get(access: AccessContext, id: string) {
     return this.access.run(access, async (tx) => {
-      const { subject, record, facts } = await this.facts.load(tx.manager, access, id, { data: true });
+      const { subject, record, facts } = await this.caseFacts.load(tx.manager, access, id, { data: true });
       if (!record) return tx.notFound(subject, 'read', 'no such case');
       const decision = await tx.require({ subject, action: 'read', facts });
       const { view, disclosed, categories } = this.disclosable(record, decision);
@@ -212,7 +226,7 @@ export class CasesService {
 
   /** Loads the case for a change (row locked) and requires the policy's permit for these categories. */
   private async requireUpdate(tx: AccessTransaction, access: AccessContext, id: string, categories: string[]) {
-    const { subject, record, facts } = await this.facts.load(tx.manager, access, id, { lock: true });
+    const { subject, record, facts } = await this.caseFacts.load(tx.manager, access, id, { lock: true });
     if (!record) return tx.notFound(subject, 'update', 'no such case');
     const decision = await tx.require({ subject, action: 'update', facts, categories }, { explain: true });
     const refused = categories.filter((c) => !decision.granted.includes(c));
@@ -262,8 +276,9 @@ export class CasesService {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
+      // What may flow back to the referrer: that contact was made (the referrals capability records it).
       if (input.outcome === 'contact' && record.referralId)
-        await this.cases.markContactEstablished(tx.manager, record.referralId);
+        for (const listener of this.contactListeners) await listener(tx.manager, record.referralId);
       return tx.complete(
         { id: attempt.id, at: attempt.at.toISOString(), channel: attempt.channel, outcome: attempt.outcome },
         decision,
@@ -323,7 +338,7 @@ export class CasesService {
         errors: [{ pointer: '/headers/x-purpose', detail: 'must be crisis' }],
       });
     return this.access.run(access, async (tx) => {
-      const loaded = await this.facts.load(tx.manager, access, id);
+      const loaded = await this.caseFacts.load(tx.manager, access, id);
       const subject = { ...loaded.subject, type: 'EmergencyAccess' as const };
       if (!loaded.record) return tx.notFound(subject, 'create', 'no such case');
       // Who may break the glass is the policy's: the holding team, or a partner in the circle for any purpose.
@@ -340,29 +355,26 @@ export class CasesService {
       const me = access.principal.partnerId;
       const expiresAt = new Date(Date.now() + this.config.breakTheGlassHours * 3_600_000);
       const { cipher } = this.crypto;
-      const { grant, review } = await this.cases.addGrantWithReview(
-        tx.manager,
-        {
-          caseId: id,
-          partnerId: me,
-          userSub: access.principal.subject,
-          justificationSealed: cipher.seal(justification),
-          expiresAt,
+      const grant = await this.cases.addGrant(tx.manager, {
+        caseId: id,
+        partnerId: me,
+        userSub: access.principal.subject,
+        justificationSealed: cipher.seal(justification),
+        expiresAt,
+      });
+      // The grant and its review item, together: an override never escapes review.
+      const review = await this.reviews.openEmergencyReview(tx.manager, {
+        grantId: grant.id,
+        caseId: id,
+        actorPartnerId: me,
+        custodianPartnerId: careCase.custodianPartnerId,
+        summary: {
+          user: access.principal.subject,
+          roles: access.principal.roles,
+          justification,
+          expiresAt: expiresAt.toISOString(),
         },
-        {
-          kind: 'break-the-glass',
-          caseId: id,
-          actorPartnerId: me,
-          custodianPartnerId: careCase.custodianPartnerId,
-          summarySealed: cipher.seal({
-            user: access.principal.subject,
-            roles: access.principal.roles,
-            justification,
-            expiresAt: expiresAt.toISOString(),
-          }),
-          status: 'open',
-        },
-      );
+      });
       return tx.complete(
         {
           grantId: grant.id,

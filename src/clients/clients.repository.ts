@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CareCase } from '../cases/case.entity.js';
 import { Client, ClientMerge } from './client.entity.js';
-import { Referral } from '../referrals/referral.entity.js';
 
 /** Client records and their merges; always on the caller's transaction. */
 @Injectable()
@@ -53,52 +51,29 @@ export class ClientsRepository {
     return manager.findOneBy(ClientMerge, { id });
   }
 
-  /** Moves the duplicate's referrals and cases to the survivor and records exactly which moved. */
+  /** Records a merge (what the capabilities moved) and marks the duplicate as merged. */
   async merge(
     manager: EntityManager,
     survivorId: string,
     duplicateId: string,
+    moved: { referrals: string[]; cases: string[] },
     by: { partnerId: string; userSub: string },
   ): Promise<ClientMerge> {
-    const referrals = (await manager.find(Referral, { where: { clientId: duplicateId }, select: { id: true } })).map(
-      (r) => r.id,
-    );
-    const cases = (await manager.find(CareCase, { where: { clientId: duplicateId }, select: { id: true } })).map(
-      (c) => c.id,
-    );
-    if (referrals.length)
-      await manager.createQueryBuilder().update(Referral).set({ clientId: survivorId }).whereInIds(referrals).execute();
-    if (cases.length)
-      await manager.createQueryBuilder().update(CareCase).set({ clientId: survivorId }).whereInIds(cases).execute();
     await manager.update(Client, { id: duplicateId }, { mergedInto: survivorId });
     return manager.save(
       manager.create(ClientMerge, {
         survivorId,
         duplicateId,
-        movedReferrals: referrals,
-        movedCases: cases,
+        movedReferrals: moved.referrals,
+        movedCases: moved.cases,
         ...by,
         undoneAt: null,
       }),
     );
   }
 
-  /** Puts back exactly what the merge moved. */
+  /** Marks the merge undone (the capabilities put their records back first). */
   async undo(manager: EntityManager, merge: ClientMerge): Promise<void> {
-    if (merge.movedReferrals.length)
-      await manager
-        .createQueryBuilder()
-        .update(Referral)
-        .set({ clientId: merge.duplicateId })
-        .whereInIds(merge.movedReferrals)
-        .execute();
-    if (merge.movedCases.length)
-      await manager
-        .createQueryBuilder()
-        .update(CareCase)
-        .set({ clientId: merge.duplicateId })
-        .whereInIds(merge.movedCases)
-        .execute();
     await manager.update(Client, { id: merge.duplicateId }, { mergedInto: null });
     await manager.update(ClientMerge, { id: merge.id }, { undoneAt: new Date() });
   }

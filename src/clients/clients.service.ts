@@ -1,27 +1,49 @@
 import { Injectable } from '@nestjs/common';
 import type { Transaction } from '../database/transaction.js';
 import { AccessService, type AccessTransaction } from '../access/access.service.js';
+import type { SubjectType } from '../access/decision.js';
 import { ClientFacts } from './client.facts.js';
 import type { AccessContext } from '../access/access-context.js';
 import { ProblemException } from '../common/problem/problem.js';
 import type { Client } from './client.entity.js';
 import { ClientsRepository } from './clients.repository.js';
 
+/** How one capability moves its records of a client to another record, and back. */
+export interface ClientRecords {
+  move(manager: Transaction, fromClientId: string, toClientId: string): Promise<string[]>;
+  restore(manager: Transaction, ids: string[], toClientId: string): Promise<void>;
+}
+
 /** A coordinator merges two records that turn out to be the same person; every merge is logged and can be undone. */
 @Injectable()
 export class ClientsService {
+  private readonly records = new Map<'referrals' | 'cases', ClientRecords>();
+
   constructor(
     private readonly clients: ClientsRepository,
-    private readonly facts: ClientFacts,
+    private readonly clientFacts: ClientFacts,
     private readonly access: AccessService,
   ) {}
 
   /** A coordinator of the team that holds the client (rule team-coordinator-merges-own-clients). */
   private async requireOwn(tx: AccessTransaction, id: string, action: string) {
-    const loaded = await this.facts.load(tx.manager, tx.context, id, 'Client');
+    const loaded = await this.clientFacts.load(tx.manager, tx.context, id, 'Client');
     if (!loaded.record) return tx.notFound(loaded.subject, action, 'no such client');
     const decision = await tx.require({ subject: loaded.subject, action: 'merge', facts: loaded.facts });
     return { client: loaded.record, decision };
+  }
+
+  /**
+   * A capability that keeps records of a client (referrals, cases) moves them at a merge and puts
+   * them back at an undo; clients never touch another capability's tables.
+   */
+  registerClientRecords(kind: 'referrals' | 'cases', records: ClientRecords): void {
+    this.records.set(kind, records);
+  }
+
+  /** The facts of a client record for an access to something of the client as a whole (one statement). */
+  facts(manager: Transaction, context: AccessContext, clientId: string, as: SubjectType) {
+    return this.clientFacts.load(manager, context, clientId, as);
   }
 
   /** A new client record (sealed fields), made in the caller's transaction (a referral brings one in). */
@@ -53,11 +75,14 @@ export class ClientsService {
         errors: [{ pointer: '/duplicateId', detail: 'same as the surviving record' }],
       });
     return this.access.run(access, async (tx) => {
-      await this.requireOwn(tx, duplicateId, 'merge');
       const { decision } = await this.requireOwn(tx, survivorId, 'merge');
+      await this.requireOwn(tx, duplicateId, 'merge');
       const duplicate = await this.clients.findClient(tx.manager, duplicateId);
       if (duplicate?.mergedInto) throw new ProblemException('conflict', 'That record was already merged into another');
-      const merge = await this.clients.merge(tx.manager, survivorId, duplicateId, {
+      // Each capability moves its own records of the duplicate, and says which moved.
+      const moved = { referrals: [] as string[], cases: [] as string[] };
+      for (const [kind, records] of this.records) moved[kind] = await records.move(tx.manager, duplicateId, survivorId);
+      const merge = await this.clients.merge(tx.manager, survivorId, duplicateId, moved, {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
@@ -86,8 +111,12 @@ export class ClientsService {
       if (!merge) return tx.notFound({ type: 'Client', id: mergeId }, 'unmerge', 'no such merge');
       const { decision } = await this.requireOwn(tx, merge.survivorId, 'unmerge');
       if (merge.undoneAt) throw new ProblemException('conflict', 'This merge was already undone');
+      // Exactly what the merge moved goes back.
+      const moved = { referrals: merge.movedReferrals, cases: merge.movedCases };
+      for (const [kind, records] of this.records) await records.restore(tx.manager, moved[kind], merge.duplicateId);
       await this.clients.undo(tx.manager, merge);
       return tx.complete({ id: merge.id, undone: true }, decision, {
+        action: 'unmerge',
         resourceId: merge.id,
         reason: 'merge undone',
         written: ['clientId'],

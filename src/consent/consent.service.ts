@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Transaction } from '../database/transaction.js';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import { AccessService, type AccessTransaction } from '../access/access.service.js';
-import { ClientFacts } from '../clients/client.facts.js';
+import { ClientsService } from '../clients/clients.service.js';
 import type { AccessContext } from '../access/access-context.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException, type FieldError } from '../common/problem/problem.js';
 import { today } from '../partners/agreements/agreements.service.js';
-import { PartnersRepository } from '../partners/partners.repository.js';
+import { PartnersService } from '../partners/partners.service.js';
 import { PolicyService } from '../policies/policy.service.js';
 import type { Consent } from './consent.entity.js';
 import { ConsentRepository } from './consent.repository.js';
@@ -24,11 +24,11 @@ import type { FhirResource } from '../common/fhir/bundle.js';
 export class ConsentService {
   constructor(
     private readonly consents: ConsentRepository,
-    private readonly partners: PartnersRepository,
+    private readonly partners: PartnersService,
     private readonly policy: PolicyService,
     private readonly accessLog: AccessLogService,
     private readonly access: AccessService,
-    private readonly clientFacts: ClientFacts,
+    private readonly clients: ClientsService,
     private readonly notifications: NotificationsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
@@ -71,7 +71,7 @@ export class ConsentService {
 
   /** The team that holds the client (rule team-records-consent); anyone else hears "not found". */
   private async requireHolder(tx: AccessTransaction, clientId: string, action: string, consentId?: string) {
-    const loaded = await this.clientFacts.load(tx.manager, tx.context, clientId, 'Consent');
+    const loaded = await this.clients.facts(tx.manager, tx.context, clientId, 'Consent');
     const subject = { ...loaded.subject, id: consentId ?? null };
     if (!loaded.record) return tx.notFound(subject, action, 'no such client');
     return tx.require({ subject, action, facts: loaded.facts });

@@ -1,7 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { AppConfig } from '../config/config.js';
-import { ENTITIES } from './entities.js';
+import { ENTITIES } from '../entities.js';
 
 /**
  * The one description of the database used by the app, the migration CLI and the tests.

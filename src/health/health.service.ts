@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem/problem.js';
+import { HealthRepository } from './health.repository.js';
 
 export interface Readiness {
   status: 'ready';
@@ -10,14 +9,14 @@ export interface Readiness {
 
 @Injectable()
 export class HealthService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly database: HealthRepository) {}
 
   async readiness(): Promise<Readiness> {
     const checks: Record<string, string> = {};
     try {
-      await this.dataSource.query('SELECT 1');
+      await this.database.reachable();
       checks.database = 'up';
-      checks.migrations = (await this.dataSource.showMigrations()) ? 'pending' : 'applied';
+      checks.migrations = (await this.database.migrationsPending()) ? 'pending' : 'applied';
     } catch {
       checks.database = 'down';
     }

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../access/access.service.js';
 import type { Decision } from '../access/decision.js';
-import { CaseFacts } from '../cases/case.facts.js';
 import type { AccessContext } from '../access/access-context.js';
 import { CasesService } from '../cases/cases.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
@@ -35,7 +34,6 @@ export class InformationRequestsService {
   constructor(
     private readonly requests: InformationRequestsRepository,
     private readonly cases: CasesService,
-    private readonly caseFacts: CaseFacts,
     private readonly policy: PolicyService,
     private readonly access: AccessService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
@@ -80,7 +78,7 @@ export class InformationRequestsService {
       });
 
     return this.access.run(access, async (tx) => {
-      const loaded = await this.caseFacts.load(tx.manager, access, input.caseId);
+      const loaded = await this.cases.facts(tx.manager, access, input.caseId);
       const asRequest = { ...loaded.subject, type: 'InformationRequest' as const, id: null };
       const facts = loaded.facts;
       // Only partners working with the holding team under an agreement learn that the case exists.
@@ -133,7 +131,7 @@ export class InformationRequestsService {
     return this.access.run(access, async (tx) => {
       const request = await this.requests.findForUpdate(tx.manager, id);
       const loaded = request
-        ? await this.caseFacts.load(tx.manager, access, request.caseId, { purpose: 'care-coordination' })
+        ? await this.cases.facts(tx.manager, access, request.caseId, { purpose: 'care-coordination' })
         : null;
       const subject = { ...(loaded?.subject ?? {}), type: 'InformationRequest' as const, id };
       if (!request || !loaded?.record) return tx.notFound(subject, 'decide', 'no such request');
@@ -191,7 +189,11 @@ export class InformationRequestsService {
       );
       const { disclosed, categories, view } = this.cases.disclosable(loaded.record, decision);
       const fields = new Set(decision.grantedFields);
-      const data = Object.fromEntries(Object.entries(view).filter(([field]) => fields.has(field)));
+      // The granted categories' fields, and the notes filed under them (a health note is health data).
+      const data = {
+        ...Object.fromEntries(Object.entries(view).filter(([field]) => fields.has(field))),
+        ...('notes' in view ? { notes: view.notes } : {}),
+      };
       const manifest = Object.fromEntries(
         Object.entries(disclosed).filter(([field]) => fields.has(field) || field.startsWith('notes:')),
       );

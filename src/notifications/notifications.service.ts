@@ -1,16 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { CompactSign } from 'jose';
 import type { Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
 import { AccessLogService } from '../access-log/access-log.service.js';
 import type { AccessContext } from '../access/access-context.js';
 import { AccessService } from '../access/access.service.js';
 import { GATEWAY_KEYS, type GatewayKeys } from '../access-log/gateway-keys.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { Partner } from '../partners/partner.entity.js';
-import { PartnerNotification, WebhookDelivery } from './notification.entities.js';
+import type { Transaction } from '../database/transaction.js';
+import { PartnersService } from '../partners/partners.service.js';
+import { NotificationsRepository } from './notifications.repository.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -25,7 +24,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   private running: Promise<void> | undefined;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: NotificationsRepository,
+    private readonly partners: PartnersService,
     @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
     private readonly accessLog: AccessLogService,
     private readonly access: AccessService,
@@ -51,7 +51,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         action: 'read',
         facts: { visible: true },
       });
-      const items = (await this.listFor(tx.manager, access.principal.partnerId)).map((n) => ({
+      const items = (await this.repository.listFor(tx.manager, access.principal.partnerId)).map((n) => ({
         id: n.id,
         kind: n.kind,
         consentId: n.consentId,
@@ -68,22 +68,20 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   }
 
   async notifyConsentWithdrawn(
-    manager: EntityManager,
+    manager: Transaction,
     input: { consentId: string; clientRef: string; purposes: string[]; categories: string[]; holderPartnerId: string },
   ): Promise<number> {
     const partners = await this.accessLog.recipientsUnder(manager, input.consentId, input.holderPartnerId);
     for (const partnerId of partners) {
-      const notification = await manager.save(
-        manager.create(PartnerNotification, {
-          partnerId,
-          kind: 'consent-withdrawn',
-          consentId: input.consentId,
-          clientRef: input.clientRef,
-          purposes: input.purposes,
-          categories: input.categories,
-        }),
-      );
-      const partner = await manager.findOneBy(Partner, { id: partnerId });
+      const notification = await this.repository.insertNotification(manager, {
+        partnerId,
+        kind: 'consent-withdrawn',
+        consentId: input.consentId,
+        clientRef: input.clientRef,
+        purposes: input.purposes,
+        categories: input.categories,
+      });
+      const partner = await this.partners.find(partnerId);
       if (!partner?.webhookUrl) continue;
       const payload = {
         type: 'consent-withdrawn',
@@ -98,21 +96,15 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
         .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-notification+jws' })
         .sign(this.keys.signingKey);
-      await manager.save(
-        manager.create(WebhookDelivery, {
-          notificationId: notification.id,
-          url: partner.webhookUrl,
-          jws,
-          attempts: 0,
-          nextAttemptAt: new Date(),
-        }),
-      );
+      await this.repository.insertDelivery(manager, {
+        notificationId: notification.id,
+        url: partner.webhookUrl,
+        jws,
+        attempts: 0,
+        nextAttemptAt: new Date(),
+      });
     }
     return partners.length;
-  }
-
-  listFor(manager: EntityManager, partnerId: string): Promise<PartnerNotification[]> {
-    return manager.find(PartnerNotification, { where: { partnerId }, order: { createdAt: 'DESC' }, take: 500 });
   }
 
   private async tick(): Promise<void> {
@@ -126,15 +118,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
 
   /** Delivers what is due; returns how many were delivered. */
   async deliverDue(batch = 20): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const due = await manager
-        .createQueryBuilder(WebhookDelivery, 'd')
-        .where('d.delivered_at IS NULL AND d.gave_up_at IS NULL AND d.next_attempt_at <= now()')
-        .orderBy('d.next_attempt_at')
-        .take(batch)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
+    return this.repository.withDueDeliveries(batch, async (due) => {
       let delivered = 0;
       for (const delivery of due) {
         let error: string | null = null;
@@ -162,7 +146,6 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
             Date.now() + Math.min(3_600_000, this.config.webhookIntervalMs * 2 ** delivery.attempts),
           );
         }
-        await manager.save(WebhookDelivery, delivery);
       }
       return delivered;
     });

@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AccessLogEntry } from '../access-log/access-log.entities.js';
-import { AccessLogService } from '../access-log/access-log.service.js';
+import { AccessLogService, type AccessLogEntry } from '../access-log/access-log.service.js';
 import type { AccessContext } from '../access/access-context.js';
 import { AccessService, type AccessTransaction } from '../access/access.service.js';
-import { ClientFacts } from '../clients/client.facts.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException } from '../common/problem/problem.js';
@@ -170,7 +168,6 @@ export class AccessReportService {
     private readonly accessLog: AccessLogService,
     private readonly policy: PolicyService,
     private readonly clients: ClientsService,
-    private readonly clientFacts: ClientFacts,
     private readonly consents: ConsentService,
     private readonly partners: PartnersService,
     private readonly reviews: ReviewsRepository,
@@ -179,7 +176,7 @@ export class AccessReportService {
 
   /** The holding team, its privacy officer, or the network operator's (rules *-subject-access). */
   private async requireHolder(tx: AccessTransaction, clientId: string, action: string) {
-    const loaded = await this.clientFacts.load(tx.manager, tx.context, clientId, 'ClientAccessReport');
+    const loaded = await this.clients.facts(tx.manager, tx.context, clientId, 'ClientAccessReport');
     if (!loaded.record) return tx.notFound(loaded.subject, action, 'no such client');
     return tx.require({ subject: loaded.subject, action, facts: { ...loaded.facts, visible: true } });
   }

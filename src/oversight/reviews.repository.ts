@@ -24,6 +24,19 @@ export class ReviewsRepository {
     return manager.findOneBy(ReviewItem, { id });
   }
 
+  /** An anomaly item, once per occurrence (its dedupe key); null when it was opened before. */
+  async insertAnomaly(
+    manager: EntityManager,
+    item: { subjectId: string; actorPartnerId: string; summarySealed: string; dedupeKey: string },
+  ): Promise<string | null> {
+    const inserted: { id: string }[] = await manager.query(
+      `INSERT INTO review_item (kind, subject_id, actor_partner_id, summary_sealed, status, dedupe_key) VALUES ('anomaly', $1, $2, $3, 'open', $4)
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [item.subjectId, item.actorPartnerId, item.summarySealed, item.dedupeKey],
+    );
+    return inserted[0]?.id ?? null;
+  }
+
   insert(manager: EntityManager, item: Partial<ReviewItem>): Promise<ReviewItem> {
     return manager.save(manager.create(ReviewItem, item));
   }

@@ -4,6 +4,7 @@ import type { AccessContext } from '../access/access-context.js';
 import { AccessService } from '../access/access.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException } from '../common/problem/problem.js';
+import type { Transaction } from '../database/transaction.js';
 import type { ReviewItem } from './review-item.entity.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
@@ -51,6 +52,28 @@ export class ReviewsService {
       resolvedAt: item.resolvedAt?.toISOString() ?? null,
       createdAt: item.createdAt.toISOString(),
     };
+  }
+
+  /** The review item of a break-the-glass grant, opened in the grant's own transaction. */
+  openEmergencyReview(
+    manager: Transaction,
+    input: {
+      grantId: string;
+      caseId: string;
+      actorPartnerId: string;
+      custodianPartnerId: string;
+      summary: Record<string, unknown>;
+    },
+  ) {
+    return this.reviews.insert(manager, {
+      kind: 'break-the-glass',
+      subjectId: input.grantId,
+      caseId: input.caseId,
+      actorPartnerId: input.actorPartnerId,
+      custodianPartnerId: input.custodianPartnerId,
+      summarySealed: this.crypto.cipher.seal(input.summary),
+      status: 'open',
+    });
   }
 
   list(access: AccessContext, status?: 'open' | 'resolved') {

@@ -1,7 +1,6 @@
 import { PARTNER_TYPES, type PartnerType } from '../common/vocabulary/partner-types.js';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-
 export { PARTNER_TYPES, type PartnerType };
 
 export const PARTNER_STATUSES = ['active', 'suspended'] as const;

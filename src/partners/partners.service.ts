@@ -63,9 +63,33 @@ export class PartnersService {
   }
 
   /** Another capability's view of a partner: who it is and whether it is active (null when unknown). */
-  async find(id: string): Promise<{ id: string; type: string; status: string; name: string } | null> {
+  async find(
+    id: string,
+  ): Promise<{ id: string; type: string; status: string; name: string; webhookUrl: string | null } | null> {
     const partner = await this.partners.findById(id);
-    return partner ? { id: partner.id, type: partner.type, status: partner.status, name: partner.name } : null;
+    return partner
+      ? {
+          id: partner.id,
+          type: partner.type,
+          status: partner.status,
+          name: partner.name,
+          webhookUrl: partner.webhookUrl,
+        }
+      : null;
+  }
+
+  /** Which of these ids are registered partners (for validating a consent's recipients). */
+  existingIds(ids: string[]): Promise<Set<string>> {
+    return this.partners.existingIds(ids);
+  }
+
+  /** The partner whose tokens name this issuer, for authentication (null when none is registered). */
+  findByIssuer(issuer: string) {
+    return this.partners.findByIssuer(issuer);
+  }
+
+  findById(id: string) {
+    return this.partners.findById(id);
   }
 
   async get(id: string): Promise<PartnerView> {

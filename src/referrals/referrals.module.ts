@@ -1,7 +1,9 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { AccessService } from '../access/access.service.js';
 import { CasesModule } from '../cases/cases.module.js';
+import { CasesService } from '../cases/cases.service.js';
 import { ClientsModule } from '../clients/clients.module.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { ReferralFacts } from './referral.facts.js';
 import { PartnersModule } from '../partners/partners.module.js';
 import { ReferralsController } from './referrals.controller.js';
@@ -17,9 +19,20 @@ export class ReferralsModule implements OnModuleInit {
   constructor(
     private readonly access: AccessService,
     private readonly facts: ReferralFacts,
+    private readonly cases: CasesService,
+    private readonly referrals: ReferralsRepository,
+    private readonly clients: ClientsService,
   ) {}
 
   onModuleInit(): void {
+    this.clients.registerClientRecords('referrals', {
+      move: (manager, from, to) => this.referrals.moveClient(manager, from, to),
+      restore: (manager, ids, to) => this.referrals.restoreClient(manager, ids, to),
+    });
+    // Contact made on the case is what may flow back to the referrer.
+    this.cases.onContactEstablished((manager, referralId) =>
+      this.referrals.markContactEstablished(manager, referralId),
+    );
     this.access.registerResolver('Referral', (manager, params) =>
       params.id ? this.facts.subjectOf(manager, params.id) : Promise.resolve(null),
     );

@@ -17,6 +17,26 @@ export class ReferralsRepository {
     return manager.save(Referral, referral);
   }
 
+  /** Moves a client's referrals to another client record (a merge); returns which moved. */
+  async moveClient(manager: EntityManager, fromClientId: string, toClientId: string): Promise<string[]> {
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows] = (await manager.query('UPDATE referral SET client_id = $2 WHERE client_id = $1 RETURNING id', [
+      fromClientId,
+      toClientId,
+    ])) as [{ id: string }[], number];
+    return rows.map((r) => r.id);
+  }
+
+  async restoreClient(manager: EntityManager, ids: string[], toClientId: string): Promise<void> {
+    if (ids.length > 0)
+      await manager.query('UPDATE referral SET client_id = $2 WHERE id = ANY ($1::uuid[])', [ids, toClientId]);
+  }
+
+  /** The referral learns that contact with the tenant was made (what may flow back to the referrer). */
+  async markContactEstablished(manager: EntityManager, referralId: string): Promise<void> {
+    await manager.update(Referral, { id: referralId }, { contactEstablished: true });
+  }
+
   /** One page of the referrals in the policy's scope, newest first; the scope is in SQL, before the LIMIT. */
   listInScope(
     manager: EntityManager,

@@ -3,7 +3,7 @@ import { createLogger } from '../logging/logger.js';
 import { loadConfig } from '../../config/config.js';
 import { openDatabase } from '../../database/open-database.js';
 import { loadCrypto } from './crypto.module.js';
-import { rotateSealedValues } from './key-rotation.js';
+import { rotateSealedValues } from './key-rotation.repository.js';
 
 /** `npm run keys:rotate`: put the new key first in ENCRYPTION_KEYS, keep the old ones, run this, then drop the old ones. */
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination.js';
-import { ACCESS_DECISIONS, type AccessLogEntry } from '../../access-log/access-log.entities.js';
+import { ACCESS_DECISIONS, type AccessLogEntry } from '../../access-log/access-log.service.js';
 
 export class AccessLogQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Internal client id; matched through its pseudonym' })
