@@ -90,7 +90,8 @@ describe('access log with two gateway processes', () => {
 
     for (const port of ports) {
       let ready = false;
-      for (let i = 0; i < 120 && !ready; i++) {
+      // Two processes booting side by side on two cores: wait for each to say it is ready (bounded).
+      for (let i = 0; i < 360 && !ready; i++) {
         ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
           (r) => r.ok,
           () => false,
@@ -143,5 +144,5 @@ describe('access log with two gateway processes', () => {
     expect(report.ok).toBe(true);
     expect(report.entries).toBeGreaterThanOrEqual(n);
     expect(report.lastCheckpoint?.signatureValid).toBe(true);
-  });
+  }, 180_000);
 });

@@ -25,7 +25,7 @@ describe('endpoint permission declarations', () => {
   it('matches the reviewed list of permissions', () => {
     const lines = declaredRoutes(ctx).map(
       (r) =>
-        `${r.route} -> ${r.isPublic ? 'PUBLIC' : r.authenticatedOnly ? 'AUTHENTICATED (own identity only)' : `${r.permission!.action} ${r.permission!.subject}`}`,
+        `${r.route} -> ${r.isPublic ? 'PUBLIC' : r.authenticatedOnly ? 'AUTHENTICATED (own identity only)' : `${r.permission!.action} ${r.permission!.subject}${r.permission!.discloses ? ` (discloses ${r.permission!.discloses.join(', ')})` : ''}`}`,
     );
     expect(lines.join('\n')).toMatchSnapshot();
   });

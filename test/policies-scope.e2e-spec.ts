@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadPolicySet, type FactValue } from '../src/policies/policy-files.js';
 import { scopeToSql } from '../src/policies/policy-scope.js';
-import { PolicyEngine, type AuthorizationRequest } from '../src/policies/policy.service.js';
+import { PolicyEngine, type AuthorizationRequest } from '../src/policies/policy-engine.js';
 import { adminUrl } from './support/test-context.js';
 
 /**

@@ -5,7 +5,7 @@ import { AccessLogService, type AccessRecord } from '../access-log/access-log.se
 import { APP_LOGGER } from '../common/logging/logger.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { scopeToSql, type FactSql } from '../policies/policy-scope.js';
-import { PolicyService } from '../policies/policy.service.js';
+import { PolicyEngineService } from '../policies/policy-engine.js';
 import type { AccessContext } from './access-context.js';
 import {
   SUBJECT_TYPES,
@@ -174,7 +174,7 @@ export class AccessService {
 
   constructor(
     private readonly transactions: TransactionRunner,
-    private readonly policy: PolicyService,
+    private readonly policy: PolicyEngineService,
     private readonly log: AccessLogService,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}

@@ -1,4 +1,4 @@
-import type { RuleReference } from '../policies/policy.service.js';
+import type { RuleReference } from '../policies/policy-engine.js';
 
 /** The kinds of resource the policy knows (rules.yaml `subject`); anything else is refused. */
 export const SUBJECT_TYPES = [

@@ -9,6 +9,11 @@ export const AUTHENTICATED_ONLY = 'schakel:authenticated-only';
 export interface DeclaredPermission {
   action: string;
   subject: string;
+  /**
+   * The other subjects whose data the route hands out (a disclosure hands out a Case): what the
+   * review rules of those subjects must hold back while the coordinator has not judged.
+   */
+  discloses?: string[];
 }
 
 const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
@@ -40,9 +45,13 @@ export function Authenticated(): MethodDecorator {
  * Declares, in one place, the permission a route needs, the purpose header it takes and the
  * OpenAPI security and error responses that follow from that.
  */
-export function Authorize(action: string, subject: string): MethodDecorator {
+export function Authorize(action: string, subject: string, options: { discloses?: string[] } = {}): MethodDecorator {
   return applyDecorators(
-    SetMetadata(PERMISSION, { action, subject } satisfies DeclaredPermission),
+    SetMetadata(PERMISSION, {
+      action,
+      subject,
+      ...(options.discloses ? { discloses: options.discloses } : {}),
+    } satisfies DeclaredPermission),
     ApiBearerAuth('partner-jwt'),
     ApiHeader({
       name: 'X-Purpose',

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RateLimiter } from '../common/http/rate-limiter.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { PolicyService } from '../policies/policy.service.js';
+import { PolicyEngineService } from '../policies/policy-engine.js';
 import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../access/principal.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../access/decorators.js';
@@ -27,7 +27,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenVerifierService,
-    private readonly policy: PolicyService,
+    private readonly policy: PolicyEngineService,
     private readonly access: AccessService,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(APP_LOGGER) private readonly logger: Logger,

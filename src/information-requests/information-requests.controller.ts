@@ -41,7 +41,7 @@ export class InformationRequestsController {
   }
 
   @Get(':id/disclosure')
-  @Authorize('read', 'Disclosure')
+  @Authorize('read', 'Disclosure', { discloses: ['Case'] })
   @ApiOperation({ summary: 'The permitted data, once, for the stated purpose; logged with its disclosure manifest' })
   disclosure(@Access() access: AccessContext, @Param() params: UuidParam) {
     return this.requests.disclose(access, params.id);

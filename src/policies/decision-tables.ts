@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { PolicyError, type Condition, type FactValue, type PolicySet } from './policy-files.js';
-import { holds, PolicyEngine, type AuthorizationResult, type RequestFacts } from './policy.service.js';
+import { holds, PolicyEngine, type AuthorizationResult, type RequestFacts } from './policy-engine.js';
 import { policyVocabulary } from './vocabulary.js';
 
 /** One row of a decision table in policies/tests/*.yaml. */

@@ -1,12 +1,21 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PoliciesController } from './policies.controller.js';
+import { POLICY_SET, PolicyEngineService } from './policy-engine.js';
+import { loadPolicySet } from './policy-files.js';
 import { PolicyOverviewService } from './policy-overview.service.js';
 import { PolicyService } from './policy.service.js';
 
 @Global()
 @Module({
   controllers: [PoliciesController],
-  providers: [PolicyService, PolicyOverviewService],
-  exports: [PolicyService],
+  providers: [
+    // Loaded once at start: a policy error stops the gateway from starting.
+    { provide: POLICY_SET, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadPolicySet(config.policiesDir) },
+    PolicyService,
+    PolicyEngineService,
+    PolicyOverviewService,
+  ],
+  exports: [PolicyService, PolicyEngineService],
 })
 export class PoliciesModule {}

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ProblemException, type FieldError } from '../common/problem/problem.js';
 import type { ExplainDto } from './dto/explain.dto.js';
-import { PolicyService, type AuthorizationResult } from './policy.service.js';
+import { PolicyEngineService, type AuthorizationResult } from './policy-engine.js';
 import { policyVocabulary, type PolicyVocabulary } from './vocabulary.js';
 
 export interface RegisterEntry {
@@ -23,7 +23,7 @@ export class PolicyOverviewService {
   private readonly vocabulary: PolicyVocabulary;
 
   constructor(
-    private readonly policy: PolicyService,
+    private readonly policy: PolicyEngineService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.vocabulary = policyVocabulary(config.policiesDir);

@@ -4,7 +4,7 @@ import type { Condition, FactName, FactValue, Operator } from './policy-files.js
  * Which records a caller may see, as a condition over the facts of a record (in the circle, own
  * organisation, consent for a category, …). A list endpoint turns it into a SQL WHERE clause with
  * `scopeToSql`, so the policy filters rows in the database BEFORE the LIMIT — never in memory
- * after it. Built from the compiled CASL rules (`rulesToCondition`), so it keeps CASL's rule order:
+ * after it. Built from the compiled CASL rules in their order (the first rule whose conditions hold decides, as in authorize):
  * a later deny rule bounds every earlier permit.
  */
 export type PolicyScope =
