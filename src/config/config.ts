@@ -16,7 +16,8 @@ export interface AppConfig {
   /** Connection string of an operator-provided PostgreSQL; when absent an embedded server is started. */
   databaseUrl: string | undefined;
   dataDir: string;
-  embeddedPostgres: { dataDir: string; port: number };
+  /** port: EMBEDDED_PG_PORT, or undefined to use the port remembered in DATA_DIR (54329 or a free one). */
+  embeddedPostgres: { dataDir: string; port: number | undefined };
   database: {
     poolSize: number;
     connectionTimeoutMs: number;
@@ -91,6 +92,11 @@ class Reader {
     return value as T;
   }
 
+  /** A whole number when set, undefined when not: for settings whose absence means "choose for me". */
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.integer(name, min, min, max);
+  }
+
   integer(name: string, fallback: number, min: number, max: number): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;
@@ -158,7 +164,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     embeddedPostgres: {
       dataDir: resolve(cwd, read.string('EMBEDDED_PG_DIR', resolve(dataDir, 'postgres'))),
-      port: read.integer('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+      port: read.optionalInteger('EMBEDDED_PG_PORT', 1024, 65535),
     },
     database: {
       poolSize: read.integer('DB_POOL_SIZE', 10, 1, 200),
