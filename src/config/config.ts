@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
  */
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type LogFormat = 'pretty' | 'json';
 
 export interface AppConfig {
   nodeEnv: NodeEnv;
@@ -47,6 +48,8 @@ export interface AppConfig {
   /** `kid:base64(32 bytes)` pairs, comma-separated, first = active; generated in DATA_DIR outside production. */
   encryptionKeys: string | undefined;
   logLevel: LogLevel;
+  /** `pretty` (readable lines, the default in development) or `json` (one JSON object per line, for log shippers). */
+  logFormat: LogFormat;
   /** Serve the Swagger UI at /docs (the JSON document at /openapi.json is always served). */
   openApiUi: boolean;
   seedDemoPartners: boolean;
@@ -198,6 +201,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', ['pretty', 'json'] as const, nodeEnv === 'development' ? 'pretty' : 'json'),
     openApiUi: read.boolean('OPENAPI_UI', true),
     seedDemoPartners: read.boolean('SEED_DEMO_PARTNERS', nodeEnv !== 'production'),
     policiesDir: resolve(cwd, read.string('POLICIES_DIR', 'policies')),
