@@ -108,7 +108,7 @@ describe('npm start with no DATABASE_URL', () => {
 
     const token = execFileSync(
       process.execPath,
-      [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'gateway-operator', '--role', 'gateway-admin'],
+      [join(root, 'dist/src/cli/token-cli.js'), '--partner', 'gateway-operator', '--role', 'gateway-admin'],
       { cwd: root, env },
     )
       .toString()
@@ -132,7 +132,7 @@ describe('npm start with no DATABASE_URL', () => {
     // The demo network comes with its agreements: the housing company can refer to the outreach team at once.
     const referrer = execFileSync(
       process.execPath,
-      [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'],
+      [join(root, 'dist/src/cli/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'],
       { cwd: root, env },
     )
       .toString()
@@ -187,7 +187,7 @@ describe('npm start with no DATABASE_URL', () => {
     expect(() =>
       execFileSync(
         process.execPath,
-        [join(root, 'dist/src/auth/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'],
+        [join(root, 'dist/src/cli/token-cli.js'), '--partner', 'demo-housing', '--role', 'referrer'],
         {
           cwd: root,
           env: {
