@@ -1,13 +1,16 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { freePort, isRunning, postmasterPid as serverPid, runNode, runTool } from './support/processes.js';
 
 /**
  * What a newcomer does first: start the gateway with no DATABASE_URL. It must boot an embedded
- * PostgreSQL, migrate, seed the demo partners, print how to get a token, reuse its data on the
- * next start, and leave no server behind when stopped.
+ * PostgreSQL, migrate, seed the demo partners, print how to get a token in readable logs, reuse
+ * its data on the next start, and leave no server behind when stopped. A second clone on the
+ * same machine, or a clone in root's private home, must work too.
  */
 const root = process.cwd();
 const dataDir = mkdtempSync(join(tmpdir(), 'schakel-start-'));
@@ -57,18 +60,8 @@ function exited(child: ChildProcess): Promise<number | null> {
   );
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function postmasterPid(): number | undefined {
-  const file = join(dataDir, 'postgres', 'postmaster.pid');
-  return existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8').split('\n')[0], 10) : undefined;
+  return serverPid(join(dataDir, 'postgres'));
 }
 
 describe('npm start with no DATABASE_URL', () => {
@@ -88,6 +81,9 @@ describe('npm start with no DATABASE_URL', () => {
     running = gateway.child;
     await waitReady(60_000);
     expect(gateway.output()).toContain('npm run token -- --partner');
+    // Development logs are readable lines, and the banner is not buried under Nest's narration.
+    expect(gateway.output()).not.toMatch(/^\{"level"/m);
+    expect(gateway.output()).not.toContain('Mapped {');
     expect(gateway.output()).toContain(`${base}/docs`.replace('127.0.0.1', '127.0.0.1'));
 
     // The console is served from src/console/assets by the compiled process too.
@@ -164,7 +160,7 @@ describe('npm start with no DATABASE_URL', () => {
     expect(isRunning(pid!)).toBe(false);
   });
 
-  it('reuses the data on the next start and recovers from a gateway that was killed outright', async () => {
+  it('reuses the data on the next start, and adopts the server of a gateway that was killed outright', async () => {
     const second = startGateway();
     running = second.child;
     await waitReady(60_000);
@@ -174,14 +170,76 @@ describe('npm start with no DATABASE_URL', () => {
     const orphan = postmasterPid()!;
     running.kill('SIGKILL');
     await exited(running);
+    expect(isRunning(orphan)).toBe(true);
     const third = startGateway();
     running = third.child;
     await waitReady(60_000);
-    expect(postmasterPid()).not.toBe(orphan);
-    expect(isRunning(orphan)).toBe(false);
+    expect(third.output()).toContain('already running, shared');
+    expect(postmasterPid()).toBe(orphan);
     running.kill('SIGINT');
     expect(await exited(running)).toBe(0);
+    // Adopted, so stopped by its adopter: nothing is left running.
+    expect(isRunning(orphan)).toBe(false);
+    expect(postmasterPid()).toBeUndefined();
   });
+
+  it('a second clone: a taken port is replaced by a free one and remembered; a taken EMBEDDED_PG_PORT is one clear line', async () => {
+    const blocker = createServer();
+    const taken = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
+    try {
+      // As if another clone's server held the port this clone remembered (or the default 54329).
+      writeFileSync(join(dataDir, 'postgres.port'), `${taken}\n`);
+      const { EMBEDDED_PG_PORT: _explicit, ...chooseForMe } = env;
+      const show = await runTool('dist/src/cli/migration-cli.js', ['show'], chooseForMe);
+      expect({ code: show.code, stdout: show.stdout }).toEqual({ code: 0, stdout: 'all migrations applied\n' });
+      const remembered = Number(readFileSync(join(dataDir, 'postgres.port'), 'utf8'));
+      expect(remembered).not.toBe(taken);
+      expect(postmasterPid()).toBeUndefined(); // alone, the tool stopped the server it started
+
+      const tool = await runTool('dist/src/cli/migration-cli.js', ['show'], {
+        ...env,
+        EMBEDDED_PG_PORT: String(taken),
+      });
+      expect(tool.code).toBe(1);
+      expect(tool.output.trim().split('\n')).toEqual([expect.stringMatching(`^EMBEDDED_PG_PORT ${taken} is in use`)]);
+      const gateway = runNode('dist/src/main.js', [], { ...env, EMBEDDED_PG_PORT: String(taken) });
+      expect(await gateway.exited()).toBe(1);
+      expect(gateway.output().trim().split('\n')).toEqual([
+        expect.stringMatching(`FATAL gateway failed to start .*EMBEDDED_PG_PORT ${taken} is in use`),
+      ]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? it : it.skip)(
+    'as root, works from a clone in a private directory such as /root: the cluster lives where postgres can reach it',
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'schakel-home-'));
+      chmodSync(home, 0o700);
+      const cluster = join(home, '.data', 'postgres');
+      try {
+        const show = await runTool('dist/src/cli/migration-cli.js', ['show'], {
+          ...env,
+          DATA_DIR: join(home, '.data'),
+          EMBEDDED_PG_PORT: String(await freePort()),
+        });
+        expect({ code: show.code, stdout: show.stdout }).toEqual({ code: 0, stdout: 'there are pending migrations\n' });
+        expect(lstatSync(cluster).isSymbolicLink()).toBe(true);
+        expect(readlinkSync(cluster)).toMatch(/^\/var\/lib\/schakel\/clusters\/[0-9a-f]{16}\/postgres$/);
+        expect(serverPid(cluster)).toBeUndefined();
+      } finally {
+        try {
+          rmSync(dirname(readlinkSync(cluster)), { recursive: true, force: true });
+        } catch {
+          // never got that far
+        }
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('refuses the token command in production', () => {
     expect(() =>
