@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -196,9 +196,10 @@ function nearestExisting(path: string): string {
 /**
  * As root, a clone under a private home (e.g. /root, mode 0700) is out of the `postgres` user's
  * reach. Rather than refuse, keep what that user must reach under /var/lib/schakel: one copy of
- * the binaries per package version, and the cluster behind a symlink at the configured place.
- * The symlink is the only reference to that cluster, so removing DATA_DIR still resets
- * everything: a later start finds no symlink and replaces what the old one pointed to.
+ * the binaries per package version, and the cluster in a directory of its own, linked from the
+ * configured place. Removing DATA_DIR removes the link, so the next start makes a new cluster;
+ * the old one is never deleted automatically (a moved clone may still link to it), and its OWNER
+ * file says which DATA_DIR it was made for.
  */
 async function placeForRoot(
   user: Runner,
@@ -213,47 +214,50 @@ async function placeForRoot(
     binaries = join(SHARED_ROOT, `postgres-${version}-${process.platform}-${process.arch}`);
     if (!existsSync(join(binaries, 'bin', 'postgres'))) {
       log.info({ to: binaries }, 'copying the PostgreSQL binaries where the postgres user can reach them');
-      mkdirSync(SHARED_ROOT, { recursive: true, mode: 0o755 });
-      chmodSync(SHARED_ROOT, 0o755);
+      sharedRoot();
       const partial = mkdtempSync(`${binaries}.partial-`);
       cpSync(nativeDir, partial, { recursive: true, verbatimSymlinks: true });
       chmodSync(partial, 0o755);
-      renameSync(partial, binaries);
+      try {
+        renameSync(partial, binaries);
+      } catch (error) {
+        rmSync(partial, { recursive: true, force: true });
+        if (!existsSync(join(binaries, 'bin', 'postgres'))) throw error; // else another process copied them first
+      }
     }
   }
 
-  let clusterDir = dataDir;
-  if (isSymlink(dataDir)) {
-    clusterDir = resolve(dirname(dataDir), readlinkSync(dataDir));
-  } else if (!reachableBy(user, nearestExisting(dataDir))) {
-    if (existsSync(dataDir)) {
-      throw new EmbeddedPostgresError(
-        `Running as root, the embedded PostgreSQL runs as the "${USER}" user, which cannot reach the existing cluster in ${dataDir} (a parent directory is private); move the clone, run as a normal user, or set DATABASE_URL.`,
-      );
-    }
-    const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
-    clusterDir = join(SHARED_ROOT, 'clusters', id, 'postgres');
-    if (existsSync(clusterDir)) {
-      // Left by a DATA_DIR at this same path that was since deleted: its password and keys are gone with it.
-      const orphan = readPostmaster(clusterDir);
-      if (orphan && isAlive(orphan.pid) && mayBePostgres(orphan.pid)) {
-        log.warn({ pid: orphan.pid }, 'stopping the embedded PostgreSQL of a removed DATA_DIR');
-        await stopServer(clusterDir, orphan);
-      }
-      rmSync(dirname(clusterDir), { recursive: true, force: true });
-    }
-    mkdirSync(dirname(clusterDir), { recursive: true, mode: 0o755 });
-    chmodSync(join(SHARED_ROOT, 'clusters'), 0o755);
-    chmodSync(SHARED_ROOT, 0o755);
-    writeFileSync(join(dirname(clusterDir), 'OWNER'), `${resolve(dataDir)}\n`);
-    mkdirSync(dirname(dataDir), { recursive: true });
-    symlinkSync(clusterDir, dataDir);
-    log.info(
-      { dataDir, clusterDir },
-      'the clone is in a private directory: the embedded cluster lives where the postgres user can reach it',
+  if (isSymlink(dataDir)) return { nativeDir: binaries, clusterDir: resolve(dirname(dataDir), readlinkSync(dataDir)) };
+  if (reachableBy(user, nearestExisting(dataDir))) return { nativeDir: binaries, clusterDir: dataDir };
+  if (existsSync(dataDir)) {
+    throw new EmbeddedPostgresError(
+      `Running as root, the embedded PostgreSQL runs as the "${USER}" user, which cannot reach the existing cluster in ${dataDir} (a parent directory is private); move the clone, run as a normal user, or set DATABASE_URL.`,
     );
   }
-  return { nativeDir: binaries, clusterDir };
+  sharedRoot();
+  mkdirSync(join(SHARED_ROOT, 'clusters'), { recursive: true, mode: 0o755 });
+  const home = mkdtempSync(join(SHARED_ROOT, 'clusters', `${basename(dirname(dirname(resolve(dataDir))))}-`));
+  chmodSync(home, 0o755);
+  writeFileSync(join(home, 'OWNER'), `${resolve(dataDir)}\n`);
+  mkdirSync(dirname(dataDir), { recursive: true });
+  try {
+    symlinkSync(join(home, 'postgres'), dataDir);
+  } catch (error) {
+    rmSync(home, { recursive: true, force: true });
+    if (!isSymlink(dataDir)) throw error;
+    // Another process of this clone linked its own at the same moment: use that one.
+    return { nativeDir: binaries, clusterDir: resolve(dirname(dataDir), readlinkSync(dataDir)) };
+  }
+  log.info(
+    { dataDir, clusterDir: join(home, 'postgres') },
+    'the clone is in a private directory: the embedded cluster lives where the postgres user can reach it',
+  );
+  return { nativeDir: binaries, clusterDir: join(home, 'postgres') };
+}
+
+function sharedRoot(): void {
+  mkdirSync(SHARED_ROOT, { recursive: true, mode: 0o755 });
+  chmodSync(SHARED_ROOT, 0o755);
 }
 
 function isSymlink(path: string): boolean {
