@@ -78,6 +78,9 @@ async function withDatabase<T>(work: (dataSource: DataSource) => Promise<T>): Pr
   }
 }
 
+// Several real processes start one after the other: generous limits for a loaded 2-core CI machine.
+const MANY_PROCESSES_MS = 300_000;
+
 describe('command-line tools and the gateway share the embedded server', () => {
   const running: Running[] = [];
   let referrer: string;
@@ -114,105 +117,116 @@ describe('command-line tools and the gateway share the embedded server', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('runs log:verify, log:purge-expired, keys:rotate and migration:show next to a running gateway, which keeps serving', async () => {
-    const gateway = startGateway();
-    running.push(gateway);
-    await gateway.waitFor(/schakel gateway is running at/);
-    expect(gateway.output()).toContain('started by this gateway');
-    databaseUrl = `postgres://postgres:${encodeURIComponent(readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim())}@127.0.0.1:${env.EMBEDDED_PG_PORT}/schakel`;
+  it(
+    'runs log:verify, log:purge-expired, keys:rotate and migration:show next to a running gateway, which keeps serving',
+    async () => {
+      const gateway = startGateway();
+      running.push(gateway);
+      await gateway.waitFor(/schakel gateway is running at/);
+      expect(gateway.output()).toContain('started by this gateway');
+      databaseUrl = `postgres://postgres:${encodeURIComponent(readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim())}@127.0.0.1:${env.EMBEDDED_PG_PORT}/schakel`;
 
-    referrer = await token('demo-housing', 'referrer');
-    team = await token('demo-outreach', 'caseworker');
-    const created = await fetch(`${base}/v1/referrals`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${referrer}`, 'x-purpose': 'referral', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        targetPartnerId: 'demo-outreach',
-        tenant: { givenName: 'Mira', familyName: 'Claes' },
-        signals: ['rent-arrears'],
-        description: 'Post piles up behind the door.',
-        evictionStage: 'considered',
-        tenantInformed: 'yes',
-        contact: { name: 'Housing officer' },
-      }),
-    });
-    expect(created.status).toBe(201);
-    referralId = ((await created.json()) as { id: string }).id;
-    // Turn the clock back to before the rotation: everything sealed under the old key.
-    await withDatabase(async (dataSource) => {
-      await rotateSealedValues(dataSource, FieldCipher.fromConfig(`${oldKey},${newKey}`));
-      expect(await keyIds(dataSource)).toEqual(new Set(['old']));
-    });
+      [referrer, team] = await Promise.all([token('demo-housing', 'referrer'), token('demo-outreach', 'caseworker')]);
+      const created = await fetch(`${base}/v1/referrals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${referrer}`, 'x-purpose': 'referral', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          targetPartnerId: 'demo-outreach',
+          tenant: { givenName: 'Mira', familyName: 'Claes' },
+          signals: ['rent-arrears'],
+          description: 'Post piles up behind the door.',
+          evictionStage: 'considered',
+          tenantInformed: 'yes',
+          contact: { name: 'Housing officer' },
+        }),
+      });
+      expect(created.status).toBe(201);
+      referralId = ((await created.json()) as { id: string }).id;
+      // Turn the clock back to before the rotation: everything sealed under the old key.
+      await withDatabase(async (dataSource) => {
+        await rotateSealedValues(dataSource, FieldCipher.fromConfig(`${oldKey},${newKey}`));
+        expect(await keyIds(dataSource)).toEqual(new Set(['old']));
+      });
 
-    const results: Record<string, { code: number | null; ready: number }> = {};
-    const outputs: Record<string, string> = {};
-    for (const [name, [script, args]] of Object.entries(TOOLS)) {
-      const { code, stdout, output } = await runTool(script, [...args], env);
-      results[name] = { code, ready: await ready() };
-      outputs[name] = code === 0 ? stdout : output;
-    }
-    expect(results).toEqual({
-      verify: { code: 0, ready: 200 },
-      purge: { code: 0, ready: 200 },
-      rotate: { code: 0, ready: 200 },
-      show: { code: 0, ready: 200 },
-    });
-    expect(JSON.parse(outputs.verify!)).toMatchObject({ ok: true });
-    expect(JSON.parse(outputs.rotate!)).toMatchObject({ activeKey: 'new', resealedRows: { client: 1, referral: 1 } });
-    expect(outputs.show).toContain('all migrations applied');
+      const results: Record<string, { code: number | null; ready: number }> = {};
+      const outputs: Record<string, string> = {};
+      for (const [name, [script, args]] of Object.entries(TOOLS)) {
+        const { code, stdout, output } = await runTool(script, [...args], env);
+        results[name] = { code, ready: await ready() };
+        outputs[name] = code === 0 ? stdout : output;
+      }
+      expect(results).toEqual({
+        verify: { code: 0, ready: 200 },
+        purge: { code: 0, ready: 200 },
+        rotate: { code: 0, ready: 200 },
+        show: { code: 0, ready: 200 },
+      });
+      expect(JSON.parse(outputs.verify!)).toMatchObject({ ok: true });
+      expect(JSON.parse(outputs.rotate!)).toMatchObject({ activeKey: 'new', resealedRows: { client: 1, referral: 1 } });
+      expect(outputs.show).toContain('all migrations applied');
 
-    // The resealed rows are under the new key, and the running gateway reads them back.
-    await withDatabase(async (dataSource) => expect(await keyIds(dataSource)).toEqual(new Set(['new'])));
-    const read = await loggedRead();
-    expect(read.status).toBe(200);
-    expect(await read.json()).toMatchObject({ givenName: 'Mira', familyName: 'Claes' });
-    const health = await fetch(`${base}/health/ready`);
-    expect({ status: health.status, body: await health.json() }).toEqual({
-      status: 200,
-      body: { status: 'ready', checks: { database: 'up', migrations: 'applied' } },
-    });
-  });
+      // The resealed rows are under the new key, and the running gateway reads them back.
+      await withDatabase(async (dataSource) => expect(await keyIds(dataSource)).toEqual(new Set(['new'])));
+      const read = await loggedRead();
+      expect(read.status).toBe(200);
+      expect(await read.json()).toMatchObject({ givenName: 'Mira', familyName: 'Claes' });
+      const health = await fetch(`${base}/health/ready`);
+      expect({ status: health.status, body: await health.json() }).toEqual({
+        status: 200,
+        body: { status: 'ready', checks: { database: 'up', migrations: 'applied' } },
+      });
+    },
+    MANY_PROCESSES_MS,
+  );
 
-  it('a gateway stopped while a tool still works leaves the server to the tool, which stops it when done', async () => {
-    const gateway = running[0]!;
-    const tool = await holdingTool();
-    running.push(tool);
-    const server = postmasterPid(clusterDir)!;
+  it(
+    'a gateway stopped while a tool still works leaves the server to the tool, which stops it when done',
+    async () => {
+      const gateway = running[0]!;
+      const tool = await holdingTool();
+      running.push(tool);
+      const server = postmasterPid(clusterDir)!;
 
-    gateway.child.kill('SIGTERM');
-    expect(await gateway.exited()).toBe(0);
-    expect(gateway.output()).toContain('left running for the other processes using it');
-    expect(isRunning(server)).toBe(true);
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited()).toBe(0);
+      expect(gateway.output()).toContain('left running for the other processes using it');
+      expect(isRunning(server)).toBe(true);
 
-    tool.child.stdin!.end();
-    expect(await tool.exited()).toBe(0);
-    expect(JSON.parse(tool.stdout())).toMatchObject({ ok: true });
-    expect(postmasterPid(clusterDir)).toBeUndefined();
-    expect(isRunning(server)).toBe(false);
-  });
+      tool.child.stdin!.end();
+      expect(await tool.exited()).toBe(0);
+      expect(JSON.parse(tool.stdout())).toMatchObject({ ok: true });
+      expect(postmasterPid(clusterDir)).toBeUndefined();
+      expect(isRunning(server)).toBe(false);
+    },
+    MANY_PROCESSES_MS,
+  );
 
-  it('a gateway started while a tool holds the server attaches to it, and both finish cleanly', async () => {
-    const tool = await holdingTool();
-    running.push(tool);
-    const server = postmasterPid(clusterDir)!;
-    expect(isRunning(server)).toBe(true);
+  it(
+    'a gateway started while a tool holds the server attaches to it, and both finish cleanly',
+    async () => {
+      const tool = await holdingTool();
+      running.push(tool);
+      const server = postmasterPid(clusterDir)!;
+      expect(isRunning(server)).toBe(true);
 
-    const gateway = startGateway();
-    running.push(gateway);
-    await gateway.waitFor(/schakel gateway is running at/);
-    expect(gateway.output()).toContain('already running, shared');
-    expect(postmasterPid(clusterDir)).toBe(server);
-    expect((await loggedRead()).status).toBe(200);
+      const gateway = startGateway();
+      running.push(gateway);
+      await gateway.waitFor(/schakel gateway is running at/);
+      expect(gateway.output()).toContain('already running, shared');
+      expect(postmasterPid(clusterDir)).toBe(server);
+      expect((await loggedRead()).status).toBe(200);
 
-    tool.child.stdin!.end();
-    expect(await tool.exited()).toBe(0);
-    expect(JSON.parse(tool.stdout())).toMatchObject({ ok: true });
-    expect(await ready()).toBe(200);
-    expect((await loggedRead()).status).toBe(200);
+      tool.child.stdin!.end();
+      expect(await tool.exited()).toBe(0);
+      expect(JSON.parse(tool.stdout())).toMatchObject({ ok: true });
+      expect(await ready()).toBe(200);
+      expect((await loggedRead()).status).toBe(200);
 
-    gateway.child.kill('SIGTERM');
-    expect(await gateway.exited()).toBe(0);
-    expect(postmasterPid(clusterDir)).toBeUndefined();
-    expect(isRunning(server)).toBe(false);
-  });
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited()).toBe(0);
+      expect(postmasterPid(clusterDir)).toBeUndefined();
+      expect(isRunning(server)).toBe(false);
+    },
+    MANY_PROCESSES_MS,
+  );
 });
