@@ -20,7 +20,7 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     return503OnClosing: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, {
-    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+    logger: new PinoNestLogger(logger.child({ component: 'nest' }), config.logFormat === 'pretty'),
     abortOnError: false,
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainService } from '../src/access-log/chain.service.js';
-import { verifyExportFile } from '../src/access-log/log-cli.js';
+import { verifyExportFile } from '../src/access-log/export-verifier.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
 /** An exported log can be checked by anyone holding the published key, without the database. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { ChainService } from '../src/access-log/chain.service.js';
-import { verifyExportFile } from '../src/access-log/log-cli.js';
+import { verifyExportFile } from '../src/access-log/export-verifier.js';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createTestContext, type TestContext } from './support/test-context.js';
 

@@ -88,12 +88,12 @@ describe('a malformed policy', () => {
 
   it('fails npm run policies:check with the same message, and passes the shipped policy', async () => {
     const dir = unknownRole();
-    const bad = await run('dist/src/policies/policies-cli.js', ['check'], { POLICIES_DIR: dir });
+    const bad = await run('dist/src/cli/policies-cli.js', ['check'], { POLICIES_DIR: dir });
     expect(bad).toEqual({
       code: 2,
       output: `policies/rules.yaml:${lineOf(dir, 'auditor')} (rule privacy-officer-verifies-access-log): unknown role "auditor"\n`,
     });
-    const good = await run('dist/src/policies/policies-cli.js', ['check'], { POLICIES_DIR: join(root, 'policies') });
+    const good = await run('dist/src/cli/policies-cli.js', ['check'], { POLICIES_DIR: join(root, 'policies') });
     expect(good.code).toBe(0);
     expect(good.output).toMatch(
       /^policy sha256:[0-9a-f]{64}: 12 purposes, \d+ roles, \d+ categories, \d+ rules — valid\n$/,
@@ -107,7 +107,7 @@ describe('a malformed policy', () => {
         'purpose: administration, action: create, resource: Partner, facts: { operator: true }, expect: deny',
       ),
     );
-    const failed = await run('dist/src/policies/policies-cli.js', ['test'], { POLICIES_DIR: failing });
+    const failed = await run('dist/src/cli/policies-cli.js', ['test'], { POLICIES_DIR: failing });
     expect(failed.code).toBe(1);
     expect(failed.output).toMatch(
       /FAIL policies\/tests\/default\.yaml:\d+: admin registers a partner\n {2}expected deny, got permit \[\] \(rule gateway-admin-manages-partners\)/,
@@ -119,13 +119,13 @@ describe('a malformed policy', () => {
         '  - id: partner-admin-reads-partners\n    roles: [partner-admin]\n    actions: [read]\n    subject: Partner\n    purposes: [administration]\n\n  # --- oversight',
       ),
     );
-    const report = await run('dist/src/policies/policies-cli.js', ['test'], { POLICIES_DIR: uncovered });
+    const report = await run('dist/src/cli/policies-cli.js', ['test'], { POLICIES_DIR: uncovered });
     expect(report.code).toBe(1);
     expect(report.output).toMatch(
       /UNCOVERED rule partner-admin-reads-partners \(policies\/rules\.yaml:\d+\): 0 permit rows, \d+ deny rows/,
     );
 
-    const shipped = await run('dist/src/policies/policies-cli.js', ['test'], { POLICIES_DIR: join(root, 'policies') });
+    const shipped = await run('dist/src/cli/policies-cli.js', ['test'], { POLICIES_DIR: join(root, 'policies') });
     expect(shipped.code).toBe(0);
     expect(shipped.output).toMatch(/decision tables: \d+ passed, 0 failed; 0 rules uncovered/);
   });

@@ -30,7 +30,8 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
  */
 describe('database restart', () => {
   const dataDir = join(process.cwd(), '.data', 'test-resilience-postgres');
-  const port = Number(process.env.TEST_RESILIENCE_PG_PORT ?? 54341);
+  // Unset: the port remembered beside this cluster (or a free one), the same again after the restart.
+  const port = process.env.TEST_RESILIENCE_PG_PORT ? Number(process.env.TEST_RESILIENCE_PG_PORT) : undefined;
   let embedded: EmbeddedDatabase;
   let dataSource: DataSource;
   let app: NestFastifyApplication;

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { importJWK } from 'jose';
 import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
-import { createLogger } from '../common/logging/logger.js';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { openDatabase } from '../database/open-database.js';
+import { loadConfig } from '../config/config.js';
 import type { PublicJwk } from '../partners/partner.entity.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
+import { withDatabase } from './cli-database.js';
+import { runCli } from './run-cli.js';
 
 const USAGE =
   'usage: npm run operator:register -- --id <slug> --name <name> --issuer <url> (--jwks-file <file.json> | --jwks-uri <url>)\n' +
@@ -52,32 +52,27 @@ async function main(): Promise<void> {
     }
   }
 
+  const { id, name, issuer } = values;
   const config = loadConfig();
-  const database = await openDatabase(config, createLogger('warn'), 'schakel-operator-cli');
-  try {
-    if (await database.dataSource.showMigrations())
+  const saved = await withDatabase(config, 'schakel-operator-cli', async ({ dataSource }) => {
+    if (await dataSource.showMigrations())
       throw new Error(
         'the database schema is not up to date: run "npm run migration:run" (or start the gateway once) first',
       );
-    const partners = new PartnersRepository(database.dataSource);
+    const partners = new PartnersRepository(dataSource);
     const current = await partners.findOperator();
-    if (current && current.id !== values.id) {
+    if (current && current.id !== id) {
       throw new Error(`the network already has an operator ("${current.id}"); a network has exactly one`);
     }
-    const saved = await partners.registerOperator({
-      id: values.id,
-      name: values.name,
-      issuer: values.issuer,
+    return partners.registerOperator({
+      id,
+      name,
+      issuer,
       jwks,
       jwksUri: values['jwks-uri'] ?? null,
     });
-    process.stdout.write(`${JSON.stringify({ operator: saved.id, issuer: saved.issuer, status: saved.status })}\n`);
-  } finally {
-    await database.close();
-  }
+  });
+  process.stdout.write(`${JSON.stringify({ operator: saved.id, issuer: saved.issuer, status: saved.status })}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCli(main);

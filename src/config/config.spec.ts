@@ -78,4 +78,17 @@ describe('configuration', () => {
     });
     expect(JSON.stringify(redactedConfig(config))).not.toContain('hunter2');
   });
+
+  it('leaves the embedded port to the embedded server unless EMBEDDED_PG_PORT is set, and checks it when it is', () => {
+    expect(loadConfig({}, '/srv/schakel').embeddedPostgres.port).toBeUndefined();
+    expect(loadConfig({ EMBEDDED_PG_PORT: '55000' }, '/srv/schakel').embeddedPostgres.port).toBe(55000);
+    expect(problemsOf({ EMBEDDED_PG_PORT: '80' }).join()).toMatch(/EMBEDDED_PG_PORT/);
+  });
+
+  it('logs readable lines in development and JSON otherwise, unless LOG_FORMAT says', () => {
+    expect(loadConfig({}, '/srv/schakel').logFormat).toBe('pretty');
+    expect(loadConfig({ NODE_ENV: 'test' }, '/srv/schakel').logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, '/srv/schakel').logFormat).toBe('json');
+    expect(problemsOf({ LOG_FORMAT: 'fancy' }).join()).toMatch(/LOG_FORMAT/);
+  });
 });

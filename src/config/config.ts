@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
  */
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type LogFormat = 'pretty' | 'json';
 
 export interface AppConfig {
   nodeEnv: NodeEnv;
@@ -16,7 +17,8 @@ export interface AppConfig {
   /** Connection string of an operator-provided PostgreSQL; when absent an embedded server is started. */
   databaseUrl: string | undefined;
   dataDir: string;
-  embeddedPostgres: { dataDir: string; port: number };
+  /** port: EMBEDDED_PG_PORT, or undefined to use the port remembered in DATA_DIR (54329 or a free one). */
+  embeddedPostgres: { dataDir: string; port: number | undefined };
   database: {
     poolSize: number;
     connectionTimeoutMs: number;
@@ -46,6 +48,8 @@ export interface AppConfig {
   /** `kid:base64(32 bytes)` pairs, comma-separated, first = active; generated in DATA_DIR outside production. */
   encryptionKeys: string | undefined;
   logLevel: LogLevel;
+  /** `pretty` (readable lines, the default in development) or `json` (one JSON object per line, for log shippers). */
+  logFormat: LogFormat;
   /** Serve the Swagger UI at /docs (the JSON document at /openapi.json is always served). */
   openApiUi: boolean;
   seedDemoPartners: boolean;
@@ -89,6 +93,11 @@ class Reader {
       return fallback;
     }
     return value as T;
+  }
+
+  /** A whole number when set, undefined when not: for settings whose absence means "choose for me". */
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.integer(name, min, min, max);
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {
@@ -158,7 +167,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     embeddedPostgres: {
       dataDir: resolve(cwd, read.string('EMBEDDED_PG_DIR', resolve(dataDir, 'postgres'))),
-      port: read.integer('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+      port: read.optionalInteger('EMBEDDED_PG_PORT', 1024, 65535),
     },
     database: {
       poolSize: read.integer('DB_POOL_SIZE', 10, 1, 200),
@@ -192,6 +201,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', ['pretty', 'json'] as const, nodeEnv === 'development' ? 'pretty' : 'json'),
     openApiUi: read.boolean('OPENAPI_UI', true),
     seedDemoPartners: read.boolean('SEED_DEMO_PARTNERS', nodeEnv !== 'production'),
     policiesDir: resolve(cwd, read.string('POLICIES_DIR', 'policies')),

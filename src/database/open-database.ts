@@ -1,47 +1,61 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
-import { createDataSource } from './data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
 
 export interface OpenDatabase {
   dataSource: DataSource;
   embedded?: EmbeddedDatabase;
+  /**
+   * Closes this process's connections. The embedded server is stopped only when no other process
+   * is connected to it (see startEmbeddedPostgres): a tool never takes it away from a gateway.
+   */
   close(): Promise<void>;
 }
 
 /**
- * Connects to DATABASE_URL, or boots the embedded PostgreSQL when none is configured.
- * Shared by the gateway, the migration CLI and the log tools so they all see the same database.
+ * Connects to DATABASE_URL, or attaches to (or else starts) the embedded PostgreSQL of DATA_DIR
+ * when none is configured. Shared by the gateway and every command-line tool, so they all see
+ * the same database and share its server.
  */
 export async function openDatabase(
   config: AppConfig,
   logger: Logger,
   applicationName = 'schakel',
 ): Promise<OpenDatabase> {
-  let embedded: EmbeddedDatabase | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.embeddedPostgres.dataDir,
-      port: config.embeddedPostgres.port,
-      logger,
-    });
-    url = embedded.url;
-  }
+  // TypeORM, the entities and the migrations load while the embedded server starts.
+  const [embedded, { createDataSource }] = await Promise.all([
+    config.databaseUrl
+      ? undefined
+      : startEmbeddedPostgres({
+          dataDir: config.embeddedPostgres.dataDir,
+          port: config.embeddedPostgres.port,
+          applicationName,
+          logger,
+        }),
+    import('./data-source.js'),
+  ]);
+  const url = config.databaseUrl ?? embedded!.url;
   const dataSource = createDataSource(url, config, applicationName);
   try {
     await dataSource.initialize();
   } catch (error) {
-    await embedded?.stop();
+    await embedded?.release();
     throw error;
   }
+  let closing: Promise<void> | undefined;
   return {
     dataSource,
     embedded,
-    async close() {
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await embedded?.stop();
+    close() {
+      closing ??= (async () => {
+        try {
+          if (dataSource.isInitialized) await dataSource.destroy();
+        } finally {
+          await embedded?.release();
+        }
+      })();
+      return closing;
     },
   };
 }

@@ -13,10 +13,13 @@ export default async function globalSetup() {
     process.env.SCHAKEL_TEST_ADMIN_URL = process.env.DATABASE_URL;
     return;
   }
-  const port = Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54339);
+  // Without TEST_EMBEDDED_PG_PORT the port remembered beside the cluster (or a free one) is used,
+  // so runs in several clones on one machine do not collide.
+  const port = process.env.TEST_EMBEDDED_PG_PORT ? Number(process.env.TEST_EMBEDDED_PG_PORT) : undefined;
   const embedded = await startEmbeddedPostgres({
     dataDir: join(process.cwd(), '.data', 'test-postgres'),
     port,
+    applicationName: 'schakel-tests',
     database: 'schakel_test',
     logger: quiet,
   });

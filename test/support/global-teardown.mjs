@@ -1,3 +1,4 @@
 export default async function globalTeardown() {
-  await globalThis.__SCHAKEL_EMBEDDED__?.stop();
+  // Left running if another run in this clone still uses it; that run stops it.
+  await globalThis.__SCHAKEL_EMBEDDED__?.release();
 }

@@ -31,7 +31,7 @@ const PROBLEM_SCHEMA = {
 
 /** The generated contract: served at /openapi.json, browsable at /docs. */
 export function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): void {
-  const builder = new DocumentBuilder()
+  const description = new DocumentBuilder()
     .setTitle('schakel gateway')
     .setDescription(
       'Consent-aware data exchange between social housing partners, outreach teams and care partners. ' +
@@ -49,9 +49,15 @@ export function setUpOpenApi(app: NestFastifyApplication, config: AppConfig): vo
       },
       'partner-jwt',
     );
-  const document = SwaggerModule.createDocument(app, builder.build());
-  document.components = document.components ?? {};
-  document.components.schemas = { ...(document.components.schemas ?? {}), Problem: PROBLEM_SCHEMA as never };
+  const base = description.build();
+  // Built on the first request for /openapi.json or /docs, not at start: scanning every route and
+  // DTO is a noticeable share of a start, and the API serves without it.
+  const document = () => {
+    const built = SwaggerModule.createDocument(app, base);
+    built.components = built.components ?? {};
+    built.components.schemas = { ...(built.components.schemas ?? {}), Problem: PROBLEM_SCHEMA as never };
+    return built;
+  };
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',

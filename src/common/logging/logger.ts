@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from '../../config/config.js';
+import type { LogFormat, LogLevel } from '../../config/config.js';
+import { prettyDestination } from './pretty.js';
 
 /**
  * Paths pino censors wherever they appear. Application logs carry request metadata only
@@ -45,7 +46,11 @@ export const REDACTED_PATHS = [
   '*.body',
 ];
 
-export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
+/**
+ * The application logger: JSON lines (production, log shippers), or in development the same
+ * entries as readable lines. Either way the redaction below applies first.
+ */
+export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
   return pino(
     {
       level,
@@ -54,16 +59,30 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination as pino.DestinationStream | undefined,
+    (destination ?? (format === 'pretty' ? prettyDestination() : undefined)) as pino.DestinationStream | undefined,
   );
 }
 
+/** Nest's start-up narration: a line per module and per route, which buries the start banner. */
+const BOOTSTRAP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
 /** Routes Nest's own log calls into the same structured, redacted JSON stream. */
 export class PinoNestLogger implements LoggerService {
-  constructor(private readonly logger: Logger) {}
+  /** quietBootstrap: Nest's start-up narration at debug instead of info (the readable development format). */
+  constructor(
+    private readonly logger: Logger,
+    private readonly quietBootstrap = false,
+  ) {}
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, rest: unknown[]): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    if (level === 'info' && this.quietBootstrap && context && BOOTSTRAP_CONTEXTS.has(context)) level = 'debug';
     if (message instanceof Error) {
       this.logger[level](
         { context, err: { name: message.name, message: message.message, stack: message.stack } },

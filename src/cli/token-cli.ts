@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { importJWK, SignJWT } from 'jose';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
 import { DEMO_PARTNERS, demoIssuer } from '../partners/demo/demo-partners.js';
 import { readDevKeys } from '../partners/demo/dev-keys.js';
+import { runCli } from './run-cli.js';
 
 /** `npm run token -- --partner demo-housing --role referrer`: a development token for a demo partner. */
 async function main(): Promise<void> {
@@ -48,7 +49,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${token}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCli(main);

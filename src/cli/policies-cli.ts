@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { runDecisionTables } from './decision-tables.js';
-import { loadPolicySet, PolicyError } from './policy-files.js';
+import { runDecisionTables } from '../policies/decision-tables.js';
+import { loadPolicySet } from '../policies/policy-files.js';
+import { runCli } from './run-cli.js';
 
 /**
  * `npm run policies:check` — validate the policy as the gateway does at start, without starting it.
@@ -34,11 +35,5 @@ function main(): void {
   if (failed.length > 0 || report.uncovered.length > 0) process.exitCode = 1;
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(
-    `${error instanceof PolicyError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exitCode = 2;
-}
+// Exit status: 0 valid (and every table passed), 1 a table failed or a rule is uncovered, 2 the policy is invalid.
+runCli(main, 2);
