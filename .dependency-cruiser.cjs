@@ -1,7 +1,8 @@
 // Boundaries of schakel, checked by `npm run deps:check` (part of `npm test`), not by goodwill.
 // The kernel (common, config, database, policies, access-log, access) knows no capability; a
 // capability uses another only through its exported service; only the kernel decides.
-const CAPABILITIES = '(partners|auth|referrals|cases|clients|consent|information-requests|oversight|notifications|console|health|cli)';
+const CAPABILITIES =
+  '(partners|auth|referrals|cases|clients|consent|information-requests|oversight|notifications|console|health|cli)';
 const KERNEL = '(common|config|database|policies|access-log|access)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -10,7 +11,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'Import cycles make the order of initialisation (and the meaning of a module) depend on who loads first.',
+      comment:
+        'Import cycles make the order of initialisation (and the meaning of a module) depend on who loads first.',
       from: {},
       to: { circular: true },
     },
@@ -37,14 +39,18 @@ module.exports = {
       from: {
         path: '^src/',
         // The composition roots (app module, entity list) wire TypeORM in, and build no query.
-        pathNot: ['\\.(repository|entity|entities|facts)\\.ts$', '^src/database/', '^src/(app\\.module|entities)\\.ts$'],
+        pathNot: [
+          '\\.(repository|entity|entities|facts)\\.ts$',
+          '^src/database/',
+          '^src/(app\\.module|entities)\\.ts$',
+        ],
       },
       to: { path: '^node_modules/(typeorm|@nestjs/typeorm)/' },
     },
     {
       name: 'no-foreign-repository-or-entity',
       severity: 'error',
-      comment: "A capability uses another through its exported service, never its repository, entities or facts.",
+      comment: 'A capability uses another through its exported service, never its repository, entities or facts.',
       // Command-line tools are entry points (like main.ts) wiring repositories for one job.
       from: { path: '^src/([^/]+)/', pathNot: '^src/(database|cli)/' },
       to: {

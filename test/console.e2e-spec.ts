@@ -82,7 +82,8 @@ describe('web console', () => {
       purpose: 'care-coordination',
       body: { partnerId: caw.id, purposes: ['duo-follow-up'] },
     });
-    const cawNight = await caw.token({ roles: ['caseworker'], sub: 'pwb-night' });
+    // The team's own night shift breaks the glass: the network operator's officer judges it.
+    const cawNight = await outreach.token({ roles: ['caseworker'], sub: 'pwb-night' });
     expect(
       (
         await ctx.request({

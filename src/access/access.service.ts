@@ -273,6 +273,7 @@ export class AccessService {
         tenantInformed: facts.tenantInformed,
         breakTheGlass: facts.grant ? true : facts.grant === null ? false : undefined,
         aftercare: facts.aftercare,
+        responsibleOffice: facts.responsibleOffice,
         operator: principal.operator,
       },
       consentedCategories: categoriesWith('permit'),

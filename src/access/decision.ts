@@ -57,6 +57,8 @@ export interface RecordFacts {
   /** This user's unexpired break-the-glass grant, with its review item. */
   grant?: { id: string; reviewItemId: string | null } | null;
   aftercare?: boolean;
+  /** A review item: the caller's organisation is the office that judges it. */
+  responsibleOffice?: boolean;
   consents?: ConsentFact[];
   /** The case coordinator approved the information request this access discloses under. */
   reviewApproved?: boolean;

@@ -453,7 +453,8 @@ export class CasesService {
       const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
       // Shared secrecy needs a cooperation agreement between the two partners for each purpose.
       for (const purpose of input.purposes) {
-        if (!(await this.agreements.inForce([record.custodianPartnerId, partner.id], purpose))) {
+        // On the transaction's own connection: a second pool connection per request can exhaust the pool.
+        if (!(await this.agreements.inForceId(tx.manager, [record.custodianPartnerId, partner.id], purpose))) {
           throw new ProblemException(
             'unprocessable',
             `No cooperation agreement in force with ${partner.id} for ${purpose}`,

@@ -62,6 +62,8 @@ interface Words {
     representative: string;
   };
   override: string;
+  /** A contest the client made of an access, and the privacy officer's verdict. */
+  contest: (on: string, outcome: 'open' | 'justified' | 'not-justified') => string;
   justification: string;
   employee: string;
   refusals: (n: number) => string;
@@ -91,6 +93,14 @@ const WORDS: Record<Lang, Words> = {
       representative: 'gegeven door uw wettelijke vertegenwoordiger',
     },
     override: 'NOODTOEGANG (achteraf gecontroleerd)',
+    contest: (on, outcome) =>
+      `U betwistte deze toegang op ${on}; ${
+        outcome === 'open'
+          ? 'de functionaris voor gegevensbescherming heeft nog niet geoordeeld'
+          : outcome === 'justified'
+            ? 'de functionaris voor gegevensbescherming oordeelde dat ze gerechtvaardigd was'
+            : 'de functionaris voor gegevensbescherming oordeelde dat ze niet gerechtvaardigd was'
+      }.`,
     justification: 'reden',
     employee: 'medewerker',
     refusals: (n) => `${n} poging(en) tot inzage werden geweigerd.`,
@@ -118,6 +128,14 @@ const WORDS: Record<Lang, Words> = {
       representative: 'donné par votre représentant légal',
     },
     override: "ACCÈS D'URGENCE (contrôlé a posteriori)",
+    contest: (on, outcome) =>
+      `Vous avez contesté cet accès le ${on} ; ${
+        outcome === 'open'
+          ? "le délégué à la protection des données ne s'est pas encore prononcé"
+          : outcome === 'justified'
+            ? "le délégué à la protection des données l'a jugé justifié"
+            : "le délégué à la protection des données l'a jugé non justifié"
+      }.`,
     justification: 'motif',
     employee: 'collaborateur',
     refusals: (n) => `${n} tentative(s) d'accès ont été refusées.`,
@@ -145,6 +163,14 @@ const WORDS: Record<Lang, Words> = {
       representative: 'given by your legal representative',
     },
     override: 'EMERGENCY ACCESS (reviewed afterwards)',
+    contest: (on, outcome) =>
+      `You contested this access on ${on}; ${
+        outcome === 'open'
+          ? 'the data protection officer has not judged it yet'
+          : outcome === 'justified'
+            ? 'the data protection officer judged it justified'
+            : 'the data protection officer judged it not justified'
+      }.`,
     justification: 'justification',
     employee: 'employee',
     refusals: (n) => `${n} attempt(s) to access your data were refused.`,
@@ -207,6 +233,10 @@ export class AccessReportService {
           this.crypto.cipher.open<{ justification?: string }>(sealed).justification ?? null,
         ]),
       );
+      const contests = await this.reviews.contestsOf(
+        manager,
+        rows.map((r) => r.id),
+      );
       const words = WORDS[lang];
       const date = (d: Date | string) =>
         new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : `${lang}-BE`, {
@@ -231,6 +261,8 @@ export class AccessReportService {
           ? r.userSub
           : `${words.employee} ${this.accessLog.pseudonym(`user:${r.partnerId}:${r.userSub}`).slice(0, 8)}`;
         const justification = r.override ? (justifications.get(r.id) ?? null) : null;
+        // The client learns the outcome of their contest: the verdict of the office that judged it.
+        const contest = contests.get(r.id);
         const ground = r.format >= 2 ? r.ground : r.legalBasis;
         const reliedOn = r.format >= 2 ? r.consentIds : r.consentId ? [r.consentId] : [];
         // A consent is named only where one was relied on, and as what it was.
@@ -250,7 +282,8 @@ export class AccessReportService {
           `${date(r.occurredAt)}: ${organisation} (${role}, ${user}) ${what} ` +
           `${words.purpose} ${purpose ? lowerFirst(purpose.description[lang].replace(/\.$/, '')) : r.purpose}` +
           `${basisOfConsent.length ? `, ${basisOfConsent.join(', ')}` : ''}${ground ? ` (${words.basis}: ${legalBasisIn(lang, ground)})` : ''}.` +
-          `${r.override ? ` ${words.override}${justification ? ` — ${words.justification}: “${justification}”` : ''}.` : ''}`;
+          `${r.override ? ` ${words.override}${justification ? ` — ${words.justification}: “${justification}”` : ''}.` : ''}` +
+          `${contest ? ` ${words.contest(date(contest.createdAt), contest.verdict ?? 'open')}` : ''}`;
         return {
           entryId: r.id,
           at: new Date(r.occurredAt).toISOString(),
@@ -265,6 +298,14 @@ export class AccessReportService {
           consentGivenOn: given[0]?.validFrom ?? null,
           override: r.override,
           justification,
+          contest: contest
+            ? {
+                contestedAt: contest.createdAt.toISOString(),
+                status: contest.status,
+                verdict: contest.verdict,
+                judgedAt: contest.resolvedAt?.toISOString() ?? null,
+              }
+            : null,
           sentence,
         };
       });

@@ -37,6 +37,20 @@ export class ReviewsRepository {
     return inserted[0]?.id ?? null;
   }
 
+  /** The client's contests of these entries (the latest per entry), with their verdicts. */
+  async contestsOf(
+    manager: EntityManager,
+    entryIds: string[],
+  ): Promise<Map<string, Pick<ReviewItem, 'status' | 'verdict' | 'createdAt' | 'resolvedAt'>>> {
+    if (entryIds.length === 0) return new Map();
+    const items = await manager
+      .createQueryBuilder(ReviewItem, 'r')
+      .where("r.kind = 'contested-access' AND r.subject_id = ANY (:ids)", { ids: entryIds })
+      .orderBy('r.created_at', 'ASC')
+      .getMany();
+    return new Map(items.map((i) => [i.subjectId, i]));
+  }
+
   insert(manager: EntityManager, item: Partial<ReviewItem>): Promise<ReviewItem> {
     return manager.save(manager.create(ReviewItem, item));
   }

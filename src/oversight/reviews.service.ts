@@ -22,12 +22,21 @@ export class ReviewsService {
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
-  /** An item is "own" for the officer of the organisation whose staff acted, or that holds the client. */
+  /**
+   * An item is "own" for the officer of the organisation whose staff acted or that holds the
+   * client (they see it). It is judged by the holder's office; by the network operator's when
+   * the holder's own staff acted or no one holds a client (anomalies) — never by the actor's.
+   */
   private facts(access: AccessContext, item: ReviewItem | null) {
-    const own =
+    const me = access.principal.partnerId;
+    const own = item !== null && (item.actorPartnerId === me || item.custodianPartnerId === me);
+    const holderJudges =
+      item !== null && item.custodianPartnerId !== null && item.custodianPartnerId !== item.actorPartnerId;
+    const responsibleOffice =
       item !== null &&
-      (item.actorPartnerId === access.principal.partnerId || item.custodianPartnerId === access.principal.partnerId);
-    return { visible: own || access.principal.operator, ownOrganisation: own };
+      item.actorPartnerId !== me &&
+      (holderJudges ? item.custodianPartnerId === me : access.principal.operator);
+    return { visible: own || access.principal.operator, ownOrganisation: own, responsibleOffice };
   }
 
   private subject(item: ReviewItem | null, id: string) {

@@ -28,6 +28,12 @@ export interface RequestFacts {
    * so the guard's type-level check already refuses a network power to anyone else.
    */
   operator?: boolean;
+  /**
+   * The caller's organisation is the office that judges this review item: the organisation
+   * holding the client, or — when its own staff made the access, or no one holds a client — the
+   * network operator. Never the organisation whose user made the access.
+   */
+  responsibleOffice?: boolean;
 }
 
 export interface AuthorizationRequest {
@@ -130,6 +136,8 @@ const REQUIREMENTS: Record<FactName, string> = {
   breakTheGlass: 'an active emergency (break-the-glass) grant',
   aftercare: 'an aftercare period after your team handed the case over',
   operator: 'your organisation being the network operator',
+  responsibleOffice:
+    'your organisation being the office that judges this item (not the one whose staff made the access)',
 };
 
 const MONGO: Record<string, string> = { eq: '$eq', ne: '$ne', in: '$in', nin: '$nin' };

@@ -39,7 +39,8 @@ export type FactName =
   | 'ownOrganisation'
   | 'breakTheGlass'
   | 'aftercare'
-  | 'operator';
+  | 'operator'
+  | 'responsibleOffice';
 /** Facts about the caller alone (not the record): resolved when the caller's CASL ability is built. */
 export const CALLER_FACTS: readonly FactName[] = ['operator'];
 export type FactValue = boolean | string;
@@ -117,6 +118,7 @@ export const FACT_NAMES: readonly FactName[] = [
   'breakTheGlass',
   'aftercare',
   'operator',
+  'responsibleOffice',
 ];
 export const OPERATORS: readonly Operator[] = ['eq', 'ne', 'in', 'nin'];
 

@@ -46,6 +46,10 @@ export class ExplainFactsDto {
   @IsOptional()
   @IsBoolean()
   operator?: boolean;
+  @ApiPropertyOptional({ description: "The subject's organisation is the office that judges this review item" })
+  @IsOptional()
+  @IsBoolean()
+  responsibleOffice?: boolean;
 }
 
 /** "Why would this subject be permitted or refused this action, for this purpose?" */
