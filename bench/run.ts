@@ -210,8 +210,9 @@ async function main(): Promise<void> {
       rmSync(profileDir, { recursive: true, force: true });
       mkdirSync(profileDir, { recursive: true });
     }
+    // Each run's server logs replace the last run's.
+    for (const file of readdirSync(RESULTS_DIR)) if (file.endsWith('.log')) rmSync(join(RESULTS_DIR, file));
     const gatewayLog = join(RESULTS_DIR, 'gateway.log');
-    rmSync(gatewayLog, { force: true });
     for (let i = 0; i < (needGateway ? opts.processes : 0); i++) {
       const port = await freePort();
       // One after the other: the first applies the migrations.
