@@ -1,0 +1,601 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { exportJWK, generateKeyPair } from 'jose';
+import pg from 'pg';
+import { createLogger } from '../src/common/logging/logger.js';
+import { loadConfig } from '../src/config/config.js';
+import { createDataSource } from '../src/database/data-source.js';
+import { openDatabase } from '../src/database/open-database.js';
+import { freePort, PROJECT_ROOT, runWorker, startServer, type Server } from './support/processes.js';
+import { summariseProfile, type ProfileSummary } from './support/profile.js';
+import { describeTrace, type SecureReadTrace } from './support/replay.js';
+import { referralBody, seedNetwork, type Seeded } from './support/seed.js';
+import type { Measurement, RowLength } from './support/stats.js';
+import type { FloorInput } from './workers/floor.js';
+import type { LoadInput, LoadStep } from './workers/load.js';
+import type { LogThroughputInput, LogThroughputResult } from './workers/log-throughput.js';
+import type { TraceInput } from './workers/trace.js';
+import type { VerifyResult } from './workers/verify.js';
+
+const USAGE = `usage: npm run bench [-- --quick] [-- --processes 2] [-- --profile] [-- --only <row,row>] [-- --seconds S --warmup W]
+  --quick          a smoke check: every row runs, two operations per connection (no figure means anything)
+  --processes N    N gateway processes on one database; the load is spread over them and the total reported
+  --profile        run the gateway under node --cpu-prof during the secure read and name where the time goes
+  --only rows      run only these rows (${'{rows}'})
+Database: DATABASE_URL, or the embedded PostgreSQL of DATA_DIR / EMBEDDED_PG_PORT (as npm start); the bench
+uses its own database "schakel_bench" on that server, made afresh and dropped at the end.`;
+
+const ROWS = [
+  'secure-read',
+  'referral',
+  'disclosure',
+  'log-search',
+  'health',
+  'log-throughput',
+  'verify',
+  'floor',
+  'bare-nest',
+  'bare-fastify',
+  'startup',
+] as const;
+type Row = (typeof ROWS)[number];
+
+const BENCH_DATABASE = 'schakel_bench';
+const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
+
+interface Options {
+  quick: boolean;
+  processes: number;
+  profile: boolean;
+  only: Set<Row>;
+  seconds: number;
+  warmup: number;
+  connections: number;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      processes: { type: 'string', default: '1' },
+      profile: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string', default: '32' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const usage = USAGE.replace('{rows}', ROWS.join(', '));
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const only = values.only ? values.only.split(',').map((r) => r.trim()) : values.profile ? ['secure-read'] : [...ROWS];
+  const unknown = only.filter((r) => !(ROWS as readonly string[]).includes(r));
+  if (unknown.length > 0) throw new Error(`unknown row(s) ${unknown.join(', ')}\n${usage}`);
+  const processes = Number(values.processes);
+  if (!Number.isInteger(processes) || processes < 1 || processes > 8) throw new Error('--processes must be 1 to 8');
+  return {
+    quick: values.quick,
+    processes,
+    profile: values.profile,
+    only: new Set(only as Row[]),
+    seconds: Number(values.seconds ?? (values.quick ? 1 : values.profile ? 20 : 8)),
+    warmup: Number(values.warmup ?? (values.quick ? 0 : 2)),
+    connections: Number(values.connections),
+  };
+}
+
+/** Production-shaped secrets made for this run only (the gateway runs with NODE_ENV=production). */
+async function runSecrets(): Promise<Record<string, string>> {
+  const { privateKey } = await generateKeyPair('Ed25519', { extractable: true });
+  return {
+    GATEWAY_SIGNING_KEY: JSON.stringify(await exportJWK(privateKey)),
+    PSEUDONYM_KEY: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+  };
+}
+
+/** The environment without the variables that would point a child at another database or data dir. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (['DATABASE_URL', 'DATA_DIR', 'EMBEDDED_PG_DIR', 'EMBEDDED_PG_PORT', 'PORT', 'HOST', 'NODE_ENV'].includes(key))
+      continue;
+    if (/^(DB_|ACCESS_LOG_|RATE_LIMIT|SEED_|MIGRATIONS_|GATEWAY_|PSEUDONYM_|ENCRYPTION_|LOG_LEVEL)/.test(key)) continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+const fmt = (value: number | undefined, digits = 0) =>
+  value === undefined || Number.isNaN(value)
+    ? '—'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const opts = options();
+  const started = Date.now();
+  const loadBefore = loadavg()[0];
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
+  const logger = createLogger('warn');
+  const selected = (row: Row) => opts.only.has(row);
+  process.stdout.write(
+    `schakel bench (${opts.quick ? 'quick: smoke check, figures mean nothing' : `${opts.warmup} s warm-up + ${opts.seconds} s per row`}) — ` +
+      `${cpus().length} cores, load average ${loadBefore.toFixed(2)} at start${loadBefore > cpus().length / 2 ? ' (the machine is busy: figures are noisy)' : ''}\n`,
+  );
+
+  // One database for every row: schakel_bench on the configured server (dev data is never touched).
+  const server = await openDatabase(config, logger, 'schakel-bench');
+  const adminUrl = server.embedded?.adminUrl ?? config.databaseUrl!;
+  await server.dataSource.destroy();
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+  const serverVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  const benchUrl = new URL(adminUrl);
+  benchUrl.pathname = `/${BENCH_DATABASE}`;
+  const databaseUrl = benchUrl.toString();
+
+  const secrets = await runSecrets();
+  const gatewayEnv = (port: number): Record<string, string> => ({
+    ...baseEnv(),
+    ...secrets,
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    SEED_DEMO_PARTNERS: 'false',
+    // The bench's own load must not be throttled; every other setting is the gateway's default.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  const workerEnv = { ...gatewayEnv(0), LOG_LEVEL: 'warn' };
+
+  // Quick mode counts instead of timing: two operations per connection, however slow the machine.
+  const length: RowLength = {
+    warmupSeconds: opts.warmup,
+    seconds: opts.seconds,
+    ...(opts.quick ? { perLoop: 2 } : {}),
+  };
+  const measurements: Record<string, Measurement> = {};
+  const failures: string[] = [];
+  let logThroughput: LogThroughputResult | undefined;
+  let verify: VerifyResult | undefined;
+  let startup: { freshMs: number; warmMs: number } | undefined;
+  let profile: (ProfileSummary & { files: string[] }) | undefined;
+  let trace: SecureReadTrace | undefined;
+  let seeded: Seeded | undefined;
+  const gateways: Server[] = [];
+  const profileDir = join(RESULTS_DIR, 'profile');
+
+  const http = async (
+    row: string,
+    urls: string[],
+    steps: LoadStep[],
+    connections = opts.connections,
+  ): Promise<Measurement> => {
+    process.stdout.write(`  running ${row} …\n`);
+    const result = await runWorker<Measurement>('load', {
+      urls,
+      connections,
+      length,
+      steps,
+    } satisfies LoadInput);
+    // A wrong answer fails the bench; a 503 (the pool's connection timeout under load), a
+    // timeout or no answer within the row's time is a figure, reported under the table: it may
+    // depend on the machine's speed.
+    const unexpected = Object.keys(result.statusCodes ?? {}).filter((code) => !/^(2\d\d|503)$/.test(code));
+    if (unexpected.length > 0)
+      failures.push(`${row}: ${result.operations} successful, status codes ${JSON.stringify(result.statusCodes)}`);
+    measurements[row] = result;
+    return result;
+  };
+
+  const dataSource = createDataSource(databaseUrl, { database: { ...config.database, poolSize: 2 } }, 'schakel-bench');
+  try {
+    // ---- the gateway (its own processes), seeded through its public API ----
+    // Every row but the bare Fastify handler and start-up needs the seeded network, made through the gateway.
+    const needGateway = [...opts.only].some((row) => row !== 'bare-fastify' && row !== 'startup');
+    if (opts.profile) {
+      rmSync(profileDir, { recursive: true, force: true });
+      mkdirSync(profileDir, { recursive: true });
+    }
+    // Each run's server logs replace the last run's.
+    for (const file of readdirSync(RESULTS_DIR)) if (file.endsWith('.log')) rmSync(join(RESULTS_DIR, file));
+    const gatewayLog = join(RESULTS_DIR, 'gateway.log');
+    for (let i = 0; i < (needGateway ? opts.processes : 0); i++) {
+      const port = await freePort();
+      // One after the other: the first applies the migrations.
+      gateways.push(
+        await startServer({
+          script: join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+          nodeArgs: ['--enable-source-maps', ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+          env: gatewayEnv(port),
+          port,
+          readyPath: '/health/ready',
+          logFile: gatewayLog,
+        }),
+      );
+    }
+    const urls = gateways.map((g) => g.url);
+    await dataSource.initialize();
+    if (needGateway) {
+      seeded = await seedNetwork(urls[0], dataSource, config.auth.audience);
+    }
+    const bearer = (token: string, purpose: string) => ({ authorization: `Bearer ${token}`, 'x-purpose': purpose });
+
+    if (seeded && (selected('bare-nest') || selected('secure-read'))) {
+      // What one secure read sends to PostgreSQL, captured now from the gateway's own code.
+      const traceFile = join(RESULTS_DIR, 'secure-read-statements.json');
+      await runWorker(
+        'trace',
+        {
+          caseId: seeded.caseId,
+          token: seeded.tokens.caseworker,
+          purpose: 'care-coordination',
+          outFile: traceFile,
+        } satisfies TraceInput,
+        { ...workerEnv },
+      );
+      trace = JSON.parse(readFileSync(traceFile, 'utf8')) as SecureReadTrace;
+    }
+
+    if (seeded) {
+      const s = seeded;
+      if (selected('secure-read'))
+        await http('secure-read', urls, [
+          { method: 'GET', path: `/v1/cases/${s.caseId}`, headers: bearer(s.tokens.caseworker, 'care-coordination') },
+        ]);
+      if (selected('referral'))
+        await http('referral', urls, [
+          {
+            method: 'POST',
+            path: '/v1/referrals',
+            headers: bearer(s.tokens.referrer, 'referral'),
+            body: referralBody(s.partners.outreach),
+          },
+        ]);
+      if (selected('disclosure'))
+        await http('disclosure', urls, [
+          {
+            method: 'POST',
+            path: '/v1/information-requests',
+            headers: bearer(s.tokens.pwb, 'duo-follow-up'),
+            body: {
+              caseId: s.caseId,
+              purpose: 'duo-follow-up',
+              categories: ['housing', 'social'],
+              justification: 'Gezamenlijk huisbezoek over de huurachterstal',
+            },
+            capture: { name: 'id', field: 'id' },
+          },
+          {
+            method: 'GET',
+            path: '/v1/information-requests/{id}/disclosure',
+            headers: bearer(s.tokens.pwb, 'duo-follow-up'),
+          },
+        ]);
+      if (selected('log-search'))
+        await http('log-search', urls, [
+          { method: 'GET', path: '/v1/access-log?limit=50', headers: bearer(s.tokens.officer, 'privacy-audit') },
+        ]);
+    }
+    if (selected('health') && gateways.length > 0) await http('health', urls, [{ method: 'GET', path: '/health' }]);
+    // The gateways stop here: from now on nothing but the row being measured runs (their chainers
+    // would link the log rows' entries, and the log-throughput row prices exactly that).
+    for (const gateway of gateways.splice(0)) await gateway.stop();
+    if (opts.profile) {
+      // Written by each gateway as it exits; only the samples inside the secure read's window count.
+      const files = readdirSync(profileDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(profileDir, f));
+      if (files.length === 0) throw new Error(`no CPU profile was written to ${profileDir}`);
+      // Several processes run the same code: the busiest one stands for all.
+      const summaries = files.map((f) => summariseProfile(f, measurements['secure-read']?.windowUs));
+      const busiest = summaries.reduce((a, b) => (b.busyMs > a.busyMs ? b : a));
+      profile = { ...busiest, files: files.map((f) => f.replace(`${PROJECT_ROOT}/`, '')) };
+    }
+
+    if (seeded && selected('log-throughput')) {
+      process.stdout.write('  running log-throughput (none, global lock, chained, unchained) …\n');
+      logThroughput = await runWorker<LogThroughputResult>(
+        'log-throughput',
+        {
+          caseId: seeded.caseId,
+          writers: opts.connections,
+          length,
+        } satisfies LogThroughputInput,
+        workerEnv,
+      );
+    }
+    if (selected('verify')) {
+      // Before the bare handler's row: its replayed log inserts carry a captured entry hash, so
+      // the log would no longer verify after it.
+      process.stdout.write('  running verify …\n');
+      verify = await runWorker<VerifyResult>('verify', {}, workerEnv, ['--expose-gc']);
+    }
+    if (seeded && selected('floor')) {
+      process.stdout.write('  running floor …\n');
+      await dataSource.query('CREATE TABLE IF NOT EXISTS bench_floor_log (LIKE access_log_entry INCLUDING ALL)');
+      measurements.floor = await runWorker<Measurement>(
+        'floor',
+        {
+          caseId: seeded.caseId,
+          clients: opts.connections,
+          length,
+          logTable: 'bench_floor_log',
+        } satisfies FloorInput,
+        workerEnv,
+      );
+    }
+    if (seeded && trace && selected('bare-nest')) {
+      const port = await freePort();
+      const bare = await startServer({
+        script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-nest.js'),
+        args: [String(port), join(RESULTS_DIR, 'secure-read-statements.json')],
+        env: { ...workerEnv, PORT: String(port) },
+        port,
+        readyPath: '/bare/ready',
+        logFile: join(RESULTS_DIR, 'bare-nest.log'),
+      });
+      try {
+        await http('bare-nest', [bare.url], [{ method: 'GET', path: `/bare/cases/${seeded.caseId}` }]);
+      } finally {
+        await bare.stop();
+      }
+    }
+    if (selected('bare-fastify')) {
+      const port = await freePort();
+      const bare = await startServer({
+        script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-fastify.js'),
+        args: [String(port)],
+        env: {},
+        port,
+        readyPath: '/health',
+        logFile: join(RESULTS_DIR, 'bare-fastify.log'),
+      });
+      try {
+        await http('bare-fastify', [bare.url], [{ method: 'GET', path: '/health' }]);
+      } finally {
+        await bare.stop();
+      }
+    }
+  } finally {
+    for (const gateway of gateways) await gateway.stop().catch(() => undefined);
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await server.embedded?.stop();
+  }
+
+  if (selected('startup')) {
+    // `node dist/src/main.js` as a newcomer runs it: embedded PostgreSQL, demo network. The bench's
+    // own server is stopped by now, so the same port serves.
+    process.stdout.write('  running startup (fresh, warm) …\n');
+    const dataDir = join(config.dataDir, 'bench-startup');
+    rmSync(dataDir, { recursive: true, force: true });
+    const start = async () => {
+      const port = await freePort();
+      const gateway = await startServer({
+        script: join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+        nodeArgs: ['--enable-source-maps'],
+        env: {
+          ...baseEnv(),
+          NODE_ENV: 'development',
+          DATA_DIR: dataDir,
+          EMBEDDED_PG_PORT: String(config.embeddedPostgres.port),
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+        },
+        port,
+        readyPath: '/health/ready',
+        logFile: join(RESULTS_DIR, 'startup.log'),
+      });
+      await gateway.stop();
+      return gateway.readyAfterMs;
+    };
+    try {
+      startup = { freshMs: await start(), warmMs: await start() };
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  // ---- the table ----
+  const m = measurements;
+  const lines: string[] = [];
+  const out = (line = '') => lines.push(line);
+  const per = opts.processes > 1 ? ` (${opts.processes} gateway processes, total)` : '';
+  out();
+  out(
+    `Every figure below was measured in this run, on PostgreSQL ${serverVersion} (${server.embedded ? 'embedded' : 'DATABASE_URL'}), database ${BENCH_DATABASE}.`,
+  );
+  out(
+    `The load generator (autocannon) and the DB floor's clients run in their own processes, apart from the server under test; ` +
+      `on ${cpus().length} cores they compete with it for CPU — the same for every row.`,
+  );
+  if (trace) {
+    const t = describeTrace(trace);
+    out(
+      `The secure read sends ${t.statements} statements to PostgreSQL (${t.inTransaction} in its transaction, BEGIN and COMMIT included); the bare Nest handler replays exactly these (bench/results/secure-read-statements.json).`,
+    );
+  }
+  out();
+  const header = ['row', 'conns', 'per second', 'p50 ms', 'p99 ms', 'errors'];
+  const rows: string[][] = [];
+  const add = (label: string, measurement: Measurement | undefined, conns: string, unit = '', divide = 1) => {
+    if (!measurement) return;
+    rows.push([
+      label,
+      conns,
+      `${fmt(measurement.perSecond / divide)}${unit}`,
+      fmt(measurement.p50Ms, 1),
+      fmt(measurement.p99Ms, 1),
+      fmt(measurement.errors),
+    ]);
+  };
+  const c = String(opts.connections);
+  add(`secure case read  GET /v1/cases/:id${per}`, m['secure-read'], c);
+  add('DB floor  SELECT case + INSERT log-shaped row, pg', m.floor, c);
+  add('bare NestJS handler, the secure read’s statements', m['bare-nest'], c);
+  add(`GET /health, full stack${per}`, m.health, c);
+  add('bare Fastify handler, a constant', m['bare-fastify'], c);
+  add(`referral  POST /v1/referrals${per}`, m.referral, c);
+  add(`information request + disclosure (POST, then GET)${per}`, m.disclosure, c, ' pairs', 2);
+  add(`log search  GET /v1/access-log (privacy officer)${per}`, m['log-search'], c);
+  if (logThroughput) {
+    add('access log: none (read only, TypeORM)', logThroughput.none, c);
+    add('access log: chain linked in each transaction, one lock', logThroughput.globalLock, c);
+    add('access log: unchained (read + entry)', logThroughput.unchained, c);
+    add('access log: chained (read + entry, chainer running)', logThroughput.chained, c);
+  }
+  if (verify)
+    rows.push([
+      `log verification (${fmt(verify.entries)} entries)`,
+      '1',
+      `${fmt(verify.entriesPerSecond)} entries`,
+      '',
+      '',
+      `peak RSS ${fmt(verify.peakRssMb)} MB, heap ${fmt(verify.peakHeapMb)} MB`,
+    ]);
+  if (startup) {
+    rows.push(['start-up to /health/ready, fresh DATA_DIR', '', `${fmt(startup.freshMs)} ms`, '', '', '']);
+    rows.push(['start-up to /health/ready, warm DATA_DIR', '', `${fmt(startup.warmMs)} ms`, '', '', '']);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ');
+  out(line(header));
+  out(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) out(line(row).trimEnd());
+
+  const troubled = Object.entries(m).filter(([, r]) => r.errors > 0 || r.operations === 0);
+  if (troubled.length > 0) {
+    out();
+    out('errors (not counted in per second; HTTP latencies include non-2xx answers):');
+    for (const [row, r] of troubled) {
+      const codes = Object.entries(r.statusCodes ?? {}).filter(([code]) => !code.startsWith('2'));
+      out(
+        r.operations === 0 && r.errors === 0
+          ? `  ${row}: no answer at all within ${fmt(r.seconds, 1)} s`
+          : `  ${row}: ${r.errors} — ${codes.map(([code, n]) => `${n} × ${code}`).join(', ') || 'timeouts or connection errors'}`,
+      );
+    }
+    if (troubled.some(([, r]) => r.statusCodes?.['503']))
+      out(
+        '  (a 503 is a request that got no pool connection within DB_CONNECTION_TIMEOUT_MS: see bench/results/gateway.log)',
+      );
+  }
+
+  const ratios: { name: string; value: number | undefined; goal: string }[] = [
+    { name: 'secure read / DB floor', value: ratio(m['secure-read']?.perSecond, m.floor?.perSecond), goal: '≥ 0.6' },
+    {
+      name: 'secure read / bare Nest handler',
+      value: ratio(m['secure-read']?.perSecond, m['bare-nest']?.perSecond),
+      goal: '≥ 0.85',
+    },
+    { name: 'secure read p99 / DB floor p99', value: ratio(m['secure-read']?.p99Ms, m.floor?.p99Ms), goal: '≤ 1.5' },
+    {
+      name: 'chained / unchained log',
+      value: ratio(logThroughput?.chained.perSecond, logThroughput?.unchained.perSecond),
+      goal: '≥ 0.9',
+    },
+    {
+      name: 'chained log / no log',
+      value: ratio(logThroughput?.chained.perSecond, logThroughput?.none.perSecond),
+      goal: '',
+    },
+    {
+      name: 'chained / chain in the transaction',
+      value: ratio(logThroughput?.chained.perSecond, logThroughput?.globalLock.perSecond),
+      goal: '',
+    },
+    { name: '/health / bare Fastify', value: ratio(m.health?.perSecond, m['bare-fastify']?.perSecond), goal: '≥ 0.5' },
+  ].filter((r) => r.value !== undefined);
+  if (ratios.length > 0) {
+    out();
+    out('ratios (goals from issue 12)');
+    const width = Math.max(...ratios.map((r) => r.name.length));
+    for (const r of ratios)
+      out(
+        `  ${r.name.padEnd(width)}  ${r.value!.toFixed(2).padStart(6)}   ${r.goal ? `goal ${r.goal}` : ''}`.trimEnd(),
+      );
+  }
+  if (profile) {
+    out();
+    out(
+      `CPU profile of the gateway during the secure read (${fmt(profile.busyMs)} ms busy of ${fmt(profile.totalMs)} ms sampled; ${profile.files.join(', ')})`,
+    );
+    out('  top self time:');
+    for (const f of profile.top) out(`    ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+    out('  by part:');
+    for (const cat of profile.categories.filter((x) => x.share >= 0.005))
+      out(`    ${(cat.share * 100).toFixed(1).padStart(5)} %  ${cat.category}`);
+  }
+  const loadAfter = loadavg()[0];
+  const seconds = (Date.now() - started) / 1000;
+  out();
+  out(`load average ${loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at the end; ${fmt(seconds)} s in all`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const results = {
+    at: new Date(started).toISOString(),
+    commit: gitCommit(),
+    mode: opts.quick ? 'quick' : 'full',
+    options: { ...opts, only: [...opts.only] },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      node: process.version,
+      postgres: serverVersion,
+      loadBefore,
+      loadAfter,
+    },
+    secureReadStatements: trace?.statements.map((s) => ({ connection: s.connection, text: s.text })),
+    measurements,
+    logThroughput,
+    verify,
+    startup,
+    ratios: Object.fromEntries(ratios.map((r) => [r.name, r.value])),
+    profile,
+    seconds,
+    failures,
+  };
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
+  writeFileSync(join(RESULTS_DIR, `${results.at.replace(/[:.]/g, '-')}.json`), json);
+  process.stdout.write(`results: bench/results/latest.json\n`);
+  if (failures.length > 0) {
+    process.stderr.write(`bench rows that did not work:\n  ${failures.join('\n  ')}\n`);
+    process.exit(1);
+  }
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

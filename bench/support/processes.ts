@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist/bench (where the compiled workers live). */
+export const BENCH_DIST = dirname(dirname(fileURLToPath(import.meta.url)));
+/** The project root (the gateway's working directory: policies/ is read relative to it). */
+export const PROJECT_ROOT = dirname(dirname(BENCH_DIST));
+
+/** A worker's answer is the one stdout line that starts with this marker, followed by JSON. */
+export const RESULT_MARKER = 'BENCH_RESULT ';
+
+/** Called by a worker: its input comes as JSON in BENCH_INPUT. */
+export function workerInput<T>(): T {
+  const raw = process.env.BENCH_INPUT;
+  if (!raw) throw new Error('BENCH_INPUT is not set: workers are started by bench/run.ts');
+  return JSON.parse(raw) as T;
+}
+
+/** Called by a worker to hand its result to the orchestrator. */
+export function reply(result: unknown): void {
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+}
+
+/** Runs a worker's main and exits non-zero with its stack on failure. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs one worker (dist/bench/workers/<name>.js) in its own process and returns its result.
+ * The worker's stderr is kept (the last lines are shown if it fails).
+ */
+export async function runWorker<T>(
+  name: string,
+  input: unknown,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<T> {
+  const child = spawn(process.execPath, [...nodeArgs, join(BENCH_DIST, 'workers', `${name}.js`)], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env, BENCH_INPUT: JSON.stringify(input) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8000)));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (exitCode) => resolve(exitCode));
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+  if (code !== 0 || !line) {
+    throw new Error(`bench worker "${name}" failed (exit ${code}):\n${stderr.trim() || stdout.slice(-4000)}`);
+  }
+  return JSON.parse(line.slice(RESULT_MARKER.length)) as T;
+}
+
+export interface Server {
+  child: ChildProcess;
+  url: string;
+  /** Milliseconds from spawn until the readiness URL answered 200. */
+  readyAfterMs: number;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts a server process (the gateway, or a bare baseline) and waits until `readyPath` answers
+ * 200. Its output goes to `logFile` so a failure can be read afterwards.
+ */
+export async function startServer(options: {
+  script: string;
+  args?: string[];
+  nodeArgs?: string[];
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  logFile: string;
+  timeoutMs?: number;
+}): Promise<Server> {
+  const started = process.hrtime.bigint();
+  // Straight into the file: the server's request log must not cost this process any CPU.
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    if (exitCode !== undefined)
+      throw new Error(`${options.script} exited (code ${exitCode}) before it was ready; see ${options.logFile}`);
+    try {
+      const response = await fetch(url + options.readyPath);
+      if (response.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(
+        `${options.script} was not ready within ${options.timeoutMs ?? 120_000} ms; see ${options.logFile}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const readyAfterMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return {
+    child,
+    url,
+    readyAfterMs,
+    async stop() {
+      if (exitCode === undefined) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/** Throughput and latency of one measured row, in the same shape for every kind of row. */
+export interface Measurement {
+  /** Completed operations (HTTP requests or transactions) in the measured window. */
+  operations: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Operations that failed (non-2xx, timeouts, connection or query errors). */
+  errors: number;
+  /** Response status counts, for HTTP rows. */
+  statusCodes?: Record<string, number>;
+  /** Monotonic clock (process.hrtime, microseconds) at the start and end of the window: lines a CPU profile up with it. */
+  windowUs?: [number, number];
+}
+
+/** Latencies recorded one by one (the DB rows; autocannon keeps its own histogram). */
+export class LatencyRecorder {
+  private values = new Float64Array(1 << 16);
+  private count = 0;
+
+  record(ms: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count++] = ms;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  percentile(p: number): number {
+    if (this.count === 0) return Number.NaN;
+    const sorted = this.values.slice(0, this.count).sort();
+    return sorted[Math.min(this.count - 1, Math.max(0, Math.ceil((p / 100) * this.count) - 1))];
+  }
+}
+
+export function nowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** How long a row runs: for a time (measurements), or a fixed count per loop (the quick smoke check, which must not depend on speed). */
+export interface RowLength {
+  warmupSeconds: number;
+  seconds: number;
+  /** When set, each loop (connection) does exactly this many operations, however long they take; no warm-up. */
+  perLoop?: number;
+}
+
+/**
+ * Runs `operation` from `concurrency` loops for `length`, a warm-up of the same load first, not
+ * counted. Each loop gets its own index (e.g. its own connection).
+ */
+export async function closedLoop(
+  concurrency: number,
+  length: RowLength,
+  operation: (loop: number) => Promise<void>,
+): Promise<Measurement> {
+  const run = async (duration: number, recorder: LatencyRecorder | null) => {
+    const deadline = length.perLoop ? Infinity : performance.now() + duration * 1000;
+    let errors = 0;
+    let firstError: unknown;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, loop) => {
+        for (let done = 0; performance.now() < deadline && done < (length.perLoop ?? Infinity); done++) {
+          const started = performance.now();
+          try {
+            await operation(loop);
+            recorder?.record(performance.now() - started);
+          } catch (error) {
+            errors += 1;
+            firstError ??= error;
+          }
+        }
+      }),
+    );
+    return { errors, firstError };
+  };
+  if (length.warmupSeconds > 0 && !length.perLoop) await run(length.warmupSeconds, null);
+  const recorder = new LatencyRecorder();
+  const startUs = nowUs();
+  const started = performance.now();
+  const { errors, firstError } = await run(length.seconds, recorder);
+  const elapsed = (performance.now() - started) / 1000;
+  if (recorder.size === 0) throw firstError instanceof Error ? firstError : new Error('no operation completed');
+  return {
+    operations: recorder.size,
+    seconds: elapsed,
+    perSecond: recorder.size / elapsed,
+    p50Ms: recorder.percentile(50),
+    p99Ms: recorder.percentile(99),
+    errors,
+    windowUs: [startUs, nowUs()],
+  };
+}

@@ -1,0 +1,73 @@
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { reply, runMain, workerInput } from '../support/processes.js';
+import { closedLoop, type RowLength } from '../support/stats.js';
+
+export interface FloorInput {
+  caseId: string;
+  clients: number;
+  length: RowLength;
+  /** A table made LIKE access_log_entry (same columns, defaults and indexes; no chain trigger). */
+  logTable: string;
+}
+
+/**
+ * The database floor: what one logged read must at least do, straight through `pg` from its own
+ * process — per transaction, SELECT the case row and INSERT one access-log-shaped row. One
+ * connection per client, each sending its next transaction when the last one committed.
+ */
+runMain(async () => {
+  const input = workerInput<FloorInput>();
+  const clients = await Promise.all(
+    Array.from({ length: input.clients }, async () => {
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: 'bench-floor' });
+      await client.connect();
+      return client;
+    }),
+  );
+  const insert = `INSERT INTO ${input.logTable} (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type, resource_id,
+      client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields, disclosure_sha256, override,
+      policy_version, entry_hash)
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING seq`;
+  const pseudonym = createHash('sha256').update('bench-client').digest('hex');
+  let n = 0;
+  const measurement = await closedLoop(input.clients, input.length, async (loop) => {
+    const client = clients[loop];
+    const id = randomUUID();
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
+      await client.query(insert, [
+        id,
+        new Date(),
+        `bench-floor-${n++}`,
+        'bench-outreach',
+        'bench-caseworker',
+        ['caseworker'],
+        'psychiatric-nurse',
+        'read',
+        'Case',
+        input.caseId,
+        pseudonym,
+        'bench-outreach',
+        'care-coordination',
+        'GDPR art. 6(1)(e) and 9(2)(h)',
+        null,
+        'permit',
+        'case read (rule bench)',
+        'bench-rule',
+        ['case-status', 'care-plan', 'housing', 'identity'],
+        createHash('sha256').update(id).digest('hex'),
+        false,
+        'bench',
+        createHash('sha256').update(`entry-${id}`).digest('hex'),
+      ]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+  await Promise.all(clients.map((client) => client.end()));
+  reply(measurement);
+});

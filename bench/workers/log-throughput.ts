@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { AccessLogRepository } from '../../src/access-log/access-log.repository.js';
+import { ChainService } from '../../src/access-log/chain.service.js';
+import { loadGatewayKeys } from '../../src/access-log/gateway-keys.js';
+import { entryHash, GENESIS_HASH, linkHash } from '../../src/access-log/hashing.js';
+import { createLogger } from '../../src/common/logging/logger.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createDataSource } from '../../src/database/data-source.js';
+import { reply, runMain, workerInput } from '../support/processes.js';
+import { closedLoop, type Measurement, type RowLength } from '../support/stats.js';
+
+export interface LogThroughputInput {
+  caseId: string;
+  writers: number;
+  length: RowLength;
+}
+
+export interface LogThroughputResult {
+  none: Measurement;
+  globalLock: Measurement;
+  unchained: Measurement;
+  chained: Measurement;
+}
+
+/**
+ * The access log's design, priced (formerly bench/access-log-throughput.ts): an audited access
+ * (read the case row, in a transaction, through TypeORM) from many concurrent writers, with
+ *   none        — no log entry (the ceiling);
+ *   global-lock — the naive design: the entry linked into a chain inside the request's
+ *                 transaction, serialised by one row lock held until commit (taken as late as
+ *                 possible, its best case);
+ *   unchained   — the entry inserted by the real repository, nobody linking it yet;
+ *   chained     — the same, with the gateway's ChainService linking committed entries beside it,
+ *                 on its own timer (ACCESS_LOG_CHAIN_INTERVAL_MS), as every gateway process does.
+ * The unchained entries are linked afterwards, outside the measurement, so the log still verifies.
+ */
+runMain(async () => {
+  const input = workerInput<LogThroughputInput>();
+  const config = loadConfig({ ...process.env, DB_POOL_SIZE: String(input.writers) });
+  const logger = createLogger('warn');
+  const dataSource = createDataSource(config.databaseUrl!, config, 'bench-log-throughput');
+  await dataSource.initialize();
+  const repository = new AccessLogRepository(dataSource);
+  const chain = new ChainService(repository, await loadGatewayKeys(config), config, logger);
+
+  let i = 0;
+  const content = () => ({
+    id: randomUUID(),
+    occurredAt: new Date(Math.floor(Date.now())),
+    requestId: `bench-log-${i++}`,
+    partnerId: 'bench-outreach',
+    userSub: 'bench-caseworker',
+    roles: ['caseworker'],
+    profession: 'psychiatric-nurse',
+    action: 'read',
+    resourceType: 'Case',
+    resourceId: input.caseId,
+    clientRef: null,
+    custodianPartnerId: 'bench-outreach',
+    purpose: 'care-coordination',
+    legalBasis: null,
+    consentId: null,
+    decision: 'permit' as const,
+    reason: 'bench',
+    ruleId: null,
+    fields: ['case-status'],
+    disclosureSha256: null,
+    override: false,
+    policyVersion: 'bench',
+    format: 2,
+    consentIds: [] as string[],
+    agreementId: null,
+    ground: null,
+    categories: ['case-status'],
+    grantId: null,
+  });
+  const readCase = (manager: EntityManager) => manager.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
+  const logged = () =>
+    dataSource.transaction(async (manager) => {
+      await readCase(manager);
+      const entry = content();
+      await repository.insert(manager, { ...entry, entryHash: entryHash(entry) }, null);
+    });
+  const measure = (operation: () => Promise<unknown>) =>
+    closedLoop(input.writers, input.length, async () => void (await operation()));
+
+  const none = await measure(() => dataSource.transaction(readCase));
+  await dataSource.query(
+    'CREATE TABLE IF NOT EXISTS bench_naive_head (id int PRIMARY KEY, position bigint NOT NULL, hash char(64) NOT NULL)',
+  );
+  await dataSource.query(`INSERT INTO bench_naive_head VALUES (1, 0, '${GENESIS_HASH}') ON CONFLICT (id) DO NOTHING`);
+  const globalLock = await measure(() =>
+    dataSource.transaction(async (manager) => {
+      await readCase(manager);
+      const entry = content();
+      const hash = entryHash(entry);
+      const [head] = (await manager.query('SELECT position, hash FROM bench_naive_head WHERE id = 1 FOR UPDATE')) as {
+        position: string;
+        hash: string;
+      }[];
+      const position = BigInt(head.position) + 1n;
+      await repository.insert(manager, { ...entry, entryHash: hash }, null);
+      await manager.query('UPDATE bench_naive_head SET position = $1, hash = $2 WHERE id = 1', [
+        position.toString(),
+        linkHash(position, head.hash, hash),
+      ]);
+    }),
+  );
+  await chain.chainAll();
+  chain.onApplicationBootstrap();
+  const chained = await measure(logged);
+  await chain.onApplicationShutdown();
+  await chain.chainAll();
+  const unchained = await measure(logged);
+  await chain.chainAll();
+  await dataSource.destroy();
+  reply({ none, globalLock, unchained, chained } satisfies LogThroughputResult);
+});
