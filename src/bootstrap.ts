@@ -3,10 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, type AppDependencies } from './app.module.js';
+import { registerJsonBodyParser, rejectUnsafeUrl } from './common/http/input-guard.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { PinoNestLogger } from './common/logging/logger.js';
-import { ProblemFilter } from './common/problem/problem.filter.js';
+import { ProblemFilter, sendProblem } from './common/problem/problem.filter.js';
 import { setUpOpenApi } from './common/http/openapi.js';
 
 /** Builds the HTTP application with all its hygiene; shared by `main.ts` and the e2e tests. */
@@ -18,18 +19,26 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     genReqId: requestIdFor,
     logger: false,
     return503OnClosing: true,
+    // Errors fastify raises while routing (a URL that does not decode) answer in problem+json too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(logger, error, request, reply),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
+    // Nest would register its JSON and form parsers; the gateway takes JSON only, through its own
+    // parser with a depth cap and a text check (registerJsonBodyParser).
+    bodyParser: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: without this, text/plain bodies would reach validation as strings instead of a 415.
   fastify.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
   });
+  fastify.addHook('onRequest', rejectUnsafeUrl);
   // Request metadata only: never bodies, query strings or tokens (they may carry personal data).
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     logger.info(
