@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, type AppDependencies } from './app.module.js';
 import { registerJsonBodyParser, rejectUnsafeUrl } from './common/http/input-guard.js';
+import { preAuthRateLimit } from './common/http/pre-auth-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { PinoNestLogger } from './common/logging/logger.js';
@@ -37,7 +38,19 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
+    // Every API answer may carry personal data (or say something about a client): no cache, no
+    // browser history, no proxy may keep a copy. Set first, so errors and 429s carry it too.
+    if (request.url === '/v1' || request.url.startsWith('/v1/') || request.url.startsWith('/v1?')) {
+      reply.header('cache-control', 'no-store');
+    }
   });
+  fastify.addHook(
+    'onRequest',
+    preAuthRateLimit({
+      perAddressPerMinute: config.http.preAuthPerAddressPerMinute,
+      perIssuerPerMinute: config.http.preAuthPerIssuerPerMinute,
+    }),
+  );
   fastify.addHook('onRequest', rejectUnsafeUrl);
   // Request metadata only: never bodies, query strings or tokens (they may carry personal data).
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -61,7 +74,8 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
         defaultSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
+        // No inline script anywhere: the Swagger UI at /docs loads its initialiser as a file.
+        scriptSrc: ["'self'"],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
       },

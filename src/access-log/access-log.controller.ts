@@ -1,10 +1,14 @@
-import { Controller, Get, Header, Headers, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access-context.decorator.js';
 import { Authorize, Public } from '../auth/decorators.js';
 import { FHIR_JSON, FHIR_NDJSON, preferredFhirMediaType } from '../common/fhir/bundle.js';
+import { guardedStream } from '../common/http/guarded-stream.js';
 import { PageQuery } from '../common/http/pagination.js';
+import { APP_LOGGER } from '../common/logging/logger.js';
 import { Inject } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
 import {
   AccessLogReviewService,
   EXPORT_REPRESENTATIONS,
@@ -14,10 +18,27 @@ import type { AccessContext } from './access-log.service.js';
 import { AccessLogPage, AccessLogQuery, ExportQuery } from './dto/access-log.dto.js';
 import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
 
+const INCOMPLETE = 'The export stopped before its end: this file is incomplete. Export again.';
+
+/** The last line of a line-delimited export that failed half-way (CSV and a Bundle have no place for one). */
+const FAILURE_LINES: Partial<Record<ExportRepresentation, (requestId: string) => string>> = {
+  ndjson: (requestId) =>
+    `${JSON.stringify({ type: 'error', error: 'export-incomplete', detail: INCOMPLETE, requestId })}\n`,
+  // FHIR Bulk Data reports errors as OperationOutcome resources.
+  'fhir-ndjson': (requestId) =>
+    `${JSON.stringify({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'fatal', code: 'incomplete', diagnostics: `${INCOMPLETE} Request id ${requestId}.` }],
+    })}\n`,
+};
+
 @ApiTags('access-log')
 @Controller('v1/access-log')
 export class AccessLogController {
-  constructor(private readonly review: AccessLogReviewService) {}
+  constructor(
+    private readonly review: AccessLogReviewService,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+  ) {}
 
   @Get()
   @Authorize('read', 'AccessLogEntry')
@@ -43,6 +64,7 @@ export class AccessLogController {
     @Access() access: AccessContext,
     @Query() query: ExportQuery,
     @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const as: ExportRepresentation =
       query.format !== 'fhir'
@@ -50,7 +72,14 @@ export class AccessLogController {
         : preferredFhirMediaType(accept, FHIR_NDJSON) === FHIR_JSON
           ? 'fhir-bundle'
           : 'fhir-ndjson';
-    const stream = await this.review.export(access, query, as);
+    // A query failing half-way must not end as a short file behind a 200 (see guardedStream).
+    const stream = await guardedStream(await this.review.export(access, query, as), {
+      response: reply.raw,
+      requestId: String(reply.request.id),
+      logger: this.logger,
+      what: `access-log export (${as})`,
+      errorLine: FAILURE_LINES[as],
+    });
     const { contentType, extension } = EXPORT_REPRESENTATIONS[as];
     return new StreamableFile(stream, {
       type: contentType,

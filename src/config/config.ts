@@ -24,7 +24,18 @@ export interface AppConfig {
     runMigrationsOnStart: boolean;
   };
   auth: { audience: string; clockToleranceSeconds: number; maxTokenLifetimeSeconds: number; jwksCacheSeconds: number };
-  http: { bodyLimitBytes: number; corsOrigins: string[]; rateLimitPerMinute: number; trustProxy: boolean };
+  http: {
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    rateLimitPerMinute: number;
+    /**
+     * Limits counted before the token is verified (so a flood of forged tokens costs no signature
+     * check and no key lookup): per source address, and per issuer the token claims.
+     */
+    preAuthPerAddressPerMinute: number;
+    preAuthPerIssuerPerMinute: number;
+    trustProxy: boolean;
+  };
   accessLog: {
     /** How often the chainer links new entries into the hash chain. */
     chainIntervalMs: number;
@@ -176,6 +187,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
       corsOrigins,
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      preAuthPerAddressPerMinute: read.integer('PREAUTH_RATE_LIMIT_PER_ADDRESS', 1200, 1, 10_000_000),
+      preAuthPerIssuerPerMinute: read.integer('PREAUTH_RATE_LIMIT_PER_ISSUER', 1200, 1, 10_000_000),
       trustProxy: read.boolean('TRUST_PROXY', false),
     },
     accessLog: {
@@ -192,7 +205,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    openApiUi: read.boolean('OPENAPI_UI', true),
+    // Off in production unless asked for: the UI is a developer's tool, and less served is less exposed.
+    openApiUi: read.boolean('OPENAPI_UI', nodeEnv !== 'production'),
     seedDemoPartners: read.boolean('SEED_DEMO_PARTNERS', nodeEnv !== 'production'),
     policiesDir: resolve(cwd, read.string('POLICIES_DIR', 'policies')),
   };
