@@ -66,6 +66,14 @@ describe('configuration', () => {
     expect(loadConfig({}, '/srv/schakel').openApiUi).toBe(true);
   });
 
+  it('keeps outbound calls to public addresses unless allowed, for all hosts or named ones', () => {
+    expect(loadConfig({}, '/srv/schakel').outbound).toEqual({ allowPrivate: false, privateHosts: [] });
+    expect(
+      loadConfig({ OUTBOUND_ALLOW_PRIVATE: 'true', OUTBOUND_PRIVATE_HOSTS: 'Keycloak.Internal' }).outbound,
+    ).toEqual({ allowPrivate: true, privateHosts: ['keycloak.internal'] });
+    expect(problemsOf({ OUTBOUND_PRIVATE_HOSTS: 'http://idp/' }).join()).toMatch(/OUTBOUND_PRIVATE_HOSTS/);
+  });
+
   it('reads the limits counted before authentication, and refuses a nonsensical one', () => {
     const defaults = loadConfig({}, '/srv/schakel').http;
     expect(defaults.preAuthPerAddressPerMinute).toBeGreaterThan(defaults.rateLimitPerMinute);

@@ -50,6 +50,11 @@ export interface AppConfig {
   };
   /** How often each process looks for due webhooks (also the backoff base). */
   webhookIntervalMs: number;
+  /**
+   * Partner-registered URLs the gateway calls (JWKS, webhooks) reach public addresses only,
+   * unless allowed here: for every host (development, tests), or for named hosts.
+   */
+  outbound: { allowPrivate: boolean; privateHosts: string[] };
   /** How long the previous team keeps reading a case after a warm handover. */
   aftercareDays: number;
   /** How long a break-the-glass grant lasts (never more than 24 h). */
@@ -203,6 +208,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     encryptionKeys: read.optional('ENCRYPTION_KEYS'),
     breakTheGlassHours: read.integer('BREAK_THE_GLASS_HOURS', 12, 1, 24),
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
+    outbound: {
+      allowPrivate: read.boolean('OUTBOUND_ALLOW_PRIVATE', false),
+      privateHosts: read.list('OUTBOUND_PRIVATE_HOSTS').map((host) => host.toLowerCase()),
+    },
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     // Off in production unless asked for: the UI is a developer's tool, and less served is less exposed.
@@ -259,6 +268,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   } else if (nodeEnv === 'production') {
     read.problems.push('ENCRYPTION_KEYS is required when NODE_ENV=production');
+  }
+  for (const host of config.outbound.privateHosts) {
+    if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(host))
+      read.problems.push(`OUTBOUND_PRIVATE_HOSTS entry "${host}" must be a host name such as idp.internal.example`);
   }
   if (nodeEnv === 'production' && config.seedDemoPartners) {
     read.problems.push('SEED_DEMO_PARTNERS must be false when NODE_ENV=production (demo keys are public)');

@@ -98,6 +98,9 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     // address would send in production; suites that test the pre-authentication limit set their own.
     PREAUTH_RATE_LIMIT_PER_ADDRESS: '1000000',
     PREAUTH_RATE_LIMIT_PER_ISSUER: '1000000',
+    // Suites run their JWKS and webhook servers on 127.0.0.1; outbound-urls.e2e-spec shows the
+    // refusal without this allowance.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     ...env,
   });
 }

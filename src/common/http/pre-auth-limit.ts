@@ -1,6 +1,6 @@
-import { isIPv6 } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../problem/problem.js';
+import { ipv6Bytes } from './ip.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /**
@@ -21,21 +21,13 @@ const MAX_TOKEN_LENGTH = 16_384;
  * whole /64, so counting single IPv6 addresses would let one sender rotate through millions).
  */
 export function addressKey(ip: string): string {
-  const bare = ip.split('%')[0];
-  if (!isIPv6(bare)) return bare;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped) return mapped[1];
-  const [head, tail] = bare.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  // An embedded IPv4 tail counts as two groups.
-  const groupsIn = (parts: string[]) => parts.reduce((n, part) => n + (part.includes('.') ? 2 : 1), 0);
-  const missing = 8 - groupsIn(left) - groupsIn(right);
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, missing)).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  const bytes = ipv6Bytes(ip);
+  if (!bytes) return ip;
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return bytes.slice(12).join('.'); // IPv4-mapped: the IPv4 address it is
+  }
+  const words = [0, 2, 4, 6].map((i) => ((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  return `${words.join(':')}::/64`;
 }
 
 /** The `iss` a bearer token claims, read without verifying anything; undefined when there is none. */
