@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { AccessLogEntryFormat21796075000000 } from './1796075000000-AccessLogEntryFormat2.js';
+import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
 import { PartnerOperator1796074000000 } from './1796074000000-PartnerOperator.js';
 import { PartnerProgramme1795986073523 } from './1795986073523-PartnerProgramme.js';
 import { ReviewItemEntries1795985619580 } from './1795985619580-ReviewItemEntries.js';
@@ -41,4 +42,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerProgramme1795986073523,
   PartnerOperator1796074000000,
   AccessLogEntryFormat21796075000000,
+  SealIdempotencyResponses1796200000000,
 ];

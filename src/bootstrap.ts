@@ -3,10 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, type AppDependencies } from './app.module.js';
+import { registerJsonBodyParser, rejectUnsafeUrl } from './common/http/input-guard.js';
+import { preAuthRateLimit } from './common/http/pre-auth-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { PinoNestLogger } from './common/logging/logger.js';
-import { ProblemFilter } from './common/problem/problem.filter.js';
+import { ProblemFilter, sendProblem } from './common/problem/problem.filter.js';
 import { setUpOpenApi } from './common/http/openapi.js';
 
 /** Builds the HTTP application with all its hygiene; shared by `main.ts` and the e2e tests. */
@@ -18,18 +20,38 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     genReqId: requestIdFor,
     logger: false,
     return503OnClosing: true,
+    // Errors fastify raises while routing (a URL that does not decode) answer in problem+json too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(logger, error, request, reply),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' }), config.logFormat === 'pretty'),
     abortOnError: false,
+    // Nest would register its JSON and form parsers; the gateway takes JSON only, through its own
+    // parser with a depth cap and a text check (registerJsonBodyParser).
+    bodyParser: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: without this, text/plain bodies would reach validation as strings instead of a 415.
   fastify.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
+    // Every API answer may carry personal data (or say something about a client): no cache, no
+    // browser history, no proxy may keep a copy. Set first, so errors and 429s carry it too.
+    if (request.url === '/v1' || request.url.startsWith('/v1/') || request.url.startsWith('/v1?')) {
+      reply.header('cache-control', 'no-store');
+    }
   });
+  fastify.addHook(
+    'onRequest',
+    preAuthRateLimit({
+      perAddressPerMinute: config.http.preAuthPerAddressPerMinute,
+      perIssuerPerMinute: config.http.preAuthPerIssuerPerMinute,
+    }),
+  );
+  fastify.addHook('onRequest', rejectUnsafeUrl);
   // Request metadata only: never bodies, query strings or tokens (they may carry personal data).
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     logger.info(
@@ -52,7 +74,8 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
         defaultSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
+        // No inline script anywhere: the Swagger UI at /docs loads its initialiser as a file.
+        scriptSrc: ["'self'"],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
       },

@@ -96,3 +96,124 @@ describe('Idempotency-Key on writes', () => {
     expect(await countTitled('race')).toBe(1);
   });
 });
+
+/** A stored first answer is kept for a day: personal data in it must not sit there readable. */
+describe('idempotency records at rest', () => {
+  let ctx: TestContext;
+  let team: string;
+  let clientId: string;
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    const housing = await ctx.newPartner({ type: 'social-housing-company' });
+    const outreach = await ctx.newPartner({ type: 'outreach-team' });
+    const admin = await (await ctx.operator()).token();
+    await ctx.request({
+      method: 'POST',
+      url: '/v1/agreements',
+      token: admin,
+      purpose: 'administration',
+      body: { title: 'A', partnerIds: [housing.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+    });
+    team = await outreach.token({ roles: ['coordinator', 'caseworker'], profession: 'social-worker' });
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: await housing.token({ roles: ['referrer'] }),
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Fatma' },
+        signals: ['debts'],
+        evictionStage: 'none',
+        tenantInformed: 'yes',
+        contact: { name: 'E' },
+      },
+    });
+    await ctx.request({
+      method: 'POST',
+      url: `/v1/referrals/${referral.body.id}/decision`,
+      token: team,
+      purpose: 'referral',
+      body: { decision: 'accept' },
+    });
+    clientId = (await ctx.request({ url: `/v1/referrals/${referral.body.id}`, token: team, purpose: 'referral' })).body
+      .clientId;
+  });
+  afterAll(async () => ctx?.close());
+
+  it("keeps a representative's name and the consent evidence sealed, and a retry still gets the same answer", async () => {
+    const name = 'Hendrik Vandenbroucke';
+    const evidence = 'Ondertekend formulier, bewaard in het dossier van de bewindvoerder';
+    const sha256 = 'c0ffee'.repeat(10) + 'c0ff';
+    const consent = {
+      purposes: ['duo-follow-up'],
+      recipients: [{ partnerType: 'caw' }],
+      categories: ['identity', 'housing'],
+      effect: 'permit',
+      givenBy: { kind: 'legal-representative', name, capacity: 'court-appointed-administrator' },
+      method: 'written',
+      evidence: { sha256, description: evidence },
+      validFrom: '2026-01-01',
+    };
+    const post = () =>
+      ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/consents`,
+        token: team,
+        purpose: 'care-coordination',
+        body: consent,
+        headers: { 'idempotency-key': 'consent-rep-1' },
+      });
+    const first = await post();
+    expect(first.status).toBe(201);
+    expect(first.body.givenBy).toMatchObject({ name });
+
+    const rows: { row: string }[] = await ctx.dataSource.query(
+      'SELECT row_to_json(r)::text AS row FROM idempotency_record r',
+    );
+    expect(rows).toHaveLength(1);
+    for (const secret of [name, 'Vandenbroucke', evidence, sha256]) expect(rows[0].row).not.toContain(secret);
+    expect(rows[0].row).toMatch(/"response_sealed":"v1\./);
+
+    const retry = await post();
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    const [{ n }] = await ctx.dataSource.query('SELECT count(*)::int AS n FROM consent WHERE client_id = $1', [
+      clientId,
+    ]);
+    expect(n).toBe(1);
+  });
+
+  it('refuses, without writing again, a retry whose stored answer predates sealing', async () => {
+    const body = {
+      purposes: ['duo-follow-up'],
+      recipients: [{ partnerType: 'caw' }],
+      categories: ['identity'],
+      effect: 'permit',
+      givenBy: { kind: 'client' },
+      method: 'verbal',
+      validFrom: '2026-01-01',
+    };
+    const post = () =>
+      ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/consents`,
+        token: team,
+        purpose: 'care-coordination',
+        body,
+        headers: { 'idempotency-key': 'consent-legacy' },
+      });
+    expect((await post()).status).toBe(201);
+    // What the migration leaves of an answer stored readable before this release.
+    await ctx.dataSource.query(`UPDATE idempotency_record SET response_sealed = NULL WHERE key = 'consent-legacy'`);
+    const count = async () =>
+      (await ctx.dataSource.query('SELECT count(*)::int AS n FROM consent WHERE client_id = $1', [clientId]))[0].n;
+    const before = await count();
+    const retry = await post();
+    expect(retry.status).toBe(409);
+    expect(retry.headers['content-type']).toMatch(/problem\+json/);
+    expect(await count()).toBe(before);
+  });
+});

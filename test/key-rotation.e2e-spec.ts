@@ -29,6 +29,7 @@ describe('encryption key rotation', () => {
         url: '/v1/referrals',
         token,
         purpose: 'referral',
+        headers: { 'idempotency-key': `referral-${i}` },
         body: {
           targetPartnerId: outreach.id,
           tenant: { familyName: `Tenant${i}`, nationalNumber: '85073003328' },
@@ -58,11 +59,18 @@ describe('encryption key rotation', () => {
     expect(await kids()).toEqual(new Set(['k1']));
     const rotated = FieldCipher.fromConfig(`${k2},${k1}`);
     const counts = await rotateSealedValues(ctx.dataSource, rotated, 2);
-    expect(counts).toMatchObject({ client: 3, referral: 3 });
+    expect(counts).toMatchObject({ client: 3, referral: 3, idempotency_record: 3 });
     expect(await kids()).toEqual(new Set(['k2']));
     const onlyNew = FieldCipher.fromConfig(k2);
     const [row] = await ctx.dataSource.query('SELECT identity_sealed FROM client ORDER BY created_at LIMIT 1');
     expect(onlyNew.open<{ familyName: string }>(row.identity_sealed).familyName).toMatch(/^Tenant/);
-    expect(await rotateSealedValues(ctx.dataSource, rotated)).toMatchObject({ client: 0, referral: 0 });
+    // The answers kept for retries follow the key too, so retiring the old key never strands them.
+    const [answer] = await ctx.dataSource.query('SELECT response_sealed FROM idempotency_record LIMIT 1');
+    expect(onlyNew.open<{ id: string }>(answer.response_sealed).id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await rotateSealedValues(ctx.dataSource, rotated)).toMatchObject({
+      client: 0,
+      referral: 0,
+      idempotency_record: 0,
+    });
   });
 });

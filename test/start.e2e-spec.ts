@@ -100,7 +100,14 @@ describe('npm start with no DATABASE_URL', () => {
 
       const docs = await fetch(`${base}/docs`);
       expect(docs.status).toBe(200);
-      expect(await docs.text()).toContain('swagger');
+      const docsPage = await docs.text();
+      expect(docsPage).toContain('swagger');
+      // No inline script: every script of the page is a file, and the policy forbids inline ones.
+      const scripts = docsPage.match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      expect(scripts.filter((tag) => !/\bsrc=/.test(tag))).toEqual([]);
+      expect(docs.headers.get('content-security-policy')).toMatch(/(^|;)script-src 'self'(;|$)/);
+      expect((await fetch(`${base}/docs/swagger-ui-init.js`)).status).toBe(200);
       const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as {
         paths: Record<string, unknown>;
         components: { securitySchemes: Record<string, unknown> };

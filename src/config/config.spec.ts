@@ -62,6 +62,25 @@ describe('configuration', () => {
       ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
     });
     expect(production.seedDemoPartners).toBe(false);
+    expect(production.openApiUi).toBe(false);
+    expect(loadConfig({}, '/srv/schakel').openApiUi).toBe(true);
+  });
+
+  it('keeps outbound calls to public addresses unless allowed, for all hosts or named ones', () => {
+    expect(loadConfig({}, '/srv/schakel').outbound).toEqual({ allowPrivate: false, privateHosts: [] });
+    expect(
+      loadConfig({ OUTBOUND_ALLOW_PRIVATE: 'true', OUTBOUND_PRIVATE_HOSTS: 'Keycloak.Internal' }).outbound,
+    ).toEqual({ allowPrivate: true, privateHosts: ['keycloak.internal'] });
+    expect(problemsOf({ OUTBOUND_PRIVATE_HOSTS: 'http://idp/' }).join()).toMatch(/OUTBOUND_PRIVATE_HOSTS/);
+  });
+
+  it('reads the limits counted before authentication, and refuses a nonsensical one', () => {
+    const defaults = loadConfig({}, '/srv/schakel').http;
+    expect(defaults.preAuthPerAddressPerMinute).toBeGreaterThan(defaults.rateLimitPerMinute);
+    expect(defaults.preAuthPerIssuerPerMinute).toBeGreaterThan(defaults.rateLimitPerMinute);
+    const set = loadConfig({ PREAUTH_RATE_LIMIT_PER_ADDRESS: '20', PREAUTH_RATE_LIMIT_PER_ISSUER: '10' }).http;
+    expect([set.preAuthPerAddressPerMinute, set.preAuthPerIssuerPerMinute]).toEqual([20, 10]);
+    expect(problemsOf({ PREAUTH_RATE_LIMIT_PER_ISSUER: '0' }).join()).toMatch(/PREAUTH_RATE_LIMIT_PER_ISSUER/);
   });
 
   it('refuses a signing key that is not a private Ed25519 JWK, without echoing it', () => {

@@ -26,7 +26,18 @@ export interface AppConfig {
     runMigrationsOnStart: boolean;
   };
   auth: { audience: string; clockToleranceSeconds: number; maxTokenLifetimeSeconds: number; jwksCacheSeconds: number };
-  http: { bodyLimitBytes: number; corsOrigins: string[]; rateLimitPerMinute: number; trustProxy: boolean };
+  http: {
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    rateLimitPerMinute: number;
+    /**
+     * Limits counted before the token is verified (so a flood of forged tokens costs no signature
+     * check and no key lookup): per source address, and per issuer the token claims.
+     */
+    preAuthPerAddressPerMinute: number;
+    preAuthPerIssuerPerMinute: number;
+    trustProxy: boolean;
+  };
   accessLog: {
     /** How often the chainer links new entries into the hash chain. */
     chainIntervalMs: number;
@@ -41,6 +52,11 @@ export interface AppConfig {
   };
   /** How often each process looks for due webhooks (also the backoff base). */
   webhookIntervalMs: number;
+  /**
+   * Partner-registered URLs the gateway calls (JWKS, webhooks) reach public addresses only,
+   * unless allowed here: for every host (development, tests), or for named hosts.
+   */
+  outbound: { allowPrivate: boolean; privateHosts: string[] };
   /** How long the previous team keeps reading a case after a warm handover. */
   aftercareDays: number;
   /** How long a break-the-glass grant lasts (never more than 24 h). */
@@ -185,6 +201,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
       corsOrigins,
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      preAuthPerAddressPerMinute: read.integer('PREAUTH_RATE_LIMIT_PER_ADDRESS', 1200, 1, 10_000_000),
+      preAuthPerIssuerPerMinute: read.integer('PREAUTH_RATE_LIMIT_PER_ISSUER', 1200, 1, 10_000_000),
       trustProxy: read.boolean('TRUST_PROXY', false),
     },
     accessLog: {
@@ -199,10 +217,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     encryptionKeys: read.optional('ENCRYPTION_KEYS'),
     breakTheGlassHours: read.integer('BREAK_THE_GLASS_HOURS', 12, 1, 24),
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
+    outbound: {
+      allowPrivate: read.boolean('OUTBOUND_ALLOW_PRIVATE', false),
+      privateHosts: read.list('OUTBOUND_PRIVATE_HOSTS').map((host) => host.toLowerCase()),
+    },
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', ['pretty', 'json'] as const, nodeEnv === 'development' ? 'pretty' : 'json'),
-    openApiUi: read.boolean('OPENAPI_UI', true),
+    // Off in production unless asked for: the UI is a developer's tool, and less served is less exposed.
+    openApiUi: read.boolean('OPENAPI_UI', nodeEnv !== 'production'),
     seedDemoPartners: read.boolean('SEED_DEMO_PARTNERS', nodeEnv !== 'production'),
     policiesDir: resolve(cwd, read.string('POLICIES_DIR', 'policies')),
   };
@@ -255,6 +278,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   } else if (nodeEnv === 'production') {
     read.problems.push('ENCRYPTION_KEYS is required when NODE_ENV=production');
+  }
+  for (const host of config.outbound.privateHosts) {
+    if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(host))
+      read.problems.push(`OUTBOUND_PRIVATE_HOSTS entry "${host}" must be a host name such as idp.internal.example`);
   }
   if (nodeEnv === 'production' && config.seedDemoPartners) {
     read.problems.push('SEED_DEMO_PARTNERS must be false when NODE_ENV=production (demo keys are public)');

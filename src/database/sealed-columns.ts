@@ -1,5 +1,8 @@
-/** Every column that holds a sealed (AES-256-GCM) value, for key rotation. Add new ones here. */
-export const SEALED_COLUMNS: { table: string; columns: string[] }[] = [
+/**
+ * Every column that holds a sealed (AES-256-GCM) value, for key rotation. Add new ones here.
+ * `key` names the primary-key columns when they are not `id`.
+ */
+export const SEALED_COLUMNS: { table: string; columns: string[]; key?: string[] }[] = [
   { table: 'client', columns: ['identity_sealed', 'contact_sealed', 'national_number_sealed'] },
   {
     table: 'referral',
@@ -18,4 +21,5 @@ export const SEALED_COLUMNS: { table: string; columns: string[] }[] = [
   { table: 'emergency_grant', columns: ['justification_sealed'] },
   { table: 'review_item', columns: ['summary_sealed', 'note_sealed'] },
   { table: 'consent', columns: ['representative_sealed', 'evidence_description_sealed'] },
+  { table: 'idempotency_record', columns: ['response_sealed'], key: ['partner_id', 'key'] },
 ];

@@ -5,6 +5,7 @@ import { AccessLogService } from '../access-log/access-log.service.js';
 import type { AccessContext } from '../access/access-context.js';
 import { AccessService } from '../access/access.service.js';
 import { GATEWAY_KEYS, type GatewayKeys } from '../access-log/gateway-keys.js';
+import { outboundFetch, outboundPolicyOf, OutboundRefused } from '../common/http/outbound.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Transaction } from '../database/transaction.js';
@@ -123,16 +124,22 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       for (const delivery of due) {
         let error: string | null = null;
         try {
-          const response = await fetch(delivery.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/jose' },
-            body: delivery.jws,
-            signal: AbortSignal.timeout(5000),
-            redirect: 'error',
-          });
+          // Checked again now, on the connection itself: the URL passed at registration, but its
+          // DNS may point somewhere else today. outboundFetch never follows redirects.
+          const response = await outboundFetch(
+            delivery.url,
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/jose' },
+              body: delivery.jws,
+              signal: AbortSignal.timeout(5000),
+            },
+            outboundPolicyOf(this.config),
+          );
+          await response.body?.cancel();
           if (!response.ok) error = `HTTP ${response.status}`;
         } catch (e) {
-          error = (e as Error).name;
+          error = e instanceof OutboundRefused ? `${e.name}: ${e.reason}` : (e as Error).name;
         }
         delivery.attempts += 1;
         if (!error) {

@@ -4,6 +4,7 @@ import { AccessService } from '../access/access.service.js';
 import type { AccessContext } from '../access/access-context.js';
 import { importJWK } from 'jose';
 import { ProblemException } from '../common/problem/problem.js';
+import { outboundPolicyOf, outboundUrlRefusal } from '../common/http/outbound.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
 import { type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
@@ -26,6 +27,7 @@ export class PartnersService {
   async register(access: AccessContext, input: CreatePartnerDto): Promise<PartnerView> {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
     this.policy.requireKnownProgramme(input.programme);
+    await this.requireCallableUrls(input);
     const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
     if (await this.partners.findById(input.id))
       throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
@@ -111,6 +113,7 @@ export class PartnersService {
       });
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, true);
     this.policy.requireKnownProgramme(input.programme);
+    await this.requireCallableUrls(input);
     // Suspending the operator through its own API would lock the network's administration out;
     // the operator's registration is changed with its command line (npm run operator:register).
     if (partner.operator && input.status === 'suspended') {
@@ -162,11 +165,23 @@ export class PartnersService {
         errors: [{ pointer: '/jwks', detail: 'give jwks or jwksUri' }],
       });
     }
-    // Keys fetched over plain HTTP could be swapped in transit; allowed only outside production.
-    if (typeof jwksUri === 'string' && this.config.nodeEnv === 'production' && !jwksUri.startsWith('https://')) {
-      throw new ProblemException('validation-failed', 'jwksUri must use https', {
-        errors: [{ pointer: '/jwksUri', detail: 'https is required in production' }],
-      });
+  }
+
+  /**
+   * The gateway will call these URLs: https in production, and only public addresses unless the
+   * operator allows private ones (see common/http/outbound.ts). Checked again on every call.
+   */
+  private async requireCallableUrls(input: { jwksUri?: string; webhookUrl?: string }): Promise<void> {
+    const policy = outboundPolicyOf(this.config);
+    const errors: { pointer: string; detail: string }[] = [];
+    for (const field of ['jwksUri', 'webhookUrl'] as const) {
+      const value = input[field];
+      if (typeof value !== 'string') continue;
+      const refusal = await outboundUrlRefusal(value, policy);
+      if (refusal) errors.push({ pointer: `/${field}`, detail: `the gateway will not call this URL: ${refusal}` });
+    }
+    if (errors.length > 0) {
+      throw new ProblemException('validation-failed', 'A URL the gateway would call is not allowed', { errors });
     }
   }
 

@@ -94,6 +94,13 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     // Swagger UI's static server cannot load under Jest on Node 20 (CJS requiring ESM); the
     // start-up smoke test checks /docs on the real process instead.
     OPENAPI_UI: 'false',
+    // Every suite calls from 127.0.0.1 and most with a handful of issuers, far above what one
+    // address would send in production; suites that test the pre-authentication limit set their own.
+    PREAUTH_RATE_LIMIT_PER_ADDRESS: '1000000',
+    PREAUTH_RATE_LIMIT_PER_ISSUER: '1000000',
+    // Suites run their JWKS and webhook servers on 127.0.0.1; outbound-urls.e2e-spec shows the
+    // refusal without this allowance.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     ...env,
   });
 }

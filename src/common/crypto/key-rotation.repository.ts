@@ -12,13 +12,14 @@ export async function rotateSealedValues(
   batch = 500,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const { table, columns } of SEALED_COLUMNS) {
+  for (const { table, columns, key = ['id'] } of SEALED_COLUMNS) {
     counts[table] = 0;
     const stale = columns.map((c) => `(${c} IS NOT NULL AND split_part(${c}, '.', 2) <> $1)`).join(' OR ');
+    const match = key.map((k, i) => `${k} = $${i + 1}`).join(' AND ');
     for (;;) {
       const done = await dataSource.transaction(async (manager) => {
         const rows: Record<string, string | null>[] = await manager.query(
-          `SELECT id, ${columns.join(', ')} FROM ${table} WHERE ${stale} LIMIT ${batch} FOR UPDATE`,
+          `SELECT ${key.join(', ')}, ${columns.join(', ')} FROM ${table} WHERE ${stale} LIMIT ${batch} FOR UPDATE`,
           [cipher.activeKid],
         );
         for (const row of rows) {
@@ -26,8 +27,8 @@ export async function rotateSealedValues(
             row[c] && cipher.kidOf(row[c]!) !== cipher.activeKid ? cipher.seal(cipher.open(row[c]!)) : row[c],
           );
           await manager.query(
-            `UPDATE ${table} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`,
-            [row.id, ...values],
+            `UPDATE ${table} SET ${columns.map((c, i) => `${c} = $${i + key.length + 1}`).join(', ')} WHERE ${match}`,
+            [...key.map((k) => row[k]), ...values],
           );
         }
         return rows.length;

@@ -22,8 +22,14 @@ export class IdempotencyRecord {
   @Column({ name: 'response_status', type: 'smallint', nullable: true })
   responseStatus!: number | null;
 
-  @Column({ name: 'response_body', type: 'jsonb', nullable: true })
-  responseBody!: unknown;
+  /**
+   * The first answer, sealed with the encryption-at-rest key (AES-256-GCM): answers carry
+   * personal data (a representative's name, consent evidence, a tenant's identity) and this
+   * table is kept for a day, so it is never stored readable. Null while in progress, and for
+   * answers stored before sealing was introduced (their bodies were dropped).
+   */
+  @Column({ name: 'response_sealed', type: 'text', nullable: true })
+  responseSealed!: string | null;
 
   @Index('idempotency_record_created_at_idx')
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,10 +1,11 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, type Observable, of, throwError } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
 import { ProblemException } from '../problem/problem.js';
 import { canonicalJson } from '../canonical-json.js';
+import { CRYPTO, type Crypto } from '../crypto/crypto.module.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -15,11 +16,16 @@ export const IDEMPOTENCY_RETENTION_HOURS = 24;
 /**
  * Idempotency-Key on writes: a retry with the same key and the same request gets the first
  * answer again and writes nothing; the same key with another request is 422; a retry while the
- * first is still running is 409. Keys are scoped to the calling partner.
+ * first is still running is 409. Keys are scoped to the calling partner. The stored answer is
+ * sealed (AES-256-GCM, the encryption-at-rest keys): it may be a tenant's identity or a legal
+ * representative's name, and a retry table is no excuse to keep those readable.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly records: IdempotencyRepository) {}
+  constructor(
+    private readonly records: IdempotencyRepository,
+    @Inject(CRYPTO) private readonly crypto: Crypto,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -42,7 +48,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (!existing) {
           return next.handle().pipe(
             mergeMap((body) =>
-              from(this.records.complete(partnerId, key, reply.statusCode, body ?? null)).pipe(
+              from(this.records.complete(partnerId, key, reply.statusCode, this.crypto.cipher.seal(body ?? null))).pipe(
                 mergeMap(() => of(body)),
               ),
             ),
@@ -63,8 +69,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
             { 'retry-after': '2' },
           );
         }
+        if (existing.responseSealed === null) {
+          // Stored before answers were sealed (their readable bodies were dropped by a migration):
+          // refuse rather than run the write a second time.
+          throw new ProblemException(
+            'conflict',
+            'This Idempotency-Key was used for a request that completed earlier; its answer is no longer kept. Read the resource instead',
+          );
+        }
+        const body = this.crypto.cipher.open(existing.responseSealed);
         reply.status(existing.responseStatus ?? 200).header('idempotent-replayed', 'true');
-        return of(existing.responseBody);
+        return of(body);
       }),
     );
   }

@@ -14,9 +14,11 @@ export class IdempotencyRepository {
     requestHash: string,
     retentionHours: number,
   ): Promise<IdempotencyRecord | null> {
+    // Forget every expired key of this partner, not only this one: a record is kept for its
+    // retention period and no longer (it holds a sealed answer with personal data).
     await this.dataSource.query(
-      `DELETE FROM idempotency_record WHERE partner_id = $1 AND key = $2 AND created_at < now() - make_interval(hours => $3)`,
-      [partnerId, key, retentionHours],
+      `DELETE FROM idempotency_record WHERE partner_id = $1 AND created_at < now() - make_interval(hours => $2)`,
+      [partnerId, retentionHours],
     );
     const inserted: unknown[] = await this.dataSource.query(
       `INSERT INTO idempotency_record (partner_id, key, request_hash, state) VALUES ($1, $2, $3, 'in-progress')
@@ -27,10 +29,11 @@ export class IdempotencyRepository {
     return this.dataSource.getRepository(IdempotencyRecord).findOneBy({ partnerId, key });
   }
 
-  async complete(partnerId: string, key: string, status: number, body: unknown): Promise<void> {
+  /** Stores the first answer, already sealed by the caller. */
+  async complete(partnerId: string, key: string, status: number, sealedBody: string): Promise<void> {
     await this.dataSource
       .getRepository(IdempotencyRecord)
-      .update({ partnerId, key }, { state: 'completed', responseStatus: status, responseBody: body as never });
+      .update({ partnerId, key }, { state: 'completed', responseStatus: status, responseSealed: sealedBody });
   }
 
   async release(partnerId: string, key: string): Promise<void> {

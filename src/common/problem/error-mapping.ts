@@ -22,6 +22,8 @@ const FASTIFY_CODES: Record<string, { kind: ProblemKind; detail: string }> = {
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: { kind: 'malformed-request', detail: 'The JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { kind: 'malformed-request', detail: 'The body is not valid JSON' },
+  FST_ERR_BAD_URL: { kind: 'validation-failed', detail: 'The URL does not decode (malformed percent-encoding)' },
+  FST_ERR_MAX_PARAM_LENGTH: { kind: 'validation-failed', detail: 'A path parameter is too long' },
 };
 
 const STATUS_KINDS: Record<number, ProblemKind> = Object.fromEntries(

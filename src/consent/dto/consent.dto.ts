@@ -7,6 +7,7 @@ import {
   IsArray,
   IsIn,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -101,7 +102,8 @@ export class CreateConsentDto {
   @IsIn(['permit', 'deny', 'informed-no-objection'])
   effect!: 'permit' | 'deny' | 'informed-no-objection';
 
-  @ApiProperty({ type: GivenByDto }) @ValidateNested() @Type(() => GivenByDto) givenBy!: GivenByDto;
+  // ValidateNested alone lets a missing object through (the service then fails on it).
+  @ApiProperty({ type: GivenByDto }) @IsObject() @ValidateNested() @Type(() => GivenByDto) givenBy!: GivenByDto;
 
   @ApiProperty({ enum: ['verbal', 'written', 'digital'] }) @IsIn(['verbal', 'written', 'digital']) method!:
     'verbal' | 'written' | 'digital';

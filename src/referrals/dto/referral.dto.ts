@@ -8,6 +8,7 @@ import {
   IsEmail,
   IsIn,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -120,6 +121,8 @@ export class CreateReferralDto {
   targetPartnerId!: string;
 
   @ApiProperty({ type: TenantDto })
+  // ValidateNested alone lets a missing object through (the service then fails on it).
+  @IsObject()
   @ValidateNested()
   @Type(() => TenantDto)
   tenant!: TenantDto;
@@ -161,6 +164,7 @@ export class CreateReferralDto {
   urgency?: 'normal' | 'high';
 
   @ApiProperty({ type: ReferrerContactDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => ReferrerContactDto)
   contact!: ReferrerContactDto;
