@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { PartnerAssertions1796075000000 } from './1796075000000-PartnerAssertions.js';
 import { PartnerOperator1796074000000 } from './1796074000000-PartnerOperator.js';
 import { PartnerProgramme1795986073523 } from './1795986073523-PartnerProgramme.js';
 import { ReviewItemEntries1795985619580 } from './1795985619580-ReviewItemEntries.js';
@@ -39,4 +40,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReviewItemEntries1795985619580,
   PartnerProgramme1795986073523,
   PartnerOperator1796074000000,
+  PartnerAssertions1796075000000,
 ];

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PartnerKeysService } from '../partners/partner-keys.service.js';
+import { assertableBy } from '../partners/partner-trust.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { ProblemException } from '../common/problem/problem.js';
@@ -19,13 +20,22 @@ function refuse(check: string, detail: string): never {
 }
 
 /**
- * A refusal of a token whose signature did verify: the partner that signed it is known, so the
- * attempt is evidence about that partner and goes into the access log (see AccessGuard).
+ * A refusal of a token whose signature did verify, for what it claims beyond what its partner may
+ * assert (a network-wide role, a role or profession outside the partner's allowance): the partner
+ * that signed it is known, so the attempt is evidence about that partner and goes into the access
+ * log (see AccessGuard).
  */
 export class SignedTokenRefused extends ProblemException {
   constructor(
-    readonly attempt: { partnerId: string; partnerType: Principal['partnerType']; subject: string; roles: string[] },
-    check: string,
+    readonly attempt: {
+      partnerId: string;
+      partnerType: Principal['partnerType'];
+      operator: boolean;
+      subject: string;
+      roles: string[];
+      profession?: string;
+    },
+    readonly check: 'roles' | 'profession',
     detail: string,
   ) {
     super('unauthenticated', detail, { check }, { 'www-authenticate': `Bearer error="invalid_token"` });
@@ -107,18 +117,32 @@ export class TokenVerifierService {
     }
     if (typeof payload.sub !== 'string' || payload.sub.length > 200)
       refuse('sub', 'The sub claim must be a string of at most 200 characters');
+    const asserted = [...new Set(roles as string[])];
+    const profession = typeof payload.profession === 'string' ? payload.profession : undefined;
+    const attempt = {
+      partnerId: partner.id,
+      partnerType: partner.type,
+      operator: partner.operator,
+      subject: payload.sub,
+      roles: asserted,
+      ...(profession !== undefined ? { profession } : {}),
+    };
     // Network-wide powers belong to the network operator alone, whatever another partner's IdP says.
-    if (!partner.operator && (roles as string[]).some((role) => this.policy.isNetworkWideRole(role))) {
+    if (!partner.operator && asserted.some((role) => this.policy.isNetworkWideRole(role))) {
       throw new SignedTokenRefused(
-        {
-          partnerId: partner.id,
-          partnerType: partner.type,
-          subject: payload.sub,
-          roles: [...new Set(roles as string[])],
-        },
+        attempt,
         'roles',
         'The token names a network-wide role that only the network operator may assert',
       );
+    }
+    // The partner's IdP speaks for its own staff only within what its kind of organisation may be
+    // (policies/partner-trust.yaml, narrowed by its registration): a landlord is no psychiatrist.
+    const mayAssert = assertableBy(partner, this.policy);
+    if (asserted.some((role) => !mayAssert.roles.includes(role))) {
+      throw new SignedTokenRefused(attempt, 'roles', 'The token names a role this partner may not assert');
+    }
+    if (profession !== undefined && !mayAssert.professions.includes(profession)) {
+      throw new SignedTokenRefused(attempt, 'profession', 'The token names a profession this partner may not assert');
     }
 
     return {
@@ -126,8 +150,8 @@ export class TokenVerifierService {
       partnerType: partner.type,
       operator: partner.operator,
       subject: payload.sub,
-      roles: [...new Set(roles as string[])],
-      ...(typeof payload.profession === 'string' ? { profession: payload.profession } : {}),
+      roles: asserted,
+      ...(profession !== undefined ? { profession } : {}),
       ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
     };
   }

@@ -61,6 +61,18 @@ export class Partner {
   @Column({ type: 'boolean', default: false })
   operator!: boolean;
 
+  /**
+   * Narrows the roles this partner's tokens may carry below its type's row in
+   * policies/partner-trust.yaml; null = that row. Never wider: the API refuses a role outside the
+   * row, and authentication intersects this list with the row again.
+   */
+  @Column({ name: 'allowed_roles', type: 'text', array: true, nullable: true })
+  allowedRoles!: string[] | null;
+
+  /** As allowedRoles, for the `profession` claim. */
+  @Column({ name: 'allowed_professions', type: 'text', array: true, nullable: true })
+  allowedProfessions!: string[] | null;
+
   /** The care programme the team runs (a value of `programmes` in policies/network.yaml), for statistics. */
   @Column({ type: 'varchar', length: 40, nullable: true })
   programme!: string | null;

@@ -7,6 +7,7 @@ import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
 import { type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
 import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
+import { assertableBy } from './partner-trust.js';
 import { PartnersRepository } from './partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
 
@@ -25,6 +26,9 @@ export class PartnersService {
   async register(access: AccessContext, input: CreatePartnerDto): Promise<PartnerView> {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
     this.policy.requireKnownProgramme(input.programme);
+    const allowedRoles = input.allowedRoles ?? null;
+    const allowedProfessions = input.allowedProfessions ?? null;
+    this.requireNarrowing({ type: input.type, operator: false, allowedRoles, allowedProfessions });
     const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
     if (await this.partners.findById(input.id))
       throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
@@ -41,11 +45,13 @@ export class PartnersService {
         jwksUri: input.jwksUri ?? null,
         webhookUrl: input.webhookUrl ?? null,
         programme: input.programme ?? null,
+        allowedRoles,
+        allowedProfessions,
         status: 'active',
         operator: false,
       } as Partner);
       return {
-        result: PartnerView.of(saved),
+        result: this.view(saved),
         record: {
           action: 'create',
           resourceType: 'Partner',
@@ -59,13 +65,18 @@ export class PartnersService {
   }
 
   async get(id: string): Promise<PartnerView> {
-    return PartnerView.of(await this.require(id));
+    return this.view(await this.require(id));
   }
 
   async list(limit: number, cursor: string | undefined): Promise<Page<PartnerView>> {
     const after = decodeCursor(cursor, (v): v is string => typeof v === 'string');
     const rows = await this.partners.listPage(after, limit + 1);
-    return toPage(rows, limit, PartnerView.of, (p) => p.id);
+    return toPage(
+      rows,
+      limit,
+      (partner) => this.view(partner),
+      (p) => p.id,
+    );
   }
 
   /** Suspension, renaming and key rotation; a suspended partner's tokens are refused on the next request. */
@@ -97,8 +108,12 @@ export class PartnersService {
     if (input.municipalities) partner.municipalities = input.municipalities;
     if (input.webhookUrl) partner.webhookUrl = input.webhookUrl;
     if (input.programme) partner.programme = input.programme;
+    // null puts the partner back on its type's row; a list narrows it (checked below).
+    if (input.allowedRoles !== undefined) partner.allowedRoles = input.allowedRoles;
+    if (input.allowedProfessions !== undefined) partner.allowedProfessions = input.allowedProfessions;
+    this.requireNarrowing(partner);
     return this.accessLog.audited(access, async (manager) => ({
-      result: PartnerView.of(await this.partners.save(manager, partner)),
+      result: this.view(await this.partners.save(manager, partner)),
       record: {
         action: 'update',
         resourceType: 'Partner',
@@ -108,6 +123,50 @@ export class PartnersService {
         fields: Object.keys(input).sort(),
       },
     }));
+  }
+
+  private view(partner: Partner): PartnerView {
+    return PartnerView.of(partner, assertableBy(partner, this.policy));
+  }
+
+  /**
+   * A registration can only narrow what the partner's type may assert (policies/partner-trust.yaml),
+   * never widen it; not even the operator's administrators widen through the API (that is a
+   * reviewed change of the policy file). 400 names each value outside the row.
+   */
+  private requireNarrowing(partner: Pick<Partner, 'type' | 'operator' | 'allowedRoles' | 'allowedProfessions'>): void {
+    const ceiling = this.policy.assertableFor(partner.type, partner.operator);
+    const row = partner.operator ? "the operator's entry" : `the row of type ${partner.type}`;
+    const errors = [
+      ...(partner.allowedRoles ?? []).flatMap((role, i) =>
+        ceiling.roles.includes(role)
+          ? []
+          : [
+              {
+                pointer: `/allowedRoles/${i}`,
+                detail: this.policy.isKnownRole(role)
+                  ? `${row} in policies/partner-trust.yaml does not let this partner assert "${role}"; a registration can only narrow it`
+                  : 'not a role of policies/roles.yaml',
+              },
+            ],
+      ),
+      ...(partner.allowedProfessions ?? []).flatMap((profession, i) =>
+        ceiling.professions.includes(profession)
+          ? []
+          : [
+              {
+                pointer: `/allowedProfessions/${i}`,
+                detail: this.policy.isKnownProfession(profession)
+                  ? `${row} in policies/partner-trust.yaml does not let this partner assert "${profession}"; a registration can only narrow it`
+                  : 'not a profession of policies/roles.yaml',
+              },
+            ],
+      ),
+    ];
+    if (errors.length > 0)
+      throw new ProblemException('validation-failed', 'The partner may not assert what the registration names', {
+        errors,
+      });
   }
 
   private async require(id: string): Promise<Partner> {

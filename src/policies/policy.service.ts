@@ -4,6 +4,7 @@ import { rulesToCondition } from '@casl/ability/extra';
 import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import {
+  type Assertable,
   CALLER_FACTS,
   loadPolicySet,
   type Condition,
@@ -181,6 +182,21 @@ export class PolicyEngine {
 
   isKnownProfession(profession: string): boolean {
     return this.policy.professions.includes(profession);
+  }
+
+  /**
+   * The most a partner of this type may assert (partner-trust.yaml): the operator's entry for the
+   * network operator, else its type's row. An unknown type gets nothing (fail closed).
+   */
+  assertableFor(partnerType: string, operator: boolean): Assertable {
+    const { types } = this.policy.partnerTrust;
+    // hasOwn: a type named like an Object.prototype member must not find one.
+    const row = operator
+      ? this.policy.partnerTrust.operator
+      : Object.hasOwn(types, partnerType)
+        ? types[partnerType]
+        : undefined;
+    return row ? { roles: [...row.roles], professions: [...row.professions] } : { roles: [], professions: [] };
   }
 
   /** Whether any active rule lets one of these roles act for this purpose at all. */
