@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { PartnerClaimMapping1796075100000 } from './1796075100000-PartnerClaimMapping.js';
 import { PartnerAssertions1796075000000 } from './1796075000000-PartnerAssertions.js';
 import { PartnerOperator1796074000000 } from './1796074000000-PartnerOperator.js';
 import { PartnerProgramme1795986073523 } from './1795986073523-PartnerProgramme.js';
@@ -41,4 +42,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerProgramme1795986073523,
   PartnerOperator1796074000000,
   PartnerAssertions1796075000000,
+  PartnerClaimMapping1796075100000,
 ];

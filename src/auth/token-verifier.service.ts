@@ -7,6 +7,7 @@ import { PartnersRepository } from '../partners/partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { ALLOWED_ALGORITHMS } from './algorithms.js';
+import { CONTRACT_CLAIMS, describePath, namesIn } from './claims.js';
 import type { Principal } from './principal.js';
 
 function refuse(check: string, detail: string): never {
@@ -103,22 +104,32 @@ export class TokenVerifierService {
       refuse('lifetime', `The token's lifetime exceeds ${this.config.auth.maxTokenLifetimeSeconds} seconds`);
     }
 
-    const roles = payload.roles;
-    if (!Array.isArray(roles) || roles.length === 0 || !roles.every((role) => typeof role === 'string')) {
-      refuse('roles', 'The token must carry a non-empty roles array');
+    // Where this partner's IdP puts roles and profession, and in which words (its registration).
+    const sources = {
+      roles: partner.claimMapping?.roles ?? CONTRACT_CLAIMS.roles,
+      profession: partner.claimMapping?.profession ?? CONTRACT_CLAIMS.profession,
+    };
+    const asserted = namesIn(payload, sources.roles, 'list');
+    if (asserted === null)
+      refuse('roles', `The roles claim (${describePath(sources.roles.path)}) must be an array of strings`);
+    if (asserted.length === 0) {
+      refuse(
+        'roles',
+        sources.roles.map
+          ? `The token carries no role that this partner's mapping of ${describePath(sources.roles.path)} knows`
+          : 'The token must carry a non-empty roles array',
+      );
     }
-    const unknown = (roles as string[]).filter((role) => !this.policy.isKnownRole(role));
-    if (unknown.length > 0) refuse('roles', 'The token names a role the gateway does not know');
-    if (
-      payload.profession !== undefined &&
-      (typeof payload.profession !== 'string' || !this.policy.isKnownProfession(payload.profession))
-    ) {
+    if (asserted.some((role) => !this.policy.isKnownRole(role)))
+      refuse('roles', 'The token names a role the gateway does not know');
+    const professions = namesIn(payload, sources.profession, 'single');
+    if (professions === null || professions.length > 1)
+      refuse('profession', `The profession claim (${describePath(sources.profession.path)}) must name one profession`);
+    const profession = professions[0];
+    if (profession !== undefined && !this.policy.isKnownProfession(profession))
       refuse('profession', 'The profession claim is not a known profession');
-    }
     if (typeof payload.sub !== 'string' || payload.sub.length > 200)
       refuse('sub', 'The sub claim must be a string of at most 200 characters');
-    const asserted = [...new Set(roles as string[])];
-    const profession = typeof payload.profession === 'string' ? payload.profession : undefined;
     const attempt = {
       partnerId: partner.id,
       partnerType: partner.type,

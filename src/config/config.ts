@@ -23,7 +23,14 @@ export interface AppConfig {
     statementTimeoutMs: number;
     runMigrationsOnStart: boolean;
   };
-  auth: { audience: string; clockToleranceSeconds: number; maxTokenLifetimeSeconds: number; jwksCacheSeconds: number };
+  auth: {
+    audience: string;
+    clockToleranceSeconds: number;
+    maxTokenLifetimeSeconds: number;
+    jwksCacheSeconds: number;
+    /** Least time between two fetches of a partner's JWKS triggered by an unknown kid. */
+    jwksRefetchCooldownSeconds: number;
+  };
   http: { bodyLimitBytes: number; corsOrigins: string[]; rateLimitPerMinute: number; trustProxy: boolean };
   accessLog: {
     /** How often the chainer links new entries into the hash chain. */
@@ -171,6 +178,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
       maxTokenLifetimeSeconds: read.integer('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 3600, 60, 3600),
       jwksCacheSeconds: read.integer('JWKS_CACHE_SECONDS', 600, 0, 86400),
+      jwksRefetchCooldownSeconds: read.integer('JWKS_REFETCH_COOLDOWN_SECONDS', 30, 0, 3600),
     },
     http: {
       bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),

@@ -23,6 +23,25 @@ export interface PublicJwkSet {
   keys: PublicJwk[];
 }
 
+/**
+ * Where a partner's identity provider puts one kind of claim, and how its names map to the
+ * gateway's. `path` is the claim's path as segments (["realm_access", "roles"] as Keycloak
+ * issues realm roles; ["extn.profession"] for a claim whose own name holds a dot).
+ */
+export interface ClaimSource {
+  path: string[];
+  /**
+   * IdP name → gateway name (roles.yaml). With a map, only mapped names count and the rest of
+   * what the IdP says (its default roles, unrelated groups) is ignored; without one, the IdP's
+   * names must be the gateway's own and an unknown name is refused.
+   */
+  map?: Record<string, string>;
+}
+export interface ClaimMapping {
+  roles?: ClaimSource;
+  profession?: ClaimSource;
+}
+
 /** A registered partner organisation: who it is and how to check the tokens it signs. */
 @Entity({ name: 'partner' })
 // At most one network operator: network-wide powers must have exactly one source.
@@ -72,6 +91,10 @@ export class Partner {
   /** As allowedRoles, for the `profession` claim. */
   @Column({ name: 'allowed_professions', type: 'text', array: true, nullable: true })
   allowedProfessions!: string[] | null;
+
+  /** Where its IdP puts roles and profession and how its names map to ours; null = `roles` and `profession` as they are. */
+  @Column({ name: 'claim_mapping', type: 'jsonb', nullable: true })
+  claimMapping!: ClaimMapping | null;
 
   /** The care programme the team runs (a value of `programmes` in policies/network.yaml), for statistics. */
   @Column({ type: 'varchar', length: 40, nullable: true })

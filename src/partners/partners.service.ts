@@ -5,13 +5,15 @@ import { importJWK } from 'jose';
 import { ProblemException } from '../common/problem/problem.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
-import { type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
-import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
+import { type ClaimMappingDto, type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
+import type { ClaimMapping, Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
 import { assertableBy } from './partner-trust.js';
 import { PartnersRepository } from './partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** IdPs emit many groups; a partner maps the few that mean something here. */
+const MAX_MAPPED_NAMES = 200;
 
 /** Registers partner organisations and their signing keys; the gateway administrators' desk. */
 @Injectable()
@@ -29,6 +31,12 @@ export class PartnersService {
     const allowedRoles = input.allowedRoles ?? null;
     const allowedProfessions = input.allowedProfessions ?? null;
     this.requireNarrowing({ type: input.type, operator: false, allowedRoles, allowedProfessions });
+    const claimMapping = this.checkedClaimMapping(input.claimMapping, {
+      type: input.type,
+      operator: false,
+      allowedRoles,
+      allowedProfessions,
+    });
     const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
     if (await this.partners.findById(input.id))
       throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
@@ -47,6 +55,7 @@ export class PartnersService {
         programme: input.programme ?? null,
         allowedRoles,
         allowedProfessions,
+        claimMapping,
         status: 'active',
         operator: false,
       } as Partner);
@@ -112,6 +121,12 @@ export class PartnersService {
     if (input.allowedRoles !== undefined) partner.allowedRoles = input.allowedRoles;
     if (input.allowedProfessions !== undefined) partner.allowedProfessions = input.allowedProfessions;
     this.requireNarrowing(partner);
+    // The mapping is checked as it will stand, also when only the allowance changed: a narrowed
+    // partner must not keep a mapping onto a role it may no longer assert.
+    partner.claimMapping = this.checkedClaimMapping(
+      input.claimMapping === undefined ? partner.claimMapping : input.claimMapping,
+      partner,
+    );
     return this.accessLog.audited(access, async (manager) => ({
       result: this.view(await this.partners.save(manager, partner)),
       record: {
@@ -167,6 +182,51 @@ export class PartnersService {
       throw new ProblemException('validation-failed', 'The partner may not assert what the registration names', {
         errors,
       });
+  }
+
+  /**
+   * A claim mapping as stored: only the sources given, each map onto gateway names this partner
+   * may assert (a mapping onto anything else could only ever produce refused tokens, so it is
+   * refused here, where the administrator can see why). Null when nothing is mapped.
+   */
+  private checkedClaimMapping(
+    input: ClaimMappingDto | ClaimMapping | null | undefined,
+    partner: Pick<Partner, 'type' | 'operator' | 'allowedRoles' | 'allowedProfessions'>,
+  ): ClaimMapping | null {
+    if (!input) return null;
+    const mayAssert = assertableBy(partner, this.policy);
+    const errors: { pointer: string; detail: string }[] = [];
+    const mapping: ClaimMapping = {};
+    const kinds = [
+      ['roles', 'role', mayAssert.roles, (name: string) => this.policy.isKnownRole(name)],
+      ['profession', 'profession', mayAssert.professions, (name: string) => this.policy.isKnownProfession(name)],
+    ] as const;
+    for (const [kind, noun, allowed, known] of kinds) {
+      const source = input[kind];
+      if (!source) continue;
+      const at = `/claimMapping/${kind}/map`;
+      if (source.map !== undefined && source.map !== null) {
+        const entries = Object.entries(source.map);
+        if (entries.length > MAX_MAPPED_NAMES)
+          errors.push({ pointer: at, detail: `at most ${MAX_MAPPED_NAMES} names can be mapped` });
+        for (const [from, to] of entries) {
+          const pointer = `${at}/${from.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+          if (from.length === 0 || from.length > 200)
+            errors.push({ pointer, detail: 'an IdP name has 1 to 200 characters' });
+          else if (typeof to !== 'string' || !known(to))
+            errors.push({ pointer, detail: `not a ${noun} of policies/roles.yaml` });
+          else if (!allowed.includes(to))
+            errors.push({
+              pointer,
+              detail: `this partner may not assert "${to}" (policies/partner-trust.yaml and its allowed${kind === 'roles' ? 'Roles' : 'Professions'})`,
+            });
+        }
+      }
+      mapping[kind] = { path: [...source.path], ...(source.map ? { map: { ...source.map } } : {}) };
+    }
+    if (errors.length > 0)
+      throw new ProblemException('validation-failed', 'The claim mapping is not acceptable', { errors });
+    return mapping.roles || mapping.profession ? mapping : null;
   }
 
   private async require(id: string): Promise<Partner> {

@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  type ClaimMapping,
   PARTNER_STATUSES,
   PARTNER_TYPES,
   type Partner,
@@ -26,6 +27,61 @@ import {
 } from '../partner.entity.js';
 import type { Assertable } from '../../policies/policy-files.js';
 import { ProgrammeId } from '../../policies/programme.js';
+
+export class ClaimSourceDto {
+  @ApiProperty({
+    type: [String],
+    example: ['realm_access', 'roles'],
+    description:
+      'The claim\'s path, one segment per level: ["roles"], ["realm_access", "roles"] (Keycloak realm roles), ["groups"], or ["extn.profession"] for a claim whose own name holds a dot',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(8)
+  @IsString({ each: true })
+  @Length(1, 200, { each: true })
+  path!: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { '/dpo': 'privacy-officer', aanmelder: 'referrer' },
+    description:
+      "The IdP's names → the gateway's (roles.yaml). With a map only mapped names count and every other value of the claim is ignored; without one the IdP's names must be the gateway's own.",
+  })
+  @IsOptional()
+  @IsObject()
+  map?: Record<string, string>;
+}
+
+export class ClaimMappingDto {
+  @ApiPropertyOptional({ type: ClaimSourceDto, description: 'Where roles come from; default ["roles"], unmapped' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ClaimSourceDto)
+  roles?: ClaimSourceDto;
+
+  @ApiPropertyOptional({
+    type: ClaimSourceDto,
+    description: 'Where the profession comes from; default ["profession"], unmapped',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ClaimSourceDto)
+  profession?: ClaimSourceDto;
+}
+
+const CLAIM_MAPPING_DOC =
+  "Where this partner's identity provider puts roles and profession, and how its names map to the gateway's. Absent or null: the contract's `roles` and `profession` claims, unmapped. A PATCH replaces the whole mapping.";
+
+function ClaimMappingField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: ClaimMappingDto, nullable: true, description: CLAIM_MAPPING_DOC }),
+    IsOptional(),
+    ValidateNested(),
+    Type(() => ClaimMappingDto),
+  );
+}
 
 export class JwkSetDto {
   @ApiProperty({
@@ -134,6 +190,9 @@ export class CreatePartnerDto {
 
   @AllowedProfessions()
   allowedProfessions?: string[] | null;
+
+  @ClaimMappingField()
+  claimMapping?: ClaimMappingDto | null;
 }
 
 export class UpdatePartnerDto {
@@ -181,6 +240,9 @@ export class UpdatePartnerDto {
 
   @AllowedProfessions()
   allowedProfessions?: string[] | null;
+
+  @ClaimMappingField()
+  claimMapping?: ClaimMappingDto | null;
 }
 
 export class AssertableView {
@@ -214,6 +276,8 @@ export class PartnerView {
       "What this partner's tokens may carry today: its type's row in policies/partner-trust.yaml (the operator's entry for the operator), narrowed by allowedRoles / allowedProfessions. Anything else is refused at authentication.",
   })
   mayAssert!: AssertableView;
+  @ApiProperty({ type: ClaimMappingDto, nullable: true, description: CLAIM_MAPPING_DOC })
+  claimMapping!: ClaimMapping | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
@@ -233,6 +297,7 @@ export class PartnerView {
       allowedRoles: partner.allowedRoles ?? null,
       allowedProfessions: partner.allowedProfessions ?? null,
       mayAssert,
+      claimMapping: partner.claimMapping ?? null,
       createdAt: partner.createdAt.toISOString(),
       updatedAt: partner.updatedAt.toISOString(),
     };
