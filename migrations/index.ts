@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { PartnerChangeNotify1796075200000 } from './1796075200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796075100000 } from './1796075100000-PartnerClaimMapping.js';
 import { PartnerAssertions1796075000000 } from './1796075000000-PartnerAssertions.js';
 import { PartnerOperator1796074000000 } from './1796074000000-PartnerOperator.js';
@@ -43,4 +44,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerOperator1796074000000,
   PartnerAssertions1796075000000,
   PartnerClaimMapping1796075100000,
+  PartnerChangeNotify1796075200000,
 ];

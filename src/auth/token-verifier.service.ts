@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PartnerKeysService } from '../partners/partner-keys.service.js';
 import { assertableBy } from '../partners/partner-trust.js';
-import { PartnersRepository } from '../partners/partners.repository.js';
+import { PartnerRegistry } from '../partners/partner-registry.service.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { ALLOWED_ALGORITHMS } from './algorithms.js';
@@ -47,7 +47,7 @@ export class SignedTokenRefused extends ProblemException {
 export class TokenVerifierService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly partners: PartnersRepository,
+    private readonly partners: PartnerRegistry,
     private readonly keys: PartnerKeysService,
     private readonly policy: PolicyService,
   ) {}
@@ -75,7 +75,8 @@ export class TokenVerifierService {
     if (!kid) refuse('kid', 'The token header must name the signing key (kid)');
     if (typeof unverified.iss !== 'string' || unverified.iss === '') refuse('iss', 'The token must carry an iss claim');
 
-    const partner = await this.partners.findByIssuer(unverified.iss);
+    // From memory once warm: authentication adds no database round trip (see PartnerRegistry).
+    const partner = await this.partners.byIssuer(unverified.iss);
     if (!partner) refuse('iss', 'The token issuer is not a registered partner');
     if (partner.status !== 'active') refuse('partner-status', 'The partner is suspended; its tokens are refused');
 

@@ -7,6 +7,7 @@ import { createLogger } from '../common/logging/logger.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase } from '../database/open-database.js';
 import type { PublicJwk } from '../partners/partner.entity.js';
+import { awaitPartnerChangePropagation } from '../partners/partner-change-barrier.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
 
 const USAGE =
@@ -71,6 +72,14 @@ async function main(): Promise<void> {
       jwks,
       jwksUri: values['jwks-uri'] ?? null,
     });
+    // Running gateways hold the registry in memory: return only once each has seen the change.
+    const { unconfirmed } = await awaitPartnerChangePropagation({
+      connectionString: (database.dataSource.options as { url?: string }).url,
+    });
+    if (unconfirmed.length > 0)
+      process.stderr.write(
+        `warning: ${unconfirmed.length} gateway replica(s) did not confirm the change in time; they ask the database once their notification connection is declared lost\n`,
+      );
     process.stdout.write(`${JSON.stringify({ operator: saved.id, issuer: saved.issuer, status: saved.status })}\n`);
   } finally {
     await database.close();

@@ -44,6 +44,10 @@ export interface AppConfig {
     /** Key of the HMAC that turns client ids into the log's pseudonyms; generated in DATA_DIR outside production. */
     pseudonymKey: string | undefined;
   };
+  partnerRegistry: {
+    /** First wait before re-opening a lost notification connection (doubles up to 30 s). */
+    retryMs: number;
+  };
   /** How often each process looks for due webhooks (also the backoff base). */
   webhookIntervalMs: number;
   /** How long the previous team keeps reading a case after a warm handover. */
@@ -198,6 +202,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     encryptionKeys: read.optional('ENCRYPTION_KEYS'),
     breakTheGlassHours: read.integer('BREAK_THE_GLASS_HOURS', 12, 1, 24),
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
+    partnerRegistry: { retryMs: read.integer('PARTNER_LISTENER_RETRY_MS', 1000, 10, 600_000) },
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     openApiUi: read.boolean('OPENAPI_UI', true),

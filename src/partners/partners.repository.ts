@@ -20,6 +20,11 @@ export class PartnersRepository {
     return this.partners.findOneBy({ issuer });
   }
 
+  /** The whole registry, for the in-memory snapshot (a network has tens of partners, not thousands). */
+  all(): Promise<Partner[]> {
+    return this.partners.find();
+  }
+
   findOperator(): Promise<Partner | null> {
     return this.partners.findOneBy({ operator: true });
   }

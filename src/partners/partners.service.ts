@@ -8,6 +8,7 @@ import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
 import { type ClaimMappingDto, type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
 import type { ClaimMapping, Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
 import { assertableBy } from './partner-trust.js';
+import { PartnerRegistry } from './partner-registry.service.js';
 import { PartnersRepository } from './partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
 
@@ -22,6 +23,7 @@ export class PartnersService {
     private readonly partners: PartnersRepository,
     private readonly accessLog: AccessLogService,
     private readonly policy: PolicyService,
+    private readonly registry: PartnerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -42,7 +44,7 @@ export class PartnersService {
       throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
     if (await this.partners.findByIssuer(input.issuer))
       throw new ProblemException('conflict', 'Another partner already uses this issuer');
-    return this.accessLog.audited(access, async (manager) => {
+    const view = await this.accessLog.audited(access, async (manager) => {
       const saved = await this.partners.insert(manager, {
         id: input.id,
         name: input.name,
@@ -71,6 +73,8 @@ export class PartnersService {
         },
       };
     });
+    await this.registry.propagate();
+    return view;
   }
 
   async get(id: string): Promise<PartnerView> {
@@ -127,7 +131,7 @@ export class PartnersService {
       input.claimMapping === undefined ? partner.claimMapping : input.claimMapping,
       partner,
     );
-    return this.accessLog.audited(access, async (manager) => ({
+    const view = await this.accessLog.audited(access, async (manager) => ({
       result: this.view(await this.partners.save(manager, partner)),
       record: {
         action: 'update',
@@ -138,6 +142,10 @@ export class PartnersService {
         fields: Object.keys(input).sort(),
       },
     }));
+    // Committed. Answer only once every replica has dropped the old registration from memory:
+    // then "suspended at once" holds on all of them from the caller's next request on.
+    await this.registry.propagate();
+    return view;
   }
 
   private view(partner: Partner): PartnerView {
