@@ -1,7 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
-import { PartnerChangeNotify1796075200000 } from './1796075200000-PartnerChangeNotify.js';
-import { PartnerClaimMapping1796075100000 } from './1796075100000-PartnerClaimMapping.js';
-import { PartnerAssertions1796075000000 } from './1796075000000-PartnerAssertions.js';
+import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
+import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
+import { PartnerAssertions1796100000000 } from './1796100000000-PartnerAssertions.js';
 import { PartnerOperator1796074000000 } from './1796074000000-PartnerOperator.js';
 import { PartnerProgramme1795986073523 } from './1795986073523-PartnerProgramme.js';
 import { ReviewItemEntries1795985619580 } from './1795985619580-ReviewItemEntries.js';
@@ -42,7 +42,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReviewItemEntries1795985619580,
   PartnerProgramme1795986073523,
   PartnerOperator1796074000000,
-  PartnerAssertions1796075000000,
-  PartnerClaimMapping1796075100000,
-  PartnerChangeNotify1796075200000,
+  PartnerAssertions1796100000000,
+  PartnerClaimMapping1796100100000,
+  PartnerChangeNotify1796100200000,
 ];

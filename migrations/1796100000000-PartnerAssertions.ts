@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * "the type's row in policies/partner-trust.yaml", so existing partners need no backfill and
  * follow the policy file as it is reviewed; a list narrows that row.
  */
-export class PartnerAssertions1796075000000 implements MigrationInterface {
-  name = 'PartnerAssertions1796075000000';
+export class PartnerAssertions1796100000000 implements MigrationInterface {
+  name = 'PartnerAssertions1796100000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE "partner" ADD "allowed_roles" text array');

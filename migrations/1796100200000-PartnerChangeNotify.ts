@@ -8,8 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * (see src/partners/partner-registry.service.ts). PostgreSQL delivers a notification only once
  * its transaction commits, and drops it if it rolls back.
  */
-export class PartnerChangeNotify1796075200000 implements MigrationInterface {
-  name = 'PartnerChangeNotify1796075200000';
+export class PartnerChangeNotify1796100200000 implements MigrationInterface {
+  name = 'PartnerChangeNotify1796100200000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`

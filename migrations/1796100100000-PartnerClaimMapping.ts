@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * gateway's (issue: trust boundaries, item 3). NULL keeps the contract's own claims, `roles` and
  * `profession`, so existing partners are unaffected.
  */
-export class PartnerClaimMapping1796075100000 implements MigrationInterface {
-  name = 'PartnerClaimMapping1796075100000';
+export class PartnerClaimMapping1796100100000 implements MigrationInterface {
+  name = 'PartnerClaimMapping1796100100000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE "partner" ADD "claim_mapping" jsonb');
