@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { ClaimMapping, ClaimSource } from '../partners/partner.entity.js';
+import type { ClaimMapping, ClaimSource } from '../partners/claim-mapping.js';
 
 /** The contract's own claims (api-contract.md): what a partner without a registered mapping uses. */
 export const CONTRACT_CLAIMS: Required<ClaimMapping> = {

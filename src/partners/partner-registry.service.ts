@@ -1,9 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import {
@@ -59,7 +57,6 @@ export class PartnerRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly events = new EventEmitter();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: PartnersRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(APP_LOGGER) private readonly logger: Logger,
@@ -121,7 +118,7 @@ export class PartnerRegistry implements OnModuleInit, OnApplicationShutdown {
   async propagate(): Promise<void> {
     this.changed();
     try {
-      const { confirmed, unconfirmed } = await awaitPartnerChangePropagation(this.connectionConfig());
+      const { confirmed, unconfirmed } = await awaitPartnerChangePropagation(this.repository.connectionConfig());
       if (unconfirmed.length > 0)
         this.logger.warn(
           { confirmed, unconfirmed },
@@ -140,7 +137,7 @@ export class PartnerRegistry implements OnModuleInit, OnApplicationShutdown {
     this.retryTimer = undefined;
     this.drop();
     const client = new pg.Client({
-      ...this.connectionConfig(),
+      ...this.repository.connectionConfig(),
       // Renamed to PARTNER_LISTENER_APPLICATION once it LISTENs: writers wait only for listeners.
       application_name: `${PARTNER_LISTENER_APPLICATION}-starting`,
       keepAlive: true,
@@ -179,28 +176,6 @@ export class PartnerRegistry implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       this.lost(client, error);
     }
-  }
-
-  /** The pool's own connection settings (the PostgreSQL options of the one DataSource). */
-  private connectionConfig(): pg.ClientConfig {
-    const options = this.dataSource.options as {
-      url?: string;
-      host?: string;
-      port?: number;
-      username?: string;
-      password?: unknown;
-      database?: string;
-      ssl?: unknown;
-    };
-    return {
-      connectionString: options.url,
-      host: options.host,
-      port: options.port,
-      user: options.username,
-      password: options.password as string | undefined,
-      database: options.database,
-      ...(options.ssl !== undefined ? { ssl: options.ssl as pg.ClientConfig['ssl'] } : {}),
-    };
   }
 
   private async reload(): Promise<void> {

@@ -16,8 +16,8 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import type { ClaimMapping } from '../claim-mapping.js';
 import {
-  type ClaimMapping,
   PARTNER_STATUSES,
   PARTNER_TYPES,
   type Partner,
