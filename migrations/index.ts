@@ -1,6 +1,9 @@
 import type { MigrationInterface } from 'typeorm';
 import { AccessLogEntryFormat21796075000000 } from './1796075000000-AccessLogEntryFormat2.js';
 import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
+import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
+import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
+import { PartnerAssertions1796100000000 } from './1796100000000-PartnerAssertions.js';
 import { PartnerOperator1796074000000 } from './1796074000000-PartnerOperator.js';
 import { PartnerProgramme1795986073523 } from './1795986073523-PartnerProgramme.js';
 import { ReviewItemEntries1795985619580 } from './1795985619580-ReviewItemEntries.js';
@@ -43,4 +46,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerOperator1796074000000,
   AccessLogEntryFormat21796075000000,
   SealIdempotencyResponses1796200000000,
+  PartnerAssertions1796100000000,
+  PartnerClaimMapping1796100100000,
+  PartnerChangeNotify1796100200000,
 ];

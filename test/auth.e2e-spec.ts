@@ -28,7 +28,7 @@ describe('authentication of partner tokens', () => {
 
   it('accepts a valid token signed by the partner with each allowed algorithm', async () => {
     for (const alg of ['ES256', 'EdDSA', 'RS256', 'PS256'] as const) {
-      const partner = await ctx.newPartner({ alg });
+      const partner = await ctx.newPartner({ alg, type: 'social-housing-company' });
       const response = await ctx.request({ url: '/v1/session', token: await partner.token({ roles: ['referrer'] }) });
       expect({ alg, status: response.status }).toEqual({ alg, status: 200 });
     }
@@ -158,7 +158,7 @@ describe('authentication of partner tokens', () => {
   });
 
   it('refuses a suspended partner at once, and accepts it again when reactivated', async () => {
-    const partner = await ctx.newPartner();
+    const partner = await ctx.newPartner({ type: 'social-housing-company' });
     const token = await partner.token({ roles: ['referrer'] });
     const whoAmI = () => ctx.request({ url: '/v1/session', token });
     expect((await whoAmI()).status).toBe(200);

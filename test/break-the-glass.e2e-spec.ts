@@ -171,13 +171,18 @@ describe('break-the-glass', () => {
     expect(
       (await glass({ justification: 'Cliënte dreigt zichzelf iets aan te doen, crisisplan nodig.' }, outsider)).status,
     ).toBe(404);
-    const housingStaff = await (
-      await ctx.newPartner({ type: 'social-housing-company' })
-    ).token({ roles: ['caseworker'] });
+    const housing = await ctx.newPartner({ type: 'social-housing-company' });
+    const housingStaff = await housing.token({ roles: ['referrer'] });
     expect(
       (await glass({ justification: 'Cliënte dreigt zichzelf iets aan te doen, crisisplan nodig.' }, housingStaff))
         .status,
     ).toBe(403);
+    // A housing company's IdP cannot even make its staff a caseworker: refused at authentication.
+    const posingAsCare = await housing.token({ roles: ['caseworker'] });
+    expect(
+      (await glass({ justification: 'Cliënte dreigt zichzelf iets aan te doen, crisisplan nodig.' }, posingAsCare))
+        .status,
+    ).toBe(401);
   });
 
   it('keeps the review queue to privacy officers, scoped to their organisation', async () => {

@@ -141,7 +141,8 @@ describe('HTTP hygiene', () => {
     const unknown = await ctx.request({ url: '/v1/partners', token, purpose: 'curiosity' });
     expectProblem(unknown, 400);
     expect(unknown.body.type).toContain('unknown-purpose');
-    const referrer = await admin.token({ roles: ['referrer'] });
+    // A housing company's referrer: authenticated, but no rule lets a referrer administer.
+    const referrer = await (await ctx.newPartner({ type: 'social-housing-company' })).token({ roles: ['referrer'] });
     const forbidden = await ctx.request({ url: '/v1/partners', token: referrer, purpose: 'administration' });
     expectProblem(forbidden, 403);
   });
@@ -193,8 +194,8 @@ describe('per-partner rate limit', () => {
   afterAll(async () => ctx?.close());
 
   it('refuses a partner over its limit with 429 and Retry-After, without slowing another partner', async () => {
-    const busy = await ctx.newPartner();
-    const quiet = await ctx.newPartner();
+    const busy = await ctx.newPartner({ type: 'social-housing-company' });
+    const quiet = await ctx.newPartner({ type: 'social-housing-company' });
     const busyToken = await busy.token({ roles: ['referrer'] });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await ctx.request({ url: '/v1/session', token: busyToken })).status);

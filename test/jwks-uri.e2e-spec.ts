@@ -34,7 +34,7 @@ describe('partner keys from a JWKS URL', () => {
   function sign(privateKey: CryptoKey, kid: string): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({
-      roles: ['referrer'],
+      roles: ['caseworker'],
       sub: 'idp-user',
       iss: 'https://idp.jwks-partner.test',
       aud: ctx.config.auth.audience,

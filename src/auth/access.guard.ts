@@ -121,27 +121,35 @@ export class AccessGuard implements CanActivate {
 
   /**
    * A token its partner really signed, refused for what it claims (a network-wide role from a
-   * partner that is not the operator): logged as that partner's refused attempt, so the privacy
-   * officers see who tried. If the log cannot take it, the answer is 503 rather than the 401.
+   * partner that is not the operator, a role or profession outside the partner's allowance):
+   * logged as that partner's refused attempt, so the privacy officers see who tried. If the log
+   * cannot take it, the answer is 503 rather than the 401.
    */
   private async recordSignedTokenRefusal(error: SignedTokenRefused, request: FastifyRequest): Promise<void> {
     const header = request.headers['x-purpose'];
     const stated = Array.isArray(header) ? header[0] : header;
     const purpose = stated && PURPOSE_PATTERN.test(stated) && this.policy.isKnownPurpose(stated) ? stated : 'unstated';
-    const { partnerId, partnerType, subject, roles } = error.attempt;
+    const { partnerId, partnerType, operator, subject, roles, profession } = error.attempt;
     this.logger.warn(
-      { requestId: String(request.id), partnerId, check: 'roles' },
-      'refused a token naming a network-wide role from a partner that is not the network operator',
+      { requestId: String(request.id), partnerId, check: error.check },
+      'refused a signed token that claims more than its partner may assert',
     );
     await this.access.refuseAtGate(
       {
-        principal: { partnerId, partnerType, subject, roles, operator: false },
+        principal: {
+          partnerId,
+          partnerType,
+          subject,
+          roles,
+          operator,
+          ...(profession !== undefined ? { profession } : {}),
+        },
         purpose,
         requestId: String(request.id),
       },
       { action: 'authenticate', subject: 'Token' },
       {},
-      `check roles: ${error.detail ?? ''}`,
+      `check ${error.check}: ${error.detail ?? ''}`,
     );
   }
 }

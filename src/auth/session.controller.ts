@@ -2,7 +2,7 @@ import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
-import { PartnersService } from '../partners/partners.service.js';
+import { PartnerRegistry } from '../partners/partner-registry.service.js';
 import { Authenticated } from '../access/decorators.js';
 
 class Counterpart {
@@ -30,7 +30,7 @@ export class SessionView {
 @Controller('v1/session')
 export class SessionController {
   constructor(
-    private readonly partners: PartnersService,
+    private readonly partners: PartnerRegistry,
     private readonly agreements: AgreementsService,
   ) {}
 
@@ -41,7 +41,7 @@ export class SessionController {
   async current(@Req() request: FastifyRequest): Promise<SessionView> {
     // The guard has verified the token and set the principal before this runs.
     const principal = request.principal!;
-    const partner = await this.partners.findById(principal.partnerId);
+    const partner = await this.partners.byId(principal.partnerId);
     return {
       partnerId: principal.partnerId,
       partnerName: partner?.name ?? principal.partnerId,

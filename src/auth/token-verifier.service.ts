@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PartnerKeysService } from '../partners/partner-keys.service.js';
-import { PartnersService } from '../partners/partners.service.js';
+import { assertableBy } from '../partners/partner-trust.js';
+import { PartnerRegistry } from '../partners/partner-registry.service.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { ALLOWED_ALGORITHMS } from './algorithms.js';
+import { CONTRACT_CLAIMS, describePath, namesIn } from './claims.js';
 import type { Principal } from '../access/principal.js';
 
 function refuse(check: string, detail: string): never {
@@ -19,13 +21,22 @@ function refuse(check: string, detail: string): never {
 }
 
 /**
- * A refusal of a token whose signature did verify: the partner that signed it is known, so the
- * attempt is evidence about that partner and goes into the access log (see AccessGuard).
+ * A refusal of a token whose signature did verify, for what it claims beyond what its partner may
+ * assert (a network-wide role, a role or profession outside the partner's allowance): the partner
+ * that signed it is known, so the attempt is evidence about that partner and goes into the access
+ * log (see AccessGuard).
  */
 export class SignedTokenRefused extends ProblemException {
   constructor(
-    readonly attempt: { partnerId: string; partnerType: Principal['partnerType']; subject: string; roles: string[] },
-    check: string,
+    readonly attempt: {
+      partnerId: string;
+      partnerType: Principal['partnerType'];
+      operator: boolean;
+      subject: string;
+      roles: string[];
+      profession?: string;
+    },
+    readonly check: 'roles' | 'profession',
     detail: string,
   ) {
     super('unauthenticated', detail, { check }, { 'www-authenticate': `Bearer error="invalid_token"` });
@@ -36,7 +47,7 @@ export class SignedTokenRefused extends ProblemException {
 export class TokenVerifierService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly partners: PartnersService,
+    private readonly partners: PartnerRegistry,
     private readonly keys: PartnerKeysService,
     private readonly policy: PolicyService,
   ) {}
@@ -64,7 +75,8 @@ export class TokenVerifierService {
     if (!kid) refuse('kid', 'The token header must name the signing key (kid)');
     if (typeof unverified.iss !== 'string' || unverified.iss === '') refuse('iss', 'The token must carry an iss claim');
 
-    const partner = await this.partners.findByIssuer(unverified.iss);
+    // From memory once warm: authentication adds no database round trip (see PartnerRegistry).
+    const partner = await this.partners.byIssuer(unverified.iss);
     if (!partner) refuse('iss', 'The token issuer is not a registered partner');
     if (partner.status !== 'active') refuse('partner-status', 'The partner is suspended; its tokens are refused');
 
@@ -93,32 +105,56 @@ export class TokenVerifierService {
       refuse('lifetime', `The token's lifetime exceeds ${this.config.auth.maxTokenLifetimeSeconds} seconds`);
     }
 
-    const roles = payload.roles;
-    if (!Array.isArray(roles) || roles.length === 0 || !roles.every((role) => typeof role === 'string')) {
-      refuse('roles', 'The token must carry a non-empty roles array');
+    // Where this partner's IdP puts roles and profession, and in which words (its registration).
+    const sources = {
+      roles: partner.claimMapping?.roles ?? CONTRACT_CLAIMS.roles,
+      profession: partner.claimMapping?.profession ?? CONTRACT_CLAIMS.profession,
+    };
+    const asserted = namesIn(payload, sources.roles, 'list');
+    if (asserted === null)
+      refuse('roles', `The roles claim (${describePath(sources.roles.path)}) must be an array of strings`);
+    if (asserted.length === 0) {
+      refuse(
+        'roles',
+        sources.roles.map
+          ? `The token carries no role that this partner's mapping of ${describePath(sources.roles.path)} knows`
+          : 'The token must carry a non-empty roles array',
+      );
     }
-    const unknown = (roles as string[]).filter((role) => !this.policy.isKnownRole(role));
-    if (unknown.length > 0) refuse('roles', 'The token names a role the gateway does not know');
-    if (
-      payload.profession !== undefined &&
-      (typeof payload.profession !== 'string' || !this.policy.isKnownProfession(payload.profession))
-    ) {
+    if (asserted.some((role) => !this.policy.isKnownRole(role)))
+      refuse('roles', 'The token names a role the gateway does not know');
+    const professions = namesIn(payload, sources.profession, 'single');
+    if (professions === null || professions.length > 1)
+      refuse('profession', `The profession claim (${describePath(sources.profession.path)}) must name one profession`);
+    const profession = professions[0];
+    if (profession !== undefined && !this.policy.isKnownProfession(profession))
       refuse('profession', 'The profession claim is not a known profession');
-    }
     if (typeof payload.sub !== 'string' || payload.sub.length > 200)
       refuse('sub', 'The sub claim must be a string of at most 200 characters');
+    const attempt = {
+      partnerId: partner.id,
+      partnerType: partner.type,
+      operator: partner.operator,
+      subject: payload.sub,
+      roles: asserted,
+      ...(profession !== undefined ? { profession } : {}),
+    };
     // Network-wide powers belong to the network operator alone, whatever another partner's IdP says.
-    if (!partner.operator && (roles as string[]).some((role) => this.policy.isNetworkWideRole(role))) {
+    if (!partner.operator && asserted.some((role) => this.policy.isNetworkWideRole(role))) {
       throw new SignedTokenRefused(
-        {
-          partnerId: partner.id,
-          partnerType: partner.type,
-          subject: payload.sub,
-          roles: [...new Set(roles as string[])],
-        },
+        attempt,
         'roles',
         'The token names a network-wide role that only the network operator may assert',
       );
+    }
+    // The partner's IdP speaks for its own staff only within what its kind of organisation may be
+    // (policies/partner-trust.yaml, narrowed by its registration): a landlord is no psychiatrist.
+    const mayAssert = assertableBy(partner, this.policy);
+    if (asserted.some((role) => !mayAssert.roles.includes(role))) {
+      throw new SignedTokenRefused(attempt, 'roles', 'The token names a role this partner may not assert');
+    }
+    if (profession !== undefined && !mayAssert.professions.includes(profession)) {
+      throw new SignedTokenRefused(attempt, 'profession', 'The token names a profession this partner may not assert');
     }
 
     return {
@@ -126,8 +162,8 @@ export class TokenVerifierService {
       partnerType: partner.type,
       operator: partner.operator,
       subject: payload.sub,
-      roles: [...new Set(roles as string[])],
-      ...(typeof payload.profession === 'string' ? { profession: payload.profession } : {}),
+      roles: asserted,
+      ...(profession !== undefined ? { profession } : {}),
       ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
     };
   }

@@ -5,6 +5,7 @@ import { importJWK } from 'jose';
 import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
 import { loadConfig } from '../config/config.js';
 import type { PublicJwk } from '../partners/partner.entity.js';
+import { awaitPartnerChangePropagation } from '../partners/partner-change-barrier.js';
 import { PartnersRepository } from '../partners/partners.repository.js';
 import { withDatabase } from './cli-database.js';
 import { runCli } from './run-cli.js';
@@ -64,13 +65,22 @@ async function main(): Promise<void> {
     if (current && current.id !== id) {
       throw new Error(`the network already has an operator ("${current.id}"); a network has exactly one`);
     }
-    return partners.registerOperator({
+    const registered = await partners.registerOperator({
       id,
       name,
       issuer,
       jwks,
       jwksUri: values['jwks-uri'] ?? null,
     });
+    // Running gateways hold the registry in memory: return only once each has seen the change.
+    const { unconfirmed } = await awaitPartnerChangePropagation({
+      connectionString: (dataSource.options as { url?: string }).url,
+    });
+    if (unconfirmed.length > 0)
+      process.stderr.write(
+        `warning: ${unconfirmed.length} gateway replica(s) did not confirm the change in time; they ask the database once their notification connection is declared lost\n`,
+      );
+    return registered;
   });
   process.stdout.write(`${JSON.stringify({ operator: saved.id, issuer: saved.issuer, status: saved.status })}\n`);
 }

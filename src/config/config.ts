@@ -25,7 +25,14 @@ export interface AppConfig {
     statementTimeoutMs: number;
     runMigrationsOnStart: boolean;
   };
-  auth: { audience: string; clockToleranceSeconds: number; maxTokenLifetimeSeconds: number; jwksCacheSeconds: number };
+  auth: {
+    audience: string;
+    clockToleranceSeconds: number;
+    maxTokenLifetimeSeconds: number;
+    jwksCacheSeconds: number;
+    /** Least time between two fetches of a partner's JWKS triggered by an unknown kid. */
+    jwksRefetchCooldownSeconds: number;
+  };
   http: {
     bodyLimitBytes: number;
     corsOrigins: string[];
@@ -49,6 +56,10 @@ export interface AppConfig {
     retiredSigningKeys: string | undefined;
     /** Key of the HMAC that turns client ids into the log's pseudonyms; generated in DATA_DIR outside production. */
     pseudonymKey: string | undefined;
+  };
+  partnerRegistry: {
+    /** First wait before re-opening a lost notification connection (doubles up to 30 s). */
+    retryMs: number;
   };
   /** How often each process looks for due webhooks (also the backoff base). */
   webhookIntervalMs: number;
@@ -196,6 +207,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
       maxTokenLifetimeSeconds: read.integer('AUTH_MAX_TOKEN_LIFETIME_SECONDS', 3600, 60, 3600),
       jwksCacheSeconds: read.integer('JWKS_CACHE_SECONDS', 600, 0, 86400),
+      jwksRefetchCooldownSeconds: read.integer('JWKS_REFETCH_COOLDOWN_SECONDS', 30, 0, 3600),
     },
     http: {
       bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
@@ -221,6 +233,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       allowPrivate: read.boolean('OUTBOUND_ALLOW_PRIVATE', false),
       privateHosts: read.list('OUTBOUND_PRIVATE_HOSTS').map((host) => host.toLowerCase()),
     },
+    partnerRegistry: { retryMs: read.integer('PARTNER_LISTENER_RETRY_MS', 1000, 10, 600_000) },
     aftercareDays: read.integer('HANDOVER_AFTERCARE_DAYS', 30, 0, 365),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', ['pretty', 'json'] as const, nodeEnv === 'development' ? 'pretty' : 'json'),

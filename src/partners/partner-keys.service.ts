@@ -29,8 +29,10 @@ export class PartnerKeysService {
     const getKey = partner.jwksUri
       ? createRemoteJWKSet(new URL(partner.jwksUri), {
           cacheMaxAge: this.config.auth.jwksCacheSeconds * 1000,
-          // An unknown kid triggers a refetch at most this often (key rotation without waiting for the cache).
-          cooldownDuration: Math.min(30_000, this.config.auth.jwksCacheSeconds * 1000),
+          // An unknown kid triggers a refetch at most this often (key rotation without waiting for
+          // the cache), so tokens with made-up kids cannot make the gateway hammer a partner's IdP.
+          cooldownDuration:
+            Math.min(this.config.auth.jwksRefetchCooldownSeconds, this.config.auth.jwksCacheSeconds) * 1000,
           timeoutDuration: 5_000,
           [customFetch]: (url: string, init: RequestInit) =>
             outboundFetch(url, init as never, outboundPolicyOf(this.config)).catch((error: unknown) => {

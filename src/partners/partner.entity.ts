@@ -1,5 +1,6 @@
 import { PARTNER_TYPES, type PartnerType } from '../common/vocabulary/partner-types.js';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { ClaimMapping } from './claim-mapping.js';
 
 export { PARTNER_TYPES, type PartnerType };
 
@@ -49,6 +50,22 @@ export class Partner {
    */
   @Column({ type: 'boolean', default: false })
   operator!: boolean;
+
+  /**
+   * Narrows the roles this partner's tokens may carry below its type's row in
+   * policies/partner-trust.yaml; null = that row. Never wider: the API refuses a role outside the
+   * row, and authentication intersects this list with the row again.
+   */
+  @Column({ name: 'allowed_roles', type: 'text', array: true, nullable: true })
+  allowedRoles!: string[] | null;
+
+  /** As allowedRoles, for the `profession` claim. */
+  @Column({ name: 'allowed_professions', type: 'text', array: true, nullable: true })
+  allowedProfessions!: string[] | null;
+
+  /** Where its IdP puts roles and profession and how its names map to ours; null = `roles` and `profession` as they are. */
+  @Column({ name: 'claim_mapping', type: 'jsonb', nullable: true })
+  claimMapping!: ClaimMapping | null;
 
   /** The care programme the team runs (a value of `programmes` in policies/network.yaml), for statistics. */
   @Column({ type: 'varchar', length: 40, nullable: true })

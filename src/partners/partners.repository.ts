@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource, type EntityManager, MoreThan, type Repository } from 'typeorm';
 import { Partner } from './partner.entity.js';
 
@@ -8,8 +9,33 @@ import { Partner } from './partner.entity.js';
 export class PartnersRepository {
   private readonly partners: Repository<Partner>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.partners = dataSource.getRepository(Partner);
+  }
+
+  /**
+   * How to open a connection of its own to the same database (the registry's LISTEN connection
+   * and the change barrier's): the pool's settings, so it reaches the same server as the same role.
+   */
+  connectionConfig(): pg.ClientConfig {
+    const options = this.dataSource.options as {
+      url?: string;
+      host?: string;
+      port?: number;
+      username?: string;
+      password?: unknown;
+      database?: string;
+      ssl?: unknown;
+    };
+    return {
+      connectionString: options.url,
+      host: options.host,
+      port: options.port,
+      user: options.username,
+      password: options.password as string | undefined,
+      database: options.database,
+      ...(options.ssl !== undefined ? { ssl: options.ssl as pg.ClientConfig['ssl'] } : {}),
+    };
   }
 
   findById(id: string): Promise<Partner | null> {
@@ -22,6 +48,11 @@ export class PartnersRepository {
 
   allNames(): Promise<{ id: string; name: string }[]> {
     return this.partners.find({ select: { id: true, name: true } });
+  }
+
+  /** The whole registry, for the in-memory snapshot (a network has tens of partners, not thousands). */
+  all(): Promise<Partner[]> {
+    return this.partners.find();
   }
 
   findOperator(): Promise<Partner | null> {

@@ -7,12 +7,17 @@ import { ProblemException } from '../common/problem/problem.js';
 import { outboundPolicyOf, outboundUrlRefusal } from '../common/http/outbound.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
-import { type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
+import { type ClaimMappingDto, type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
+import type { ClaimMapping } from './claim-mapping.js';
 import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
+import { assertableBy } from './partner-trust.js';
+import { PartnerRegistry } from './partner-registry.service.js';
 import { PartnersRepository } from './partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** IdPs emit many groups; a partner maps the few that mean something here. */
+const MAX_MAPPED_NAMES = 200;
 
 /** Registers partner organisations and their signing keys; the gateway administrators' desk. */
 @Injectable()
@@ -21,6 +26,7 @@ export class PartnersService {
     private readonly partners: PartnersRepository,
     private readonly access: AccessService,
     private readonly policy: PolicyService,
+    private readonly registry: PartnerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -28,12 +34,21 @@ export class PartnersService {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
     this.policy.requireKnownProgramme(input.programme);
     await this.requireCallableUrls(input);
+    const allowedRoles = input.allowedRoles ?? null;
+    const allowedProfessions = input.allowedProfessions ?? null;
+    this.requireNarrowing({ type: input.type, operator: false, allowedRoles, allowedProfessions });
+    const claimMapping = this.checkedClaimMapping(input.claimMapping, {
+      type: input.type,
+      operator: false,
+      allowedRoles,
+      allowedProfessions,
+    });
     const jwks = input.jwks ? await this.checkedKeySet(input.jwks) : null;
     if (await this.partners.findById(input.id))
       throw new ProblemException('conflict', `A partner with id "${input.id}" already exists`);
     if (await this.partners.findByIssuer(input.issuer))
       throw new ProblemException('conflict', 'Another partner already uses this issuer');
-    return this.access.run(access, async (tx) => {
+    const view = await this.access.run(access, async (tx) => {
       const decision = await tx.require({
         subject: { type: 'Partner', id: input.id },
         action: 'create',
@@ -49,14 +64,19 @@ export class PartnersService {
         jwksUri: input.jwksUri ?? null,
         webhookUrl: input.webhookUrl ?? null,
         programme: input.programme ?? null,
+        allowedRoles,
+        allowedProfessions,
+        claimMapping,
         status: 'active',
         operator: false,
       } as Partner);
-      return tx.complete(PartnerView.of(saved), decision, {
+      return tx.complete(this.view(saved), decision, {
         reason: 'partner registered',
         written: Object.keys(input).sort(),
       });
     });
+    await this.registry.propagate();
+    return view;
   }
 
   /** Every partner's display name by id (the client's report names organisations). */
@@ -95,13 +115,18 @@ export class PartnersService {
   }
 
   async get(id: string): Promise<PartnerView> {
-    return PartnerView.of(await this.require(id));
+    return this.view(await this.require(id));
   }
 
   async list(limit: number, cursor: string | undefined): Promise<Page<PartnerView>> {
     const after = decodeCursor(cursor, (v): v is string => typeof v === 'string');
     const rows = await this.partners.listPage(after, limit + 1);
-    return toPage(rows, limit, PartnerView.of, (p) => p.id);
+    return toPage(
+      rows,
+      limit,
+      (partner) => this.view(partner),
+      (p) => p.id,
+    );
   }
 
   /** Suspension, renaming and key rotation; a suspended partner's tokens are refused on the next request. */
@@ -134,18 +159,121 @@ export class PartnersService {
     if (input.municipalities) partner.municipalities = input.municipalities;
     if (input.webhookUrl) partner.webhookUrl = input.webhookUrl;
     if (input.programme) partner.programme = input.programme;
-    return this.access.run(access, async (tx) => {
+    // null puts the partner back on its type's row; a list narrows it (checked below).
+    if (input.allowedRoles !== undefined) partner.allowedRoles = input.allowedRoles;
+    if (input.allowedProfessions !== undefined) partner.allowedProfessions = input.allowedProfessions;
+    this.requireNarrowing(partner);
+    // The mapping is checked as it will stand, also when only the allowance changed: a narrowed
+    // partner must not keep a mapping onto a role it may no longer assert.
+    partner.claimMapping = this.checkedClaimMapping(
+      input.claimMapping === undefined ? partner.claimMapping : input.claimMapping,
+      partner,
+    );
+    const view = await this.access.run(access, async (tx) => {
       const decision = await tx.require({
         subject: { type: 'Partner', id },
         action: 'update',
         facts: { visible: true },
       });
       const saved = await this.partners.save(tx.manager, partner);
-      return tx.complete(PartnerView.of(saved), decision, {
+      return tx.complete(this.view(saved), decision, {
         reason: 'partner registration changed',
         written: Object.keys(input).sort(),
       });
     });
+    // Committed. Answer only once every replica has dropped the old registration from memory:
+    // then "suspended at once" holds on all of them from the caller's next request on.
+    await this.registry.propagate();
+    return view;
+  }
+
+  private view(partner: Partner): PartnerView {
+    return PartnerView.of(partner, assertableBy(partner, this.policy));
+  }
+
+  /**
+   * A registration can only narrow what the partner's type may assert (policies/partner-trust.yaml),
+   * never widen it; not even the operator's administrators widen through the API (that is a
+   * reviewed change of the policy file). 400 names each value outside the row.
+   */
+  private requireNarrowing(partner: Pick<Partner, 'type' | 'operator' | 'allowedRoles' | 'allowedProfessions'>): void {
+    const ceiling = this.policy.assertableFor(partner.type, partner.operator);
+    const row = partner.operator ? "the operator's entry" : `the row of type ${partner.type}`;
+    const errors = [
+      ...(partner.allowedRoles ?? []).flatMap((role, i) =>
+        ceiling.roles.includes(role)
+          ? []
+          : [
+              {
+                pointer: `/allowedRoles/${i}`,
+                detail: this.policy.isKnownRole(role)
+                  ? `${row} in policies/partner-trust.yaml does not let this partner assert "${role}"; a registration can only narrow it`
+                  : 'not a role of policies/roles.yaml',
+              },
+            ],
+      ),
+      ...(partner.allowedProfessions ?? []).flatMap((profession, i) =>
+        ceiling.professions.includes(profession)
+          ? []
+          : [
+              {
+                pointer: `/allowedProfessions/${i}`,
+                detail: this.policy.isKnownProfession(profession)
+                  ? `${row} in policies/partner-trust.yaml does not let this partner assert "${profession}"; a registration can only narrow it`
+                  : 'not a profession of policies/roles.yaml',
+              },
+            ],
+      ),
+    ];
+    if (errors.length > 0)
+      throw new ProblemException('validation-failed', 'The partner may not assert what the registration names', {
+        errors,
+      });
+  }
+
+  /**
+   * A claim mapping as stored: only the sources given, each map onto gateway names this partner
+   * may assert (a mapping onto anything else could only ever produce refused tokens, so it is
+   * refused here, where the administrator can see why). Null when nothing is mapped.
+   */
+  private checkedClaimMapping(
+    input: ClaimMappingDto | ClaimMapping | null | undefined,
+    partner: Pick<Partner, 'type' | 'operator' | 'allowedRoles' | 'allowedProfessions'>,
+  ): ClaimMapping | null {
+    if (!input) return null;
+    const mayAssert = assertableBy(partner, this.policy);
+    const errors: { pointer: string; detail: string }[] = [];
+    const mapping: ClaimMapping = {};
+    const kinds = [
+      ['roles', 'role', mayAssert.roles, (name: string) => this.policy.isKnownRole(name)],
+      ['profession', 'profession', mayAssert.professions, (name: string) => this.policy.isKnownProfession(name)],
+    ] as const;
+    for (const [kind, noun, allowed, known] of kinds) {
+      const source = input[kind];
+      if (!source) continue;
+      const at = `/claimMapping/${kind}/map`;
+      if (source.map !== undefined && source.map !== null) {
+        const entries = Object.entries(source.map);
+        if (entries.length > MAX_MAPPED_NAMES)
+          errors.push({ pointer: at, detail: `at most ${MAX_MAPPED_NAMES} names can be mapped` });
+        for (const [from, to] of entries) {
+          const pointer = `${at}/${from.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+          if (from.length === 0 || from.length > 200)
+            errors.push({ pointer, detail: 'an IdP name has 1 to 200 characters' });
+          else if (typeof to !== 'string' || !known(to))
+            errors.push({ pointer, detail: `not a ${noun} of policies/roles.yaml` });
+          else if (!allowed.includes(to))
+            errors.push({
+              pointer,
+              detail: `this partner may not assert "${to}" (policies/partner-trust.yaml and its allowed${kind === 'roles' ? 'Roles' : 'Professions'})`,
+            });
+        }
+      }
+      mapping[kind] = { path: [...source.path], ...(source.map ? { map: { ...source.map } } : {}) };
+    }
+    if (errors.length > 0)
+      throw new ProblemException('validation-failed', 'The claim mapping is not acceptable', { errors });
+    return mapping.roles || mapping.profession ? mapping : null;
   }
 
   private async require(id: string): Promise<Partner> {

@@ -198,4 +198,35 @@ describe('policy loading', () => {
       errorOf(policyWith('anomalies.yaml', (t) => t.replace('lookbackHours: 24', 'lookbackHours: 0'))).message,
     ).toMatch(/lookbackHours/);
   });
+
+  it('refuses a network-wide role, an unknown role or profession in the partner-trust table, with the line', () => {
+    const wide = policyWith('partner-trust.yaml', (t) =>
+      t.replace('    roles: [referrer]\n', '    roles: [referrer, gateway-admin]\n'),
+    );
+    const error = errorOf(wide);
+    expect(error).toMatchObject({
+      file: 'partner-trust.yaml',
+      line: lineOf(wide, 'partner-trust.yaml', 'gateway-admin]'),
+    });
+    expect(error.message).toMatch(/"gateway-admin" is network-wide: only the operator entry may name it/);
+    expect(
+      errorOf(policyWith('partner-trust.yaml', (t) => t.replace('    roles: [referrer]\n', '    roles: [oracle]\n')))
+        .message,
+    ).toMatch(/partner-trust\.yaml:\d+: unknown role "oracle"/);
+    expect(
+      errorOf(
+        policyWith('partner-trust.yaml', (t) => t.replace('    professions: []\n', '    professions: [shaman]\n')),
+      ).message,
+    ).toMatch(/unknown profession "shaman"/);
+  });
+
+  it('refuses a partner-trust table that leaves out a partner type, and fingerprints the table', () => {
+    const missing = errorOf(policyWith('partner-trust.yaml', (t) => t.replace(/ {2}other:\n( {4}.*\n)+/, '')));
+    expect(missing.file).toBe('partner-trust.yaml');
+    expect(missing.message).toMatch(/other/);
+    const narrower = policyWith('partner-trust.yaml', (t) =>
+      t.replace('    professions: [housing-officer, administrator]\n', '    professions: [housing-officer]\n'),
+    );
+    expect(loadPolicySet(narrower).version).not.toBe(loadPolicySet(shipped).version);
+  });
 });

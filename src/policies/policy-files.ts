@@ -93,6 +93,17 @@ export interface AnomalyRule {
   /** first-access: how far back each scan looks for first reads. */
   lookbackHours?: number;
 }
+/** The roles and professions a partner's identity provider may put in its tokens (partner-trust.yaml). */
+export interface Assertable {
+  roles: string[];
+  professions: string[];
+}
+export interface PartnerTrust {
+  /** The network operator, whatever its type: the only entry that may name a network-wide role. */
+  operator: Assertable;
+  /** One row per partner type; the registry can narrow a partner below its row, never widen it. */
+  types: Record<string, Assertable>;
+}
 export interface PolicySet {
   purposes: PurposeDefinition[];
   roles: RoleDefinition[];
@@ -104,6 +115,8 @@ export interface PolicySet {
   anomalies: AnomalyRule[];
   /** Care programmes a team may be registered under (network.yaml), for statistics. */
   programmes: string[];
+  /** What each partner type's identity provider may assert (partner-trust.yaml). */
+  partnerTrust: PartnerTrust;
   /** SHA-256 of the canonical content of all policy files. */
   version: string;
 }
@@ -205,12 +218,14 @@ export function loadPolicySet(dir: string): PolicySet {
   const network = parse<{ switches: NetworkSwitches; programmes?: string[] }>(dir, 'network.yaml');
   const rules = parse<{ rules: RuleDefinition[] }>(dir, 'rules.yaml');
   const anomalies = parse<{ anomalies: AnomalyRule[] }>(dir, 'anomalies.yaml');
+  const trust = parse<PartnerTrust>(dir, 'partner-trust.yaml');
   validate(purposes, 'purposes.schema.json', dir);
   validate(roles, 'roles.schema.json', dir);
   validate(categories, 'categories.schema.json', dir);
   validate(network, 'network.schema.json', dir);
   validate(rules, 'rules.schema.json', dir);
   validate(anomalies, 'anomalies.schema.json', dir);
+  validate(trust, 'partner-trust.schema.json', dir);
 
   const unique = (parsed: Parsed<unknown>, key: string, ids: string[]) => {
     const seen = new Set<string>();
@@ -283,6 +298,33 @@ export function loadPolicySet(dir: string): PolicySet {
     return { ...rule, source: { file: 'policies/rules.yaml', line: lineOf(rules, ['rules', index]) ?? 0 } };
   });
 
+  // Every role and profession a partner may assert must exist, and a network-wide power may be
+  // granted to the operator alone: a type row naming one would hand it to every partner of that type.
+  const networkWide = new Set(roles.value.roles.filter((r) => r.networkWide).map((r) => r.id));
+  const allowances: [(string | number)[], Assertable][] = [
+    [['operator'], trust.value.operator],
+    ...Object.entries(trust.value.types).map(([type, row]): [(string | number)[], Assertable] => [
+      ['types', type],
+      row,
+    ]),
+  ];
+  for (const [path, row] of allowances) {
+    row.roles.forEach((role, i) => {
+      const at = lineOf(trust, [...path, 'roles', i]);
+      if (!roleIds.has(role)) throw new PolicyError(trust.file, at, `unknown role "${role}"`);
+      if (networkWide.has(role) && path[0] !== 'operator')
+        throw new PolicyError(trust.file, at, `"${role}" is network-wide: only the operator entry may name it`);
+    });
+    row.professions.forEach((profession, i) => {
+      if (!roles.value.professions.includes(profession))
+        throw new PolicyError(
+          trust.file,
+          lineOf(trust, [...path, 'professions', i]),
+          `unknown profession "${profession}"`,
+        );
+    });
+  }
+
   const content = {
     purposes: purposes.value.purposes,
     roles: roles.value,
@@ -291,6 +333,7 @@ export function loadPolicySet(dir: string): PolicySet {
     programmes: network.value.programmes ?? [],
     rules: rules.value.rules,
     anomalies: anomalies.value.anomalies,
+    partnerTrust: trust.value,
   };
   return {
     purposes: purposes.value.purposes,
@@ -302,6 +345,7 @@ export function loadPolicySet(dir: string): PolicySet {
     rules: compiled,
     anomalies: anomalies.value.anomalies,
     programmes: network.value.programmes ?? [],
+    partnerTrust: trust.value,
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }

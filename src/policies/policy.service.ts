@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.js';
 import { POLICY_SET } from './policy-engine.js';
-import type { PolicySet, RuleDefinition } from './policy-files.js';
+import type { Assertable, PolicySet, RuleDefinition } from './policy-files.js';
 
 /**
  * The network policy as vocabulary: which purposes, roles, professions, categories, switches and
@@ -45,6 +45,21 @@ export class PolicyService {
         ],
       });
     }
+  }
+
+  /**
+   * The most a partner of this type may assert (partner-trust.yaml): the operator's entry for the
+   * network operator, else its type's row. An unknown type gets nothing (fail closed).
+   */
+  assertableFor(partnerType: string, operator: boolean): Assertable {
+    const { types } = this.policy.partnerTrust;
+    // hasOwn: a type named like an Object.prototype member must not find one.
+    const row = operator
+      ? this.policy.partnerTrust.operator
+      : Object.hasOwn(types, partnerType)
+        ? types[partnerType]
+        : undefined;
+    return row ? { roles: [...row.roles], professions: [...row.professions] } : { roles: [], professions: [] };
   }
 
   /** A rule as written (its conditions, ground, review), or undefined for an unknown id. */

@@ -1,7 +1,10 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsIn,
   IsObject,
@@ -13,6 +16,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import type { ClaimMapping } from '../claim-mapping.js';
 import {
   PARTNER_STATUSES,
   PARTNER_TYPES,
@@ -21,7 +25,63 @@ import {
   type PartnerType,
   type PublicJwk,
 } from '../partner.entity.js';
+import type { Assertable } from '../../policies/policy-files.js';
 import { ProgrammeId } from '../../policies/programme.js';
+
+export class ClaimSourceDto {
+  @ApiProperty({
+    type: [String],
+    example: ['realm_access', 'roles'],
+    description:
+      'The claim\'s path, one segment per level: ["roles"], ["realm_access", "roles"] (Keycloak realm roles), ["groups"], or ["extn.profession"] for a claim whose own name holds a dot',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(8)
+  @IsString({ each: true })
+  @Length(1, 200, { each: true })
+  path!: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { '/dpo': 'privacy-officer', aanmelder: 'referrer' },
+    description:
+      "The IdP's names → the gateway's (roles.yaml). With a map only mapped names count and every other value of the claim is ignored; without one the IdP's names must be the gateway's own.",
+  })
+  @IsOptional()
+  @IsObject()
+  map?: Record<string, string>;
+}
+
+export class ClaimMappingDto {
+  @ApiPropertyOptional({ type: ClaimSourceDto, description: 'Where roles come from; default ["roles"], unmapped' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ClaimSourceDto)
+  roles?: ClaimSourceDto;
+
+  @ApiPropertyOptional({
+    type: ClaimSourceDto,
+    description: 'Where the profession comes from; default ["profession"], unmapped',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ClaimSourceDto)
+  profession?: ClaimSourceDto;
+}
+
+const CLAIM_MAPPING_DOC =
+  "Where this partner's identity provider puts roles and profession, and how its names map to the gateway's. Absent or null: the contract's `roles` and `profession` claims, unmapped. A PATCH replaces the whole mapping.";
+
+function ClaimMappingField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: ClaimMappingDto, nullable: true, description: CLAIM_MAPPING_DOC }),
+    IsOptional(),
+    ValidateNested(),
+    Type(() => ClaimMappingDto),
+  );
+}
 
 export class JwkSetDto {
   @ApiProperty({
@@ -37,6 +97,46 @@ export class JwkSetDto {
 
 const SLUG = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
 const POSTAL_CODE = /^\d{4}$/;
+const VOCABULARY_ID = /^[a-z][a-z0-9-]{1,63}$/;
+
+const ALLOWED_ROLES_DOC =
+  "Narrows the roles this partner's tokens may carry below its type's row in policies/partner-trust.yaml (never wider: a role outside the row is refused). Absent or null: the type's row.";
+const ALLOWED_PROFESSIONS_DOC =
+  "Narrows the professions this partner's tokens may carry below its type's row in policies/partner-trust.yaml (never wider). Absent or null: the type's row.";
+
+/** Shared by create and update: what the partner's identity provider may assert, narrowed. */
+function AllowedRoles(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: [String],
+      nullable: true,
+      example: ['referrer', 'partner-system'],
+      description: ALLOWED_ROLES_DOC,
+    }),
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1, { message: 'allowedRoles must name at least one role (suspend a partner instead)' }),
+    ArrayMaxSize(50),
+    ArrayUnique(),
+    Matches(VOCABULARY_ID, { each: true, message: 'each role must be a role id of policies/roles.yaml' }),
+  );
+}
+
+function AllowedProfessions(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: [String],
+      nullable: true,
+      example: ['housing-officer'],
+      description: ALLOWED_PROFESSIONS_DOC,
+    }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(50),
+    ArrayUnique(),
+    Matches(VOCABULARY_ID, { each: true, message: 'each profession must be a profession of policies/roles.yaml' }),
+  );
+}
 
 export class CreatePartnerDto {
   @ApiProperty({ example: 'shm-woonhaven', description: 'Slug: lowercase letters, digits and dashes' })
@@ -84,6 +184,15 @@ export class CreatePartnerDto {
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
   @MaxLength(1000)
   jwksUri?: string;
+
+  @AllowedRoles()
+  allowedRoles?: string[] | null;
+
+  @AllowedProfessions()
+  allowedProfessions?: string[] | null;
+
+  @ClaimMappingField()
+  claimMapping?: ClaimMappingDto | null;
 }
 
 export class UpdatePartnerDto {
@@ -125,6 +234,20 @@ export class UpdatePartnerDto {
   @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
   @MaxLength(1000)
   jwksUri?: string;
+
+  @AllowedRoles()
+  allowedRoles?: string[] | null;
+
+  @AllowedProfessions()
+  allowedProfessions?: string[] | null;
+
+  @ClaimMappingField()
+  claimMapping?: ClaimMappingDto | null;
+}
+
+export class AssertableView {
+  @ApiProperty({ type: [String], description: 'Roles its tokens may carry' }) roles!: string[];
+  @ApiProperty({ type: [String], description: 'Professions its tokens may carry' }) professions!: string[];
 }
 
 export class PartnerView {
@@ -143,10 +266,22 @@ export class PartnerView {
   operator!: boolean;
   @ApiPropertyOptional({ nullable: true }) webhookUrl!: string | null;
   @ApiPropertyOptional({ nullable: true }) programme!: string | null;
+  @ApiProperty({ type: [String], nullable: true, description: `${ALLOWED_ROLES_DOC} As registered.` })
+  allowedRoles!: string[] | null;
+  @ApiProperty({ type: [String], nullable: true, description: `${ALLOWED_PROFESSIONS_DOC} As registered.` })
+  allowedProfessions!: string[] | null;
+  @ApiProperty({
+    type: AssertableView,
+    description:
+      "What this partner's tokens may carry today: its type's row in policies/partner-trust.yaml (the operator's entry for the operator), narrowed by allowedRoles / allowedProfessions. Anything else is refused at authentication.",
+  })
+  mayAssert!: AssertableView;
+  @ApiProperty({ type: ClaimMappingDto, nullable: true, description: CLAIM_MAPPING_DOC })
+  claimMapping!: ClaimMapping | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
-  static of(partner: Partner): PartnerView {
+  static of(partner: Partner, mayAssert: Assertable): PartnerView {
     return {
       id: partner.id,
       name: partner.name,
@@ -159,6 +294,10 @@ export class PartnerView {
       operator: partner.operator,
       webhookUrl: partner.webhookUrl ?? null,
       programme: partner.programme ?? null,
+      allowedRoles: partner.allowedRoles ?? null,
+      allowedProfessions: partner.allowedProfessions ?? null,
+      mayAssert,
+      claimMapping: partner.claimMapping ?? null,
       createdAt: partner.createdAt.toISOString(),
       updatedAt: partner.updatedAt.toISOString(),
     };
