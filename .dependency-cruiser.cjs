@@ -42,7 +42,7 @@ module.exports = {
         pathNot: [
           '\\.(repository|entity|entities|facts)\\.ts$',
           '^src/database/',
-          '^src/(app\\.module|entities)\\.ts$',
+          '^src/(app\\.module|entities|data-source)\\.ts$',
         ],
       },
       to: { path: '^node_modules/(typeorm|@nestjs/typeorm)/' },

@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import pg from 'pg';
 import { createLogger } from '../src/common/logging/logger.js';
 import { loadConfig } from '../src/config/config.js';
-import { createDataSource } from '../src/database/data-source.js';
+import { createDataSource } from '../src/data-source.js';
 import { openDatabase } from '../src/database/open-database.js';
 import { freePort, PROJECT_ROOT, runWorker, startServer, type Server } from './support/processes.js';
 import { summariseProfile, type ProfileSummary } from './support/profile.js';
@@ -134,7 +134,12 @@ async function main(): Promise<void> {
   );
 
   // One database for every row: schakel_bench on the configured server (dev data is never touched).
-  const server = await openDatabase(config, logger, 'schakel-bench');
+  const server = await openDatabase(
+    config,
+    logger,
+    'schakel-bench',
+    async () => (await import('../src/data-source.js')).createDataSource,
+  );
   const adminUrl = server.embedded?.adminUrl ?? config.databaseUrl!;
   await server.dataSource.destroy();
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -45,8 +45,8 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerProgramme1795986073523,
   PartnerOperator1796074000000,
   AccessLogEntryFormat21796075000000,
-  SealIdempotencyResponses1796200000000,
   PartnerAssertions1796100000000,
   PartnerClaimMapping1796100100000,
   PartnerChangeNotify1796100200000,
+  SealIdempotencyResponses1796200000000,
 ];

@@ -49,7 +49,12 @@ async function main(): Promise<void> {
   };
 
   try {
-    database = await openDatabase(config, logger);
+    database = await openDatabase(
+      config,
+      logger,
+      'schakel',
+      async () => (await import('./data-source.js')).createDataSource,
+    );
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     const [{ createApp }, { seedDemoPartners }] = await modules;

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import pg from 'pg';
-import { createDataSource } from '../src/database/data-source.js';
+import { createDataSource } from '../src/data-source.js';
 import { Partner } from '../src/partners/partner.entity.js';
 import { createTestDatabase, dropTestDatabase, testConfig } from './support/test-context.js';
 import { exportJWK as exportPublic, SignJWT } from 'jose';

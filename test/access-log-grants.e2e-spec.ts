@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../src/bootstrap.js';
 import { createLogger } from '../src/common/logging/logger.js';
-import { createDataSource } from '../src/database/data-source.js';
+import { createDataSource } from '../src/data-source.js';
 import { Partner } from '../src/partners/partner.entity.js';
 import { adminUrl, testConfig } from './support/test-context.js';
 

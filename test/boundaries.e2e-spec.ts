@@ -42,6 +42,21 @@ describe('boundaries', () => {
           .map((d) => `${m.source} -> ${d.resolved}`),
       );
     expect([...new Set(edges)].sort().join('\n')).toMatchSnapshot();
+    // No folder depends on itself through others: the layers (kernel below capabilities) hold.
+    const next = new Map<string, Set<string>>();
+    for (const edge of edges) {
+      const [from, to] = edge.split(' -> ');
+      next.set(from, (next.get(from) ?? new Set()).add(to));
+    }
+    const cycles: string[] = [];
+    const walk = (node: string, path: string[]) => {
+      for (const to of next.get(node) ?? []) {
+        if (to === path[0]) cycles.push([...path, to].join(' -> '));
+        else if (!path.includes(to)) walk(to, [...path, to]);
+      }
+    };
+    for (const node of next.keys()) walk(node, [node]);
+    expect(cycles).toEqual([]);
   }, 120_000);
 
   it('keeps SQL on the access log tables inside src/access-log/', () => {

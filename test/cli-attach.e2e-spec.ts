@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { FieldCipher } from '../src/common/crypto/field-cipher.js';
 import { rotateSealedValues } from '../src/common/crypto/key-rotation.repository.js';
-import { createDataSource } from '../src/database/data-source.js';
+import { createDataSource } from '../src/data-source.js';
 import { freePort, isRunning, postmasterPid, runNode, runTool, type Running } from './support/processes.js';
 import { testConfig } from './support/test-context.js';
 

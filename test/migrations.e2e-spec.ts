@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../src/database/data-source.js';
+import { createDataSource } from '../src/data-source.js';
 import { pendingSchemaChanges } from '../src/database/migration-files.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { createTestDatabase, dropTestDatabase, testConfig } from './support/test-context.js';

@@ -5,7 +5,10 @@ import { careNetwork, type CareNetwork } from './support/network.js';
 import { declaredRoutes, type RouteDeclaration } from './support/routes.js';
 import { createTestContext, type TestContext } from './support/test-context.js';
 
-type Call = (net: CareNetwork, pending: { requestId: string }) => Promise<{ status: number; body: any; text: string }>;
+type Call = (
+  net: CareNetwork,
+  pending: { requestId: string },
+) => Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }>;
 
 /**
  * A rule with `review: coordinator` grants nothing until the coordinator has judged — on EVERY
@@ -81,9 +84,12 @@ describe('a pending review grants nothing, on every route', () => {
       for (const route of disclosing(rule.subject)) {
         const response = await ROUTES[route.route](net, { requestId });
         // Either refused, or answered without the record: never a field of the rule's categories.
-        const leaked = fields.filter(
-          (field) => response.body && typeof response.body === 'object' && field in response.body,
-        );
+        // A refusal is a problem body (whose own `status` is no case status); an answer holds none of the fields.
+        const leaked =
+          response.status === 200
+            ? fields.filter((field) => response.body && typeof response.body === 'object' && field in response.body)
+            : [];
+        if (response.status !== 200) expect(response.headers['content-type']).toMatch(/problem\+json/);
         expect({
           route: route.route,
           leaked,

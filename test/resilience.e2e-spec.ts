@@ -8,7 +8,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { Partner } from '../src/partners/partner.entity.js';
 import { createApp } from '../src/bootstrap.js';
 import { createLogger } from '../src/common/logging/logger.js';
-import { createDataSource } from '../src/database/data-source.js';
+import { createDataSource } from '../src/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { createTestContext, testConfig, type TestContext } from './support/test-context.js';
 

@@ -9,7 +9,7 @@ import { ChainService } from '../../src/access-log/chain.service.js';
 import { loadGatewayKeys } from '../../src/access-log/gateway-keys.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createDataSource } from '../../src/database/data-source.js';
+import { createDataSource } from '../../src/data-source.js';
 import { runMain } from '../support/processes.js';
 import { plan, replay, type PlannedStatement, type SecureReadTrace } from '../support/replay.js';
 

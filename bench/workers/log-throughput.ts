@@ -7,7 +7,7 @@ import { loadGatewayKeys } from '../../src/access-log/gateway-keys.js';
 import { entryHash, GENESIS_HASH, linkHash } from '../../src/access-log/hashing.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createDataSource } from '../../src/database/data-source.js';
+import { createDataSource } from '../../src/data-source.js';
 import { reply, runMain, workerInput } from '../support/processes.js';
 import { closedLoop, type Measurement, type RowLength } from '../support/stats.js';
 

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { createApp } from '../../src/bootstrap.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createDataSource } from '../../src/database/data-source.js';
+import { createDataSource } from '../../src/data-source.js';
 import { reply, runMain, workerInput } from '../support/processes.js';
 import { encodeValue, type SecureReadTrace, type TracedStatement } from '../support/replay.js';
 

@@ -4,7 +4,7 @@ import { ChainService } from '../../src/access-log/chain.service.js';
 import { loadGatewayKeys } from '../../src/access-log/gateway-keys.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createDataSource } from '../../src/database/data-source.js';
+import { createDataSource } from '../../src/data-source.js';
 import { reply, runMain } from '../support/processes.js';
 
 export interface VerifyResult {

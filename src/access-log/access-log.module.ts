@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { WellKnownController } from './well-known.controller.js';
 import { AccessLogRepository } from './access-log.repository.js';
 import { AnomalyRepository } from './anomaly.repository.js';
 import { AccessLogService } from './access-log.service.js';
@@ -10,7 +9,6 @@ import { GATEWAY_KEYS, loadGatewayKeys } from './gateway-keys.js';
 /** Global: every capability that touches client data records its accesses through AccessLogService. */
 @Global()
 @Module({
-  controllers: [WellKnownController],
   providers: [
     { provide: GATEWAY_KEYS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadGatewayKeys(config) },
     AccessLogRepository,

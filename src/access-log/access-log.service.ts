@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from '../database/transaction.js';
 import type { Logger } from 'pino';
-import type { AccessContext } from '../access/access-context.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { PolicyService } from '../policies/policy.service.js';
@@ -15,6 +14,16 @@ export type { AccessLogEntry, LogFilter };
 export { ACCESS_DECISIONS } from './access-log.entities.js';
 import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
 import { disclosureManifest, entryHash } from './hashing.js';
+
+/**
+ * Who accessed, why, in which request: what the log needs of an access context (the kernel's
+ * AccessContext has this shape; the log does not depend on the kernel above it).
+ */
+export interface AccessContext {
+  principal: { partnerId: string; subject: string; roles: string[]; profession?: string };
+  purpose: string;
+  requestId: string;
+}
 
 /**
  * What one access did, as the access log records it (entry format 2). Only the access kernel

@@ -6,7 +6,7 @@ import { assertableBy } from '../partners/partner-trust.js';
 import { PartnerRegistry } from '../partners/partner-registry.service.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { ALLOWED_ALGORITHMS } from './algorithms.js';
+import { ALLOWED_ALGORITHMS } from '../common/jose-algorithms.js';
 import { CONTRACT_CLAIMS, describePath, namesIn } from './claims.js';
 import type { Principal } from '../access/principal.js';
 

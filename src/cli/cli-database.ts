@@ -21,7 +21,12 @@ export async function withDatabase<T>(
   work: (database: OpenDatabase, logger: Logger) => Promise<T>,
 ): Promise<T> {
   const logger = cliLogger(config);
-  const database = await openDatabase(config, logger, applicationName);
+  const database = await openDatabase(
+    config,
+    logger,
+    applicationName,
+    async () => (await import('../data-source.js')).createDataSource,
+  );
   try {
     await holdForTests();
     return await work(database, logger);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { importJWK } from 'jose';
-import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
+import { ALLOWED_ALGORITHMS } from '../common/jose-algorithms.js';
 import { loadConfig } from '../config/config.js';
 import type { PublicJwk } from '../partners/partner.entity.js';
 import { awaitPartnerChangePropagation } from '../partners/partner-change-barrier.js';

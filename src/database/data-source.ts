@@ -1,7 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { AppConfig } from '../config/config.js';
-import { ENTITIES } from '../entities.js';
 
 /**
  * The one description of the database used by the app, the migration CLI and the tests.
@@ -10,12 +9,14 @@ import { ENTITIES } from '../entities.js';
 export function dataSourceOptions(
   url: string,
   config: Pick<AppConfig, 'database'>,
+  entities: DataSourceOptions['entities'],
   applicationName = 'schakel',
 ): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    // The entity list is the composition root's (src/entities.ts): the data layer knows no capability.
+    entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migration',
     migrationsTransactionMode: 'each',
@@ -39,7 +40,11 @@ export function dataSourceOptions(
 export function createDataSource(
   url: string,
   config: Pick<AppConfig, 'database'>,
+  entities: DataSourceOptions['entities'],
   applicationName?: string,
 ): DataSource {
-  return new DataSource(dataSourceOptions(url, config, applicationName));
+  return new DataSource(dataSourceOptions(url, config, entities, applicationName));
 }
+
+/** Makes the app's DataSource for a URL: supplied by the composition root (src/data-source.ts). */
+export type DataSourceFactory = (url: string, applicationName?: string) => DataSource;

@@ -21,10 +21,12 @@ export interface OpenDatabase {
 export async function openDatabase(
   config: AppConfig,
   logger: Logger,
-  applicationName = 'schakel',
+  applicationName: string,
+  /** Loads the app's DataSource factory (the composition root's, with every entity). */
+  loadFactory: () => Promise<(url: string, config: AppConfig, applicationName?: string) => DataSource>,
 ): Promise<OpenDatabase> {
   // TypeORM, the entities and the migrations load while the embedded server starts.
-  const [embedded, { createDataSource }] = await Promise.all([
+  const [embedded, createDataSource] = await Promise.all([
     config.databaseUrl
       ? undefined
       : startEmbeddedPostgres({
@@ -33,7 +35,7 @@ export async function openDatabase(
           applicationName,
           logger,
         }),
-    import('./data-source.js'),
+    loadFactory(),
   ]);
   const url = config.databaseUrl ?? embedded!.url;
   const dataSource = createDataSource(url, config, applicationName);

@@ -3,6 +3,8 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { ConsentModule } from '../consent/consent.module.js';
 import { PartnersModule } from '../partners/partners.module.js';
 import { AccessLogController } from './access-log.controller.js';
+import { PoliciesController } from './policies.controller.js';
+import { WellKnownController } from './well-known.controller.js';
 import { AccessLogSearchService } from './access-log-search.service.js';
 import { AccessReportController } from './access-report.controller.js';
 import { AnomaliesService } from './anomalies.service.js';
@@ -16,7 +18,14 @@ import { ReviewsService } from './reviews.service.js';
 
 @Module({
   imports: [ClientsModule, ConsentModule, PartnersModule],
-  controllers: [AccessLogController, ReviewsController, AccessReportController, StatisticsController],
+  controllers: [
+    AccessLogController,
+    PoliciesController,
+    WellKnownController,
+    ReviewsController,
+    AccessReportController,
+    StatisticsController,
+  ],
   providers: [
     AccessLogSearchService,
     ReviewsRepository,

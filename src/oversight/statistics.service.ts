@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../access/access.service.js';
 import type { AccessContext } from '../access/access-context.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
-import { EVICTION_STAGES } from '../referrals/dto/referral.dto.js';
+import { EVICTION_STAGES } from '../common/vocabulary/eviction-stages.js';
 import { StatisticsRepository } from './statistics.repository.js';
 import { suppress, type Cell } from './suppression.js';
 

@@ -6,7 +6,7 @@ import { importJWK } from 'jose';
 import { ProblemException } from '../common/problem/problem.js';
 import { outboundPolicyOf, outboundUrlRefusal } from '../common/http/outbound.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
-import { ALLOWED_ALGORITHMS } from '../auth/algorithms.js';
+import { ALLOWED_ALGORITHMS } from '../common/jose-algorithms.js';
 import { type ClaimMappingDto, type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
 import type { ClaimMapping } from './claim-mapping.js';
 import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';

@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PoliciesController } from './policies.controller.js';
 import { POLICY_SET, PolicyEngineService } from './policy-engine.js';
 import { loadPolicySet } from './policy-files.js';
 import { PolicyOverviewService } from './policy-overview.service.js';
@@ -8,7 +7,6 @@ import { PolicyService } from './policy.service.js';
 
 @Global()
 @Module({
-  controllers: [PoliciesController],
   providers: [
     // Loaded once at start: a policy error stops the gateway from starting.
     { provide: POLICY_SET, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadPolicySet(config.policiesDir) },
@@ -16,6 +14,6 @@ import { PolicyService } from './policy.service.js';
     PolicyEngineService,
     PolicyOverviewService,
   ],
-  exports: [PolicyService, PolicyEngineService],
+  exports: [PolicyService, PolicyEngineService, PolicyOverviewService],
 })
 export class PoliciesModule {}

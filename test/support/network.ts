@@ -16,7 +16,10 @@ export interface CareNetwork {
   /** Records a consent (or objection) of the client and returns its id. */
   consent(body: Record<string, unknown>): Promise<string>;
   withdraw(consentId: string): Promise<{ status: number; body: any }>;
-  readCase(token: string, purpose: string): Promise<{ status: number; body: any; text: string }>;
+  readCase(
+    token: string,
+    purpose: string,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: any; text: string }>;
 }
 
 export async function careNetwork(

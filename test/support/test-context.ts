@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
-import { createDataSource } from '../../src/database/data-source.js';
+import { createDataSource } from '../../src/data-source.js';
 import { Partner, type PartnerType } from '../../src/partners/partner.entity.js';
 
 export type Alg = 'ES256' | 'EdDSA' | 'RS256' | 'PS256';

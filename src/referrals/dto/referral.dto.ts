@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { isValidNationalNumber } from '../../common/crypto/national-number.js';
 import { PageQuery } from '../../common/http/pagination.js';
+import { EVICTION_STAGES } from '../../common/vocabulary/eviction-stages.js';
 
 export const SIGNALS = [
   'neglect-of-dwelling',
@@ -36,7 +37,7 @@ export const SIGNALS = [
   'physical-complaints',
   'cognitive-impairment',
 ] as const;
-export const EVICTION_STAGES = ['none', 'considered', 'started'] as const;
+export { EVICTION_STAGES };
 export const TENANT_INFORMED = ['yes', 'no', 'refused'] as const;
 const PHONE = /^\+?[0-9 ().-]{6,20}$/;
 

@@ -4,8 +4,8 @@ import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { Authorize } from '../access/decorators.js';
 import { ProblemException } from '../common/problem/problem.js';
-import { ExplainDto, ExplainResultDto } from './dto/explain.dto.js';
-import { PolicyOverviewService } from './policy-overview.service.js';
+import { ExplainDto, ExplainResultDto } from '../policies/dto/explain.dto.js';
+import { PolicyOverviewService } from '../policies/policy-overview.service.js';
 
 export class RegisterQuery {
   @ApiPropertyOptional({

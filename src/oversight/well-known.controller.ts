@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../access/decorators.js';
-import { GATEWAY_KEYS, type GatewayKeys } from './gateway-keys.js';
+import { GATEWAY_KEYS, type GatewayKeys } from '../access-log/gateway-keys.js';
 
 @ApiTags('access-log')
 @Controller('.well-known')
