@@ -3,7 +3,6 @@ import { createMongoAbility, subject as casl, type MongoAbility, type RawRuleOf 
 import { ProblemException } from '../common/problem/problem.js';
 import {
   CALLER_FACTS,
-  loadPolicySet,
   type Condition,
   type FactName,
   type FactValue,
