@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import pg from 'pg';
 import { createDataSource } from '../src/data-source.js';
 import { Partner } from '../src/partners/partner.entity.js';
+import { freePort } from './support/processes.js';
 import { createTestDatabase, dropTestDatabase, testConfig } from './support/test-context.js';
 import { exportJWK as exportPublic, SignJWT } from 'jose';
 
@@ -15,7 +16,8 @@ import { exportJWK as exportPublic, SignJWT } from 'jose';
 describe('access log with two gateway processes', () => {
   let databaseUrl: string;
   const processes: ChildProcess[] = [];
-  const ports = [3700 + Math.floor(Math.random() * 100), 3800 + Math.floor(Math.random() * 100)];
+  // Ports the OS says are free: a fixed range can be taken by another suite's gateway.
+  let ports: number[] = [];
 
   beforeAll(async () => {
     databaseUrl = await createTestDatabase();
@@ -35,6 +37,7 @@ describe('access log with two gateway processes', () => {
   });
 
   it('records one entry per request and keeps a single valid chain', async () => {
+    ports = [await freePort(), await freePort()];
     const { privateKey: signing } = await generateKeyPair('Ed25519', { extractable: true });
     const env = {
       ...process.env,
@@ -42,7 +45,7 @@ describe('access log with two gateway processes', () => {
       DATABASE_URL: databaseUrl,
       MIGRATIONS_RUN_ON_START: 'false',
       SEED_DEMO_PARTNERS: 'false',
-      LOG_LEVEL: 'fatal',
+      LOG_LEVEL: 'error',
       RATE_LIMIT_PER_MINUTE: '100000',
       DB_POOL_SIZE: '10',
       ACCESS_LOG_CHAIN_INTERVAL_MS: '100',
