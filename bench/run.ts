@@ -398,7 +398,10 @@ async function main(): Promise<void> {
           ...baseEnv(),
           NODE_ENV: 'development',
           DATA_DIR: dataDir,
-          EMBEDDED_PG_PORT: String(config.embeddedPostgres.port),
+          // Unset unless configured: the server remembers (or picks) its own port beside the cluster.
+          ...(config.embeddedPostgres.port === undefined
+            ? {}
+            : { EMBEDDED_PG_PORT: String(config.embeddedPostgres.port) }),
           PORT: String(port),
           LOG_LEVEL: 'warn',
         },

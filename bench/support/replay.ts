@@ -28,7 +28,8 @@ export interface SecureReadTrace {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEGIN = /^\s*(START TRANSACTION|BEGIN)\b/i;
 const END = /^\s*(COMMIT|ROLLBACK)\b/i;
-const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+// Anywhere in the text: the kernel writes its entry in a CTE (`WITH entry AS (INSERT …)`).
+const WRITE = /\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b/i; // not `FOR UPDATE`
 
 export function encodeValue(value: unknown): TracedValue {
   if (value === null || value === undefined) return null;
@@ -131,7 +132,12 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
         held.delete(statement.connection);
         client.release();
       }
-      if (!caseRows && statement.bindings.some((b) => b.kind === 'case-id') && /^\s*SELECT\b/i.test(statement.text))
+      if (
+        !caseRows &&
+        statement.bindings.some((b) => b.kind === 'case-id') &&
+        /^\s*(SELECT|WITH)\b/i.test(statement.text) &&
+        !WRITE.test(statement.text)
+      )
         caseRows = result.rows;
     }
   } finally {

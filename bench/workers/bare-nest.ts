@@ -39,8 +39,14 @@ class BareController {
 
   @Get('cases/:id')
   async read(@Param('id') id: string): Promise<unknown> {
-    const rows = await replay(this.pool, this.statements, id);
-    return rows[0] ?? {};
+    try {
+      const rows = await replay(this.pool, this.statements, id);
+      return rows[0] ?? {};
+    } catch (error) {
+      // Into the worker's log (bench/results/bare-nest.log): a row that answers 500 must say why.
+      process.stderr.write(`bare read failed: ${(error as Error).message}\n`);
+      throw error;
+    }
   }
 }
 
