@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AccessLogCheckpoint, AccessLogEntry } from './access-log.entities.js';
 import { positional } from '../common/sql/params.js';
 import { GENESIS_HASH, linkHash } from './hashing.js';
+import { MerkleTreeRepository } from './merkle-tree.repository.js';
 
 /** A link with its entry (null when the entry row is missing), as verification reads them. */
 export interface ChainRow {
@@ -28,6 +29,9 @@ export interface LogFilter {
   /** For oldest-first streaming (exports): entries after this seq, up to `untilSeq`. */
   afterSeq?: string;
   untilSeq?: string;
+  /** For exports in chain order: linked entries after this chain position, up to `untilPosition`. */
+  afterPosition?: string;
+  untilPosition?: string;
 }
 
 const CHAIN_LOCK = 'schakel.access_log_chain';
@@ -74,7 +78,12 @@ function toEntry(row: Record<string, unknown>): AccessLogEntry {
 /** The only place that reads and writes the access log tables. */
 @Injectable()
 export class AccessLogRepository {
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+  /** The Merkle tree over the chain (its own tables), grown in the chainer's transaction. */
+  readonly tree: MerkleTreeRepository;
+
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {
+    this.tree = new MerkleTreeRepository(dataSource);
+  }
 
   /**
    * Inserts the entry in the caller's transaction, marks it for the chainer and, when it was made
@@ -223,6 +232,11 @@ export class AccessLogRepository {
         values,
       );
       await manager.query('DELETE FROM access_log_unchained WHERE seq = ANY($1)', [pending.map((p) => p.seq)]);
+      await this.tree.append(
+        manager,
+        head ? Number(head.position) : 0,
+        pending.map((p) => p.entry_hash),
+      );
       return pending.length;
     });
   }
@@ -242,11 +256,15 @@ export class AccessLogRepository {
     await this.dataSource.getRepository(AccessLogCheckpoint).insert(checkpoint);
   }
 
-  async checkpointsPage(beforeId: string | undefined, limit: number): Promise<AccessLogCheckpoint[]> {
+  async checkpointsPage(
+    beforeId: string | undefined,
+    limit: number,
+    order: 'newest' | 'oldest' = 'newest',
+  ): Promise<AccessLogCheckpoint[]> {
     const query = this.dataSource
       .getRepository(AccessLogCheckpoint)
       .createQueryBuilder('c')
-      .orderBy('c.id', 'DESC')
+      .orderBy('c.id', order === 'newest' ? 'DESC' : 'ASC')
       .take(limit);
     if (beforeId) query.where('c.id < :beforeId', { beforeId });
     return query.getMany();
@@ -338,12 +356,15 @@ export class AccessLogRepository {
     if (beforeSeq) add('e.seq < ?', beforeSeq);
     if (filter.afterSeq) add('e.seq > ?', filter.afterSeq);
     if (filter.untilSeq) add('e.seq <= ?', filter.untilSeq);
+    if (filter.afterPosition) add('l.position > ?', filter.afterPosition);
+    if (filter.untilPosition) add('l.position <= ?', filter.untilPosition);
+    const order = filter.afterPosition ? 'l.position ASC' : `e.seq ${filter.afterSeq ? 'ASC' : 'DESC'}`;
     params.push(limit);
     const rows: Record<string, unknown>[] = await manager.query(
       `SELECT ${ENTRY_COLUMNS}, l.position, l.prev_hash, l.hash
          FROM access_log_entry e LEFT JOIN access_log_link l ON l.entry_seq = e.seq
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY e.seq ${filter.afterSeq ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+        ORDER BY ${order} LIMIT $${params.length}`,
       params,
     );
     return rows.map((row) => ({

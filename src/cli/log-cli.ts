@@ -5,7 +5,7 @@ import { AccessLogRepository } from '../access-log/access-log.repository.js';
 import { ChainService } from '../access-log/chain.service.js';
 import { verifyExportFile } from '../access-log/export-verifier.js';
 import { loadGatewayKeys } from '../access-log/gateway-keys.js';
-import type { VerifyReport } from '../access-log/verifier.js';
+import type { VerifyReport } from '../access-log/export-verifier.js';
 import { loadConfig } from '../config/config.js';
 import { runCli } from './run-cli.js';
 import { withDatabase } from './cli-database.js';
