@@ -147,6 +147,16 @@ export class AccessLogRepository {
     return rows.map(toEntry);
   }
 
+  /** One entry by id (receipts), or null. */
+  async findEntry(manager: EntityManager, id: string): Promise<AccessLogEntry | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.id = $1`,
+      [id],
+    );
+    return rows[0] ? toEntry(rows[0]) : null;
+  }
+
   async findEntryAbout(manager: EntityManager, id: string, clientRefs: string[]): Promise<AccessLogEntry | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
     const rows: Record<string, unknown>[] = await manager.query(
