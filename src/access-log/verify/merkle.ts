@@ -18,13 +18,21 @@ export function leafHash(leaf: Uint8Array): Buffer {
   return sha256(Buffer.concat([LEAF_PREFIX, leaf]));
 }
 
+// Reused buffers for the two hashes a whole-log verification computes for every entry.
+const nodeInput = Buffer.alloc(65, 1);
+const entryLeafInput = Buffer.alloc(33, 0);
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return sha256(Buffer.concat([NODE_PREFIX, left, right]));
+  if (left.length !== 32 || right.length !== 32) return sha256(Buffer.concat([NODE_PREFIX, left, right]));
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return sha256(nodeInput);
 }
 
-/** The leaf hash of an access-log entry, from its content hash (hex). */
+/** The leaf hash of an access-log entry, from its content hash (hex): SHA-256(0x00 ‖ 32 bytes). */
 export function entryLeafHash(entryHashHex: string): Buffer {
-  return leafHash(Buffer.from(entryHashHex, 'hex'));
+  if (entryLeafInput.write(entryHashHex, 1, 'hex') !== 32) return leafHash(Buffer.from(entryHashHex, 'hex'));
+  return sha256(entryLeafInput);
 }
 
 /** The largest power of two strictly below n (n ≥ 2). */
