@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CompactSign } from 'jose';
+import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
@@ -182,8 +183,8 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.signTreeHead();
   }
 
-  private async nodeSource(keys: { level: number; index: number }[]): Promise<NodeSource> {
-    const nodes = await this.repository.tree.nodes(keys);
+  private async nodeSource(keys: { level: number; index: number }[], manager?: EntityManager): Promise<NodeSource> {
+    const nodes = await this.repository.tree.nodes(keys, manager);
     return (level, index) => {
       const hash = nodes.get(`${level}:${index}`);
       if (!hash) throw new ProofUnavailable('the proof needs entries that retention removed');
@@ -199,22 +200,27 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.repository.tree.positionOf(entryId);
   }
 
+  /** Makes sure a signed tree head holds this chain position (signing one now if none does yet). */
+  async ensureHeadCovering(position: number): Promise<void> {
+    if (!(await this.repository.tree.headCovering(position))) await this.currentTreeHead();
+  }
+
   /**
    * The inclusion proof of the entry at a chain position in a signed tree: of `treeSize` when
-   * given (null when no head of that size was signed), else the smallest signed tree that holds
-   * it (signed now when none does yet). O(log n) subtree hashes, read in one statement.
+   * given, else the smallest signed tree that holds it (null when there is none). O(log n)
+   * subtree hashes, read in one statement, on the caller's transaction when given.
    */
-  async inclusion(position: number, treeSize?: number): Promise<InclusionProofView | null> {
+  async inclusion(position: number, treeSize?: number, manager?: EntityManager): Promise<InclusionProofView | null> {
     const tree = this.repository.tree;
-    let head = treeSize !== undefined ? await tree.headOfSize(treeSize) : await tree.headCovering(position);
-    if (!head && treeSize === undefined) head = await this.currentTreeHead();
+    const head =
+      treeSize !== undefined ? await tree.headOfSize(treeSize, manager) : await tree.headCovering(position, manager);
     if (!head || head.treeSize < position) return null;
     const m = position - 1;
     const n = head.treeSize;
-    const node = await this.nodeSource([
-      { level: 0, index: m },
-      ...neededNodes((source) => inclusionProof(m, n, source)),
-    ]);
+    const node = await this.nodeSource(
+      [{ level: 0, index: m }, ...neededNodes((source) => inclusionProof(m, n, source))],
+      manager,
+    );
     return {
       leafIndex: m,
       treeSize: n,
@@ -226,11 +232,15 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** A consistency proof between two signed tree heads (null when either size was never signed). */
-  async consistency(first: number, second: number) {
+  async consistency(first: number, second: number, manager?: EntityManager) {
     const tree = this.repository.tree;
-    const [older, newer] = await Promise.all([tree.headOfSize(first), tree.headOfSize(second)]);
+    const older = await tree.headOfSize(first, manager);
+    const newer = await tree.headOfSize(second, manager);
     if (!older || !newer) return null;
-    const node = await this.nodeSource(neededNodes((source) => consistencyProof(first, second, source)));
+    const node = await this.nodeSource(
+      neededNodes((source) => consistencyProof(first, second, source)),
+      manager,
+    );
     const view = (h: TreeHeadRow) => ({
       treeSize: h.treeSize,
       rootHash: h.rootHash,

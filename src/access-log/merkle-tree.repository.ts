@@ -139,8 +139,8 @@ export class MerkleTreeRepository {
   }
 
   /** The newest signed head of this size. */
-  async headOfSize(size: number): Promise<TreeHeadRow | null> {
-    const [row] = (await this.dataSource.query(
+  async headOfSize(size: number, manager: EntityManager = this.dataSource.manager): Promise<TreeHeadRow | null> {
+    const [row] = (await manager.query(
       'SELECT * FROM access_log_tree_head WHERE tree_size = $1 ORDER BY id DESC LIMIT 1',
       [size],
     )) as Record<string, unknown>[];
@@ -148,8 +148,8 @@ export class MerkleTreeRepository {
   }
 
   /** The smallest signed head that covers this many leaves. */
-  async headCovering(size: number): Promise<TreeHeadRow | null> {
-    const [row] = (await this.dataSource.query(
+  async headCovering(size: number, manager: EntityManager = this.dataSource.manager): Promise<TreeHeadRow | null> {
+    const [row] = (await manager.query(
       'SELECT * FROM access_log_tree_head WHERE tree_size >= $1 ORDER BY tree_size, id DESC LIMIT 1',
       [size],
     )) as Record<string, unknown>[];

@@ -52,8 +52,22 @@ export class ReceiptsService {
     return { entry, decision };
   }
 
-  private async proofOf(entry: AccessLogEntry, treeSize: number | undefined): Promise<InclusionProofView> {
-    const position = await this.chain.positionOf(entry.id);
+  /**
+   * What needs connections of its own is done before the access's transaction: linking pending
+   * entries and signing a tree head that holds the entry (neither discloses anything). Null: no
+   * such entry, or not yet linked.
+   */
+  private async prepare(entryId: string, treeSize: number | undefined): Promise<number | null> {
+    const position = await this.chain.positionOf(entryId);
+    if (position !== null && treeSize === undefined) await this.chain.ensureHeadCovering(position);
+    return position;
+  }
+
+  private async proofOf(
+    tx: AccessTransaction,
+    position: number | null,
+    treeSize: number | undefined,
+  ): Promise<InclusionProofView> {
     if (position === null)
       throw new ProblemException('unprocessable', 'This access is not yet in the log’s chain; try again shortly');
     if (treeSize !== undefined && treeSize < position)
@@ -61,7 +75,7 @@ export class ReceiptsService {
         errors: [{ pointer: '/treeSize', detail: `must be at least ${position}` }],
       });
     try {
-      const proof = await this.chain.inclusion(position, treeSize);
+      const proof = await this.chain.inclusion(position, treeSize, tx.manager);
       if (!proof) throw new ProblemException('not-found', 'No signed tree head of that size');
       return proof;
     } catch (error) {
@@ -75,9 +89,10 @@ export class ReceiptsService {
   }
 
   async proof(context: AccessContext, entryId: string, treeSize: number | undefined, clientId?: string) {
+    const position = await this.prepare(entryId, treeSize);
     return this.access.run(context, async (tx) => {
       const { entry, decision } = await this.requireEntry(tx, entryId, clientId);
-      const proof = await this.proofOf(entry, treeSize);
+      const proof = await this.proofOf(tx, position, treeSize);
       return tx.complete(proof, decision, {
         reason: 'inclusion proof of an access-log entry fetched',
         resourceId: entry.id,
@@ -87,9 +102,10 @@ export class ReceiptsService {
   }
 
   async receipt(context: AccessContext, entryId: string, treeSize: number | undefined, clientId?: string) {
+    const position = await this.prepare(entryId, treeSize);
     return this.access.run(context, async (tx) => {
       const { entry, decision } = await this.requireEntry(tx, entryId, clientId);
-      const proof = await this.proofOf(entry, treeSize);
+      const proof = await this.proofOf(tx, position, treeSize);
       return tx.complete({ entry: receiptEntry(entry), proof }, decision, {
         reason: 'receipt of an access-log entry fetched',
         resourceId: entry.id,
@@ -133,7 +149,7 @@ export class ReceiptsService {
         });
       let answer: Awaited<ReturnType<ChainService['consistency']>>;
       try {
-        answer = await this.chain.consistency(first, second);
+        answer = await this.chain.consistency(first, second, tx.manager);
       } catch (error) {
         if (error instanceof ProofUnavailable)
           throw new ProblemException('unprocessable', 'The first tree lies before the retention anchor');
