@@ -6,6 +6,15 @@ import { positional } from '../common/sql/params.js';
 import { GENESIS_HASH, linkHash } from './hashing.js';
 import { MerkleTreeRepository } from './merkle-tree.repository.js';
 
+/** A link with its entry content (null when the entry row is missing), as whole-log verification reads them. */
+export interface VerificationRow {
+  position: string;
+  prevHash: string;
+  hash: string;
+  linkEntryHash: string;
+  entry: (Omit<AccessLogEntry, 'seq' | 'entryHash' | 'occurredAt'> & { occurredAt: string }) | null;
+}
+
 /** A link with its entry (null when the entry row is missing), as verification reads them. */
 export interface ChainRow {
   position: string;
@@ -316,6 +325,71 @@ export class AccessLogRepository {
           entry: row.entry_present === null ? null : toEntry(row),
         };
       }
+      if (rows.length < batch) return;
+      after = String(rows[rows.length - 1].position);
+    }
+  }
+
+  /**
+   * The whole chain in position order for verification, in batches (constant memory): each entry
+   * comes as one JSON array built by PostgreSQL (one column to parse instead of thirty, the
+   * instant already in canonical form), which makes whole-log verification several times faster.
+   */
+  async *chainForVerification(batch = 5000): AsyncGenerator<VerificationRow[]> {
+    let after = '0';
+    for (;;) {
+      const rows: { position: string; prev_hash: string; hash: string; link_entry_hash: string; e: string | null }[] =
+        await this.dataSource.query(
+          `SELECT l.position, l.prev_hash, l.hash, l.entry_hash AS link_entry_hash,
+                  CASE WHEN e.seq IS NULL THEN NULL ELSE json_build_array(
+                    e.id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.request_id,
+                    e.partner_id, e.user_sub, e.roles, e.profession, e.action, e.resource_type, e.resource_id, e.client_ref,
+                    e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision, e.reason, e.rule_id, e.fields,
+                    e.disclosure_sha256, e.override, e.policy_version, e.format, e.consent_ids, e.agreement_id, e.ground,
+                    e.categories, e.grant_id)::text END AS e
+             FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
+            WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
+          [after, batch],
+        );
+      yield rows.map((row) => {
+        const a = row.e === null ? null : (JSON.parse(row.e) as unknown[]);
+        return {
+          position: String(row.position),
+          prevHash: row.prev_hash,
+          hash: row.hash,
+          linkEntryHash: row.link_entry_hash,
+          entry: a && {
+            id: a[0] as string,
+            occurredAt: a[1] as string,
+            requestId: a[2] as string,
+            partnerId: a[3] as string,
+            userSub: a[4] as string,
+            roles: a[5] as string[],
+            profession: a[6] as string | null,
+            action: a[7] as string,
+            resourceType: a[8] as string,
+            resourceId: a[9] as string | null,
+            clientRef: a[10] as string | null,
+            custodianPartnerId: a[11] as string | null,
+            purpose: a[12] as string,
+            legalBasis: a[13] as string | null,
+            consentId: a[14] as string | null,
+            decision: a[15] as AccessLogEntry['decision'],
+            reason: a[16] as string,
+            ruleId: a[17] as string | null,
+            fields: a[18] as string[],
+            disclosureSha256: a[19] as string | null,
+            override: a[20] as boolean,
+            policyVersion: a[21] as string,
+            format: Number(a[22] ?? 1),
+            consentIds: (a[23] as string[] | null) ?? [],
+            agreementId: a[24] as string | null,
+            ground: a[25] as string | null,
+            categories: (a[26] as string[] | null) ?? [],
+            grantId: a[27] as string | null,
+          },
+        };
+      });
       if (rows.length < batch) return;
       after = String(rows[rows.length - 1].position);
     }
