@@ -5,6 +5,7 @@ import { AccessLogCheckpoint, AccessLogEntry } from './access-log.entities.js';
 import { positional } from '../common/sql/params.js';
 import { GENESIS_HASH, linkHash } from './hashing.js';
 import { MerkleTreeRepository } from './merkle-tree.repository.js';
+import type { Frontier } from './verify/merkle.js';
 
 /** A link with its entry content (null when the entry row is missing), as whole-log verification reads them. */
 export interface VerificationRow {
@@ -221,7 +222,8 @@ export class AccessLogRepository {
    * Returns the number linked, or -1 when another process holds the chain.
    */
   async chainPending(batch: number): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    let grown: Frontier | null = null;
+    const linked = await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
         CHAIN_LOCK,
       ]);
@@ -251,13 +253,15 @@ export class AccessLogRepository {
         values,
       );
       await manager.query('DELETE FROM access_log_unchained WHERE seq = ANY($1)', [pending.map((p) => p.seq)]);
-      await this.tree.append(
+      grown = await this.tree.append(
         manager,
         head ? Number(head.position) : 0,
         pending.map((p) => p.entry_hash),
       );
       return pending.length;
     });
+    this.tree.remember(grown);
+    return linked;
   }
 
   async head(): Promise<{ position: string; hash: string } | null> {
