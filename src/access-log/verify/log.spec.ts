@@ -125,6 +125,65 @@ describe('the standalone log verifier', () => {
     });
   });
 
+  it('finds a signed tree head whose root the chain does not produce, and resumes after a purge from the anchor', async () => {
+    const { signingKey, jwks } = await key();
+    const { lines, leaves } = await exportOf(40, signingKey);
+    // A validly signed head that names another root: the log was rewritten after it was signed.
+    const head = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+    const wrong = {
+      iss: 'schakel-gateway',
+      treeSize: 40,
+      rootHash: 'e'.repeat(64),
+      chainHash: head.chainHash,
+      signedAt: head.signedAt,
+    };
+    const forged = [
+      ...lines.slice(0, -1),
+      JSON.stringify({ type: 'tree-head', ...wrong, treeHead: await sign(wrong, signingKey, TREE_HEAD_TYPE) }),
+    ];
+    expect(await verifyExport(file('wrong-root.ndjson', forged), jwks)).toMatchObject({
+      ok: false,
+      brokenAt: '40',
+      problem: 'the Merkle tree differs from the signed tree head of this size',
+    });
+
+    // Purged: entries 1..13 gone; the anchor at 13 carries the subtrees of those 13 leaves.
+    const prefix = new Frontier();
+    leaves.slice(0, 13).forEach((leaf) => prefix.append(leaf));
+    const at13 = JSON.parse(lines[12]) as { hash: string };
+    const anchorPayload = {
+      position: '13',
+      hash: at13.hash,
+      signedAt: new Date().toISOString(),
+      iss: 'schakel-gateway',
+      treeSize: 13,
+      rootHash: toHex(prefix.root()),
+      subtrees: prefix.pieces().map(toHex),
+    };
+    const anchorLine = JSON.stringify({
+      type: 'checkpoint',
+      position: '13',
+      headHash: at13.hash,
+      signedAt: anchorPayload.signedAt,
+      jws: await sign(anchorPayload, signingKey, 'schakel-log-checkpoint+jws'),
+    });
+    const purged = [...lines.slice(13, 40), anchorLine, ...lines.slice(40)];
+    expect(await verifyExport(file('purged.ndjson', purged), jwks)).toMatchObject({
+      ok: true,
+      entries: 27,
+      tree: { size: 40, lastTreeHead: { treeSize: 40, signatureValid: true } },
+    });
+    // The same purge with the anchor's subtrees altered: the rebuilt tree no longer matches the signed head.
+    const badPayload = { ...anchorPayload, subtrees: [toHex(leaves[0]), ...anchorPayload.subtrees.slice(1)] };
+    const badAnchor = JSON.stringify({
+      ...JSON.parse(anchorLine),
+      jws: await sign(badPayload, signingKey, 'schakel-log-checkpoint+jws'),
+    });
+    expect(
+      (await verifyExport(file('bad-anchor.ndjson', [...lines.slice(13, 40), badAnchor, ...lines.slice(40)]), jwks)).ok,
+    ).toBe(false);
+  });
+
   it('verifies a receipt, and refuses one whose entry, proof, tree head or signature was changed', async () => {
     const { signingKey, jwks } = await key();
     const n = 13;
