@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CompactSign } from 'jose';
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '../database/transaction.js';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
@@ -183,7 +183,7 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.signTreeHead();
   }
 
-  private async nodeSource(keys: { level: number; index: number }[], manager?: EntityManager): Promise<NodeSource> {
+  private async nodeSource(keys: { level: number; index: number }[], manager?: Transaction): Promise<NodeSource> {
     const nodes = await this.repository.tree.nodes(keys, manager);
     return (level, index) => {
       const hash = nodes.get(`${level}:${index}`);
@@ -210,7 +210,7 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
    * given, else the smallest signed tree that holds it (null when there is none). O(log n)
    * subtree hashes, read in one statement, on the caller's transaction when given.
    */
-  async inclusion(position: number, treeSize?: number, manager?: EntityManager): Promise<InclusionProofView | null> {
+  async inclusion(position: number, treeSize?: number, manager?: Transaction): Promise<InclusionProofView | null> {
     const tree = this.repository.tree;
     const head =
       treeSize !== undefined ? await tree.headOfSize(treeSize, manager) : await tree.headCovering(position, manager);
@@ -232,7 +232,7 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** A consistency proof between two signed tree heads (null when either size was never signed). */
-  async consistency(first: number, second: number, manager?: EntityManager) {
+  async consistency(first: number, second: number, manager?: Transaction) {
     const tree = this.repository.tree;
     const older = await tree.headOfSize(first, manager);
     const newer = await tree.headOfSize(second, manager);
