@@ -225,6 +225,16 @@ describe('verifiable receipts', () => {
   };
 
   it('proves that a later tree extends an earlier one, and fails when an entry between them is removed or reordered', async () => {
+    // Whoever may fetch receipts may check the tree heads, under their own purposes.
+    expect(
+      (await ctx.request({ url: '/v1/access-log/tree-head', token: team, purpose: 'care-coordination' })).status,
+    ).toBe(200);
+    expect((await ctx.request({ url: '/v1/access-log/tree-head', token: referrer, purpose: 'referral' })).status).toBe(
+      200,
+    );
+    expect(
+      (await ctx.request({ url: '/v1/access-log/tree-head', token: referrer, purpose: 'privacy-audit' })).status,
+    ).toBe(403);
     const first = await treeHead();
     for (let i = 0; i < 5; i++)
       await ctx.request({ url: `/v1/cases/${caseId}`, token: team, purpose: 'care-coordination' });
