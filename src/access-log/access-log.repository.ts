@@ -340,22 +340,32 @@ export class AccessLogRepository {
    * instant already in canonical form), which makes whole-log verification several times faster.
    */
   async *chainForVerification(batch = 5000): AsyncGenerator<VerificationRow[]> {
-    let after = '0';
-    for (;;) {
-      const rows: { position: string; prev_hash: string; hash: string; link_entry_hash: string; e: string | null }[] =
-        await this.dataSource.query(
-          `SELECT l.position, l.prev_hash, l.hash, l.entry_hash AS link_entry_hash,
-                  CASE WHEN e.seq IS NULL THEN NULL ELSE json_build_array(
-                    e.id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.request_id,
-                    e.partner_id, e.user_sub, e.roles, e.profession, e.action, e.resource_type, e.resource_id, e.client_ref,
-                    e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision, e.reason, e.rule_id, e.fields,
-                    e.disclosure_sha256, e.override, e.policy_version, e.format, e.consent_ids, e.agreement_id, e.ground,
-                    e.categories, e.grant_id)::text END AS e
-             FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
-            WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
-          [after, batch],
-        );
-      yield rows.map((row) => {
+    type Row = { position: string; prev_hash: string; hash: string; link_entry_hash: string; e: string | null };
+    const fetch = (after: string): Promise<Row[]> =>
+      this.dataSource.query(
+        `SELECT l.position, l.prev_hash, l.hash, l.entry_hash AS link_entry_hash,
+                CASE WHEN e.seq IS NULL THEN NULL ELSE json_build_array(
+                  e.id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.request_id,
+                  e.partner_id, e.user_sub, e.roles, e.profession, e.action, e.resource_type, e.resource_id, e.client_ref,
+                  e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision, e.reason, e.rule_id, e.fields,
+                  e.disclosure_sha256, e.override, e.policy_version, e.format, e.consent_ids, e.agreement_id, e.ground,
+                  e.categories, e.grant_id)::text END AS e
+           FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
+          WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
+        [after, batch],
+      );
+    // The next page is fetched while this one is verified: the database and the verifier work at once.
+    // (A page fetched ahead and never awaited, because verification stopped, must not crash the process.)
+    const ahead = (after: string) => {
+      const page = fetch(after);
+      page.catch(() => undefined);
+      return page;
+    };
+    let next: Promise<Row[]> | null = ahead('0');
+    while (next) {
+      const rows: Row[] = await next;
+      next = rows.length === batch ? ahead(String(rows[rows.length - 1].position)) : null;
+      yield rows.map((row: Row) => {
         const a = row.e === null ? null : (JSON.parse(row.e) as unknown[]);
         return {
           position: String(row.position),
@@ -394,8 +404,6 @@ export class AccessLogRepository {
           },
         };
       });
-      if (rows.length < batch) return;
-      after = String(rows[rows.length - 1].position);
     }
   }
 
