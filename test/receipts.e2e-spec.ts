@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { AccessLogRepository } from '../src/access-log/access-log.repository.js';
 import { ChainService } from '../src/access-log/chain.service.js';
+import { entryHash } from '../src/access-log/hashing.js';
+import { canonicalEntry } from '../src/access-log/verify/entry.js';
 import {
   consistencyProof,
   Frontier,
@@ -387,6 +390,60 @@ describe('verifiable receipts', () => {
       ok: true,
       tree: { lastTreeHead: { signatureValid: true } },
     });
+  });
+
+  it('verifies from the database with the canonical entries PostgreSQL writes: byte for byte those of the verifier', async () => {
+    // An entry with what JSON escapes: quotes, backslashes, control characters, non-ASCII.
+    const odd = {
+      id: '0f0e0d0c-0b0a-4909-8807-060504030201',
+      occurredAt: new Date('2026-11-30T23:59:59.123Z'),
+      requestId: 'r-odd',
+      partnerId: outreach.id,
+      userSub: 'sub "quoted" \\ back\u0001\u001f tab\t nl\n é € 𝄞 \u2028',
+      roles: ['caseworker', 'coördinator'],
+      profession: null,
+      action: 'read',
+      resourceType: 'Case',
+      resourceId: null,
+      clientRef: null,
+      custodianPartnerId: null,
+      purpose: 'care-coordination',
+      legalBasis: null,
+      consentId: null,
+      decision: 'deny' as const,
+      reason: 'a </script> & reason',
+      ruleId: null,
+      fields: [],
+      disclosureSha256: null,
+      override: false,
+      policyVersion: 'v"1',
+      format: 2,
+      consentIds: [],
+      agreementId: null,
+      ground: null,
+      categories: [],
+      grantId: null,
+    };
+    const repository = ctx.app.get(AccessLogRepository);
+    await ctx.dataSource.transaction((manager) =>
+      repository.insert(manager, { ...odd, entryHash: entryHash(odd) }, null),
+    );
+    const chain = ctx.app.get(ChainService);
+    await chain.chainAll();
+    let compared = 0;
+    for await (const rows of repository.chainForVerification(50)) {
+      for (const row of rows) {
+        const entry = await repository.entryAt(row.position);
+        if (!entry) continue;
+        expect({ position: row.position, canonical: row.canonical }).toEqual({
+          position: row.position,
+          canonical: canonicalEntry(entry),
+        });
+        compared += 1;
+      }
+    }
+    expect(compared).toBeGreaterThan(5);
+    expect(await chain.verify()).toMatchObject({ ok: true });
   });
 
   it('keeps old tree heads verifiable after the signing key is rotated', async () => {

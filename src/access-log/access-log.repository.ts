@@ -7,14 +7,61 @@ import { GENESIS_HASH, linkHash } from './hashing.js';
 import { MerkleTreeRepository } from './merkle-tree.repository.js';
 import type { Frontier } from './verify/merkle.js';
 
-/** A link with its entry content (null when the entry row is missing), as whole-log verification reads them. */
+/** A link and its entry's canonical JSON as PostgreSQL writes it (null: no entry row, or a format it does not know). */
 export interface VerificationRow {
   position: string;
   prevHash: string;
   hash: string;
   linkEntryHash: string;
-  entry: (Omit<AccessLogEntry, 'seq' | 'entryHash' | 'occurredAt'> & { occurredAt: string }) | null;
+  present: boolean;
+  canonical: string | null;
 }
+
+/** JSON text of a column value; NULL becomes null (text concatenation must never meet a NULL). */
+const json = (sql: string, otherwise = "'null'") => `coalesce(to_json(${sql})::text, ${otherwise})`;
+const FORMAT_ONE_SQL: [string, string][] = [
+  ['action', json('e.action')],
+  ['clientRef', json('e.client_ref')],
+  ['consentId', json('e.consent_id')],
+  ['custodianPartnerId', json('e.custodian_partner_id')],
+  ['decision', json('e.decision')],
+  ['disclosureSha256', json('e.disclosure_sha256')],
+  ['fields', json('e.fields')],
+  ['id', json('e.id')],
+  ['legalBasis', json('e.legal_basis')],
+  ['occurredAt', json(`to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`)],
+  ['override', json('e.override')],
+  ['partnerId', json('e.partner_id')],
+  ['policyVersion', json('e.policy_version')],
+  ['profession', json('e.profession')],
+  ['purpose', json('e.purpose')],
+  ['reason', json('e.reason')],
+  ['requestId', json('e.request_id')],
+  ['resourceId', json('e.resource_id')],
+  ['resourceType', json('e.resource_type')],
+  ['roles', json('e.roles')],
+  ['ruleId', json('e.rule_id')],
+  ['userSub', json('e.user_sub')],
+];
+const FORMAT_TWO_SQL: [string, string][] = [
+  ...FORMAT_ONE_SQL,
+  ['agreementId', json('e.agreement_id')],
+  ['categories', json('e.categories', "'[]'")],
+  ['consentIds', json('e.consent_ids', "'[]'")],
+  ['format', "'2'"],
+  ['grantId', json('e.grant_id')],
+  ['ground', json('e.ground')],
+].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) as [string, string][];
+const object = (fields: [string, string][]) =>
+  `'{' || ${fields.map(([key, value], i) => `'${i ? ',' : ''}"${key}":' || ${value}`).join(' || ')} || '}'`;
+/**
+ * The canonical JSON of an entry (src/access-log/verify/entry.ts), written by PostgreSQL: keys
+ * sorted, to_json's escaping (the same as JSON.stringify's for valid UTF-8). Should it ever write
+ * an entry differently, the verifier falls back to building that entry in JavaScript.
+ */
+const CANONICAL_SQL = `CASE WHEN e.seq IS NULL THEN NULL
+  WHEN e.format = 2 THEN ${object(FORMAT_TWO_SQL)}
+  WHEN e.format = 1 THEN ${object(FORMAT_ONE_SQL)} END`;
 
 /** A link with its entry (null when the entry row is missing), as verification reads them. */
 export interface ChainRow {
@@ -335,76 +382,40 @@ export class AccessLogRepository {
   }
 
   /**
-   * The whole chain in position order for verification, in batches (constant memory): each entry
-   * comes as one JSON array built by PostgreSQL (one column to parse instead of thirty, the
-   * instant already in canonical form), which makes whole-log verification several times faster.
+   * The whole chain in position order for verification, in batches (constant memory), each entry
+   * as PostgreSQL writes its canonical JSON (CANONICAL_SQL): the verifier only hashes it. The next
+   * page is fetched while this one is verified, so the database and the verifier work at once.
    */
   async *chainForVerification(batch = 5000): AsyncGenerator<VerificationRow[]> {
-    type Row = { position: string; prev_hash: string; hash: string; link_entry_hash: string; e: string | null };
-    const fetch = (after: string): Promise<Row[]> =>
+    const fetch = (after: string): Promise<VerificationRow[]> =>
       this.dataSource.query(
-        `SELECT l.position, l.prev_hash, l.hash, l.entry_hash AS link_entry_hash,
-                CASE WHEN e.seq IS NULL THEN NULL ELSE json_build_array(
-                  e.id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), e.request_id,
-                  e.partner_id, e.user_sub, e.roles, e.profession, e.action, e.resource_type, e.resource_id, e.client_ref,
-                  e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision, e.reason, e.rule_id, e.fields,
-                  e.disclosure_sha256, e.override, e.policy_version, e.format, e.consent_ids, e.agreement_id, e.ground,
-                  e.categories, e.grant_id)::text END AS e
+        `SELECT l.position::text AS position, l.prev_hash AS "prevHash", l.hash, l.entry_hash AS "linkEntryHash",
+                e.seq IS NOT NULL AS present, ${CANONICAL_SQL} AS canonical
            FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
           WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
         [after, batch],
       );
-    // The next page is fetched while this one is verified: the database and the verifier work at once.
     // (A page fetched ahead and never awaited, because verification stopped, must not crash the process.)
     const ahead = (after: string) => {
       const page = fetch(after);
       page.catch(() => undefined);
       return page;
     };
-    let next: Promise<Row[]> | null = ahead('0');
+    let next: Promise<VerificationRow[]> | null = ahead('0');
     while (next) {
-      const rows: Row[] = await next;
-      next = rows.length === batch ? ahead(String(rows[rows.length - 1].position)) : null;
-      yield rows.map((row: Row) => {
-        const a = row.e === null ? null : (JSON.parse(row.e) as unknown[]);
-        return {
-          position: String(row.position),
-          prevHash: row.prev_hash,
-          hash: row.hash,
-          linkEntryHash: row.link_entry_hash,
-          entry: a && {
-            id: a[0] as string,
-            occurredAt: a[1] as string,
-            requestId: a[2] as string,
-            partnerId: a[3] as string,
-            userSub: a[4] as string,
-            roles: a[5] as string[],
-            profession: a[6] as string | null,
-            action: a[7] as string,
-            resourceType: a[8] as string,
-            resourceId: a[9] as string | null,
-            clientRef: a[10] as string | null,
-            custodianPartnerId: a[11] as string | null,
-            purpose: a[12] as string,
-            legalBasis: a[13] as string | null,
-            consentId: a[14] as string | null,
-            decision: a[15] as AccessLogEntry['decision'],
-            reason: a[16] as string,
-            ruleId: a[17] as string | null,
-            fields: a[18] as string[],
-            disclosureSha256: a[19] as string | null,
-            override: a[20] as boolean,
-            policyVersion: a[21] as string,
-            format: Number(a[22] ?? 1),
-            consentIds: (a[23] as string[] | null) ?? [],
-            agreementId: a[24] as string | null,
-            ground: a[25] as string | null,
-            categories: (a[26] as string[] | null) ?? [],
-            grantId: a[27] as string | null,
-          },
-        };
-      });
+      const rows: VerificationRow[] = await next;
+      next = rows.length === batch ? ahead(rows[rows.length - 1].position) : null;
+      yield rows;
     }
+  }
+
+  /** The entry linked at a chain position (null when its row is gone). */
+  async entryAt(position: string): Promise<AccessLogEntry | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_link l JOIN access_log_entry e ON e.seq = l.entry_seq WHERE l.position = $1`,
+      [position],
+    );
+    return rows[0] ? toEntry(rows[0]) : null;
   }
 
   /** Entries that are neither linked nor waiting for the chainer: written around the gateway. */
