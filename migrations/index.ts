@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { AccessLogEntryFormat21796075000000 } from './1796075000000-AccessLogEntryFormat2.js';
+import { AccessLogMerkleTree1796310000000 } from './1796310000000-AccessLogMerkleTree.js';
 import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
 import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
@@ -49,4 +50,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerClaimMapping1796100100000,
   PartnerChangeNotify1796100200000,
   SealIdempotencyResponses1796200000000,
+  AccessLogMerkleTree1796310000000,
 ];

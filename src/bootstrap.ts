@@ -87,7 +87,7 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
       origin: config.http.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Purpose', 'X-Request-Id', 'Idempotency-Key'],
-      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Schakel-Access-Entry'],
       maxAge: 600,
     });
   }

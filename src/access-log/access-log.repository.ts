@@ -4,6 +4,64 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AccessLogCheckpoint, AccessLogEntry } from './access-log.entities.js';
 import { positional } from '../common/sql/params.js';
 import { GENESIS_HASH, linkHash } from './hashing.js';
+import { MerkleTreeRepository } from './merkle-tree.repository.js';
+import type { Frontier } from './verify/merkle.js';
+
+/** A link and its entry's canonical JSON as PostgreSQL writes it (null: no entry row, or a format it does not know). */
+export interface VerificationRow {
+  position: string;
+  prevHash: string;
+  hash: string;
+  linkEntryHash: string;
+  present: boolean;
+  canonical: string | null;
+}
+
+/** JSON text of a column value; NULL becomes null (text concatenation must never meet a NULL). */
+const json = (sql: string, otherwise = "'null'") => `coalesce(to_json(${sql})::text, ${otherwise})`;
+const FORMAT_ONE_SQL: [string, string][] = [
+  ['action', json('e.action')],
+  ['clientRef', json('e.client_ref')],
+  ['consentId', json('e.consent_id')],
+  ['custodianPartnerId', json('e.custodian_partner_id')],
+  ['decision', json('e.decision')],
+  ['disclosureSha256', json('e.disclosure_sha256')],
+  ['fields', json('e.fields')],
+  ['id', json('e.id')],
+  ['legalBasis', json('e.legal_basis')],
+  ['occurredAt', json(`to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`)],
+  ['override', json('e.override')],
+  ['partnerId', json('e.partner_id')],
+  ['policyVersion', json('e.policy_version')],
+  ['profession', json('e.profession')],
+  ['purpose', json('e.purpose')],
+  ['reason', json('e.reason')],
+  ['requestId', json('e.request_id')],
+  ['resourceId', json('e.resource_id')],
+  ['resourceType', json('e.resource_type')],
+  ['roles', json('e.roles')],
+  ['ruleId', json('e.rule_id')],
+  ['userSub', json('e.user_sub')],
+];
+const FORMAT_TWO_SQL: [string, string][] = [
+  ...FORMAT_ONE_SQL,
+  ['agreementId', json('e.agreement_id')],
+  ['categories', json('e.categories', "'[]'")],
+  ['consentIds', json('e.consent_ids', "'[]'")],
+  ['format', "'2'"],
+  ['grantId', json('e.grant_id')],
+  ['ground', json('e.ground')],
+].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) as [string, string][];
+const object = (fields: [string, string][]) =>
+  `'{' || ${fields.map(([key, value], i) => `'${i ? ',' : ''}"${key}":' || ${value}`).join(' || ')} || '}'`;
+/**
+ * The canonical JSON of an entry (src/access-log/verify/entry.ts), written by PostgreSQL: keys
+ * sorted, to_json's escaping (the same as JSON.stringify's for valid UTF-8). Should it ever write
+ * an entry differently, the verifier falls back to building that entry in JavaScript.
+ */
+const CANONICAL_SQL = `CASE WHEN e.seq IS NULL THEN NULL
+  WHEN e.format = 2 THEN ${object(FORMAT_TWO_SQL)}
+  WHEN e.format = 1 THEN ${object(FORMAT_ONE_SQL)} END`;
 
 /** A link with its entry (null when the entry row is missing), as verification reads them. */
 export interface ChainRow {
@@ -28,6 +86,9 @@ export interface LogFilter {
   /** For oldest-first streaming (exports): entries after this seq, up to `untilSeq`. */
   afterSeq?: string;
   untilSeq?: string;
+  /** For exports in chain order: linked entries after this chain position, up to `untilPosition`. */
+  afterPosition?: string;
+  untilPosition?: string;
 }
 
 const CHAIN_LOCK = 'schakel.access_log_chain';
@@ -74,7 +135,12 @@ function toEntry(row: Record<string, unknown>): AccessLogEntry {
 /** The only place that reads and writes the access log tables. */
 @Injectable()
 export class AccessLogRepository {
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+  /** The Merkle tree over the chain (its own tables), grown in the chainer's transaction. */
+  readonly tree: MerkleTreeRepository;
+
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {
+    this.tree = new MerkleTreeRepository(dataSource);
+  }
 
   /**
    * Inserts the entry in the caller's transaction, marks it for the chainer and, when it was made
@@ -138,6 +204,16 @@ export class AccessLogRepository {
     return rows.map(toEntry);
   }
 
+  /** One entry by id (receipts), or null. */
+  async findEntry(manager: EntityManager, id: string): Promise<AccessLogEntry | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows: Record<string, unknown>[] = await manager.query(
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.id = $1`,
+      [id],
+    );
+    return rows[0] ? toEntry(rows[0]) : null;
+  }
+
   async findEntryAbout(manager: EntityManager, id: string, clientRefs: string[]): Promise<AccessLogEntry | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
     const rows: Record<string, unknown>[] = await manager.query(
@@ -193,7 +269,8 @@ export class AccessLogRepository {
    * Returns the number linked, or -1 when another process holds the chain.
    */
   async chainPending(batch: number): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    let grown: Frontier | null = null;
+    const linked = await this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
         CHAIN_LOCK,
       ]);
@@ -223,8 +300,15 @@ export class AccessLogRepository {
         values,
       );
       await manager.query('DELETE FROM access_log_unchained WHERE seq = ANY($1)', [pending.map((p) => p.seq)]);
+      grown = await this.tree.append(
+        manager,
+        head ? Number(head.position) : 0,
+        pending.map((p) => p.entry_hash),
+      );
       return pending.length;
     });
+    this.tree.remember(grown);
+    return linked;
   }
 
   async head(): Promise<{ position: string; hash: string } | null> {
@@ -242,11 +326,15 @@ export class AccessLogRepository {
     await this.dataSource.getRepository(AccessLogCheckpoint).insert(checkpoint);
   }
 
-  async checkpointsPage(beforeId: string | undefined, limit: number): Promise<AccessLogCheckpoint[]> {
+  async checkpointsPage(
+    beforeId: string | undefined,
+    limit: number,
+    order: 'newest' | 'oldest' = 'newest',
+  ): Promise<AccessLogCheckpoint[]> {
     const query = this.dataSource
       .getRepository(AccessLogCheckpoint)
       .createQueryBuilder('c')
-      .orderBy('c.id', 'DESC')
+      .orderBy('c.id', order === 'newest' ? 'DESC' : 'ASC')
       .take(limit);
     if (beforeId) query.where('c.id < :beforeId', { beforeId });
     return query.getMany();
@@ -291,6 +379,43 @@ export class AccessLogRepository {
       if (rows.length < batch) return;
       after = String(rows[rows.length - 1].position);
     }
+  }
+
+  /**
+   * The whole chain in position order for verification, in batches (constant memory), each entry
+   * as PostgreSQL writes its canonical JSON (CANONICAL_SQL): the verifier only hashes it. The next
+   * page is fetched while this one is verified, so the database and the verifier work at once.
+   */
+  async *chainForVerification(batch = 5000): AsyncGenerator<VerificationRow[]> {
+    const fetch = (after: string): Promise<VerificationRow[]> =>
+      this.dataSource.query(
+        `SELECT l.position::text AS position, l.prev_hash AS "prevHash", l.hash, l.entry_hash AS "linkEntryHash",
+                e.seq IS NOT NULL AS present, ${CANONICAL_SQL} AS canonical
+           FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
+          WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
+        [after, batch],
+      );
+    // (A page fetched ahead and never awaited, because verification stopped, must not crash the process.)
+    const ahead = (after: string) => {
+      const page = fetch(after);
+      page.catch(() => undefined);
+      return page;
+    };
+    let next: Promise<VerificationRow[]> | null = ahead('0');
+    while (next) {
+      const rows: VerificationRow[] = await next;
+      next = rows.length === batch ? ahead(rows[rows.length - 1].position) : null;
+      yield rows;
+    }
+  }
+
+  /** The entry linked at a chain position (null when its row is gone). */
+  async entryAt(position: string): Promise<AccessLogEntry | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_link l JOIN access_log_entry e ON e.seq = l.entry_seq WHERE l.position = $1`,
+      [position],
+    );
+    return rows[0] ? toEntry(rows[0]) : null;
   }
 
   /** Entries that are neither linked nor waiting for the chainer: written around the gateway. */
@@ -338,12 +463,15 @@ export class AccessLogRepository {
     if (beforeSeq) add('e.seq < ?', beforeSeq);
     if (filter.afterSeq) add('e.seq > ?', filter.afterSeq);
     if (filter.untilSeq) add('e.seq <= ?', filter.untilSeq);
+    if (filter.afterPosition) add('l.position > ?', filter.afterPosition);
+    if (filter.untilPosition) add('l.position <= ?', filter.untilPosition);
+    const order = filter.afterPosition ? 'l.position ASC' : `e.seq ${filter.afterSeq ? 'ASC' : 'DESC'}`;
     params.push(limit);
     const rows: Record<string, unknown>[] = await manager.query(
       `SELECT ${ENTRY_COLUMNS}, l.position, l.prev_hash, l.hash
          FROM access_log_entry e LEFT JOIN access_log_link l ON l.entry_seq = e.seq
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY e.seq ${filter.afterSeq ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+        ORDER BY ${order} LIMIT $${params.length}`,
       params,
     );
     return rows.map((row) => ({

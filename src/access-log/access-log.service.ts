@@ -121,6 +121,10 @@ export class AccessLogService {
     );
   }
 
+  findEntry(manager: Transaction, entryId: string): Promise<AccessLogEntry | null> {
+    return this.repository.findEntry(manager, entryId);
+  }
+
   findEntryAbout(manager: Transaction, entryId: string, clientIds: string[]): Promise<AccessLogEntry | null> {
     return this.repository.findEntryAbout(
       manager,
@@ -153,8 +157,8 @@ export class AccessLogService {
     );
   }
 
-  /** Writes one entry on the caller's transaction (the access and its entry commit together). */
-  async write(manager: Transaction, context: AccessContext, record: AccessRecord): Promise<void> {
+  /** Writes one entry on the caller's transaction (the access and its entry commit together); returns its id. */
+  async write(manager: Transaction, context: AccessContext, record: AccessRecord): Promise<string> {
     const manifest = record.disclosed ? disclosureManifest(record.disclosed) : null;
     const content: Omit<AccessLogEntry, 'seq' | 'entryHash'> = {
       id: randomUUID(),
@@ -190,6 +194,7 @@ export class AccessLogService {
     };
     try {
       await this.repository.insert(manager, { ...content, entryHash: entryHash(content) }, record.reviewItemId ?? null);
+      return content.id;
     } catch (error) {
       const code = (error as { code?: string }).code;
       this.logger.error({ requestId: context.requestId, code }, 'access log write failed; refusing the access');

@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AccessEntryInterceptor } from './access-entry.interceptor.js';
 import { AccessLogModule } from '../access-log/access-log.module.js';
 import { AccessService } from './access.service.js';
 
@@ -6,7 +8,7 @@ import { AccessService } from './access.service.js';
 @Global()
 @Module({
   imports: [AccessLogModule],
-  providers: [AccessService],
+  providers: [AccessService, { provide: APP_INTERCEPTOR, useClass: AccessEntryInterceptor }],
   exports: [AccessService],
 })
 export class AccessModule {}

@@ -187,13 +187,17 @@ export class AccessService {
   async run<T>(context: AccessContext, work: (tx: AccessTransaction) => Promise<Completed<T>>): Promise<T> {
     let tx: AccessTransaction | undefined;
     try {
-      return await this.transactions.run(async (manager) => {
+      let entryId: string | undefined;
+      const result = await this.transactions.run(async (manager) => {
         tx = new AccessTransaction(manager, context, this);
         const completed = await work(tx);
         if (!(completed instanceof Completed)) throw new Error('an access must end with tx.complete()');
-        await this.log.write(manager, context, completed.record);
+        entryId = await this.log.write(manager, context, completed.record);
         return completed.result;
       });
+      // Committed: the response names the entry, so its receiver can fetch the receipt.
+      if (entryId) context.entries?.push(entryId);
+      return result;
     } catch (error) {
       if (error instanceof Refusal) {
         await this.log.recordRefusal(context, error.record);

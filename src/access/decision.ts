@@ -18,6 +18,7 @@ export const SUBJECT_TYPES = [
   'Statistics',
   'Policy',
   'ClientAccessReport',
+  'AccessLogReceipt',
   'Client',
   'EmergencyAccess',
   'Notification',

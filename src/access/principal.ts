@@ -18,5 +18,7 @@ declare module 'fastify' {
     principal?: Principal;
     /** The purpose stated in X-Purpose, once validated against the policies. */
     purpose?: string;
+    /** Ids of the access-log entries of the accesses this request completed (the Schakel-Access-Entry header). */
+    accessEntries?: string[];
   }
 }

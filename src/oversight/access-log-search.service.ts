@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AccessLogService, type LogFilter } from '../access-log/access-log.service.js';
 import { ChainService } from '../access-log/chain.service.js';
+import { canonicalEntry } from '../access-log/verify/entry.js';
+import { entryLine } from '../access-log/verify/export-file.js';
 import type { AccessContext } from '../access/access-context.js';
 import { AccessService, type AccessTransaction } from '../access/access.service.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -124,19 +126,25 @@ export class AccessLogSearchService {
     });
     await this.chain.chainAll();
     const accessLog = this.accessLog;
+    const chain = this.chain;
     const lastCheckpoint = await accessLog.lastCheckpoint();
-    // Oldest first, so a complete export reads as the chain does; bounded by the newest entry
-    // now (which includes this export's own entry).
+    const treeHead = format === 'ndjson' ? await chain.signTreeHead() : null;
+    // Oldest first in chain order (commit order, the order the chain and the tree verify in),
+    // bounded by the chain head now (which includes this export's own entry).
     async function* rows() {
-      let pageRows = await accessLog.search(undefined, filter, undefined, 1);
-      const newest = pageRows[0]?.seq;
-      if (!newest) return;
+      const head = await chain.head();
+      if (!head) return;
       let after = '0';
       for (;;) {
-        pageRows = await accessLog.search(undefined, { ...filter, afterSeq: after, untilSeq: newest }, undefined, 1000);
+        const pageRows = await accessLog.search(
+          undefined,
+          { ...filter, afterPosition: after, untilPosition: head.position },
+          undefined,
+          1000,
+        );
         if (pageRows.length === 0) break;
         yield* pageRows;
-        after = pageRows[pageRows.length - 1].seq;
+        after = pageRows[pageRows.length - 1].link!.position;
       }
     }
     async function* auditEvents(): AsyncGenerator<FhirResource> {
@@ -147,7 +155,8 @@ export class AccessLogSearchService {
       for await (const row of rows()) {
         const { seq: _seq, link, ...entry } = row;
         if (format === 'ndjson') {
-          yield `${JSON.stringify({ type: 'entry', position: link?.position ?? null, prevHash: link?.prevHash ?? null, hash: link?.hash ?? null, entry: { ...entry, occurredAt: new Date(entry.occurredAt).toISOString() } })}\n`;
+          // The entry as its hash covers it (canonical JSON), then its hash: verifies as written.
+          yield entryLine(link, canonicalEntry(entry), entry.entryHash);
         } else {
           const flat: Record<string, unknown> = {
             ...entry,
@@ -158,6 +167,14 @@ export class AccessLogSearchService {
           };
           yield `${CSV_COLUMNS.map((column) => csvCell(flat[column])).join(',')}\n`;
         }
+      }
+      if (format === 'ndjson') {
+        // After a retention purge the chain resumes from the signed anchor (with the tree's subtrees).
+        const anchor = await chain.anchor();
+        if (anchor && anchor.id !== lastCheckpoint?.id)
+          yield `${JSON.stringify({ type: 'checkpoint', position: anchor.position, headHash: anchor.headHash, signedAt: anchor.signedAt, jws: anchor.jws })}\n`;
+        if (treeHead)
+          yield `${JSON.stringify({ type: 'tree-head', treeSize: treeHead.treeSize, rootHash: treeHead.rootHash, chainHash: treeHead.chainHash, signedAt: treeHead.signedAt, treeHead: treeHead.jws })}\n`;
       }
       if (format === 'ndjson' && lastCheckpoint) {
         yield `${JSON.stringify({ type: 'checkpoint', position: lastCheckpoint.position, headHash: lastCheckpoint.headHash, signedAt: lastCheckpoint.signedAt, jws: lastCheckpoint.jws })}\n`;

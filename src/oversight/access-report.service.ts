@@ -286,6 +286,8 @@ export class AccessReportService {
           `${contest ? ` ${words.contest(date(contest.createdAt), contest.verdict ?? 'open')}` : ''}`;
         return {
           entryId: r.id,
+          // The proof that this access is in the log (X-Purpose: subject-access; verify offline).
+          receipt: `/v1/access-log/entries/${r.id}/receipt?client=${clientId}`,
           at: new Date(r.occurredAt).toISOString(),
           organisation,
           partnerId: r.partnerId,

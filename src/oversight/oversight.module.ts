@@ -15,6 +15,8 @@ import { StatisticsController } from './statistics.controller.js';
 import { StatisticsRepository } from './statistics.repository.js';
 import { StatisticsService } from './statistics.service.js';
 import { ReviewsService } from './reviews.service.js';
+import { ReceiptsController } from './receipts.controller.js';
+import { ReceiptsService } from './receipts.service.js';
 
 @Module({
   imports: [ClientsModule, ConsentModule, PartnersModule],
@@ -25,6 +27,7 @@ import { ReviewsService } from './reviews.service.js';
     ReviewsController,
     AccessReportController,
     StatisticsController,
+    ReceiptsController,
   ],
   providers: [
     AccessLogSearchService,
@@ -34,6 +37,7 @@ import { ReviewsService } from './reviews.service.js';
     StatisticsService,
     StatisticsRepository,
     AnomaliesService,
+    ReceiptsService,
   ],
   exports: [ReviewsService],
 })

@@ -3,6 +3,7 @@
 // partner system. Text is always inserted as text (never as HTML), and nothing the user types is
 // put in the page's address: forms are handled here and sent as API requests only.
 import { MESSAGES } from './i18n.js';
+import { mountReceipts } from './receipts.js';
 
 const SIGNALS = [
   'neglect-of-dwelling',
@@ -524,6 +525,7 @@ function renderIntegrity(view) {
     out,
   );
   void check();
+  mountReceipts(view, { api, h, lang: state.lang, attempt });
 }
 
 // --------------------------------------------------------------- privacy officer: reviews
