@@ -25,6 +25,13 @@ export interface AppConfig {
     statementTimeoutMs: number;
     runMigrationsOnStart: boolean;
   };
+  /** People signed in to the console (OpenID Connect): server-side sessions. */
+  console: {
+    /** A session unused this long is over. */
+    sessionIdleMinutes: number;
+    /** A session is over this long after sign-in, however busy. */
+    sessionMaxHours: number;
+  };
   auth: {
     audience: string;
     clockToleranceSeconds: number;
@@ -191,6 +198,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port,
     publicUrl: read.string('PUBLIC_URL', `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`),
     databaseUrl: read.postgresUrl('DATABASE_URL'),
+    console: {
+      sessionIdleMinutes: read.integer('CONSOLE_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+      sessionMaxHours: read.integer('CONSOLE_SESSION_MAX_HOURS', 10, 1, 24 * 7),
+    },
     dataDir,
     embeddedPostgres: {
       dataDir: resolve(cwd, read.string('EMBEDDED_PG_DIR', resolve(dataDir, 'postgres'))),

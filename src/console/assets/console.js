@@ -45,12 +45,11 @@ const ENTRY_FIELDS = [
   'entryHash',
   'chain',
 ];
-const TOKEN_KEY = 'schakel.console.token';
 const LANG_KEY = 'schakel.console.lang';
 
 const state = {
   lang: pickLanguage(),
-  token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  notice: null,
   session: null,
   tab: null,
 };
@@ -137,7 +136,8 @@ class ApiError extends Error {
 
 async function api(path, { method = 'GET', purpose, body, accept = 'application/json', idempotencyKey } = {}) {
   const headers = { accept };
-  if (state.token) headers.authorization = `Bearer ${state.token}`;
+  // The session's synchronizer token: the gateway refuses a state-changing request without it.
+  if (method !== 'GET' && state.session?.csrfToken) headers['x-csrf-token'] = state.session.csrfToken;
   if (purpose) headers['x-purpose'] = purpose;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
@@ -214,34 +214,61 @@ function show(value) {
 
 // ---------------------------------------------------------------------------------- sign-in
 
-function renderSignIn(error) {
-  const token = h('textarea', {
-    id: 'token',
-    name: 'token',
-    autocomplete: 'off',
-    spellcheck: 'false',
-    required: true,
-    rows: 4,
-  });
-  const message = h('div', { id: 'signin-message' }, error ? problemView(error) : null);
-  const form = h(
-    'form',
-    {
-      onsubmit: async (event) => {
-        event.preventDefault();
-        state.token = token.value.trim();
-        await start(message);
-      },
-    },
-    field('signin.token', token, 'signin.kept'),
-    h('button', { type: 'submit' }, t('signin.submit')),
+/**
+ * People sign in at their own organisation's IdP (OpenID Connect, handled by the gateway): the
+ * browser goes to /console/auth/start with the organisation's opaque id and comes back signed in
+ * with a server-side session (an httpOnly cookie this script never sees). Outside production a
+ * pasted token can be turned into such a session too.
+ */
+let signInChoices = null;
+let signInRenders = 0;
+async function renderSignIn(notice) {
+  const render = ++signInRenders;
+  // Asked once per page; the page still explains itself if the list cannot be had.
+  signInChoices ??= api('/console/auth/organisations').catch(() => ({ organisations: [], devSignIn: false }));
+  const choices = await signInChoices;
+  // A later render (another language chosen meanwhile) wins.
+  if (render !== signInRenders || state.session) return;
+  const message = h(
+    'div',
+    { id: 'signin-message' },
+    notice instanceof ApiError ? problemView(notice) : notice ? h('p', { role: 'alert' }, notice) : null,
   );
-  main(
-    h(
+  const organisation = h(
+    'select',
+    { id: 'organisation', name: 'organisation', required: true, autocomplete: 'organization' },
+    choices.organisations.map((o) => h('option', { value: o.id }, o.name)),
+  );
+  const oidcForm = choices.organisations.length
+    ? h(
+        'form',
+        {
+          id: 'signin-oidc',
+          onsubmit: (event) => {
+            event.preventDefault();
+            // An opaque partner id only: nothing personal goes into the address.
+            window.location.assign(`/console/auth/start?organisation=${encodeURIComponent(organisation.value)}`);
+          },
+        },
+        field('signin.organisation', organisation),
+        h('button', { type: 'submit' }, t('signin.go')),
+      )
+    : h('p', {}, t('signin.none'));
+  let devForm = null;
+  if (choices.devSignIn) {
+    const token = h('textarea', {
+      id: 'token',
+      name: 'token',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      required: true,
+      rows: 4,
+    });
+    devForm = h(
       'section',
-      { 'aria-labelledby': 'signin-title' },
-      h('h1', { id: 'signin-title', tabindex: '-1' }, t('signin.title')),
-      h('p', {}, t('signin.intro')),
+      { 'aria-labelledby': 'signin-dev-title', class: 'dev-signin' },
+      h('h2', { id: 'signin-dev-title' }, t('signin.dev')),
+      h('p', {}, t('signin.devIntro')),
       h(
         'pre',
         {},
@@ -251,8 +278,33 @@ function renderSignIn(error) {
           'npm run -s token -- --partner gateway-operator --role privacy-officer\nnpm run -s token -- --partner demo-housing --role referrer',
         ),
       ),
-      form,
+      h(
+        'form',
+        {
+          onsubmit: async (event) => {
+            event.preventDefault();
+            try {
+              await api('/console/auth/dev', { method: 'POST', body: { token: token.value.trim() } });
+              await start(message);
+            } catch (error) {
+              message.replaceChildren(problemView(error));
+            }
+          },
+        },
+        field('signin.token', token),
+        h('button', { type: 'submit' }, t('signin.submit')),
+      ),
+    );
+  }
+  main(
+    h(
+      'section',
+      { 'aria-labelledby': 'signin-title' },
+      h('h1', { id: 'signin-title', tabindex: '-1' }, t('signin.title')),
+      h('p', {}, t('signin.intro')),
+      oidcForm,
       message,
+      devForm,
     ),
   );
 }
@@ -260,22 +312,29 @@ function renderSignIn(error) {
 async function start(messageArea) {
   try {
     state.session = await api('/v1/session');
-    if (state.token) sessionStorage.setItem(TOKEN_KEY, state.token);
     renderApp();
   } catch (error) {
     state.session = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    if (messageArea && state.token) messageArea.replaceChildren(problemView(error));
-    else renderSignIn();
+    if (messageArea) messageArea.replaceChildren(problemView(error));
+    else await renderSignIn(state.notice);
   }
 }
 
-function signOut(error) {
-  state.token = '';
+/** Ends the session on the server, then goes to the IdP's end-session page where it has one. */
+async function signOut(error) {
+  if (error) {
+    state.session = null;
+    renderHeader();
+    return renderSignIn(t('signin.ended'));
+  }
+  let location = '/console';
+  try {
+    location = (await api('/console/auth/sign-out', { method: 'POST', body: {} })).location;
+  } catch {
+    // Already over on the server: nothing more to end.
+  }
   state.session = null;
-  sessionStorage.removeItem(TOKEN_KEY);
-  renderSignIn(error);
-  renderHeader();
+  window.location.assign(location);
 }
 
 // ------------------------------------------------------------------------------------- frame
@@ -916,7 +975,14 @@ document.getElementById('lang').addEventListener('change', (event) => {
   if (state.session) renderApp(state.tab);
   else renderSignIn();
 });
-document.getElementById('signout').addEventListener('click', () => signOut());
+document.getElementById('signout').addEventListener('click', () => void signOut());
+// Back from the IdP with an outcome code: show it, and put the console's own address back.
+const outcome = new URLSearchParams(window.location.search).get('signin');
+if (outcome) {
+  if (['failed', 'refused', 'unavailable', 'unknown'].includes(outcome)) state.notice = t(`signin.${outcome}`);
+  window.history.replaceState(null, '', '/console');
+}
 renderHeader();
-// Behind a partner's identity-aware proxy the Authorization header is added for us: try first.
+// A session cookie (or, behind a partner's identity-aware proxy, an Authorization header) may
+// already be there: try first.
 void start();
