@@ -20,6 +20,7 @@ import { CasesCircleContactAttempts1795366978378 } from './1795366978378-CasesCi
 import { ReferralsAndClients1795366754674 } from './1795366754674-ReferralsAndClients.js';
 import { AccessLog1795365187940 } from './1795365187940-AccessLog.js';
 import { IdempotencyRecords1795363850885 } from './1795363850885-IdempotencyRecords.js';
+import { ReferralReasonsAndRequestQueue1796313000000 } from './1796313000000-ReferralReasonsAndRequestQueue.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -49,4 +50,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerClaimMapping1796100100000,
   PartnerChangeNotify1796100200000,
   SealIdempotencyResponses1796200000000,
+  ReferralReasonsAndRequestQueue1796313000000,
 ];

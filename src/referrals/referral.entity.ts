@@ -58,6 +58,14 @@ export class Referral {
   @Column({ name: 'redirected_to', type: 'varchar', length: 300, nullable: true })
   redirectedTo!: string | null;
 
+  /** Why it was redirected or declined: a code from policies/referral-reasons.yaml (what the referrer reads). */
+  @Column({ name: 'reason_code', type: 'varchar', length: 64, nullable: true })
+  reasonCode!: string | null;
+
+  /** The registered partner the team advised instead (a redirect), when it is one. */
+  @Column({ name: 'redirected_to_partner_id', type: 'varchar', length: 64, nullable: true })
+  redirectedToPartnerId!: string | null;
+
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
   decidedAt!: Date | null;
 

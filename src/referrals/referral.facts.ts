@@ -108,6 +108,8 @@ function toReferral(row: Record<string, unknown>): Referral {
     knownClient: row.known_client,
     decisionReasonSealed: row.decision_reason_sealed,
     redirectedTo: row.redirected_to,
+    redirectedToPartnerId: row.redirected_to_partner_id,
+    reasonCode: row.reason_code,
     decidedAt: row.decided_at,
     caseId: row.case_id,
     contactEstablished: row.contact_established,

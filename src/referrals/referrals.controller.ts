@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccessContext } from '../access/access-context.js';
 import { Access } from '../access/access-context.js';
-import { Authorize, IdempotentWrite } from '../access/decorators.js';
+import { Authenticated, Authorize, IdempotentWrite } from '../access/decorators.js';
 import { UuidParam } from '../common/http/params.js';
 import { CreateReferralDto, ReferralDecisionDto, ReferralListQuery } from './dto/referral.dto.js';
 import { ReferralsService } from './referrals.service.js';
@@ -26,6 +26,31 @@ export class ReferralsController {
   @ApiOperation({ summary: 'Referrals your organisation made or received, newest first (status only)' })
   list(@Access() access: AccessContext, @Query() query: ReferralListQuery) {
     return this.referrals.list(access, query.limit ?? 50, query.cursor);
+  }
+
+  @Get('reasons')
+  @Authenticated()
+  @ApiOperation({
+    summary:
+      'The reason codes a receiving team gives when it redirects or declines (policies/referral-reasons.yaml), with NL/FR/EN labels; vocabulary, no client data',
+  })
+  @ApiOkResponse({
+    content: {
+      'application/json': {
+        example: {
+          items: [
+            {
+              id: 'outside-area',
+              decisions: ['redirect', 'decline'],
+              label: { nl: 'buiten ons werkgebied', fr: "en dehors de notre zone d'action", en: 'outside our area' },
+            },
+          ],
+        },
+      },
+    },
+  })
+  reasons() {
+    return this.referrals.reasons();
   }
 
   @Get(':id')

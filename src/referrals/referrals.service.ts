@@ -10,6 +10,7 @@ import { ProblemException } from '../common/problem/problem.js';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { CasesService } from '../cases/cases.service.js';
 import { PartnersService } from '../partners/partners.service.js';
+import { PolicyService } from '../policies/policy.service.js';
 import type { CreateReferralDto, ReferralDecisionDto } from './dto/referral.dto.js';
 import { ReferralsRepository } from './referrals.repository.js';
 
@@ -54,8 +55,38 @@ export class ReferralsService {
     private readonly clients: ClientsService,
     private readonly access: AccessService,
     private readonly cases: CasesService,
+    private readonly policy: PolicyService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
+
+  /** The reason codes a team may give (policies/referral-reasons.yaml), with their labels: vocabulary, no client data. */
+  reasons() {
+    return {
+      items: this.policy.policy.referralReasons.map((r) => ({ id: r.id, decisions: r.decisions, label: r.label })),
+    };
+  }
+
+  /** Where a redirect points and why a referral was redirected or declined, as the referrer may read it. */
+  private async outcomeOf(referral: {
+    redirectedTo: string | null;
+    redirectedToPartnerId: string | null;
+    reasonCode: string | null;
+  }) {
+    const partner = referral.redirectedToPartnerId ? await this.partners.find(referral.redirectedToPartnerId) : null;
+    const reason = referral.reasonCode ? this.policy.referralReason(referral.reasonCode) : undefined;
+    return {
+      redirectedTo:
+        referral.redirectedTo || referral.redirectedToPartnerId
+          ? {
+              partnerId: referral.redirectedToPartnerId,
+              name: partner?.name ?? referral.redirectedTo ?? referral.redirectedToPartnerId,
+              service: referral.redirectedTo,
+            }
+          : null,
+      reasonCode: referral.reasonCode,
+      reasonLabel: reason?.label ?? null,
+    };
+  }
 
   async create(access: AccessContext, input: CreateReferralDto) {
     const target = await this.partners.find(input.targetPartnerId);
@@ -148,7 +179,7 @@ export class ReferralsService {
       const { referral } = record;
       const me = access.principal.partnerId;
       const forTeam = me === referral.targetPartnerId;
-      const full = this.fullRecord(record, new Set(decision.granted), forTeam);
+      const full = await this.fullRecord(record, new Set(decision.granted), forTeam);
       const { data, withheld } = this.access.project(full, decision);
       // Every withheld group is named with its reason, so a referrer knows clinical content exists but is not theirs.
       const view = {
@@ -162,7 +193,11 @@ export class ReferralsService {
   }
 
   /** Status fields always; personal fields opened only for categories the policy granted. */
-  private fullRecord(record: ReferralRecord, allowed: Set<string>, forTeam: boolean): Record<string, unknown> {
+  private async fullRecord(
+    record: ReferralRecord,
+    allowed: Set<string>,
+    forTeam: boolean,
+  ): Promise<Record<string, unknown>> {
     const { cipher } = this.crypto;
     const { referral, client } = record;
     const full: Record<string, unknown> = {
@@ -171,6 +206,7 @@ export class ReferralsService {
       contactEstablished: referral.contactEstablished,
       referredAt: new Date(referral.createdAt).toISOString(),
       decidedAt: referral.decidedAt ? new Date(referral.decidedAt).toISOString() : null,
+      ...(await this.outcomeOf(referral)),
     };
     if (!forTeam) return full;
     if (client?.identitySealed && allowed.has('identity'))
@@ -237,6 +273,7 @@ export class ReferralsService {
       if (referral.status !== 'submitted') {
         throw new ProblemException('conflict', `This referral was already ${referral.status}`);
       }
+      const advised = await this.checkOutcome(input, referral.targetPartnerId);
       let caseId: string | null = null;
       let reopened = false;
       if (input.decision === 'accept') {
@@ -263,7 +300,9 @@ export class ReferralsService {
       }
       referral.status =
         input.decision === 'accept' ? 'accepted' : input.decision === 'redirect' ? 'redirected' : 'declined';
-      referral.redirectedTo = input.redirectTo ?? null;
+      referral.redirectedTo = input.decision === 'redirect' ? (input.redirectTo ?? null) : null;
+      referral.redirectedToPartnerId = input.decision === 'redirect' ? (advised?.id ?? null) : null;
+      referral.reasonCode = input.decision === 'accept' ? null : (input.reasonCode ?? null);
       referral.decisionReasonSealed = input.reason ? this.crypto.cipher.seal(input.reason) : null;
       referral.decidedAt = new Date();
       referral.caseId = caseId;
@@ -275,7 +314,7 @@ export class ReferralsService {
           decidedAt: referral.decidedAt.toISOString(),
           caseId,
           reopened,
-          redirectedTo: referral.redirectedTo,
+          ...(await this.outcomeOf(referral)),
         },
         decision,
         {
@@ -285,11 +324,47 @@ export class ReferralsService {
           written: [
             'status',
             ...(caseId ? ['caseId'] : []),
-            ...(input.redirectTo ? ['redirectedTo'] : []),
+            ...(referral.redirectedTo || referral.redirectedToPartnerId ? ['redirectedTo'] : []),
+            ...(referral.reasonCode ? ['reasonCode'] : []),
             ...(input.reason ? ['decisionReason'] : []),
           ],
         },
       );
     });
+  }
+
+  /**
+   * A reason code must be one the network lists for this decision; a partner advised instead must
+   * be registered, active and another than the team itself. Checked before anything changes (400).
+   */
+  private async checkOutcome(input: ReferralDecisionDto, team: string) {
+    if (input.decision === 'accept') {
+      if (input.reasonCode !== undefined || input.redirectTo !== undefined || input.redirectToPartnerId !== undefined)
+        throw new ProblemException('validation-failed', 'An accepted referral has no redirect and no reason code', {
+          errors: [{ pointer: '/decision', detail: 'accept takes no redirectTo, redirectToPartnerId or reasonCode' }],
+        });
+      return null;
+    }
+    if (input.decision === 'decline' && (input.redirectTo !== undefined || input.redirectToPartnerId !== undefined))
+      throw new ProblemException('validation-failed', 'A declined referral is not redirected', {
+        errors: [{ pointer: '/redirectTo', detail: 'use decision redirect to advise another service' }],
+      });
+    if (input.reasonCode !== undefined && !this.policy.referralReason(input.reasonCode, input.decision)) {
+      const allowed = this.policy.policy.referralReasons
+        .filter((r) => r.decisions.includes(input.decision as 'redirect' | 'decline'))
+        .map((r) => r.id);
+      throw new ProblemException('validation-failed', 'Unknown reason code', {
+        errors: [
+          { pointer: '/reasonCode', detail: `not a reason for ${input.decision}: one of ${allowed.join(', ')}` },
+        ],
+      });
+    }
+    if (input.redirectToPartnerId === undefined) return null;
+    const partner = await this.partners.find(input.redirectToPartnerId);
+    if (!partner || partner.status !== 'active' || partner.id === team || partner.operator)
+      throw new ProblemException('validation-failed', 'The advised partner is not an active partner of the network', {
+        errors: [{ pointer: '/redirectToPartnerId', detail: 'not an active partner other than your own team' }],
+      });
+    return partner;
   }
 }

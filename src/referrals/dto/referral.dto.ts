@@ -172,18 +172,46 @@ export class CreateReferralDto {
 }
 
 export class ReferralDecisionDto {
-  @ApiProperty({ enum: ['accept', 'redirect', 'decline'] })
+  @ApiProperty({ enum: ['accept', 'redirect', 'decline'], example: 'redirect' })
   @IsIn(['accept', 'redirect', 'decline'])
   decision!: 'accept' | 'redirect' | 'decline';
 
-  @ApiPropertyOptional({ description: 'Required for redirect: the better-placed service' })
-  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'redirect')
+  @ApiPropertyOptional({
+    example: 'demo-caw',
+    description:
+      'redirect: the registered partner advised instead (the referrer sees its id and name); give this or redirectTo',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'redirectToPartnerId must be a partner id' })
+  redirectToPartnerId?: string;
+
+  @ApiPropertyOptional({
+    example: 'CAW Brussel, preventieve woonbegeleiding',
+    description:
+      'redirect: the better-placed service by name, when it is not a registered partner (a service, not a person; the referrer reads it)',
+  })
+  @ValidateIf(
+    (d: ReferralDecisionDto) =>
+      d.redirectTo !== undefined || (d.decision === 'redirect' && d.redirectToPartnerId === undefined),
+  )
   @IsString()
   @Length(1, 300)
   redirectTo?: string;
 
-  @ApiPropertyOptional({ description: 'Required for decline' })
-  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'decline' || d.reason !== undefined)
+  @ApiPropertyOptional({
+    example: 'outside-area',
+    description:
+      'Required for decline, optional for redirect: a reason code from policies/referral-reasons.yaml (GET /v1/referrals/reasons); the referrer reads its label, never free text',
+  })
+  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'decline' || d.reasonCode !== undefined)
+  @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'reasonCode must be a reason code of the network policy' })
+  reasonCode?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "The team's own note on the decision: stored sealed, shown to the receiving team only, never to the referrer",
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 2000)
   reason?: string;
