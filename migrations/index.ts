@@ -21,6 +21,7 @@ import { ReferralsAndClients1795366754674 } from './1795366754674-ReferralsAndCl
 import { AccessLog1795365187940 } from './1795365187940-AccessLog.js';
 import { IdempotencyRecords1795363850885 } from './1795363850885-IdempotencyRecords.js';
 import { ReferralReasonsAndRequestQueue1796313000000 } from './1796313000000-ReferralReasonsAndRequestQueue.js';
+import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -51,4 +52,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerChangeNotify1796100200000,
   SealIdempotencyResponses1796200000000,
   ReferralReasonsAndRequestQueue1796313000000,
+  ReferrerKind1796313100000,
 ];

@@ -14,6 +14,7 @@ describe('the care path, complete (issue 13)', () => {
   let referrer: string;
   let coordinator: string;
   let doctor: string;
+  let caseworker: string;
 
   beforeAll(async () => {
     ctx = await createTestContext();
@@ -39,6 +40,7 @@ describe('the care path, complete (issue 13)', () => {
       sub: 'coord',
       profession: 'psychologist',
     });
+    caseworker = await outreach.token({ roles: ['caseworker'], sub: 'cw', profession: 'social-worker' });
     doctor = await gp.token({ roles: ['caseworker'], sub: 'dr', profession: 'general-practitioner' });
   });
   afterAll(async () => ctx?.close());
@@ -72,6 +74,116 @@ describe('the care path, complete (issue 13)', () => {
     const clientId = (await read(created.body.id, coordinator)).body.clientId as string;
     return { referralId: created.body.id, caseId: accepted.body.caseId, clientId };
   }
+
+  describe('item 1: anyone may refer', () => {
+    it('lets a partner of type other (a police zone) refer under an agreement, and shows it the status only', async () => {
+      const police = await ctx.newPartner({ type: 'other' });
+      const officer = await police.token({ roles: ['referrer'], sub: 'agent' });
+      expect((await refer(officer)).status).toBe(403);
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: {
+          title: 'Politiezone',
+          partnerIds: [police.id, outreach.id],
+          purposes: ['referral'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const created = await refer(officer);
+      expect(created.status).toBe(201);
+      const seen = await read(created.body.id, officer);
+      expect(seen.status).toBe(200);
+      expect(seen.body).toMatchObject({ status: 'submitted', decision: null });
+      expect(seen.body.givenName).toBeUndefined();
+      expect(seen.body.tenantInformedNote).toBeUndefined();
+    });
+
+    it('lets the CAW, as joint referral point, refer on to a mobile team', async () => {
+      const mobile = await ctx.newPartner({ type: 'mobile-team' });
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: {
+          title: 'Doorverwijzing',
+          partnerIds: [caw.id, mobile.id],
+          purposes: ['referral'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const worker = await caw.token({ roles: ['caseworker'], sub: 'pwb', profession: 'social-worker' });
+      const created = await refer(worker, { targetPartnerId: mobile.id });
+      expect(created.status).toBe(201);
+      const seen = await read(created.body.id, worker);
+      expect(seen.body.status).toBe('submitted');
+      expect(seen.body.givenName).toBeUndefined();
+      const received = await read(created.body.id, await mobile.token({ roles: ['caseworker'], sub: 'm' }));
+      expect(received.body).toMatchObject({
+        givenName: 'Anna',
+        referrerKind: 'organisation',
+        referrerPartnerId: caw.id,
+      });
+    });
+
+    it("lets the receiving team register a self-referral on the person's behalf, and no one else", async () => {
+      const selfReferral = await refer(caseworker, {
+        targetPartnerId: outreach.id,
+        referrerKind: 'self',
+        contact: undefined,
+        tenantInformedNote: undefined,
+      });
+      expect(selfReferral.status).toBe(201);
+      const seen = await read(selfReferral.body.id, coordinator);
+      expect(seen.body).toMatchObject({ referrerKind: 'self', referrerPartnerId: outreach.id, givenName: 'Anna' });
+      const [entry] = await ctx.dataSource.query(
+        `SELECT rule_id, agreement_id FROM access_log_entry WHERE action = 'create' AND resource_id = $1`,
+        [selfReferral.body.id],
+      );
+      expect(entry).toEqual({ rule_id: 'team-registers-referral-on-behalf', agreement_id: null });
+      // A team does not refer to itself as an organisation, nor register for a person at another team.
+      const toItself = await refer(caseworker, { targetPartnerId: outreach.id });
+      expect(toItself.status).toBe(400);
+      expect(toItself.body.errors).toEqual([expect.objectContaining({ pointer: '/targetPartnerId' })]);
+      const elsewhere = await refer(referrer, { referrerKind: 'family' });
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.errors).toEqual([expect.objectContaining({ pointer: '/referrerKind' })]);
+      const unknownKind = await refer(caseworker, { targetPartnerId: outreach.id, referrerKind: 'neighbour' });
+      expect(unknownKind.status).toBe(400);
+    });
+  });
+
+  describe('item 5: what the referrer said reaches the team', () => {
+    it('shows the team tenantInformed and its note, urgency and the contact person, on the referral and the case', async () => {
+      const { referralId, caseId } = await acceptedCase();
+      const expected = {
+        tenantInformed: 'yes',
+        tenantInformedNote: 'Verteld tijdens huisbezoek',
+        urgency: 'high',
+        referrerKind: 'organisation',
+        referrerPartnerId: housing.id,
+        referrerContact: { name: 'Els Janssens', phone: '+3225550101' },
+      };
+      expect((await read(referralId, coordinator)).body).toMatchObject(expected);
+      const onCase = await ctx.request({
+        url: `/v1/cases/${caseId}`,
+        token: coordinator,
+        purpose: 'care-coordination',
+      });
+      expect(onCase.status).toBe(200);
+      expect(onCase.body).toMatchObject(expected);
+      const [entry] = await ctx.dataSource.query(
+        `SELECT categories FROM access_log_entry WHERE resource_type = 'Case' AND action = 'read' AND resource_id = $1 ORDER BY id DESC LIMIT 1`,
+        [caseId],
+      );
+      expect(entry.categories).toContain('referral-context');
+      // The referrer reads its own words back only as status.
+      expect((await read(referralId, referrer)).body.tenantInformedNote).toBeUndefined();
+    });
+  });
 
   describe('item 2: status back, with reasons from a closed list', () => {
     it('lists the reason codes with NL/FR/EN labels', async () => {

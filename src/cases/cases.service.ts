@@ -129,6 +129,18 @@ export class CasesService {
     // The housing picture comes from the referral that opened the case (signals, eviction stage).
     if (allowed.has('housing') && data.housingSealed)
       Object.assign(full, cipher.open<Record<string, unknown>>(data.housingSealed));
+    // What the referrer said (tenant informed and how, urgency, who referred and their contact person).
+    if (allowed.has('referral-context') && data.referral)
+      Object.assign(full, {
+        tenantInformed: data.referral.tenantInformed,
+        tenantInformedNote: data.referral.tenantInformedNoteSealed
+          ? cipher.open(data.referral.tenantInformedNoteSealed)
+          : null,
+        urgency: data.referral.urgency,
+        referrerKind: data.referral.referrerKind,
+        referrerPartnerId: data.referral.referrerPartnerId,
+        referrerContact: cipher.open(data.referral.referrerContactSealed),
+      });
     if (allowed.has('care-plan') && record.carePlanSealed) full.carePlan = cipher.open(record.carePlanSealed);
     if (allowed.has('crisis-plan') && record.crisisPlanSealed) full.crisisPlan = cipher.open(record.crisisPlanSealed);
     if (allowed.has('safety')) full.safetyFlags = record.safetyFlagsSealed ? cipher.open(record.safetyFlagsSealed) : [];

@@ -2,6 +2,9 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 
 export const REFERRAL_STATUSES = ['submitted', 'accepted', 'redirected', 'declined'] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+/** Who referred: a signed-in partner, or a person the receiving team registers the referral for. */
+export const REFERRER_KINDS = ['organisation', 'self', 'family', 'other-person'] as const;
+export type ReferrerKind = (typeof REFERRER_KINDS)[number];
 
 /** A housing partner's (or OCMW's, GP's) referral of a tenant to an outreach team or joint referral point. */
 @Entity({ name: 'referral' })
@@ -20,6 +23,10 @@ export class Referral {
   /** The referring user (token sub), so the referrer's own follow-up can be attributed. */
   @Column({ name: 'referrer_user', type: 'varchar', length: 200 })
   referrerUser!: string;
+
+  /** `organisation`: the referrer partner referred; otherwise the team registered it for that person. */
+  @Column({ name: 'referrer_kind', type: 'varchar', length: 20, default: 'organisation' })
+  referrerKind!: ReferrerKind;
 
   @Column({ name: 'target_partner_id', type: 'varchar', length: 64 })
   targetPartnerId!: string;

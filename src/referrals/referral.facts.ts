@@ -97,6 +97,7 @@ function toReferral(row: Record<string, unknown>): Referral {
     clientId: row.client_id,
     referrerPartnerId: row.referrer_partner_id,
     referrerUser: row.referrer_user,
+    referrerKind: row.referrer_kind,
     targetPartnerId: row.target_partner_id,
     status: row.status,
     housingSealed: row.housing_sealed,

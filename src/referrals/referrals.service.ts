@@ -27,6 +27,12 @@ const STORED_FIELDS = [
   'evictionStage',
   'notes',
   'status',
+  'tenantInformed',
+  'tenantInformedNote',
+  'urgency',
+  'referrerKind',
+  'referrerPartnerId',
+  'referrerContact',
 ];
 
 /** Partner types that receive referrals: the outreach teams and the CAW as joint referral point. */
@@ -95,21 +101,44 @@ export class ReferralsService {
         errors: [{ pointer: '/targetPartnerId', detail: 'not an active outreach team or joint referral point' }],
       });
     }
-    const written = ['identity', 'contact', 'housing', 'narrative', 'case-status'];
+    const me = access.principal.partnerId;
+    const kind = input.referrerKind ?? 'organisation';
+    const onBehalf = kind !== 'organisation';
+    // A person without an organisation never signs in: the receiving team registers for them, at itself.
+    if (onBehalf && target.id !== me)
+      throw new ProblemException(
+        'validation-failed',
+        'Only the receiving team registers a referral on behalf of a person',
+        {
+          errors: [{ pointer: '/referrerKind', detail: `${kind}: targetPartnerId must be your own team` }],
+        },
+      );
+    if (!onBehalf && target.id === me)
+      throw new ProblemException('validation-failed', 'A team does not refer to itself', {
+        errors: [
+          {
+            pointer: '/targetPartnerId',
+            detail: "to register a person's own referral, set referrerKind (self, family, other-person)",
+          },
+        ],
+      });
+    if (kind === 'self' && input.tenantInformed !== 'yes')
+      throw new ProblemException('validation-failed', 'A person who refers themselves knows of it', {
+        errors: [{ pointer: '/tenantInformed', detail: 'must be yes for a self-referral' }],
+      });
+    const written = ['identity', 'contact', 'housing', 'narrative', 'case-status', 'referral-context'];
     const { cipher } = this.crypto;
     return this.access.run(access, async (tx) => {
-      const agreement = await this.agreements.inForceId(
-        tx.manager,
-        [access.principal.partnerId, target.id],
-        'referral',
-      );
+      const agreement = onBehalf
+        ? null
+        : await this.agreements.inForceId(tx.manager, [access.principal.partnerId, target.id], 'referral');
       const subject = { type: 'Referral' as const, custodianPartnerId: target.id };
       const decision = await tx.require(
         {
           subject,
           action: 'create',
           categories: written,
-          facts: { visible: true, agreement, tenantInformed: input.tenantInformed },
+          facts: { visible: true, agreement, tenantInformed: input.tenantInformed, ownOrganisation: onBehalf },
         },
         { explain: true },
       );
@@ -149,14 +178,21 @@ export class ReferralsService {
           allowed.has('housing') ? { signals: input.signals, evictionStage: input.evictionStage } : {},
         ),
         descriptionSealed: allowed.has('narrative') && input.description ? cipher.seal(input.description) : null,
+        referrerKind: kind,
         tenantInformed: input.tenantInformed,
-        tenantInformedNoteSealed: input.tenantInformedNote ? cipher.seal(input.tenantInformedNote) : null,
+        tenantInformedNoteSealed:
+          allowed.has('referral-context') && input.tenantInformedNote ? cipher.seal(input.tenantInformedNote) : null,
         urgency: input.urgency ?? 'normal',
-        referrerContactSealed: cipher.seal(input.contact),
+        referrerContactSealed: cipher.seal(allowed.has('referral-context') ? (input.contact ?? null) : null),
         knownClient,
       });
       const withheld = decision.withheld.map(({ category, reason }) => ({ category, reason }));
-      const stored = decision.grantedFields.filter((f) => STORED_FIELDS.includes(f));
+      const stored = decision.grantedFields.filter(
+        (f) =>
+          STORED_FIELDS.includes(f) &&
+          (f !== 'tenantInformedNote' || input.tenantInformedNote !== undefined) &&
+          (f !== 'referrerContact' || input.contact !== undefined),
+      );
       return tx.complete(
         { id: referral.id, status: referral.status, createdAt: referral.createdAt.toISOString(), withheld },
         decision,
@@ -218,6 +254,16 @@ export class ReferralsService {
     if (allowed.has('housing')) Object.assign(full, cipher.open<Record<string, unknown>>(referral.housingSealed));
     if (allowed.has('narrative'))
       full.notes = referral.descriptionSealed ? cipher.open(referral.descriptionSealed) : null;
+    // What the referrer said about the referral itself, for the team that receives it.
+    if (allowed.has('referral-context'))
+      Object.assign(full, {
+        tenantInformed: referral.tenantInformed,
+        tenantInformedNote: referral.tenantInformedNoteSealed ? cipher.open(referral.tenantInformedNoteSealed) : null,
+        urgency: referral.urgency,
+        referrerKind: referral.referrerKind,
+        referrerPartnerId: referral.referrerPartnerId,
+        referrerContact: cipher.open(referral.referrerContactSealed),
+      });
     return full;
   }
 

@@ -21,6 +21,7 @@ import {
 import { isValidNationalNumber } from '../../common/crypto/national-number.js';
 import { PageQuery } from '../../common/http/pagination.js';
 import { EVICTION_STAGES } from '../../common/vocabulary/eviction-stages.js';
+import { REFERRER_KINDS, type ReferrerKind } from '../referral.entity.js';
 
 export const SIGNALS = [
   'neglect-of-dwelling',
@@ -164,11 +165,26 @@ export class CreateReferralDto {
   @IsIn(['normal', 'high'])
   urgency?: 'normal' | 'high';
 
-  @ApiProperty({ type: ReferrerContactDto })
+  @ApiPropertyOptional({
+    enum: REFERRER_KINDS,
+    default: 'organisation',
+    example: 'organisation',
+    description:
+      'organisation: your organisation refers. self | family | other-person: a person without an organisation referred and your team (the target) registers it on their behalf; nothing flows back to that person through the gateway',
+  })
+  @IsOptional()
+  @IsIn(REFERRER_KINDS)
+  referrerKind?: ReferrerKind;
+
+  @ApiProperty({
+    type: ReferrerContactDto,
+    description: 'The contact person for this referral (optional for a self-referral: the tenant is the contact)',
+  })
+  @ValidateIf((d: CreateReferralDto) => d.referrerKind !== 'self' || d.contact !== undefined)
   @IsObject()
   @ValidateNested()
   @Type(() => ReferrerContactDto)
-  contact!: ReferrerContactDto;
+  contact?: ReferrerContactDto;
 }
 
 export class ReferralDecisionDto {
