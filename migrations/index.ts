@@ -22,6 +22,7 @@ import { AccessLog1795365187940 } from './1795365187940-AccessLog.js';
 import { IdempotencyRecords1795363850885 } from './1795363850885-IdempotencyRecords.js';
 import { ReferralReasonsAndRequestQueue1796313000000 } from './1796313000000-ReferralReasonsAndRequestQueue.js';
 import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
+import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-ReferralReferenceAndClosing.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -53,4 +54,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SealIdempotencyResponses1796200000000,
   ReferralReasonsAndRequestQueue1796313000000,
   ReferrerKind1796313100000,
+  ReferralReferenceAndClosing1796313200000,
 ];

@@ -259,6 +259,124 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe("item 3: find one's own referrals", () => {
+    it("keeps the referrer's own reference, shows it back and filters by it, by status and by date", async () => {
+      const company = await ctx.newPartner({ type: 'social-rental-agency' });
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: { title: 'SVK', partnerIds: [company.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+      });
+      const agent = await company.token({ roles: ['referrer'], sub: 'svk' });
+      const first = await refer(agent, { externalReference: 'SVK-2026/0412' });
+      expect(first.status).toBe(201);
+      expect(first.body.externalReference).toBe('SVK-2026/0412');
+      const second = await refer(agent, { externalReference: 'SVK-2026/0413' });
+      await decide(second.body.id, { decision: 'decline', reasonCode: 'already-in-care' });
+      const list = (query: string) => ctx.request({ url: `/v1/referrals${query}`, token: agent, purpose: 'referral' });
+      const ids = async (query: string) => {
+        const response = await list(query);
+        expect({ query, status: response.status }).toEqual({ query, status: 200 });
+        return response.body.items.map((i: { id: string }) => i.id);
+      };
+      expect(await ids('?reference=SVK-2026%2F0412')).toEqual([first.body.id]);
+      expect(await ids('?status=declined')).toEqual([second.body.id]);
+      expect(await ids('?status=submitted')).toEqual([first.body.id]);
+      expect(await ids('')).toEqual([second.body.id, first.body.id]);
+      expect(await ids('?from=2999-01-01')).toEqual([]);
+      expect(await ids(`?to=2000-01-01T00:00:00Z`)).toEqual([]);
+      expect(await ids(`?from=2026-01-01&to=2999-01-01&status=declined`)).toEqual([second.body.id]);
+      const [row] = (await list('?status=declined')).body.items;
+      expect(row).toMatchObject({
+        externalReference: 'SVK-2026/0413',
+        reasonCode: 'already-in-care',
+        role: 'referrer',
+      });
+      expect((await read(first.body.id, agent)).body.externalReference).toBe('SVK-2026/0412');
+      for (const query of ['?status=lost', '?from=yesterday', '?from=%2B275760-09-13', '?to=0001-01-01']) {
+        const response = await list(query);
+        expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      }
+      expect((await refer(agent, { externalReference: 'line\nbreak' })).status).toBe(400);
+    });
+  });
+
+  describe('item 4: the referrer is told', () => {
+    it('notifies the referrer (and its webhook) when its referral is accepted, contact is made and the case closes', async () => {
+      await ctx.dataSource.query(`UPDATE partner SET webhook_url = 'http://127.0.0.1:9/hook' WHERE id = $1`, [
+        housing.id,
+      ]);
+      const created = await refer(referrer, { externalReference: 'WH-77' });
+      const accepted = await decide(created.body.id, { decision: 'accept' });
+      const caseId = accepted.body.caseId as string;
+      const team = (method: 'POST', url: string, body: unknown, purpose: string) =>
+        ctx.request({ method, url: `/v1/cases/${caseId}${url}`, token: coordinator, purpose, body });
+      expect(
+        (
+          await team(
+            'POST',
+            '/contact-attempts',
+            { at: new Date().toISOString(), channel: 'home-visit', outcome: 'contact' },
+            'outreach-contact',
+          )
+        ).status,
+      ).toBe(201);
+      for (const to of ['outreach', 'closed'])
+        expect(
+          (
+            await team(
+              'POST',
+              '/transitions',
+              { to, ...(to === 'closed' ? { endReason: 'forced-admission' } : {}) },
+              'care-coordination',
+            )
+          ).status,
+        ).toBe(200);
+      const notes = await ctx.request({ url: '/v1/notifications', token: referrer, purpose: 'referral' });
+      expect(notes.status).toBe(200);
+      const mine = notes.body.items
+        .filter((n: { resourceId: string }) => n.resourceId === created.body.id)
+        .map((n: { kind: string; detail: { status: string; externalReference: string } }) => [
+          n.kind,
+          n.detail.status,
+          n.detail.externalReference,
+        ]);
+      expect(mine.sort()).toEqual(
+        [
+          ['referral-status-changed', 'accepted', 'WH-77'],
+          ['referral-status-changed', 'contact-established', 'WH-77'],
+          ['referral-status-changed', 'closed', 'WH-77'],
+        ].sort(),
+      );
+      // Closing flows back as a date, never the end reason.
+      const seen = await read(created.body.id, referrer);
+      expect(seen.body.closedAt).toEqual(expect.any(String));
+      expect(seen.text).not.toContain('forced-admission');
+      expect(JSON.stringify(notes.body)).not.toContain('forced-admission');
+      const deliveries = await ctx.dataSource.query(
+        `SELECT d.jws FROM webhook_delivery d JOIN partner_notification n ON n.id = d.notification_id WHERE n.resource_id = $1`,
+        [created.body.id],
+      );
+      expect(deliveries).toHaveLength(3);
+      const payload = JSON.parse(Buffer.from(deliveries[0].jws.split('.')[1], 'base64url').toString('utf8'));
+      expect(payload).toMatchObject({ type: 'referral-status-changed', resourceId: created.body.id });
+      expect(JSON.stringify(payload)).not.toMatch(/Anna|Peeters/);
+      await ctx.dataSource.query(`UPDATE partner SET webhook_url = NULL WHERE id = $1`, [housing.id]);
+    });
+
+    it("tells nobody about a referral the team registered on a person's behalf", async () => {
+      const created = await refer(caseworker, { targetPartnerId: outreach.id, referrerKind: 'family' });
+      await decide(created.body.id, { decision: 'decline', reasonCode: 'not-our-target-group' });
+      const [{ n }] = await ctx.dataSource.query(
+        `SELECT count(*)::int AS n FROM partner_notification WHERE resource_id = $1`,
+        [created.body.id],
+      );
+      expect(n).toBe(0);
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

@@ -182,9 +182,11 @@ describe('the whole care path', () => {
     // The housing company saw only status, throughout.
     for (const seen of housingSees) {
       expect(Object.keys(seen).sort()).toEqual([
+        'closedAt',
         'contactEstablished',
         'decidedAt',
         'decision',
+        'externalReference',
         'id',
         'reasonCode',
         'reasonLabel',

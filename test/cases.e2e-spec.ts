@@ -101,9 +101,11 @@ describe('cases along the care path', () => {
       const seen = await poll();
       expect(seen.contactEstablished).toBe(outcome === 'contact');
       expect(Object.keys(seen).sort()).toEqual([
+        'closedAt',
         'contactEstablished',
         'decidedAt',
         'decision',
+        'externalReference',
         'id',
         'reasonCode',
         'reasonLabel',

@@ -38,6 +38,7 @@ const TEAM_PURPOSES = ['outreach-contact', 'care-coordination', 'case-consultati
 @Injectable()
 export class CasesService {
   private readonly contactListeners: ((manager: Transaction, referralId: string) => Promise<void>)[] = [];
+  private readonly closedListeners: ((manager: Transaction, referralId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly cases: CasesRepository,
@@ -175,6 +176,11 @@ export class CasesService {
     };
   }
 
+  /** Another capability learns, in the same transaction, that a case opened by a referral was closed. */
+  onClosed(listener: (manager: Transaction, referralId: string) => Promise<void>): void {
+    this.closedListeners.push(listener);
+  }
+
   /** Another capability learns, in the same transaction, that contact with the client was made. */
   onContactEstablished(listener: (manager: Transaction, referralId: string) => Promise<void>): void {
     this.contactListeners.push(listener);
@@ -270,6 +276,8 @@ export class CasesService {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
+      if (to === 'closed' && record.referralId)
+        for (const listener of this.closedListeners) await listener(tx.manager, record.referralId);
       return tx.complete({ id, status: to, from, at: at.toISOString() }, decision, {
         written: ['status', ...(input.endReason ? ['endReason'] : []), ...(input.reason ? ['reason'] : [])],
         categories: ['case-status'],

@@ -1,6 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export const NOTIFICATION_KINDS = ['consent-withdrawn', 'information-request-pending'] as const;
+export const NOTIFICATION_KINDS = [
+  'consent-withdrawn',
+  'information-request-pending',
+  'referral-status-changed',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /**

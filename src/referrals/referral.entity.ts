@@ -10,6 +10,7 @@ export type ReferrerKind = (typeof REFERRER_KINDS)[number];
 @Entity({ name: 'referral' })
 @Index('referral_referrer_idx', ['referrerPartnerId', 'createdAt'])
 @Index('referral_target_idx', ['targetPartnerId', 'createdAt'])
+@Index('referral_reference_idx', ['referrerPartnerId', 'externalReference'])
 export class Referral {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -78,6 +79,14 @@ export class Referral {
 
   @Column({ name: 'case_id', type: 'uuid', nullable: true })
   caseId!: string | null;
+
+  /** The referrer's own reference (its file number), so it can tell its referrals apart. */
+  @Column({ name: 'external_reference', type: 'varchar', length: 100, nullable: true })
+  externalReference!: string | null;
+
+  /** When the case this referral opened was closed (what flows back: the date, never the end reason). */
+  @Column({ name: 'case_closed_at', type: 'timestamptz', nullable: true })
+  caseClosedAt!: Date | null;
 
   @Column({ name: 'contact_established', type: 'boolean', default: false })
   contactEstablished!: boolean;

@@ -114,6 +114,8 @@ function toReferral(row: Record<string, unknown>): Referral {
     decidedAt: row.decided_at,
     caseId: row.case_id,
     contactEstablished: row.contact_established,
+    externalReference: row.external_reference,
+    caseClosedAt: row.case_closed_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   } as Referral;

@@ -23,9 +23,35 @@ export class ReferralsController {
 
   @Get()
   @Authorize('read', 'Referral')
-  @ApiOperation({ summary: 'Referrals your organisation made or received, newest first (status only)' })
+  @ApiOperation({
+    summary:
+      'Referrals your organisation made or received, newest first (status only), filtered by ?status=, ?from=, ?to= (referred at) and ?reference= (your externalReference)',
+  })
+  @ApiOkResponse({
+    content: {
+      'application/json': {
+        example: {
+          items: [
+            {
+              id: '3f1c2b9e-5a7d-4c1e-9b2a-8d6f0e4a7c31',
+              status: 'redirected',
+              referredAt: '2026-11-20T10:00:00.000Z',
+              decidedAt: '2026-11-21T08:30:00.000Z',
+              contactEstablished: false,
+              closedAt: null,
+              externalReference: 'WH-2026-0412',
+              reasonCode: 'outside-area',
+              role: 'referrer',
+              targetPartnerId: 'demo-outreach',
+            },
+          ],
+          nextCursor: null,
+        },
+      },
+    },
+  })
   list(@Access() access: AccessContext, @Query() query: ReferralListQuery) {
-    return this.referrals.list(access, query.limit ?? 50, query.cursor);
+    return this.referrals.list(access, query);
   }
 
   @Get('reasons')

@@ -11,7 +11,10 @@ import { AgreementsService } from '../partners/agreements/agreements.service.js'
 import { CasesService } from '../cases/cases.service.js';
 import { PartnersService } from '../partners/partners.service.js';
 import { PolicyService } from '../policies/policy.service.js';
-import type { CreateReferralDto, ReferralDecisionDto } from './dto/referral.dto.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+import type { Transaction } from '../database/transaction.js';
+import type { CreateReferralDto, ReferralDecisionDto, ReferralListQuery } from './dto/referral.dto.js';
+import type { Referral } from './referral.entity.js';
 import { ReferralsRepository } from './referrals.repository.js';
 
 /** Fields a referral stores, as the log names them. */
@@ -33,6 +36,7 @@ const STORED_FIELDS = [
   'referrerKind',
   'referrerPartnerId',
   'referrerContact',
+  'externalReference',
 ];
 
 /** Partner types that receive referrals: the outreach teams and the CAW as joint referral point. */
@@ -62,6 +66,7 @@ export class ReferralsService {
     private readonly access: AccessService,
     private readonly cases: CasesService,
     private readonly policy: PolicyService,
+    private readonly notifications: NotificationsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
@@ -179,6 +184,7 @@ export class ReferralsService {
         ),
         descriptionSealed: allowed.has('narrative') && input.description ? cipher.seal(input.description) : null,
         referrerKind: kind,
+        externalReference: input.externalReference ?? null,
         tenantInformed: input.tenantInformed,
         tenantInformedNoteSealed:
           allowed.has('referral-context') && input.tenantInformedNote ? cipher.seal(input.tenantInformedNote) : null,
@@ -191,10 +197,17 @@ export class ReferralsService {
         (f) =>
           STORED_FIELDS.includes(f) &&
           (f !== 'tenantInformedNote' || input.tenantInformedNote !== undefined) &&
-          (f !== 'referrerContact' || input.contact !== undefined),
+          (f !== 'referrerContact' || input.contact !== undefined) &&
+          (f !== 'externalReference' || input.externalReference !== undefined),
       );
       return tx.complete(
-        { id: referral.id, status: referral.status, createdAt: referral.createdAt.toISOString(), withheld },
+        {
+          id: referral.id,
+          status: referral.status,
+          externalReference: referral.externalReference,
+          createdAt: referral.createdAt.toISOString(),
+          withheld,
+        },
         decision,
         {
           resourceId: referral.id,
@@ -242,6 +255,8 @@ export class ReferralsService {
       contactEstablished: referral.contactEstablished,
       referredAt: new Date(referral.createdAt).toISOString(),
       decidedAt: referral.decidedAt ? new Date(referral.decidedAt).toISOString() : null,
+      closedAt: referral.caseClosedAt ? new Date(referral.caseClosedAt).toISOString() : null,
+      externalReference: referral.externalReference,
       ...(await this.outcomeOf(referral)),
     };
     if (!forTeam) return full;
@@ -267,15 +282,22 @@ export class ReferralsService {
     return full;
   }
 
-  async list(access: AccessContext, limit: number, cursor: string | undefined): Promise<Page<Record<string, unknown>>> {
-    const after = decodeCursor(cursor, isPosition);
+  async list(access: AccessContext, query: ReferralListQuery): Promise<Page<Record<string, unknown>>> {
+    const after = decodeCursor(query.cursor, isPosition);
+    const limit = query.limit ?? 50;
+    const filter = {
+      status: query.status,
+      from: instantOf(query.from, '/from'),
+      to: instantOf(query.to, '/to'),
+      reference: query.reference,
+    };
     const me = access.principal.partnerId;
     return this.access.run(access, async (tx) => {
       const scope = tx.scope(
         { type: 'Referral', action: 'read', categories: ['case-status'] },
         this.facts.factSql(access),
       );
-      const rows = await this.referrals.listInScope(tx.manager, scope, after, limit + 1);
+      const rows = await this.referrals.listInScope(tx.manager, scope, filter, after, limit + 1);
       // Lists carry status only (no personal fields): open one referral to see more.
       const page = toPage(
         rows,
@@ -286,6 +308,9 @@ export class ReferralsService {
           referredAt: r.createdAt.toISOString(),
           decidedAt: r.decidedAt?.toISOString() ?? null,
           contactEstablished: r.contactEstablished,
+          closedAt: r.caseClosedAt?.toISOString() ?? null,
+          externalReference: r.externalReference,
+          reasonCode: r.reasonCode,
           role: r.targetPartnerId === me ? 'receiver' : 'referrer',
           // The referrer chose the team itself; the team sees urgency and whether it knows the client.
           ...(r.targetPartnerId === me
@@ -353,6 +378,7 @@ export class ReferralsService {
       referral.decidedAt = new Date();
       referral.caseId = caseId;
       await this.referrals.saveReferral(tx.manager, referral);
+      await this.tellReferrer(tx.manager, referral, referral.status);
       return tx.complete(
         {
           id,
@@ -413,4 +439,51 @@ export class ReferralsService {
       });
     return partner;
   }
+
+  /**
+   * Tells the referring organisation (its notifications, and a signed webhook when it registered
+   * one) that its referral's status changed: ids, the status, its own reference and a reason code,
+   * never client data. Nobody is told for a referral the team registered on a person's behalf.
+   */
+  async tellReferrer(
+    manager: Transaction,
+    referral: Pick<
+      Referral,
+      'id' | 'referrerKind' | 'referrerPartnerId' | 'targetPartnerId' | 'externalReference' | 'reasonCode'
+    >,
+    status: 'accepted' | 'redirected' | 'declined' | 'contact-established' | 'closed' | 'submitted',
+  ): Promise<void> {
+    if (referral.referrerKind !== 'organisation' || referral.referrerPartnerId === referral.targetPartnerId) return;
+    await this.notifications.notify(manager, {
+      partnerId: referral.referrerPartnerId,
+      kind: 'referral-status-changed',
+      resourceType: 'Referral',
+      resourceId: referral.id,
+      purposes: ['referral'],
+      categories: ['case-status'],
+      detail: {
+        status,
+        externalReference: referral.externalReference,
+        ...(referral.reasonCode ? { reasonCode: referral.reasonCode } : {}),
+      },
+    });
+  }
+
+  /** Contact made, or the case closed: what flows back to the referrer (recorded on the referral, then told). */
+  async caseProgressed(manager: Transaction, referralId: string, what: 'contact-established' | 'closed') {
+    const referral = await this.referrals.recordProgress(manager, referralId, what);
+    if (referral) await this.tellReferrer(manager, referral, what);
+  }
+}
+
+/** A filter instant: a valid ISO 8601 date within years 1900–9999 (PostgreSQL's range and then some), else 400. */
+function instantOf(value: string | undefined, pointer: string): string | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  const year = Number.isNaN(time) ? NaN : new Date(time).getUTCFullYear();
+  if (!(year >= 1900 && year <= 9999))
+    throw new ProblemException('validation-failed', 'Not a usable date', {
+      errors: [{ pointer, detail: 'a date or date-time between 1900 and 9999' }],
+    });
+  return new Date(time).toISOString();
 }

@@ -21,7 +21,7 @@ import {
 import { isValidNationalNumber } from '../../common/crypto/national-number.js';
 import { PageQuery } from '../../common/http/pagination.js';
 import { EVICTION_STAGES } from '../../common/vocabulary/eviction-stages.js';
-import { REFERRER_KINDS, type ReferrerKind } from '../referral.entity.js';
+import { REFERRAL_STATUSES, REFERRER_KINDS, type ReferralStatus, type ReferrerKind } from '../referral.entity.js';
 
 export const SIGNALS = [
   'neglect-of-dwelling',
@@ -166,6 +166,17 @@ export class CreateReferralDto {
   urgency?: 'normal' | 'high';
 
   @ApiPropertyOptional({
+    example: 'WH-2026-0412',
+    description:
+      'Your own reference for this referral (your file number), shown back to you and filterable; never a name or national number',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 ._/:#-]{0,99}$/, {
+    message: 'externalReference must be a file number (letters, digits, space and ._/:#-, at most 100)',
+  })
+  externalReference?: string;
+
+  @ApiPropertyOptional({
     enum: REFERRER_KINDS,
     default: 'organisation',
     example: 'organisation',
@@ -233,4 +244,25 @@ export class ReferralDecisionDto {
   reason?: string;
 }
 
-export class ReferralListQuery extends PageQuery {}
+export class ReferralListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: REFERRAL_STATUSES, example: 'redirected' })
+  @IsOptional()
+  @IsIn(REFERRAL_STATUSES)
+  status?: ReferralStatus;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-01', description: 'Referred at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01', description: 'Referred before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ example: 'WH-2026-0412', description: 'The externalReference given when referring (exact)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  reference?: string;
+}
