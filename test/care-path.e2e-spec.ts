@@ -182,10 +182,15 @@ describe('the whole care path', () => {
     // The housing company saw only status, throughout.
     for (const seen of housingSees) {
       expect(Object.keys(seen).sort()).toEqual([
+        'closedAt',
         'contactEstablished',
         'decidedAt',
         'decision',
+        'externalReference',
         'id',
+        'reasonCode',
+        'reasonLabel',
+        'redirectedTo',
         'referredAt',
         'status',
         'withheld',

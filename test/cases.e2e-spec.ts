@@ -101,10 +101,15 @@ describe('cases along the care path', () => {
       const seen = await poll();
       expect(seen.contactEstablished).toBe(outcome === 'contact');
       expect(Object.keys(seen).sort()).toEqual([
+        'closedAt',
         'contactEstablished',
         'decidedAt',
         'decision',
+        'externalReference',
         'id',
+        'reasonCode',
+        'reasonLabel',
+        'redirectedTo',
         'referredAt',
         'status',
         'withheld',

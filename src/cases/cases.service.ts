@@ -38,6 +38,7 @@ const TEAM_PURPOSES = ['outreach-contact', 'care-coordination', 'case-consultati
 @Injectable()
 export class CasesService {
   private readonly contactListeners: ((manager: Transaction, referralId: string) => Promise<void>)[] = [];
+  private readonly closedListeners: ((manager: Transaction, referralId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly cases: CasesRepository,
@@ -129,6 +130,18 @@ export class CasesService {
     // The housing picture comes from the referral that opened the case (signals, eviction stage).
     if (allowed.has('housing') && data.housingSealed)
       Object.assign(full, cipher.open<Record<string, unknown>>(data.housingSealed));
+    // What the referrer said (tenant informed and how, urgency, who referred and their contact person).
+    if (allowed.has('referral-context') && data.referral)
+      Object.assign(full, {
+        tenantInformed: data.referral.tenantInformed,
+        tenantInformedNote: data.referral.tenantInformedNoteSealed
+          ? cipher.open(data.referral.tenantInformedNoteSealed)
+          : null,
+        urgency: data.referral.urgency,
+        referrerKind: data.referral.referrerKind,
+        referrerPartnerId: data.referral.referrerPartnerId,
+        referrerContact: cipher.open(data.referral.referrerContactSealed),
+      });
     if (allowed.has('care-plan') && record.carePlanSealed) full.carePlan = cipher.open(record.carePlanSealed);
     if (allowed.has('crisis-plan') && record.crisisPlanSealed) full.crisisPlan = cipher.open(record.crisisPlanSealed);
     if (allowed.has('safety')) full.safetyFlags = record.safetyFlagsSealed ? cipher.open(record.safetyFlagsSealed) : [];
@@ -161,6 +174,11 @@ export class CasesService {
       disclosed: { ...projected, ...extras, ...notesByCategory },
       categories: [...new Set(notes.map((n) => n.category))],
     };
+  }
+
+  /** Another capability learns, in the same transaction, that a case opened by a referral was closed. */
+  onClosed(listener: (manager: Transaction, referralId: string) => Promise<void>): void {
+    this.closedListeners.push(listener);
   }
 
   /** Another capability learns, in the same transaction, that contact with the client was made. */
@@ -258,6 +276,8 @@ export class CasesService {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
+      if (to === 'closed' && record.referralId)
+        for (const listener of this.closedListeners) await listener(tx.manager, record.referralId);
       return tx.complete({ id, status: to, from, at: at.toISOString() }, decision, {
         written: ['status', ...(input.endReason ? ['endReason'] : []), ...(input.reason ? ['reason'] : [])],
         categories: ['case-status'],

@@ -95,9 +95,14 @@ export class PartnersService {
   }
 
   /** Another capability's view of a partner: who it is and whether it is active (null when unknown). */
-  async find(
-    id: string,
-  ): Promise<{ id: string; type: string; status: string; name: string; webhookUrl: string | null } | null> {
+  async find(id: string): Promise<{
+    id: string;
+    type: string;
+    status: string;
+    name: string;
+    webhookUrl: string | null;
+    operator: boolean;
+  } | null> {
     const partner = await this.partners.findById(id);
     return partner
       ? {
@@ -106,6 +111,7 @@ export class PartnersService {
           status: partner.status,
           name: partner.name,
           webhookUrl: partner.webhookUrl,
+          operator: partner.operator,
         }
       : null;
   }

@@ -104,6 +104,12 @@ export interface PartnerTrust {
   /** One row per partner type; the registry can narrow a partner below its row, never widen it. */
   types: Record<string, Assertable>;
 }
+/** Why a team redirects or declines a referral (referral-reasons.yaml): a closed list with labels, never free text. */
+export interface ReferralReason {
+  id: string;
+  decisions: ('redirect' | 'decline')[];
+  label: Label;
+}
 export interface PolicySet {
   purposes: PurposeDefinition[];
   roles: RoleDefinition[];
@@ -117,6 +123,8 @@ export interface PolicySet {
   programmes: string[];
   /** What each partner type's identity provider may assert (partner-trust.yaml). */
   partnerTrust: PartnerTrust;
+  /** Reason codes a receiving team may give the referrer (referral-reasons.yaml). */
+  referralReasons: ReferralReason[];
   /** SHA-256 of the canonical content of all policy files. */
   version: string;
 }
@@ -219,6 +227,7 @@ export function loadPolicySet(dir: string): PolicySet {
   const rules = parse<{ rules: RuleDefinition[] }>(dir, 'rules.yaml');
   const anomalies = parse<{ anomalies: AnomalyRule[] }>(dir, 'anomalies.yaml');
   const trust = parse<PartnerTrust>(dir, 'partner-trust.yaml');
+  const reasons = parse<{ reasons: ReferralReason[] }>(dir, 'referral-reasons.yaml');
   validate(purposes, 'purposes.schema.json', dir);
   validate(roles, 'roles.schema.json', dir);
   validate(categories, 'categories.schema.json', dir);
@@ -226,6 +235,7 @@ export function loadPolicySet(dir: string): PolicySet {
   validate(rules, 'rules.schema.json', dir);
   validate(anomalies, 'anomalies.schema.json', dir);
   validate(trust, 'partner-trust.schema.json', dir);
+  validate(reasons, 'referral-reasons.schema.json', dir);
 
   const unique = (parsed: Parsed<unknown>, key: string, ids: string[]) => {
     const seen = new Set<string>();
@@ -249,6 +259,11 @@ export function loadPolicySet(dir: string): PolicySet {
     categories,
     'categories',
     categories.value.categories.map((c) => c.id),
+  );
+  unique(
+    reasons,
+    'reasons',
+    reasons.value.reasons.map((r) => r.id),
   );
   unique(
     rules,
@@ -334,6 +349,7 @@ export function loadPolicySet(dir: string): PolicySet {
     rules: rules.value.rules,
     anomalies: anomalies.value.anomalies,
     partnerTrust: trust.value,
+    referralReasons: reasons.value.reasons,
   };
   return {
     purposes: purposes.value.purposes,
@@ -346,6 +362,7 @@ export function loadPolicySet(dir: string): PolicySet {
     anomalies: anomalies.value.anomalies,
     programmes: network.value.programmes ?? [],
     partnerTrust: trust.value,
+    referralReasons: reasons.value.reasons,
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.js';
 import { POLICY_SET } from './policy-engine.js';
-import type { Assertable, PolicySet, RuleDefinition } from './policy-files.js';
+import type { Assertable, PolicySet, ReferralReason, RuleDefinition } from './policy-files.js';
 
 /**
  * The network policy as vocabulary: which purposes, roles, professions, categories, switches and
@@ -60,6 +60,11 @@ export class PolicyService {
         ? types[partnerType]
         : undefined;
     return row ? { roles: [...row.roles], professions: [...row.professions] } : { roles: [], professions: [] };
+  }
+
+  /** A reason code a team may give for this referral decision (referral-reasons.yaml), or undefined. */
+  referralReason(id: string, decision?: 'redirect' | 'decline'): ReferralReason | undefined {
+    return this.policy.referralReasons.find((r) => r.id === id && (!decision || r.decisions.includes(decision)));
   }
 
   /** A rule as written (its conditions, ground, review), or undefined for an unknown id. */

@@ -32,15 +32,32 @@ export class ReferralsRepository {
       await manager.query('UPDATE referral SET client_id = $2 WHERE id = ANY ($1::uuid[])', [ids, toClientId]);
   }
 
-  /** The referral learns that contact with the tenant was made (what may flow back to the referrer). */
-  async markContactEstablished(manager: EntityManager, referralId: string): Promise<void> {
-    await manager.update(Referral, { id: referralId }, { contactEstablished: true });
+  /**
+   * The referral learns that contact with the tenant was made, or that its case was closed (what may
+   * flow back to the referrer); answers the referral when this changed it (the first time), else null.
+   */
+  async recordProgress(
+    manager: EntityManager,
+    referralId: string,
+    what: 'contact-established' | 'closed',
+  ): Promise<Referral | null> {
+    const set =
+      what === 'contact-established'
+        ? 'contact_established = true WHERE id = $1 AND NOT contact_established'
+        : 'case_closed_at = now() WHERE id = $1';
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows] = (await manager.query(`UPDATE referral SET ${set} RETURNING id`, [referralId])) as [
+      { id: string }[],
+      number,
+    ];
+    return rows.length > 0 ? manager.findOneBy(Referral, { id: referralId }) : null;
   }
 
   /** One page of the referrals in the policy's scope, newest first; the scope is in SQL, before the LIMIT. */
   listInScope(
     manager: EntityManager,
     scope: { sql: string; params: Record<string, unknown> },
+    filter: { status?: string; from?: string; to?: string; reference?: string },
     after: { createdAt: string; id: string } | undefined,
     limit: number,
   ): Promise<Referral[]> {
@@ -50,6 +67,10 @@ export class ReferralsRepository {
       .orderBy('r.created_at', 'DESC')
       .addOrderBy('r.id', 'DESC')
       .take(limit);
+    if (filter.status) query.andWhere('r.status = :status', { status: filter.status });
+    if (filter.from) query.andWhere('r.created_at >= :from::timestamptz', { from: filter.from });
+    if (filter.to) query.andWhere('r.created_at < :to::timestamptz', { to: filter.to });
+    if (filter.reference) query.andWhere('r.external_reference = :reference', { reference: filter.reference });
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt::timestamptz, :id::uuid)', after);
     return query.getMany();
   }

@@ -4,10 +4,12 @@ import { PageQuery } from '../../common/http/pagination.js';
 import { ACCESS_DECISIONS, type AccessLogEntry } from '../../access-log/access-log.service.js';
 
 export class AccessLogQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Internal client id; matched through its pseudonym' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Internal client id; matched through its pseudonym' })
   @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  // A client id is a UUID: anything else reached the database as one and answered 500.
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    message: 'client must be a client id (UUID)',
+  })
   client?: string;
 
   @ApiPropertyOptional({ description: 'Partner that made the access' })

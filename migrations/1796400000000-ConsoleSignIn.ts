@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * secret sealed with the field cipher. The console's sessions live on the server: the cookie holds
  * a random id whose SHA-256 is the key here, so a copy of this table opens no session.
  */
-export class ConsoleSignIn1796300000000 implements MigrationInterface {
-  name = 'ConsoleSignIn1796300000000';
+export class ConsoleSignIn1796400000000 implements MigrationInterface {
+  name = 'ConsoleSignIn1796400000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(

@@ -1,0 +1,488 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
+
+/**
+ * Issue 13, item by item, through HTTP: what referrers, teams, partner services and clients
+ * could not do before (each test here fails on the main branch it was written against).
+ */
+describe('the care path, complete (issue 13)', () => {
+  let ctx: TestContext;
+  let housing: TestPartner;
+  let outreach: TestPartner;
+  let caw: TestPartner;
+  let gp: TestPartner;
+  let referrer: string;
+  let coordinator: string;
+  let doctor: string;
+  let caseworker: string;
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    housing = await ctx.newPartner({ type: 'social-housing-company' });
+    outreach = await ctx.newPartner({ type: 'outreach-team' });
+    caw = await ctx.newPartner({ type: 'caw' });
+    gp = await ctx.newPartner({ type: 'general-practitioner' });
+    const admin = await (await ctx.operator()).token();
+    const agree = (partnerIds: string[], purposes: string[]) =>
+      ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: admin,
+        purpose: 'administration',
+        body: { title: 'Samenwerking', partnerIds, purposes, validFrom: '2026-01-01' },
+      });
+    await agree([housing.id, outreach.id], ['referral']);
+    await agree([caw.id, outreach.id], ['duo-follow-up', 'referral']);
+    await agree([gp.id, outreach.id], ['care-coordination', 'warm-handover', 'referral']);
+    referrer = await housing.token({ roles: ['referrer'], sub: 'els' });
+    coordinator = await outreach.token({
+      roles: ['coordinator', 'caseworker'],
+      sub: 'coord',
+      profession: 'psychologist',
+    });
+    caseworker = await outreach.token({ roles: ['caseworker'], sub: 'cw', profession: 'social-worker' });
+    doctor = await gp.token({ roles: ['caseworker'], sub: 'dr', profession: 'general-practitioner' });
+  });
+  afterAll(async () => ctx?.close());
+
+  const refer = (token = referrer, extra: Record<string, unknown> = {}) =>
+    ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token,
+      purpose: 'referral',
+      body: {
+        targetPartnerId: outreach.id,
+        tenant: { givenName: 'Anna', familyName: 'Peeters', phone: '+3225550100' },
+        signals: ['neglect-of-dwelling', 'withdrawal'],
+        evictionStage: 'considered',
+        tenantInformed: 'yes',
+        tenantInformedNote: 'Verteld tijdens huisbezoek',
+        urgency: 'high',
+        contact: { name: 'Els Janssens', phone: '+3225550101' },
+        ...extra,
+      },
+    });
+  const decide = (id: string, body: unknown, token = coordinator) =>
+    ctx.request({ method: 'POST', url: `/v1/referrals/${id}/decision`, token, purpose: 'referral', body });
+  const read = (id: string, token: string) => ctx.request({ url: `/v1/referrals/${id}`, token, purpose: 'referral' });
+
+  /** A referral accepted by the outreach team: its case and client. */
+  async function acceptedCase(): Promise<{ referralId: string; caseId: string; clientId: string }> {
+    const created = await refer();
+    const accepted = await decide(created.body.id, { decision: 'accept' });
+    const clientId = (await read(created.body.id, coordinator)).body.clientId as string;
+    return { referralId: created.body.id, caseId: accepted.body.caseId, clientId };
+  }
+
+  describe('item 1: anyone may refer', () => {
+    it('lets a partner of type other (a police zone) refer under an agreement, and shows it the status only', async () => {
+      const police = await ctx.newPartner({ type: 'other' });
+      const officer = await police.token({ roles: ['referrer'], sub: 'agent' });
+      expect((await refer(officer)).status).toBe(403);
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: {
+          title: 'Politiezone',
+          partnerIds: [police.id, outreach.id],
+          purposes: ['referral'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const created = await refer(officer);
+      expect(created.status).toBe(201);
+      const seen = await read(created.body.id, officer);
+      expect(seen.status).toBe(200);
+      expect(seen.body).toMatchObject({ status: 'submitted', decision: null });
+      expect(seen.body.givenName).toBeUndefined();
+      expect(seen.body.tenantInformedNote).toBeUndefined();
+    });
+
+    it('lets the CAW, as joint referral point, refer on to a mobile team', async () => {
+      const mobile = await ctx.newPartner({ type: 'mobile-team' });
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: {
+          title: 'Doorverwijzing',
+          partnerIds: [caw.id, mobile.id],
+          purposes: ['referral'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const worker = await caw.token({ roles: ['caseworker'], sub: 'pwb', profession: 'social-worker' });
+      const created = await refer(worker, { targetPartnerId: mobile.id });
+      expect(created.status).toBe(201);
+      const seen = await read(created.body.id, worker);
+      expect(seen.body.status).toBe('submitted');
+      expect(seen.body.givenName).toBeUndefined();
+      const received = await read(created.body.id, await mobile.token({ roles: ['caseworker'], sub: 'm' }));
+      expect(received.body).toMatchObject({
+        givenName: 'Anna',
+        referrerKind: 'organisation',
+        referrerPartnerId: caw.id,
+      });
+    });
+
+    it("lets the receiving team register a self-referral on the person's behalf, and no one else", async () => {
+      const selfReferral = await refer(caseworker, {
+        targetPartnerId: outreach.id,
+        referrerKind: 'self',
+        contact: undefined,
+        tenantInformedNote: undefined,
+      });
+      expect(selfReferral.status).toBe(201);
+      const seen = await read(selfReferral.body.id, coordinator);
+      expect(seen.body).toMatchObject({ referrerKind: 'self', referrerPartnerId: outreach.id, givenName: 'Anna' });
+      const [entry] = await ctx.dataSource.query(
+        `SELECT rule_id, agreement_id FROM access_log_entry WHERE action = 'create' AND resource_id = $1`,
+        [selfReferral.body.id],
+      );
+      expect(entry).toEqual({ rule_id: 'team-registers-referral-on-behalf', agreement_id: null });
+      // A team does not refer to itself as an organisation, nor register for a person at another team.
+      const toItself = await refer(caseworker, { targetPartnerId: outreach.id });
+      expect(toItself.status).toBe(400);
+      expect(toItself.body.errors).toEqual([expect.objectContaining({ pointer: '/targetPartnerId' })]);
+      const elsewhere = await refer(referrer, { referrerKind: 'family' });
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.errors).toEqual([expect.objectContaining({ pointer: '/referrerKind' })]);
+      const unknownKind = await refer(caseworker, { targetPartnerId: outreach.id, referrerKind: 'neighbour' });
+      expect(unknownKind.status).toBe(400);
+    });
+  });
+
+  describe('item 5: what the referrer said reaches the team', () => {
+    it('shows the team tenantInformed and its note, urgency and the contact person, on the referral and the case', async () => {
+      const { referralId, caseId } = await acceptedCase();
+      const expected = {
+        tenantInformed: 'yes',
+        tenantInformedNote: 'Verteld tijdens huisbezoek',
+        urgency: 'high',
+        referrerKind: 'organisation',
+        referrerPartnerId: housing.id,
+        referrerContact: { name: 'Els Janssens', phone: '+3225550101' },
+      };
+      expect((await read(referralId, coordinator)).body).toMatchObject(expected);
+      const onCase = await ctx.request({
+        url: `/v1/cases/${caseId}`,
+        token: coordinator,
+        purpose: 'care-coordination',
+      });
+      expect(onCase.status).toBe(200);
+      expect(onCase.body).toMatchObject(expected);
+      const [entry] = await ctx.dataSource.query(
+        `SELECT categories FROM access_log_entry WHERE resource_type = 'Case' AND action = 'read' AND resource_id = $1 ORDER BY id DESC LIMIT 1`,
+        [caseId],
+      );
+      expect(entry.categories).toContain('referral-context');
+      // The referrer reads its own words back only as status.
+      expect((await read(referralId, referrer)).body.tenantInformedNote).toBeUndefined();
+    });
+  });
+
+  describe('item 2: status back, with reasons from a closed list', () => {
+    it('lists the reason codes with NL/FR/EN labels', async () => {
+      const response = await ctx.request({ url: '/v1/referrals/reasons', token: referrer });
+      expect(response.status).toBe(200);
+      expect(response.body.items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            id: 'outside-area',
+            label: expect.objectContaining({ nl: expect.any(String), fr: expect.any(String), en: 'outside our area' }),
+          }),
+        ]),
+      );
+    });
+
+    it('tells the referrer where a redirected referral went, and why, in three languages', async () => {
+      const created = await refer();
+      const redirected = await decide(created.body.id, {
+        decision: 'redirect',
+        redirectToPartnerId: caw.id,
+        reasonCode: 'outside-area',
+        reason: 'Woont net over de gemeentegrens; cliënt heeft psychose',
+      });
+      expect(redirected.status).toBe(200);
+      const seen = await read(created.body.id, referrer);
+      expect(seen.status).toBe(200);
+      expect(seen.body).toMatchObject({
+        status: 'redirected',
+        decision: 'redirected',
+        redirectedTo: { partnerId: caw.id, name: `Partner ${caw.id}` },
+        reasonCode: 'outside-area',
+        reasonLabel: { nl: 'buiten ons werkgebied', fr: expect.any(String), en: 'outside our area' },
+      });
+      // The team's own note never reaches the referrer.
+      expect(seen.text).not.toContain('psychose');
+      const [entry] = await ctx.dataSource.query(
+        `SELECT fields FROM access_log_entry WHERE action = 'decide' AND resource_id = $1 AND decision = 'permit'`,
+        [created.body.id],
+      );
+      expect(entry.fields).toEqual(expect.arrayContaining(['status', 'redirectedTo', 'reasonCode', 'decisionReason']));
+    });
+
+    it('tells the referrer why a referral was declined, never in free text', async () => {
+      const created = await refer();
+      expect((await decide(created.body.id, { decision: 'decline', reasonCode: 'tenant-unreachable' })).status).toBe(
+        200,
+      );
+      const seen = await read(created.body.id, referrer);
+      expect(seen.body).toMatchObject({
+        status: 'declined',
+        redirectedTo: null,
+        reasonCode: 'tenant-unreachable',
+        reasonLabel: expect.objectContaining({ en: 'the tenant cannot be reached' }),
+      });
+    });
+
+    it('refuses a decline without a reason code, an unknown code and an unknown partner (400), changing nothing', async () => {
+      const created = await refer();
+      const without = await decide(created.body.id, { decision: 'decline', reason: 'free text only' });
+      expect(without.status).toBe(400);
+      expect(without.headers['content-type']).toContain('application/problem+json');
+      const unknown = await decide(created.body.id, { decision: 'decline', reasonCode: 'too-difficult' });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ pointer: '/reasonCode' })]);
+      const wrongKind = await decide(created.body.id, { decision: 'decline', reasonCode: 'better-placed-service' });
+      expect(wrongKind.status).toBe(400);
+      const nowhere = await decide(created.body.id, { decision: 'redirect', redirectToPartnerId: 'no-such-partner' });
+      expect(nowhere.status).toBe(400);
+      expect(nowhere.body.errors).toEqual([expect.objectContaining({ pointer: '/redirectToPartnerId' })]);
+      const toSelf = await decide(created.body.id, { decision: 'redirect', redirectToPartnerId: outreach.id });
+      expect(toSelf.status).toBe(400);
+      expect((await read(created.body.id, referrer)).body).toMatchObject({ status: 'submitted', reasonCode: null });
+    });
+  });
+
+  describe("item 3: find one's own referrals", () => {
+    it("keeps the referrer's own reference, shows it back and filters by it, by status and by date", async () => {
+      const company = await ctx.newPartner({ type: 'social-rental-agency' });
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: { title: 'SVK', partnerIds: [company.id, outreach.id], purposes: ['referral'], validFrom: '2026-01-01' },
+      });
+      const agent = await company.token({ roles: ['referrer'], sub: 'svk' });
+      const first = await refer(agent, { externalReference: 'SVK-2026/0412' });
+      expect(first.status).toBe(201);
+      expect(first.body.externalReference).toBe('SVK-2026/0412');
+      const second = await refer(agent, { externalReference: 'SVK-2026/0413' });
+      await decide(second.body.id, { decision: 'decline', reasonCode: 'already-in-care' });
+      const list = (query: string) => ctx.request({ url: `/v1/referrals${query}`, token: agent, purpose: 'referral' });
+      const ids = async (query: string) => {
+        const response = await list(query);
+        expect({ query, status: response.status }).toEqual({ query, status: 200 });
+        return response.body.items.map((i: { id: string }) => i.id);
+      };
+      expect(await ids('?reference=SVK-2026%2F0412')).toEqual([first.body.id]);
+      expect(await ids('?status=declined')).toEqual([second.body.id]);
+      expect(await ids('?status=submitted')).toEqual([first.body.id]);
+      expect(await ids('')).toEqual([second.body.id, first.body.id]);
+      expect(await ids('?from=2999-01-01')).toEqual([]);
+      expect(await ids(`?to=2000-01-01T00:00:00Z`)).toEqual([]);
+      expect(await ids(`?from=2026-01-01&to=2999-01-01&status=declined`)).toEqual([second.body.id]);
+      const [row] = (await list('?status=declined')).body.items;
+      expect(row).toMatchObject({
+        externalReference: 'SVK-2026/0413',
+        reasonCode: 'already-in-care',
+        role: 'referrer',
+      });
+      expect((await read(first.body.id, agent)).body.externalReference).toBe('SVK-2026/0412');
+      for (const query of ['?status=lost', '?from=yesterday', '?from=%2B275760-09-13', '?to=0001-01-01']) {
+        const response = await list(query);
+        expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      }
+      expect((await refer(agent, { externalReference: 'line\nbreak' })).status).toBe(400);
+    });
+  });
+
+  describe('item 4: the referrer is told', () => {
+    it('notifies the referrer (and its webhook) when its referral is accepted, contact is made and the case closes', async () => {
+      await ctx.dataSource.query(`UPDATE partner SET webhook_url = 'http://127.0.0.1:9/hook' WHERE id = $1`, [
+        housing.id,
+      ]);
+      const created = await refer(referrer, { externalReference: 'WH-77' });
+      const accepted = await decide(created.body.id, { decision: 'accept' });
+      const caseId = accepted.body.caseId as string;
+      const team = (method: 'POST', url: string, body: unknown, purpose: string) =>
+        ctx.request({ method, url: `/v1/cases/${caseId}${url}`, token: coordinator, purpose, body });
+      expect(
+        (
+          await team(
+            'POST',
+            '/contact-attempts',
+            { at: new Date().toISOString(), channel: 'home-visit', outcome: 'contact' },
+            'outreach-contact',
+          )
+        ).status,
+      ).toBe(201);
+      for (const to of ['outreach', 'closed'])
+        expect(
+          (
+            await team(
+              'POST',
+              '/transitions',
+              { to, ...(to === 'closed' ? { endReason: 'forced-admission' } : {}) },
+              'care-coordination',
+            )
+          ).status,
+        ).toBe(200);
+      const notes = await ctx.request({ url: '/v1/notifications', token: referrer, purpose: 'referral' });
+      expect(notes.status).toBe(200);
+      const mine = notes.body.items
+        .filter((n: { resourceId: string }) => n.resourceId === created.body.id)
+        .map((n: { kind: string; detail: { status: string; externalReference: string } }) => [
+          n.kind,
+          n.detail.status,
+          n.detail.externalReference,
+        ]);
+      expect(mine.sort()).toEqual(
+        [
+          ['referral-status-changed', 'accepted', 'WH-77'],
+          ['referral-status-changed', 'contact-established', 'WH-77'],
+          ['referral-status-changed', 'closed', 'WH-77'],
+        ].sort(),
+      );
+      // Closing flows back as a date, never the end reason.
+      const seen = await read(created.body.id, referrer);
+      expect(seen.body.closedAt).toEqual(expect.any(String));
+      expect(seen.text).not.toContain('forced-admission');
+      expect(JSON.stringify(notes.body)).not.toContain('forced-admission');
+      const deliveries = await ctx.dataSource.query(
+        `SELECT d.jws FROM webhook_delivery d JOIN partner_notification n ON n.id = d.notification_id WHERE n.resource_id = $1`,
+        [created.body.id],
+      );
+      expect(deliveries).toHaveLength(3);
+      const payload = JSON.parse(Buffer.from(deliveries[0].jws.split('.')[1], 'base64url').toString('utf8'));
+      expect(payload).toMatchObject({ type: 'referral-status-changed', resourceId: created.body.id });
+      expect(JSON.stringify(payload)).not.toMatch(/Anna|Peeters/);
+      await ctx.dataSource.query(`UPDATE partner SET webhook_url = NULL WHERE id = $1`, [housing.id]);
+    });
+
+    it("tells nobody about a referral the team registered on a person's behalf", async () => {
+      const created = await refer(caseworker, { targetPartnerId: outreach.id, referrerKind: 'family' });
+      await decide(created.body.id, { decision: 'decline', reasonCode: 'not-our-target-group' });
+      const [{ n }] = await ctx.dataSource.query(
+        `SELECT count(*)::int AS n FROM partner_notification WHERE resource_id = $1`,
+        [created.body.id],
+      );
+      expect(n).toBe(0);
+    });
+  });
+
+  describe('item 6: a queue for coordinators', () => {
+    let caseId: string;
+    let pendingId: string;
+
+    beforeAll(async () => {
+      const opened = await acceptedCase();
+      caseId = opened.caseId;
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/circle`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { partnerId: gp.id, purposes: ['care-coordination'] },
+      });
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${opened.clientId}/consents`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: {
+          purposes: ['care-coordination'],
+          recipients: [{ partnerId: gp.id }],
+          categories: ['identity', 'health'],
+          effect: 'permit',
+          givenBy: { kind: 'client' },
+          method: 'verbal',
+          validFrom: '2026-01-01',
+        },
+      });
+      const asked = await ctx.request({
+        method: 'POST',
+        url: '/v1/information-requests',
+        token: doctor,
+        purpose: 'care-coordination',
+        body: {
+          caseId,
+          purpose: 'care-coordination',
+          categories: ['health'],
+          justification: 'Medicatie afstemmen na ontslag',
+        },
+      });
+      expect(asked.body.decision).toBe('pending');
+      pendingId = asked.body.id;
+    });
+
+    const queue = (token: string, query: string, purpose = 'care-coordination') =>
+      ctx.request({ url: `/v1/information-requests${query}`, token, purpose });
+
+    it("lists the pending requests on the team's cases, with the justification to judge", async () => {
+      const pending = await queue(coordinator, '?status=pending');
+      expect(pending.status).toBe(200);
+      expect(pending.body.items).toEqual([
+        expect.objectContaining({
+          id: pendingId,
+          caseId,
+          requesterPartnerId: gp.id,
+          decision: 'pending',
+          pendingCategories: ['health'],
+          justification: 'Medicatie afstemmen na ontslag',
+          role: 'holder',
+        }),
+      ]);
+      expect(pending.body.nextCursor).toBeNull();
+      expect((await queue(coordinator, `?caseId=${caseId}`)).body.items.map((i: { id: string }) => i.id)).toEqual([
+        pendingId,
+      ]);
+      expect((await queue(coordinator, '?status=permit')).body.items).toEqual([]);
+      const [entry] = await ctx.dataSource.query(
+        `SELECT decision, user_sub FROM access_log_entry WHERE resource_type = 'InformationRequest' AND action = 'read' ORDER BY id DESC LIMIT 1`,
+      );
+      expect(entry).toEqual({ decision: 'permit', user_sub: 'coord' });
+    });
+
+    it('shows the requester its own requests, and nobody else anything', async () => {
+      const own = await queue(doctor, '');
+      expect(own.body.items).toEqual([expect.objectContaining({ id: pendingId, role: 'requester' })]);
+      const other = await ctx.newPartner({ type: 'outreach-team' });
+      const stranger = await other.token({ roles: ['coordinator'], sub: 'stranger' });
+      expect((await queue(stranger, '?status=pending')).body.items).toEqual([]);
+      expect((await queue(referrer, '?status=pending', 'referral')).status).toBe(403);
+    });
+
+    it('refuses bad filters with 400 problem+json', async () => {
+      for (const query of ['?status=maybe', '?caseId=42', '?limit=0', '?cursor=!!']) {
+        const response = await queue(coordinator, query);
+        expect({ query, status: response.status }).toEqual({ query, status: 400 });
+        expect(response.headers['content-type']).toContain('application/problem+json');
+      }
+    });
+
+    it('notifies the holding team when a request waits for its judgement', async () => {
+      const notes = await ctx.request({ url: '/v1/notifications', token: coordinator, purpose: 'care-coordination' });
+      expect(notes.status).toBe(200);
+      expect(notes.body.items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            kind: 'information-request-pending',
+            resourceType: 'InformationRequest',
+            resourceId: pendingId,
+            categories: ['health'],
+            detail: { caseId, requesterPartnerId: gp.id },
+          }),
+        ]),
+      );
+      const theirs = await ctx.request({ url: '/v1/notifications', token: doctor, purpose: 'care-coordination' });
+      expect(theirs.body.items).toEqual([]);
+    });
+  });
+});
