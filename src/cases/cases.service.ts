@@ -207,7 +207,13 @@ export class CasesService {
       if (!record) return tx.notFound(subject, 'read', 'no such case');
       const decision = await tx.require({ subject, action: 'read', facts });
       const { view, disclosed, categories } = this.disclosable(record, decision);
-      return tx.complete({ id, ...view }, decision, { disclosed, categories });
+      // The holding team gets the client's opaque id (for the client's consents): the console's
+      // consent form needs it, and no one outside the team sees it.
+      const holder = record.custodianPartnerId === access.principal.partnerId;
+      return tx.complete({ id, ...(holder ? { clientId: record.clientId } : {}), ...view }, decision, {
+        disclosed,
+        categories,
+      });
     });
   }
 

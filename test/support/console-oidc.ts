@@ -29,6 +29,8 @@ export async function organisationWithIdp(
     claimMapping?: Record<string, unknown>;
     allowedRoles?: string[];
     programme?: string;
+    /** A partner already registered (the network operator): only its people's IdP is added. */
+    existing?: boolean;
   },
 ): Promise<OrganisationIdp> {
   const idp = await startOpenIdProvider({
@@ -42,6 +44,17 @@ export async function organisationWithIdp(
       accounts: options.people,
     },
   });
+  if (options.existing) {
+    const changed = await ctx.request({
+      method: 'PATCH',
+      url: `/v1/partners/${options.id}`,
+      token: adminToken,
+      purpose: 'administration',
+      body: { oidc: { issuer: idp.issuer, clientId: CONSOLE_CLIENT, clientSecret: idp.secretOf(CONSOLE_CLIENT) } },
+    });
+    if (changed.status !== 200) throw new Error(`adding an IdP to ${options.id}: ${changed.status} ${changed.text}`);
+    return { id: options.id, name: options.name, idp };
+  }
   const registered = await ctx.request({
     method: 'POST',
     url: '/v1/partners',
