@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { AccessLogEntryFormat21796075000000 } from './1796075000000-AccessLogEntryFormat2.js';
 import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
 import { ConsoleSignIn1796400000000 } from './1796400000000-ConsoleSignIn.js';
+import { ReviewItemClient1796400100000 } from './1796400100000-ReviewItemClient.js';
 import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
 import { PartnerAssertions1796100000000 } from './1796100000000-PartnerAssertions.js';
@@ -57,4 +58,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReferrerKind1796313100000,
   ReferralReferenceAndClosing1796313200000,
   ConsoleSignIn1796400000000,
+  ReviewItemClient1796400100000,
 ];

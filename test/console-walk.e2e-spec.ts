@@ -177,7 +177,13 @@ describe('the care path through the console', () => {
     // 3. The CAW caseworker asks for housing and social data and reads it once.
     const pwb = await person(orgs.caw, 'pwb', 'fr');
     // Listed: the client lets the CAW know the case's status, so the case is filled in.
-    await pwb.waitForFunction(`document.querySelector('#ask-cases input[name="caseId"]')?.value.length === 36`);
+    await pwb.waitForFunction(
+      (selector) =>
+        (
+          globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }
+        ).document.querySelector(selector)?.value.length === 36,
+      '#ask-cases input[name="caseId"]',
+    );
     const ask = pwb.locator('form.ask');
     await ask.getByLabel('situation de logement').check();
     await ask.getByLabel('situation sociale et revenus').check();
@@ -237,7 +243,7 @@ describe('the care path through the console', () => {
     await review.getByLabel('Toelichting (verplicht)').fill('Acute situatie, terecht gebruikt.');
     await checkpoint(dpo, 'officer-review');
     await review.getByRole('button', { name: 'Afhandelen' }).click();
-    await review.getByText('afgehandeld').first().waitFor();
+    await dpo.waitForSelector('#review-list p:text("Niets te beoordelen.")');
     await dpo.click('#tab-report');
     await dpo.locator('select[name="client"] option').nth(1).waitFor({ state: 'attached' });
     await dpo.selectOption('select[name="client"]', { index: 1 });

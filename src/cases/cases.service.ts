@@ -392,6 +392,7 @@ export class CasesService {
       const review = await this.reviews.openEmergencyReview(tx.manager, {
         grantId: grant.id,
         caseId: id,
+        clientId: careCase.clientId,
         actorPartnerId: me,
         custodianPartnerId: careCase.custodianPartnerId,
         summary: {

@@ -738,7 +738,24 @@ function renderReviews(view) {
 // -------------------------------------------------------- privacy officer: access report
 
 function renderReport(view) {
-  const client = h('input', { name: 'client', autocomplete: 'off', required: true, maxlength: 100 });
+  // The clients of the items this office reviews, by an opaque case reference and a date: an
+  // officer picks one instead of pasting an internal id.
+  const client = h('select', { name: 'client', required: true });
+  void api('/v1/reviews', { purpose: 'privacy-audit' })
+    .then((page) => {
+      const seen = new Map();
+      for (const item of page.items)
+        if (item.clientId && !seen.has(item.clientId))
+          seen.set(
+            item.clientId,
+            t('report.clientOf', { ref: String(item.caseId ?? item.id).slice(0, 8), date: when(item.createdAt) }),
+          );
+      client.replaceChildren(
+        h('option', { value: '' }, t('choose')),
+        ...[...seen].map(([id, label]) => h('option', { value: id }, label)),
+      );
+    })
+    .catch((error) => say(error.message));
   const lang = h(
     'select',
     { name: 'report-lang' },
@@ -778,7 +795,7 @@ function renderReport(view) {
         });
       },
     },
-    field('report.client', client),
+    field('report.pick', client, 'report.pickHint'),
     field('report.lang', lang),
     h('button', { type: 'submit' }, t('report.make')),
   );
