@@ -377,6 +377,131 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 8: a handover that holds', () => {
+    it('needs an agreement covering warm-handover, then lets the new holder run the case', async () => {
+      const { caseId, clientId } = await acceptedCase();
+      const otherGp = await ctx.newPartner({ type: 'general-practitioner' });
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: {
+          title: 'Zorg',
+          partnerIds: [otherGp.id, outreach.id],
+          purposes: ['care-coordination'],
+          validFrom: '2026-01-01',
+        },
+      });
+      for (const partnerId of [gp.id, otherGp.id])
+        expect(
+          (
+            await ctx.request({
+              method: 'POST',
+              url: `/v1/cases/${caseId}/circle`,
+              token: coordinator,
+              purpose: 'care-coordination',
+              body: { partnerId, purposes: ['care-coordination'] },
+            })
+          ).status,
+        ).toBe(201);
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/consents`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: {
+          purposes: ['warm-handover'],
+          recipients: [{ partnerType: 'general-practitioner' }],
+          categories: ['identity', 'health', 'care-plan'],
+          effect: 'permit',
+          givenBy: { kind: 'client' },
+          method: 'written',
+          validFrom: '2026-01-01',
+        },
+      });
+      const handover = (toPartnerId: string) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/handover`,
+          token: coordinator,
+          purpose: 'warm-handover',
+          body: { toPartnerId },
+        });
+      const refused = await handover(otherGp.id);
+      expect(refused.status).toBe(422);
+      expect(refused.body.missing.join(' ')).toContain('warm-handover');
+      const logged = await ctx.dataSource.query(
+        `SELECT reason FROM access_log_entry WHERE resource_id = $1 AND action = 'update' AND decision = 'deny'`,
+        [caseId],
+      );
+      expect(logged).toEqual([{ reason: expect.stringContaining('warm handover') }]);
+      expect((await handover(gp.id)).status).toBe(200);
+
+      // The GP now runs the case: status, contact, notes, consent, the client's access report, closing.
+      const asGp = (method: 'GET' | 'POST', url: string, purpose: string, body?: unknown) =>
+        ctx.request({ method, url, token: doctor, purpose, body });
+      expect(
+        (await asGp('POST', `/v1/cases/${caseId}/transitions`, 'care-coordination', { to: 'outreach' })).status,
+      ).toBe(200);
+      expect(
+        (
+          await asGp('POST', `/v1/cases/${caseId}/contact-attempts`, 'outreach-contact', {
+            at: new Date().toISOString(),
+            channel: 'phone',
+            outcome: 'contact',
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await asGp('POST', `/v1/cases/${caseId}/notes`, 'care-coordination', {
+            category: 'health',
+            text: 'Medicatie herzien',
+          })
+        ).status,
+      ).toBe(201);
+      const consent = await asGp('POST', `/v1/clients/${clientId}/consents`, 'care-coordination', {
+        purposes: ['care-coordination'],
+        recipients: [{ partnerType: 'mental-health-service' }],
+        categories: ['health'],
+        effect: 'permit',
+        givenBy: { kind: 'client' },
+        method: 'verbal',
+        validFrom: '2026-01-01',
+      });
+      expect(consent.status).toBe(201);
+      const report = await asGp('GET', `/v1/clients/${clientId}/access-report?lang=nl`, 'subject-access');
+      expect(report.status).toBe(200);
+      for (const to of ['intake', 'active', 'closed'])
+        expect(
+          (
+            await asGp('POST', `/v1/cases/${caseId}/transitions`, 'care-coordination', {
+              to,
+              ...(to === 'closed' ? { endReason: 'mutual-agreement' } : {}),
+            })
+          ).status,
+        ).toBe(200);
+      // The previous team no longer records consents for this client.
+      const previous = await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/consents`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: {
+          purposes: ['care-coordination'],
+          recipients: [{ partnerId: caw.id }],
+          categories: ['identity'],
+          effect: 'permit',
+          givenBy: { kind: 'client' },
+          method: 'verbal',
+          validFrom: '2026-01-01',
+        },
+      });
+      expect([403, 404]).toContain(previous.status);
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

@@ -7,6 +7,7 @@ import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { decodeCursor, toPage } from '../common/http/pagination.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { ConsentService } from '../consent/consent.service.js';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { PartnersService } from '../partners/partners.service.js';
@@ -49,6 +50,7 @@ export class CasesService {
     private readonly access: AccessService,
     private readonly consent: ConsentService,
     private readonly reviews: ReviewsService,
+    private readonly clients: ClientsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -433,6 +435,13 @@ export class CasesService {
           missing: ["membership of the client's circle of care"],
         });
       }
+      // The two organisations must have agreed on handing over (a cooperation agreement covering it).
+      const agreement = await this.agreements.inForceId(tx.manager, [from, target.id], 'warm-handover');
+      if (!agreement) {
+        throw new ProblemException('unprocessable', `No agreement with ${target.id} covers a warm handover`, {
+          missing: [`a cooperation agreement between ${from} and ${target.id} for warm-handover, in force today`],
+        });
+      }
       const consents = await this.consent.inForceFor(
         tx.manager,
         record.clientId,
@@ -448,6 +457,7 @@ export class CasesService {
       const until = new Date(Date.now() + this.config.aftercareDays * 86_400_000);
       await this.cases.startAftercare(tx.manager, id, from, until);
       await this.cases.setCustodian(tx.manager, id, target.id);
+      await this.clients.moveCustody(tx.manager, record.clientId, from, target.id);
       return tx.complete({ id, from, to: target.id, aftercareUntil: until.toISOString() }, decision, {
         written: ['custodian'],
         categories: ['case-status'],
