@@ -23,6 +23,7 @@ import { IdempotencyRecords1795363850885 } from './1795363850885-IdempotencyReco
 import { ReferralReasonsAndRequestQueue1796313000000 } from './1796313000000-ReferralReasonsAndRequestQueue.js';
 import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
 import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-ReferralReferenceAndClosing.js';
+import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMemberProfession.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -55,4 +56,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReferralReasonsAndRequestQueue1796313000000,
   ReferrerKind1796313100000,
   ReferralReferenceAndClosing1796313200000,
+  CircleMemberProfession1796313300000,
 ];

@@ -502,6 +502,60 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 10: the circle holds only those with a care mission', () => {
+    it('refuses a housing partner, and a profession that does not fit what the purposes open', async () => {
+      const { caseId } = await acceptedCase();
+      const admin = await (await ctx.operator()).token();
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: admin,
+        purpose: 'administration',
+        body: {
+          title: 'Huur',
+          partnerIds: [housing.id, outreach.id],
+          purposes: ['care-coordination'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const add = (body: unknown) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/circle`,
+          token: coordinator,
+          purpose: 'care-coordination',
+          body,
+        });
+      const landlord = await add({ partnerId: housing.id, purposes: ['care-coordination'] });
+      expect(landlord.status).toBe(422);
+      expect(landlord.body.detail).toContain('care mission');
+      // A GP practice does not employ psychiatrists; an administrator is not bound by secrecy.
+      expect(
+        (await add({ partnerId: gp.id, purposes: ['care-coordination'], profession: 'psychiatrist' })).status,
+      ).toBe(422);
+      const admin2 = await add({ partnerId: gp.id, purposes: ['care-coordination'], profession: 'administrator' });
+      expect(admin2.status).toBe(422);
+      expect(admin2.body.detail).toContain('health');
+      expect((await add({ partnerId: gp.id, purposes: ['care-coordination'], profession: 'astrologer' })).status).toBe(
+        400,
+      );
+      const view = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(view.body.circle.map((m: { partnerId: string }) => m.partnerId)).toEqual([outreach.id]);
+      const doctorAdded = await add({
+        partnerId: gp.id,
+        purposes: ['care-coordination'],
+        profession: 'general-practitioner',
+      });
+      expect(doctorAdded.status).toBe(201);
+      expect(doctorAdded.body.profession).toBe('general-practitioner');
+      const refusals = await ctx.dataSource.query(
+        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_id = $1 AND decision = 'deny'`,
+        [caseId],
+      );
+      expect(refusals[0].n).toBe(3);
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

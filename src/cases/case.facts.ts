@@ -35,7 +35,13 @@ export interface CaseRecord {
     notes: { id: string; category: string; textSealed: string; at: string; partnerId: string }[];
     transitions: { from: string; to: string; endReason: string | null; at: string; by: string }[];
     contactAttempts: { at: string; channel: string; outcome: string }[];
-    circle: { id: string; partnerId: string; purposes: string[]; responsibleProfessional: string | null }[];
+    circle: {
+      id: string;
+      partnerId: string;
+      purposes: string[];
+      responsibleProfessional: string | null;
+      profession: string | null;
+    }[];
   };
 }
 
@@ -89,7 +95,7 @@ export class CaseFacts {
            FROM case_transition t WHERE t.case_id = c.id) AS transitions,
         (SELECT coalesce(json_agg(json_build_object('at', a.at, 'channel', a.channel, 'outcome', a.outcome) ORDER BY a.at), '[]')
            FROM contact_attempt a WHERE a.case_id = c.id) AS contact_attempts,
-        (SELECT coalesce(json_agg(json_build_object('id', m.id, 'partnerId', m.partner_id, 'purposes', m.purposes, 'responsibleProfessional', m.responsible_professional) ORDER BY m.added_at), '[]')
+        (SELECT coalesce(json_agg(json_build_object('id', m.id, 'partnerId', m.partner_id, 'purposes', m.purposes, 'responsibleProfessional', m.responsible_professional, 'profession', m.profession) ORDER BY m.added_at), '[]')
            FROM circle_member m WHERE m.case_id = c.id AND m.removed_at IS NULL) AS circle`
       : '';
     const rows: Record<string, unknown>[] = await manager.query(

@@ -479,8 +479,40 @@ export class CasesService {
       throw new ProblemException('validation-failed', 'Unknown purpose', {
         errors: unknown.map(({ i }) => ({ pointer: `/purposes/${i}`, detail: 'not a purpose of the network policy' })),
       });
+    if (input.profession !== undefined && !this.policy.isKnownProfession(input.profession))
+      throw new ProblemException('validation-failed', 'Unknown profession', {
+        errors: [{ pointer: '/profession', detail: 'not a profession of the network policy' }],
+      });
     return this.access.run(access, async (tx) => {
       const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      // The circle shares professional secrecy: only partners with a care mission belong in it.
+      if (!this.policy.hasCareMission(partner.type))
+        throw new ProblemException(
+          'unprocessable',
+          `A ${partner.type} has no care mission and is not in a circle of care`,
+          {
+            missing: ['a partner whose staff are bound by professional secrecy (partner-trust.yaml)'],
+          },
+        );
+      if (input.profession !== undefined) {
+        const opened = [
+          ...new Set(input.purposes.flatMap((p) => this.policy.specialCategoriesOpened(partner.type, p))),
+        ];
+        if (!this.policy.mayHoldProfession(partner.type, input.profession))
+          throw new ProblemException('unprocessable', `A ${partner.type} does not employ a ${input.profession}`, {
+            missing: [`a profession a ${partner.type} may assert (partner-trust.yaml)`],
+          });
+        if (opened.length > 0 && !this.policy.isProfessionalSecrecy(input.profession))
+          throw new ProblemException(
+            'unprocessable',
+            `These purposes would open ${opened.join(', ')} to a ${input.profession}, who is not bound by professional secrecy`,
+            {
+              missing: [
+                'a profession bound by professional secrecy (roles.yaml), or purposes that open no special-category data',
+              ],
+            },
+          );
+      }
       // Shared secrecy needs a cooperation agreement between the two partners for each purpose.
       for (const purpose of input.purposes) {
         // On the transaction's own connection: a second pool connection per request can exhaust the pool.
@@ -499,17 +531,19 @@ export class CasesService {
         partnerId: partner.id,
         purposes: input.purposes,
         responsibleProfessional: null,
+        profession: input.profession ?? null,
       });
       return tx.complete(
         {
           id: member.id,
           partnerId: member.partnerId,
           purposes: member.purposes,
+          profession: member.profession,
           addedAt: member.addedAt.toISOString(),
         },
         decision,
         {
-          written: ['circle'],
+          written: ['circle', ...(input.profession ? ['profession'] : [])],
           categories: ['case-status'],
           reason: `${partner.id} added to the circle of care for ${input.purposes.join(', ')}`,
         },
