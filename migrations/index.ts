@@ -24,6 +24,7 @@ import { ReferralReasonsAndRequestQueue1796313000000 } from './1796313000000-Ref
 import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
 import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-ReferralReferenceAndClosing.js';
 import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMemberProfession.js';
+import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -57,4 +58,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReferrerKind1796313100000,
   ReferralReferenceAndClosing1796313200000,
   CircleMemberProfession1796313300000,
+  HealthSignals1796313400000,
 ];

@@ -556,6 +556,70 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 11: clinical signals are health data; safety flags need consent outside the team', () => {
+    it('keeps clinical signals out of the housing category, write-only for the referrer', async () => {
+      const created = await refer(referrer, { signals: ['hoarding', 'addiction', 'psychological-problems'] });
+      expect(created.status).toBe(201);
+      const team = await read(created.body.id, coordinator);
+      expect(team.body.signals).toEqual(['hoarding']);
+      expect(team.body.healthSignals).toEqual(['addiction', 'psychological-problems']);
+      const referrerView = await read(created.body.id, referrer);
+      expect(referrerView.text).not.toMatch(/addiction|psychological/);
+      const accepted = await decide(created.body.id, { decision: 'accept' });
+      const caseId = accepted.body.caseId as string;
+      const clientId = team.body.clientId as string;
+      await ctx.request({
+        method: 'PUT',
+        url: `/v1/cases/${caseId}/care-plan`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { domains: [], safetyFlags: ['aggression-risk'] },
+      });
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/circle`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { partnerId: caw.id, purposes: ['duo-follow-up'] },
+      });
+      const consent = (categories: string[]) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/clients/${clientId}/consents`,
+          token: coordinator,
+          purpose: 'care-coordination',
+          body: {
+            purposes: ['duo-follow-up'],
+            recipients: [{ partnerId: caw.id }],
+            categories,
+            effect: 'permit',
+            givenBy: { kind: 'client' },
+            method: 'verbal',
+            validFrom: '2026-01-01',
+          },
+        });
+      const pwb = await caw.token({ roles: ['caseworker'], sub: 'pwb2', profession: 'social-worker' });
+      const cawRead = () => ctx.request({ url: `/v1/cases/${caseId}`, token: pwb, purpose: 'duo-follow-up' });
+      await consent(['housing']);
+      const housingOnly = await cawRead();
+      expect(housingOnly.status).toBe(200);
+      // The CAW reads the housing signals, never the clinical ones, and no safety flags without consent for them.
+      expect(housingOnly.body.signals).toEqual(['hoarding']);
+      expect(housingOnly.text).not.toMatch(/addiction|psychological|aggression-risk/);
+      expect(housingOnly.body.withheld.map((w: { category: string }) => w.category)).toEqual(
+        expect.arrayContaining(['health', 'safety']),
+      );
+      await consent(['safety']);
+      expect((await cawRead()).body.safetyFlags).toEqual(['aggression-risk']);
+      // The holding team keeps seeing them.
+      const own = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(own.body).toMatchObject({
+        safetyFlags: ['aggression-risk'],
+        healthSignals: ['addiction', 'psychological-problems'],
+      });
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

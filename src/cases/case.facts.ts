@@ -23,6 +23,8 @@ export interface CaseRecord {
     identitySealed: string | null;
     contactSealed: string | null;
     housingSealed: string | null;
+    /** The clinical signals the referral brought (health category). */
+    healthSignalsSealed: string | null;
     /** What the referrer said about the referral that opened the case (null: no referral). */
     referral: {
       tenantInformed: string;
@@ -85,7 +87,7 @@ export class CaseFacts {
     const user = params.bind(principal.subject);
     const data = options.data
       ? `,
-        cl.identity_sealed, cl.contact_sealed, rf.housing_sealed,
+        cl.identity_sealed, cl.contact_sealed, rf.housing_sealed, rf.health_signals_sealed,
         rf.tenant_informed AS rf_tenant_informed, rf.tenant_informed_note_sealed AS rf_tenant_informed_note_sealed,
         rf.urgency AS rf_urgency, rf.referrer_kind AS rf_referrer_kind, rf.referrer_partner_id AS rf_referrer_partner_id,
         rf.referrer_contact_sealed AS rf_referrer_contact_sealed,
@@ -138,6 +140,7 @@ export class CaseFacts {
               identitySealed: (row.identity_sealed as string | null) ?? null,
               contactSealed: (row.contact_sealed as string | null) ?? null,
               housingSealed: (row.housing_sealed as string | null) ?? null,
+              healthSignalsSealed: (row.health_signals_sealed as string | null) ?? null,
               referral:
                 row.rf_tenant_informed == null
                   ? null

@@ -132,6 +132,7 @@ export class CasesService {
     // The housing picture comes from the referral that opened the case (signals, eviction stage).
     if (allowed.has('housing') && data.housingSealed)
       Object.assign(full, cipher.open<Record<string, unknown>>(data.housingSealed));
+    if (allowed.has('health') && data.healthSignalsSealed) full.healthSignals = cipher.open(data.healthSignalsSealed);
     // What the referrer said (tenant informed and how, urgency, who referred and their contact person).
     if (allowed.has('referral-context') && data.referral)
       Object.assign(full, {

@@ -89,7 +89,7 @@ export class CreateConsentDto {
   @ApiProperty({ type: [String], example: ['identity', 'contact', 'housing', 'social'] })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10)
+  @ArrayMaxSize(20)
   @ArrayUnique()
   @Matches(SLUG, { each: true })
   categories!: string[];
