@@ -620,6 +620,60 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 12: legal representatives act within their capacity', () => {
+    it('refuses a consent outside the capacity (422, logged) and records one within it, with the court order', async () => {
+      const { clientId } = await acceptedCase();
+      const consent = (givenBy: Record<string, unknown>, categories: string[], effect = 'permit') =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/clients/${clientId}/consents`,
+          token: coordinator,
+          purpose: 'care-coordination',
+          body: {
+            purposes: ['care-coordination'],
+            recipients: [{ partnerId: gp.id }],
+            categories,
+            effect,
+            givenBy: { kind: 'legal-representative', name: 'Mr. De Smet', ...givenBy },
+            method: 'written',
+            validFrom: '2026-01-01',
+          },
+        });
+      const property = await consent({ capacity: 'administrator-of-property' }, ['housing', 'health']);
+      expect(property.status).toBe(422);
+      expect(property.body.detail).toContain('health');
+      expect((await consent({ capacity: 'administrator-of-property' }, ['housing', 'social'])).status).toBe(201);
+      const confidant = await consent({ capacity: 'confidant' }, ['identity']);
+      expect(confidant.status).toBe(422);
+      expect(confidant.body.detail).toContain('does not consent');
+      // An objection is never outside anyone's capacity.
+      expect((await consent({ capacity: 'confidant' }, ['health'], 'deny')).status).toBe(201);
+      expect((await consent({ capacity: 'administrator-of-the-person' }, ['health'])).status).toBe(422);
+      const person = await consent(
+        {
+          capacity: 'administrator-of-the-person',
+          courtOrder: { reference: 'Vredegerecht Elsene 2026/77', date: '2026-02-01' },
+        },
+        ['health', 'care-plan'],
+      );
+      expect(person.status).toBe(201);
+      expect((await consent({ capacity: 'parent-or-guardian' }, ['health'])).status).toBe(201);
+      const unknown = await consent({ capacity: 'neighbour' }, ['identity']);
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ pointer: '/givenBy/capacity' })]);
+      const refusals = await ctx.dataSource.query(
+        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Consent' AND action = 'create' AND decision = 'deny' AND client_ref IS NOT NULL`,
+      );
+      expect(refusals[0].n).toBeGreaterThanOrEqual(3);
+      const listed = await ctx.request({
+        url: `/v1/clients/${clientId}/consents`,
+        token: coordinator,
+        purpose: 'care-coordination',
+      });
+      expect(JSON.stringify(listed.body)).toContain('Vredegerecht Elsene 2026/77');
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

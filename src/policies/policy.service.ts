@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.js';
 import { POLICY_SET } from './policy-engine.js';
-import type { Assertable, PolicySet, ReferralReason, RuleDefinition } from './policy-files.js';
+import type {
+  Assertable,
+  PolicySet,
+  ReferralReason,
+  RepresentativeCapacity,
+  RuleDefinition,
+} from './policy-files.js';
 
 /**
  * The network policy as vocabulary: which purposes, roles, professions, categories, switches and
@@ -102,6 +108,11 @@ export class PolicyService {
       )
       .flatMap((r) => r.categories ?? []);
     return [...new Set(opened)].filter((c) => special.has(c));
+  }
+
+  /** A legal representative's capacity (representatives.yaml), or undefined for an unknown one. */
+  representativeCapacity(id: string): RepresentativeCapacity | undefined {
+    return this.policy.representatives.find((c) => c.id === id);
   }
 
   /** A reason code a team may give for this referral decision (referral-reasons.yaml), or undefined. */
