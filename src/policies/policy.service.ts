@@ -1,13 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.js';
 import { POLICY_SET } from './policy-engine.js';
-import type {
-  Assertable,
-  PolicySet,
-  ReferralReason,
-  RepresentativeCapacity,
-  RuleDefinition,
-} from './policy-files.js';
+import type { Assertable, PolicySet, ReferralReason, RepresentativeCapacity, RuleDefinition } from './policy-files.js';
 
 /**
  * The network policy as vocabulary: which purposes, roles, professions, categories, switches and
