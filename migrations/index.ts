@@ -25,6 +25,8 @@ import { IdempotencyRecords1795363850885 } from './1795363850885-IdempotencyReco
 import { ReferralReasonsAndRequestQueue1796313000000 } from './1796313000000-ReferralReasonsAndRequestQueue.js';
 import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
 import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-ReferralReferenceAndClosing.js';
+import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMemberProfession.js';
+import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -57,6 +59,8 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReferralReasonsAndRequestQueue1796313000000,
   ReferrerKind1796313100000,
   ReferralReferenceAndClosing1796313200000,
+  CircleMemberProfession1796313300000,
+  HealthSignals1796313400000,
   ConsoleSignIn1796400000000,
   ReviewItemClient1796400100000,
 ];

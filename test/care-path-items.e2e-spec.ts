@@ -377,6 +377,303 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 8: a handover that holds', () => {
+    it('needs an agreement covering warm-handover, then lets the new holder run the case', async () => {
+      const { caseId, clientId } = await acceptedCase();
+      const otherGp = await ctx.newPartner({ type: 'general-practitioner' });
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: await (await ctx.operator()).token(),
+        purpose: 'administration',
+        body: {
+          title: 'Zorg',
+          partnerIds: [otherGp.id, outreach.id],
+          purposes: ['care-coordination'],
+          validFrom: '2026-01-01',
+        },
+      });
+      for (const partnerId of [gp.id, otherGp.id])
+        expect(
+          (
+            await ctx.request({
+              method: 'POST',
+              url: `/v1/cases/${caseId}/circle`,
+              token: coordinator,
+              purpose: 'care-coordination',
+              body: { partnerId, purposes: ['care-coordination'] },
+            })
+          ).status,
+        ).toBe(201);
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/consents`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: {
+          purposes: ['warm-handover'],
+          recipients: [{ partnerType: 'general-practitioner' }],
+          categories: ['identity', 'health', 'care-plan'],
+          effect: 'permit',
+          givenBy: { kind: 'client' },
+          method: 'written',
+          validFrom: '2026-01-01',
+        },
+      });
+      const handover = (toPartnerId: string) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/handover`,
+          token: coordinator,
+          purpose: 'warm-handover',
+          body: { toPartnerId },
+        });
+      const refused = await handover(otherGp.id);
+      expect(refused.status).toBe(422);
+      expect(refused.body.missing.join(' ')).toContain('warm-handover');
+      const logged = await ctx.dataSource.query(
+        `SELECT reason FROM access_log_entry WHERE resource_id = $1 AND action = 'update' AND decision = 'deny'`,
+        [caseId],
+      );
+      expect(logged).toEqual([{ reason: expect.stringContaining('warm handover') }]);
+      expect((await handover(gp.id)).status).toBe(200);
+
+      // The GP now runs the case: status, contact, notes, consent, the client's access report, closing.
+      const asGp = (method: 'GET' | 'POST', url: string, purpose: string, body?: unknown) =>
+        ctx.request({ method, url, token: doctor, purpose, body });
+      expect(
+        (await asGp('POST', `/v1/cases/${caseId}/transitions`, 'care-coordination', { to: 'outreach' })).status,
+      ).toBe(200);
+      expect(
+        (
+          await asGp('POST', `/v1/cases/${caseId}/contact-attempts`, 'outreach-contact', {
+            at: new Date().toISOString(),
+            channel: 'phone',
+            outcome: 'contact',
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await asGp('POST', `/v1/cases/${caseId}/notes`, 'care-coordination', {
+            category: 'health',
+            text: 'Medicatie herzien',
+          })
+        ).status,
+      ).toBe(201);
+      const consent = await asGp('POST', `/v1/clients/${clientId}/consents`, 'care-coordination', {
+        purposes: ['care-coordination'],
+        recipients: [{ partnerType: 'mental-health-service' }],
+        categories: ['health'],
+        effect: 'permit',
+        givenBy: { kind: 'client' },
+        method: 'verbal',
+        validFrom: '2026-01-01',
+      });
+      expect(consent.status).toBe(201);
+      const report = await asGp('GET', `/v1/clients/${clientId}/access-report?lang=nl`, 'subject-access');
+      expect(report.status).toBe(200);
+      for (const to of ['intake', 'active', 'closed'])
+        expect(
+          (
+            await asGp('POST', `/v1/cases/${caseId}/transitions`, 'care-coordination', {
+              to,
+              ...(to === 'closed' ? { endReason: 'mutual-agreement' } : {}),
+            })
+          ).status,
+        ).toBe(200);
+      // The previous team no longer records consents for this client.
+      const previous = await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/consents`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: {
+          purposes: ['care-coordination'],
+          recipients: [{ partnerId: caw.id }],
+          categories: ['identity'],
+          effect: 'permit',
+          givenBy: { kind: 'client' },
+          method: 'verbal',
+          validFrom: '2026-01-01',
+        },
+      });
+      expect([403, 404]).toContain(previous.status);
+    });
+  });
+
+  describe('item 10: the circle holds only those with a care mission', () => {
+    it('refuses a housing partner, and a profession that does not fit what the purposes open', async () => {
+      const { caseId } = await acceptedCase();
+      const admin = await (await ctx.operator()).token();
+      await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: admin,
+        purpose: 'administration',
+        body: {
+          title: 'Huur',
+          partnerIds: [housing.id, outreach.id],
+          purposes: ['care-coordination'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const add = (body: unknown) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/circle`,
+          token: coordinator,
+          purpose: 'care-coordination',
+          body,
+        });
+      const landlord = await add({ partnerId: housing.id, purposes: ['care-coordination'] });
+      expect(landlord.status).toBe(422);
+      expect(landlord.body.detail).toContain('care mission');
+      // A GP practice does not employ psychiatrists; an administrator is not bound by secrecy.
+      expect(
+        (await add({ partnerId: gp.id, purposes: ['care-coordination'], profession: 'psychiatrist' })).status,
+      ).toBe(422);
+      const admin2 = await add({ partnerId: gp.id, purposes: ['care-coordination'], profession: 'administrator' });
+      expect(admin2.status).toBe(422);
+      expect(admin2.body.detail).toContain('health');
+      expect((await add({ partnerId: gp.id, purposes: ['care-coordination'], profession: 'astrologer' })).status).toBe(
+        400,
+      );
+      const view = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(view.body.circle.map((m: { partnerId: string }) => m.partnerId)).toEqual([outreach.id]);
+      const doctorAdded = await add({
+        partnerId: gp.id,
+        purposes: ['care-coordination'],
+        profession: 'general-practitioner',
+      });
+      expect(doctorAdded.status).toBe(201);
+      expect(doctorAdded.body.profession).toBe('general-practitioner');
+      const refusals = await ctx.dataSource.query(
+        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_id = $1 AND decision = 'deny'`,
+        [caseId],
+      );
+      expect(refusals[0].n).toBe(3);
+    });
+  });
+
+  describe('item 11: clinical signals are health data; safety flags need consent outside the team', () => {
+    it('keeps clinical signals out of the housing category, write-only for the referrer', async () => {
+      const created = await refer(referrer, { signals: ['hoarding', 'addiction', 'psychological-problems'] });
+      expect(created.status).toBe(201);
+      const team = await read(created.body.id, coordinator);
+      expect(team.body.signals).toEqual(['hoarding']);
+      expect(team.body.healthSignals).toEqual(['addiction', 'psychological-problems']);
+      const referrerView = await read(created.body.id, referrer);
+      expect(referrerView.text).not.toMatch(/addiction|psychological/);
+      const accepted = await decide(created.body.id, { decision: 'accept' });
+      const caseId = accepted.body.caseId as string;
+      const clientId = team.body.clientId as string;
+      await ctx.request({
+        method: 'PUT',
+        url: `/v1/cases/${caseId}/care-plan`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { domains: [], safetyFlags: ['aggression-risk'] },
+      });
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/circle`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { partnerId: caw.id, purposes: ['duo-follow-up'] },
+      });
+      const consent = (categories: string[]) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/clients/${clientId}/consents`,
+          token: coordinator,
+          purpose: 'care-coordination',
+          body: {
+            purposes: ['duo-follow-up'],
+            recipients: [{ partnerId: caw.id }],
+            categories,
+            effect: 'permit',
+            givenBy: { kind: 'client' },
+            method: 'verbal',
+            validFrom: '2026-01-01',
+          },
+        });
+      const pwb = await caw.token({ roles: ['caseworker'], sub: 'pwb2', profession: 'social-worker' });
+      const cawRead = () => ctx.request({ url: `/v1/cases/${caseId}`, token: pwb, purpose: 'duo-follow-up' });
+      await consent(['housing']);
+      const housingOnly = await cawRead();
+      expect(housingOnly.status).toBe(200);
+      // The CAW reads the housing signals, never the clinical ones, and no safety flags without consent for them.
+      expect(housingOnly.body.signals).toEqual(['hoarding']);
+      expect(housingOnly.text).not.toMatch(/addiction|psychological|aggression-risk/);
+      expect(housingOnly.body.withheld.map((w: { category: string }) => w.category)).toEqual(
+        expect.arrayContaining(['health', 'safety']),
+      );
+      await consent(['safety']);
+      expect((await cawRead()).body.safetyFlags).toEqual(['aggression-risk']);
+      // The holding team keeps seeing them.
+      const own = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(own.body).toMatchObject({
+        safetyFlags: ['aggression-risk'],
+        healthSignals: ['addiction', 'psychological-problems'],
+      });
+    });
+  });
+
+  describe('item 12: legal representatives act within their capacity', () => {
+    it('refuses a consent outside the capacity (422, logged) and records one within it, with the court order', async () => {
+      const { clientId } = await acceptedCase();
+      const consent = (givenBy: Record<string, unknown>, categories: string[], effect = 'permit') =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/clients/${clientId}/consents`,
+          token: coordinator,
+          purpose: 'care-coordination',
+          body: {
+            purposes: ['care-coordination'],
+            recipients: [{ partnerId: gp.id }],
+            categories,
+            effect,
+            givenBy: { kind: 'legal-representative', name: 'Mr. De Smet', ...givenBy },
+            method: 'written',
+            validFrom: '2026-01-01',
+          },
+        });
+      const property = await consent({ capacity: 'administrator-of-property' }, ['housing', 'health']);
+      expect(property.status).toBe(422);
+      expect(property.body.detail).toContain('health');
+      expect((await consent({ capacity: 'administrator-of-property' }, ['housing', 'social'])).status).toBe(201);
+      const confidant = await consent({ capacity: 'confidant' }, ['identity']);
+      expect(confidant.status).toBe(422);
+      expect(confidant.body.detail).toContain('does not consent');
+      // An objection is never outside anyone's capacity.
+      expect((await consent({ capacity: 'confidant' }, ['health'], 'deny')).status).toBe(201);
+      expect((await consent({ capacity: 'administrator-of-the-person' }, ['health'])).status).toBe(422);
+      const person = await consent(
+        {
+          capacity: 'administrator-of-the-person',
+          courtOrder: { reference: 'Vredegerecht Elsene 2026/77', date: '2026-02-01' },
+        },
+        ['health', 'care-plan'],
+      );
+      expect(person.status).toBe(201);
+      expect((await consent({ capacity: 'parent-or-guardian' }, ['health'])).status).toBe(201);
+      const unknown = await consent({ capacity: 'neighbour' }, ['identity']);
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ pointer: '/givenBy/capacity' })]);
+      const refusals = await ctx.dataSource.query(
+        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Consent' AND action = 'create' AND decision = 'deny' AND client_ref IS NOT NULL`,
+      );
+      expect(refusals[0].n).toBeGreaterThanOrEqual(3);
+      const listed = await ctx.request({
+        url: `/v1/clients/${clientId}/consents`,
+        token: coordinator,
+        purpose: 'care-coordination',
+      });
+      expect(JSON.stringify(listed.body)).toContain('Vredegerecht Elsene 2026/77');
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

@@ -136,6 +136,10 @@ export class CircleMember {
   @Column({ name: 'responsible_professional', type: 'varchar', length: 200, nullable: true })
   responsibleProfessional!: string | null;
 
+  /** The profession of the professional who follows the client at this partner, when named (checked at adding). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  profession!: string | null;
+
   @CreateDateColumn({ name: 'added_at', type: 'timestamptz' })
   addedAt!: Date;
 

@@ -7,6 +7,7 @@ import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { decodeCursor, toPage } from '../common/http/pagination.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { ConsentService } from '../consent/consent.service.js';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { PartnersService } from '../partners/partners.service.js';
@@ -49,6 +50,7 @@ export class CasesService {
     private readonly access: AccessService,
     private readonly consent: ConsentService,
     private readonly reviews: ReviewsService,
+    private readonly clients: ClientsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -130,6 +132,7 @@ export class CasesService {
     // The housing picture comes from the referral that opened the case (signals, eviction stage).
     if (allowed.has('housing') && data.housingSealed)
       Object.assign(full, cipher.open<Record<string, unknown>>(data.housingSealed));
+    if (allowed.has('health') && data.healthSignalsSealed) full.healthSignals = cipher.open(data.healthSignalsSealed);
     // What the referrer said (tenant informed and how, urgency, who referred and their contact person).
     if (allowed.has('referral-context') && data.referral)
       Object.assign(full, {
@@ -440,6 +443,13 @@ export class CasesService {
           missing: ["membership of the client's circle of care"],
         });
       }
+      // The two organisations must have agreed on handing over (a cooperation agreement covering it).
+      const agreement = await this.agreements.inForceId(tx.manager, [from, target.id], 'warm-handover');
+      if (!agreement) {
+        throw new ProblemException('unprocessable', `No agreement with ${target.id} covers a warm handover`, {
+          missing: [`a cooperation agreement between ${from} and ${target.id} for warm-handover, in force today`],
+        });
+      }
       const consents = await this.consent.inForceFor(
         tx.manager,
         record.clientId,
@@ -455,6 +465,7 @@ export class CasesService {
       const until = new Date(Date.now() + this.config.aftercareDays * 86_400_000);
       await this.cases.startAftercare(tx.manager, id, from, until);
       await this.cases.setCustodian(tx.manager, id, target.id);
+      await this.clients.moveCustody(tx.manager, record.clientId, from, target.id);
       return tx.complete({ id, from, to: target.id, aftercareUntil: until.toISOString() }, decision, {
         written: ['custodian'],
         categories: ['case-status'],
@@ -476,8 +487,40 @@ export class CasesService {
       throw new ProblemException('validation-failed', 'Unknown purpose', {
         errors: unknown.map(({ i }) => ({ pointer: `/purposes/${i}`, detail: 'not a purpose of the network policy' })),
       });
+    if (input.profession !== undefined && !this.policy.isKnownProfession(input.profession))
+      throw new ProblemException('validation-failed', 'Unknown profession', {
+        errors: [{ pointer: '/profession', detail: 'not a profession of the network policy' }],
+      });
     return this.access.run(access, async (tx) => {
       const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      // The circle shares professional secrecy: only partners with a care mission belong in it.
+      if (!this.policy.hasCareMission(partner.type))
+        throw new ProblemException(
+          'unprocessable',
+          `A ${partner.type} has no care mission and is not in a circle of care`,
+          {
+            missing: ['a partner whose staff are bound by professional secrecy (partner-trust.yaml)'],
+          },
+        );
+      if (input.profession !== undefined) {
+        const opened = [
+          ...new Set(input.purposes.flatMap((p) => this.policy.specialCategoriesOpened(partner.type, p))),
+        ];
+        if (!this.policy.mayHoldProfession(partner.type, input.profession))
+          throw new ProblemException('unprocessable', `A ${partner.type} does not employ a ${input.profession}`, {
+            missing: [`a profession a ${partner.type} may assert (partner-trust.yaml)`],
+          });
+        if (opened.length > 0 && !this.policy.isProfessionalSecrecy(input.profession))
+          throw new ProblemException(
+            'unprocessable',
+            `These purposes would open ${opened.join(', ')} to a ${input.profession}, who is not bound by professional secrecy`,
+            {
+              missing: [
+                'a profession bound by professional secrecy (roles.yaml), or purposes that open no special-category data',
+              ],
+            },
+          );
+      }
       // Shared secrecy needs a cooperation agreement between the two partners for each purpose.
       for (const purpose of input.purposes) {
         // On the transaction's own connection: a second pool connection per request can exhaust the pool.
@@ -496,17 +539,19 @@ export class CasesService {
         partnerId: partner.id,
         purposes: input.purposes,
         responsibleProfessional: null,
+        profession: input.profession ?? null,
       });
       return tx.complete(
         {
           id: member.id,
           partnerId: member.partnerId,
           purposes: member.purposes,
+          profession: member.profession,
           addedAt: member.addedAt.toISOString(),
         },
         decision,
         {
-          written: ['circle'],
+          written: ['circle', ...(input.profession ? ['profession'] : [])],
           categories: ['case-status'],
           reason: `${partner.id} added to the circle of care for ${input.purposes.join(', ')}`,
         },

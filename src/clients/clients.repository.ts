@@ -77,4 +77,9 @@ export class ClientsRepository {
     await manager.update(Client, { id: merge.duplicateId }, { mergedInto: null });
     await manager.update(ClientMerge, { id: merge.id }, { undoneAt: new Date() });
   }
+
+  async moveCustody(manager: EntityManager, clientId: string, from: string, to: string): Promise<boolean> {
+    const result = await manager.update(Client, { id: clientId, custodianPartnerId: from }, { custodianPartnerId: to });
+    return (result.affected ?? 0) > 0;
+  }
 }

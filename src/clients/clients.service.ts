@@ -131,4 +131,13 @@ export class ClientsService {
   historyOf(manager: Transaction, clientId: string): Promise<string[]> {
     return this.clients.mergedInto(manager, clientId);
   }
+
+  /**
+   * A warm handover moves the client's holder along with coordination, in the handover's
+   * transaction, so the new holder records consents and answers the client's access report.
+   * Only from the team that holds the client now (answers whether it moved).
+   */
+  moveCustody(manager: Transaction, clientId: string, from: string, to: string): Promise<boolean> {
+    return this.clients.moveCustody(manager, clientId, from, to);
+  }
 }

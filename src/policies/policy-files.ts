@@ -110,6 +110,17 @@ export interface ReferralReason {
   decisions: ('redirect' | 'decline')[];
   label: Label;
 }
+/** In which capacity a legal representative acts, and what they may consent for (representatives.yaml). */
+export interface RepresentativeCapacity {
+  id: string;
+  label: Label;
+  /** false: assists the client, never consents in their place. */
+  consents: boolean;
+  /** The categories they may consent for; ['all'] = every category. */
+  categories?: string[];
+  /** The court order's reference must be recorded with the consent. */
+  courtOrder?: boolean;
+}
 export interface PolicySet {
   purposes: PurposeDefinition[];
   roles: RoleDefinition[];
@@ -125,6 +136,8 @@ export interface PolicySet {
   partnerTrust: PartnerTrust;
   /** Reason codes a receiving team may give the referrer (referral-reasons.yaml). */
   referralReasons: ReferralReason[];
+  /** Legal representatives' capacities (representatives.yaml). */
+  representatives: RepresentativeCapacity[];
   /** SHA-256 of the canonical content of all policy files. */
   version: string;
 }
@@ -228,6 +241,7 @@ export function loadPolicySet(dir: string): PolicySet {
   const anomalies = parse<{ anomalies: AnomalyRule[] }>(dir, 'anomalies.yaml');
   const trust = parse<PartnerTrust>(dir, 'partner-trust.yaml');
   const reasons = parse<{ reasons: ReferralReason[] }>(dir, 'referral-reasons.yaml');
+  const representatives = parse<{ capacities: RepresentativeCapacity[] }>(dir, 'representatives.yaml');
   validate(purposes, 'purposes.schema.json', dir);
   validate(roles, 'roles.schema.json', dir);
   validate(categories, 'categories.schema.json', dir);
@@ -236,6 +250,7 @@ export function loadPolicySet(dir: string): PolicySet {
   validate(anomalies, 'anomalies.schema.json', dir);
   validate(trust, 'partner-trust.schema.json', dir);
   validate(reasons, 'referral-reasons.schema.json', dir);
+  validate(representatives, 'representatives.schema.json', dir);
 
   const unique = (parsed: Parsed<unknown>, key: string, ids: string[]) => {
     const seen = new Set<string>();
@@ -259,6 +274,21 @@ export function loadPolicySet(dir: string): PolicySet {
     categories,
     'categories',
     categories.value.categories.map((c) => c.id),
+  );
+  unique(
+    representatives,
+    'capacities',
+    representatives.value.capacities.map((c) => c.id),
+  );
+  representatives.value.capacities.forEach((capacity, i) =>
+    capacity.categories?.forEach((category, j) => {
+      if (category === 'all' ? capacity.categories!.length > 1 : !categoryIds.has(category))
+        throw new PolicyError(
+          representatives.file,
+          lineOf(representatives, ['capacities', i, 'categories', j]),
+          category === 'all' ? '"all" stands alone' : `unknown category "${category}"`,
+        );
+    }),
   );
   unique(
     reasons,
@@ -350,6 +380,7 @@ export function loadPolicySet(dir: string): PolicySet {
     anomalies: anomalies.value.anomalies,
     partnerTrust: trust.value,
     referralReasons: reasons.value.reasons,
+    representatives: representatives.value.capacities,
   };
   return {
     purposes: purposes.value.purposes,
@@ -363,6 +394,7 @@ export function loadPolicySet(dir: string): PolicySet {
     programmes: network.value.programmes ?? [],
     partnerTrust: trust.value,
     referralReasons: reasons.value.reasons,
+    representatives: representatives.value.capacities,
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.js';
 import { POLICY_SET } from './policy-engine.js';
-import type { Assertable, PolicySet, ReferralReason, RuleDefinition } from './policy-files.js';
+import type { Assertable, PolicySet, ReferralReason, RepresentativeCapacity, RuleDefinition } from './policy-files.js';
 
 /**
  * The network policy as vocabulary: which purposes, roles, professions, categories, switches and
@@ -60,6 +60,53 @@ export class PolicyService {
         ? types[partnerType]
         : undefined;
     return row ? { roles: [...row.roles], professions: [...row.professions] } : { roles: [], professions: [] };
+  }
+
+  /**
+   * A partner type has a care mission when its staff may hold a profession bound by professional
+   * secrecy (partner-trust.yaml, roles.yaml): only those belong in a circle of care. Housing
+   * partners and `other` do not.
+   */
+  hasCareMission(partnerType: string): boolean {
+    const row = Object.hasOwn(this.policy.partnerTrust.types, partnerType)
+      ? this.policy.partnerTrust.types[partnerType]
+      : undefined;
+    return Boolean(row?.professions.some((p) => this.policy.professionalSecrecy.includes(p)));
+  }
+
+  /** Whether this partner type's staff may hold this profession (partner-trust.yaml). */
+  mayHoldProfession(partnerType: string, profession: string): boolean {
+    const row = Object.hasOwn(this.policy.partnerTrust.types, partnerType)
+      ? this.policy.partnerTrust.types[partnerType]
+      : undefined;
+    return Boolean(row?.professions.includes(profession));
+  }
+
+  isProfessionalSecrecy(profession: string): boolean {
+    return this.policy.professionalSecrecy.includes(profession);
+  }
+
+  /** The special-category (art. 9) categories a permit rule would open to this partner type on a case for this purpose. */
+  specialCategoriesOpened(partnerType: string, purpose: string): string[] {
+    const special = new Set(this.policy.categories.filter((c) => c.special).map((c) => c.id));
+    const opened = this.policy.rules
+      .filter(
+        (r) =>
+          r.effect !== 'deny' &&
+          r.subject === 'Case' &&
+          r.actions.includes('read') &&
+          r.purposes.includes(purpose) &&
+          (!r.partnerTypes || r.partnerTypes.includes(partnerType)) &&
+          r.when?.breakTheGlass === undefined &&
+          r.when?.ownOrganisation === undefined,
+      )
+      .flatMap((r) => r.categories ?? []);
+    return [...new Set(opened)].filter((c) => special.has(c));
+  }
+
+  /** A legal representative's capacity (representatives.yaml), or undefined for an unknown one. */
+  representativeCapacity(id: string): RepresentativeCapacity | undefined {
+    return this.policy.representatives.find((c) => c.id === id);
   }
 
   /** A reason code a team may give for this referral decision (referral-reasons.yaml), or undefined. */

@@ -39,6 +39,10 @@ export class Referral {
   @Column({ name: 'housing_sealed', type: 'text' })
   housingSealed!: string;
 
+  /** Sealed JSON list of the clinical signals observed (health category, art. 9): write-only for the referrer. */
+  @Column({ name: 'health_signals_sealed', type: 'text', nullable: true })
+  healthSignalsSealed!: string | null;
+
   /** Sealed free-text description (narrative). */
   @Column({ name: 'description_sealed', type: 'text', nullable: true })
   descriptionSealed!: string | null;

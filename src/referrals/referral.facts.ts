@@ -101,6 +101,7 @@ function toReferral(row: Record<string, unknown>): Referral {
     targetPartnerId: row.target_partner_id,
     status: row.status,
     housingSealed: row.housing_sealed,
+    healthSignalsSealed: row.health_signals_sealed,
     descriptionSealed: row.description_sealed,
     tenantInformed: row.tenant_informed,
     tenantInformedNoteSealed: row.tenant_informed_note_sealed,

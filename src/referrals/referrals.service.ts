@@ -13,7 +13,12 @@ import { PartnersService } from '../partners/partners.service.js';
 import { PolicyService } from '../policies/policy.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { Transaction } from '../database/transaction.js';
-import type { CreateReferralDto, ReferralDecisionDto, ReferralListQuery } from './dto/referral.dto.js';
+import {
+  CLINICAL_SIGNALS,
+  type CreateReferralDto,
+  type ReferralDecisionDto,
+  type ReferralListQuery,
+} from './dto/referral.dto.js';
 import type { Referral } from './referral.entity.js';
 import { ReferralsRepository } from './referrals.repository.js';
 
@@ -27,6 +32,7 @@ const STORED_FIELDS = [
   'phone',
   'address',
   'signals',
+  'healthSignals',
   'evictionStage',
   'notes',
   'status',
@@ -131,7 +137,19 @@ export class ReferralsService {
       throw new ProblemException('validation-failed', 'A person who refers themselves knows of it', {
         errors: [{ pointer: '/tenantInformed', detail: 'must be yes for a self-referral' }],
       });
-    const written = ['identity', 'contact', 'housing', 'narrative', 'case-status', 'referral-context'];
+    // Clinical signals are health data: kept apart, in the health category (write-only for a referrer).
+    const housingSignals = input.signals.filter((s) => !CLINICAL_SIGNALS.includes(s));
+    const healthSignals = input.signals.filter((s) => CLINICAL_SIGNALS.includes(s));
+    // Only the categories this referral really carries are asked for, written and logged.
+    const written = [
+      'identity',
+      ...(input.tenant.phone || input.tenant.address ? ['contact'] : []),
+      'housing',
+      ...(input.description ? ['narrative'] : []),
+      'case-status',
+      'referral-context',
+      ...(healthSignals.length > 0 ? ['health'] : []),
+    ];
     const { cipher } = this.crypto;
     return this.access.run(access, async (tx) => {
       const agreement = onBehalf
@@ -180,8 +198,9 @@ export class ReferralsService {
         targetPartnerId: target.id,
         status: 'submitted',
         housingSealed: cipher.seal(
-          allowed.has('housing') ? { signals: input.signals, evictionStage: input.evictionStage } : {},
+          allowed.has('housing') ? { signals: housingSignals, evictionStage: input.evictionStage } : {},
         ),
+        healthSignalsSealed: allowed.has('health') && healthSignals.length > 0 ? cipher.seal(healthSignals) : null,
         descriptionSealed: allowed.has('narrative') && input.description ? cipher.seal(input.description) : null,
         referrerKind: kind,
         externalReference: input.externalReference ?? null,
@@ -198,7 +217,8 @@ export class ReferralsService {
           STORED_FIELDS.includes(f) &&
           (f !== 'tenantInformedNote' || input.tenantInformedNote !== undefined) &&
           (f !== 'referrerContact' || input.contact !== undefined) &&
-          (f !== 'externalReference' || input.externalReference !== undefined),
+          (f !== 'externalReference' || input.externalReference !== undefined) &&
+          (f !== 'healthSignals' || healthSignals.length > 0),
       );
       return tx.complete(
         {
@@ -267,6 +287,8 @@ export class ReferralsService {
     if (client?.contactSealed && allowed.has('contact'))
       Object.assign(full, cipher.open<Record<string, unknown>>(client.contactSealed));
     if (allowed.has('housing')) Object.assign(full, cipher.open<Record<string, unknown>>(referral.housingSealed));
+    if (allowed.has('health'))
+      full.healthSignals = referral.healthSignalsSealed ? cipher.open(referral.healthSignalsSealed) : [];
     if (allowed.has('narrative'))
       full.notes = referral.descriptionSealed ? cipher.open(referral.descriptionSealed) : null;
     // What the referrer said about the referral itself, for the team that receives it.

@@ -88,6 +88,15 @@ export class CircleMemberDto {
   @ArrayUnique()
   @Matches(/^[a-z][a-z0-9-]{0,63}$/, { each: true })
   purposes!: string[];
+
+  @ApiPropertyOptional({
+    example: 'general-practitioner',
+    description:
+      'The profession of who follows the client at this partner (roles.yaml): one its type may assert, and bound by professional secrecy when the purposes would open special-category data',
+  })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{0,63}$/, { message: 'profession must be a profession of the network policy' })
+  profession?: string;
 }
 
 export class CaseListQuery extends PageQuery {}

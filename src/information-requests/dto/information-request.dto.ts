@@ -23,7 +23,7 @@ export class CreateInformationRequestDto {
   @ApiProperty({ type: [String], example: ['housing', 'social'] })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10)
+  @ArrayMaxSize(20)
   @ArrayUnique()
   @Matches(/^[a-z][a-z0-9-]{0,63}$/, { each: true })
   categories!: string[];

@@ -38,6 +38,13 @@ export const SIGNALS = [
   'physical-complaints',
   'cognitive-impairment',
 ] as const;
+/** Signals that are health data (art. 9): kept apart from the housing signals, in the health category. */
+export const CLINICAL_SIGNALS: readonly string[] = [
+  'addiction',
+  'psychological-problems',
+  'physical-complaints',
+  'cognitive-impairment',
+];
 export { EVICTION_STAGES };
 export const TENANT_INFORMED = ['yes', 'no', 'refused'] as const;
 const PHONE = /^\+?[0-9 ().-]{6,20}$/;
@@ -129,7 +136,13 @@ export class CreateReferralDto {
   @Type(() => TenantDto)
   tenant!: TenantDto;
 
-  @ApiProperty({ enum: SIGNALS, isArray: true, example: ['neglect-of-dwelling', 'withdrawal'] })
+  @ApiProperty({
+    enum: SIGNALS,
+    isArray: true,
+    example: ['neglect-of-dwelling', 'withdrawal'],
+    description:
+      'What was observed. addiction, psychological-problems, physical-complaints and cognitive-impairment are health data: stored apart, shown to the receiving team only (as healthSignals), never back to the referrer',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(SIGNALS.length)
