@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser.js';
 import {
@@ -28,6 +28,7 @@ describe('the care path through the console', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    for (const old of readdirSync(ARTIFACTS)) if (old.startsWith('walk-')) rmSync(`${ARTIFACTS}/${old}`);
     ctx = await createTestContext();
     const operator = await ctx.operator({ id: 'gateway-operator' });
     const admin = await operator.token({ roles: ['gateway-admin'] });
@@ -169,6 +170,18 @@ describe('the care path through the console', () => {
     await plan.getByLabel('Doel').fill('Huurachterstal afbetalen');
     await plan.locator('button[type="submit"]').click();
     await coord.locator('section.case').getByText('Huurachterstal afbetalen').first().waitFor();
+    // A home visit and a note in its category.
+    const attemptForm = coord.locator('section.case form.contact-attempt');
+    await attemptForm.getByLabel('Resultaat').selectOption('contact');
+    await attemptForm.locator('button[type="submit"]').click();
+    await coord.locator('section.case').getByText('home-visit').first().waitFor();
+    const noteForm = coord.locator('section.case form.note');
+    await noteForm.getByLabel(/^Categorie/).selectOption('housing');
+    await noteForm
+      .getByLabel('Notitie', { exact: true })
+      .fill('Brievenbus <b>uitgepuild</b>, eerste contact aan de deur.');
+    await noteForm.locator('button[type="submit"]').click();
+    await coord.locator('section.case').getByText('Brievenbus <b>uitgepuild</b>', { exact: false }).first().waitFor();
     await checkpoint(coord, 'outreach-consent-circle');
     // The case reference the team gives its circle partners (an opaque id, first in the case view).
     const caseReference = ((await coord.locator('section.case dl.entry dd').first().textContent()) ?? '').trim();
@@ -196,6 +209,9 @@ describe('the care path through the console', () => {
     await answer.locator('.disclosure > dl').waitFor();
     expect(await answer.locator('.disclosure').textContent()).toContain('rent-arrears');
     await checkpoint(pwb, 'caw-read-once');
+    await pwb.click('#tab-notifications');
+    await pwb.locator('#notification-list p, #notification-list ul').first().waitFor();
+    await checkpoint(pwb, 'caw-notifications');
 
     // 4. The GP asks for the care plan: it waits for the coordinator, who approves it in the queue.
     const dr = await person(orgs.gp, 'dr', 'en');
@@ -214,8 +230,12 @@ describe('the care path through the console', () => {
     await queued.waitFor();
     expect(await queued.textContent()).toContain('Medication alignment');
     await checkpoint(coord, 'outreach-queue');
-    await queued.locator('form.approve').getByLabel('Toelichting bij uw beslissing').fill('Nodig voor medicatie');
-    await queued.locator('form.approve button[type="submit"]').click();
+    // By keyboard: the note, then Tab to "Goedkeuren" and Enter.
+    await queued.locator('form.approve').getByLabel('Toelichting bij uw beslissing').focus();
+    await coord.keyboard.insertText('Nodig voor medicatie');
+    await coord.keyboard.press('Tab');
+    expect(await coord.evaluate('document.activeElement.textContent')).toBe('Goedkeuren');
+    await coord.keyboard.press('Enter');
     await coord.locator('#queue-list').getByText('Geen vragen die wachten.').waitFor();
 
     await dr.click('#tab-myRequests');
@@ -236,6 +256,18 @@ describe('the care path through the console', () => {
 
     // 6. The network operator's privacy officer resolves the review and prints the client's report.
     const dpo = await person(orgs.operator, 'dpo', 'nl');
+    // The log filtered by override, then by kind of record.
+    await dpo.getByLabel('Alleen noodtoegang').check();
+    await dpo.click('form[role="search"] button[type="submit"]');
+    await dpo.locator('#log-results tbody tr.override').first().waitFor();
+    const shown = await dpo.locator('#log-results tbody tr').count();
+    expect(await dpo.locator('#log-results tbody tr.override').count()).toBe(shown);
+    await checkpoint(dpo, 'officer-log-overrides');
+    await dpo.getByLabel('Alleen noodtoegang').uncheck();
+    await dpo.getByLabel('Soort gegeven (resource)').selectOption('Disclosure');
+    await dpo.click('form[role="search"] button[type="submit"]');
+    await dpo.locator('#log-results tbody tr', { hasText: 'Disclosure' }).first().waitFor();
+    expect(await dpo.locator('#log-results tbody tr', { hasNotText: 'Disclosure' }).count()).toBe(0);
     await dpo.click('#tab-reviews');
     const review = dpo.locator('article.review', { hasText: 'Noodtoegang' }).first();
     await review.waitFor();

@@ -423,6 +423,25 @@ function renderLog(view) {
     ),
     from: h('input', { name: 'from', type: 'date' }),
     to: h('input', { name: 'to', type: 'date' }),
+    resourceType: h(
+      'select',
+      { name: 'resourceType' },
+      h('option', { value: '' }, t('any')),
+      [
+        'Case',
+        'Referral',
+        'Disclosure',
+        'InformationRequest',
+        'Consent',
+        'EmergencyAccess',
+        'Review',
+        'ClientAccessReport',
+        'Notification',
+        'Partner',
+      ].map((type) => h('option', { value: type }, type)),
+    ),
+    resourceId: h('input', { name: 'resourceId', autocomplete: 'off', maxlength: 200 }),
+    override: h('input', { name: 'override', type: 'checkbox' }),
   };
   const results = h('div', { id: 'log-results', 'aria-live': 'polite' });
   const pager = h('div', { id: 'log-more' });
@@ -431,8 +450,9 @@ function renderLog(view) {
 
   const query = (cursor) => {
     const params = new URLSearchParams({ limit: '25' });
-    for (const key of ['client', 'partner', 'user', 'purpose', 'decision'])
+    for (const key of ['client', 'partner', 'user', 'purpose', 'decision', 'resourceType', 'resourceId'])
       if (inputs[key].value.trim()) params.set(key, inputs[key].value.trim());
+    if (inputs.override.checked) params.set('override', 'true');
     if (inputs.from.value) params.set('from', new Date(`${inputs.from.value}T00:00:00`).toISOString());
     if (inputs.to.value) {
       const end = new Date(`${inputs.to.value}T00:00:00`);
@@ -555,6 +575,9 @@ function renderLog(view) {
     field('log.decision', inputs.decision),
     field('log.from', inputs.from),
     field('log.to', inputs.to),
+    field('log.resource', inputs.resourceType),
+    field('log.resourceId', inputs.resourceId),
+    field('log.override', inputs.override),
     h('button', { type: 'submit' }, t('log.search')),
   );
   view.replaceChildren(h('h2', {}, t('log.title')), form, results, pager, detail);
@@ -1558,7 +1581,13 @@ function renderQueue(view) {
             dl([
               [t('cases.reference'), String(r.caseId).slice(0, 8)],
               [t('queue.pending'), (r.pendingCategories ?? []).map((c) => t(`cat.${c}`)).join(', ')],
-              [t('ask.granted'), (r.categories ?? []).map((c) => t(`cat.${c}`)).join(', ')],
+              [
+                t('ask.granted'),
+                (r.categories ?? [])
+                  .filter((c) => !(r.pendingCategories ?? []).includes(c))
+                  .map((c) => t(`cat.${c}`))
+                  .join(', ') || '—',
+              ],
               [t('queue.justification'), r.justification ?? '—'],
             ]),
             actionForm(
@@ -1605,7 +1634,10 @@ function decisionView(request, onRead) {
   const parts = [
     dl([
       [t('ask.result'), t(`dec.${request.decision}`)],
-      [t('ask.granted'), (request.categories ?? []).map((c) => t(`cat.${c}`)).join(', ') || '—'],
+      [
+        t(request.decision === 'pending' ? 'dec.pending' : 'ask.granted'),
+        (request.categories ?? []).map((c) => t(`cat.${c}`)).join(', ') || '—',
+      ],
       [t('ask.basis'), request.basis ?? '—'],
       [t('entry.reason'), request.reason ?? '—'],
     ]),

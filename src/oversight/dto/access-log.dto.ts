@@ -33,6 +33,21 @@ export class AccessLogQuery extends PageQuery {
   @IsIn(ACCESS_DECISIONS)
   decision?: string;
 
+  @ApiPropertyOptional({ example: 'Case', description: 'Kind of record accessed (Case, Referral, Disclosure, …)' })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Za-z]{0,63}$/, { message: 'resourceType must be a record kind such as Case' })
+  resourceType?: string;
+
+  @ApiPropertyOptional({ example: '6f1c2d3e-0000-4000-8000-000000000001', description: 'The record accessed (its id)' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/, { message: 'resourceId must be a record id' })
+  resourceId?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Only break-the-glass accesses (true) or only others' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  override?: 'true' | 'false';
+
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsISO8601()
