@@ -285,4 +285,41 @@ describe('the care path through the console', () => {
     await dpo.emulateMedia({ media: 'print' });
     await checkpoint(dpo, 'officer-report-print');
   });
+
+  it('lets the team redirect with advice or decline with a reason, which the referrer reads in its own words', async () => {
+    const els = await person(orgs.housing, 'els', 'fr');
+    const refer = async (givenName: string) => {
+      await els.click('#tab-referral');
+      await els.getByLabel('Prénom').fill(givenName);
+      await els.getByLabel('Code postal').fill('2000');
+      await els.getByLabel('repli sur soi').check();
+      await els.getByLabel('oui, le locataire le sait').check();
+      await els.getByLabel('Votre nom').fill('Els Janssens');
+      await els.getByRole('button', { name: 'Envoyer le signalement' }).click();
+      await els.waitForSelector('#referral-message .good');
+    };
+    await refer('Bram');
+    await refer('Chris');
+
+    const coord = await person(orgs.outreach, 'coord', 'en');
+    await coord.click('#tab-incoming');
+    const first = coord.locator('article.incoming').first();
+    const redirect = first.locator('form.redirect');
+    await redirect.getByLabel('Better-placed service (advice to the referrer)').fill('CAW Antwerpen, woonbegeleiding');
+    await redirect.getByLabel('Reason (the referrer reads it)').selectOption('better-placed-service');
+    await redirect.getByLabel("The team's own note (not for the referrer)").fill('Eerder woonbegeleiding nodig.');
+    await checkpoint(coord, 'outreach-redirect');
+    await redirect.locator('button[type="submit"]').click();
+    await coord.locator('article.incoming').nth(1).waitFor({ state: 'detached' });
+    const decline = coord.locator('article.incoming').first().locator('form.decline');
+    await decline.getByLabel('Reason (the referrer reads it)').selectOption('outside-area');
+    await decline.locator('button[type="submit"]').click();
+    await coord.locator('#incoming-list').getByText('No referrals waiting for a decision.').waitFor();
+
+    await els.click('#tab-referrals');
+    await els.locator('#referral-list td.referral-reason', { hasText: "en dehors de notre zone d'action" }).waitFor();
+    await els.locator('#referral-list td.referral-reason', { hasText: 'un autre service est mieux placé' }).waitFor();
+    expect(await els.textContent('#referral-list')).not.toContain('Eerder woonbegeleiding');
+    await checkpoint(els, 'housing-reasons');
+  });
 });

@@ -966,6 +966,8 @@ function renderReferrals(view) {
       const page = await api('/v1/referrals?limit=100', { purpose: 'referral' });
       const mine = page.items.filter((r) => r.role === 'referrer');
       if (mine.length === 0) return out.replaceChildren(h('p', {}, t('referrals.none')));
+      // The team's reason for a redirect or decline, in the referrer's language (a closed list).
+      const labels = new Map((await reasons()).map((r) => [r.id, r.label[state.lang] ?? r.id]));
       out.replaceChildren(
         h(
           'table',
@@ -976,7 +978,7 @@ function renderReferrals(view) {
             h(
               'tr',
               {},
-              ['col.referredAt', 'col.target', 'col.status', 'col.decidedAt', 'col.contact'].map((k) =>
+              ['col.referredAt', 'col.target', 'col.status', 'col.reason', 'col.decidedAt', 'col.contact'].map((k) =>
                 h('th', { scope: 'col' }, t(k)),
               ),
             ),
@@ -991,6 +993,7 @@ function renderReferrals(view) {
                 h('td', {}, when(r.referredAt)),
                 h('td', {}, names.get(r.targetPartnerId) ?? r.targetPartnerId ?? '—'),
                 h('td', { class: 'referral-status' }, t(`status.${r.status}`)),
+                h('td', { class: 'referral-reason' }, r.reasonCode ? (labels.get(r.reasonCode) ?? r.reasonCode) : '—'),
                 h('td', {}, when(r.decidedAt)),
                 h(
                   'td',

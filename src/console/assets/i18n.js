@@ -350,6 +350,7 @@ export const MESSAGES = {
     'ask.caseHint': 'Kies een dossier uit de lijst, of vul de dossierreferentie in die het team u gaf.',
     'ask.noCases':
       'Uw organisatie ziet voor dit doel nog geen dossiers in haar lijst; vraag het team om de dossierreferentie.',
+    'col.reason': 'Reden',
   },
   fr: {
     'summary.user': 'Utilisateur',
@@ -701,6 +702,7 @@ export const MESSAGES = {
     'ask.caseHint': "Choisissez un dossier dans la liste, ou saisissez la référence de dossier donnée par l'équipe.",
     'ask.noCases':
       "Votre organisation ne voit encore aucun dossier dans sa liste pour cette finalité ; demandez la référence du dossier à l'équipe.",
+    'col.reason': 'Motif',
   },
   en: {
     'summary.user': 'User',
@@ -1051,5 +1053,6 @@ export const MESSAGES = {
     'ask.caseHint': 'Choose a case from the list, or enter the case reference the team gave you.',
     'ask.noCases':
       'Your organisation sees no cases in its list for this purpose yet; ask the team for the case reference.',
+    'col.reason': 'Reason',
   },
 };
