@@ -276,4 +276,28 @@ describe('console sign-in with OpenID Connect', () => {
     );
     expect(await sessionCookie(context)).toBeUndefined();
   });
+
+  it('ends a session after its idle time-out and after its absolute time-out', async () => {
+    const context = await fresh();
+    const page = await signInAtIdp(context, ctx.baseUrl, outreach, 'an.coord');
+    const idle = (await sessionCookie(context))!.value;
+    expect((await withCookie(idle)).status).toBe(200);
+    // Unused for longer than CONSOLE_SESSION_IDLE_MINUTES (30 by default).
+    await ctx.dataSource.query(
+      "UPDATE console_session SET last_seen_at = now() - interval '31 minutes' WHERE partner_id = $1",
+      [outreach.id],
+    );
+    expect((await withCookie(idle)).body).toMatchObject({ status: 401, check: 'session' });
+    await page.reload();
+    await page.locator('#signin-oidc').waitFor();
+
+    // Busy, but signed in longer ago than CONSOLE_SESSION_MAX_HOURS (10 by default).
+    const busy = await signInAtIdp(await fresh(), ctx.baseUrl, outreach, 'an.coord');
+    const cookie = (await sessionCookie(busy.context()))!.value;
+    await ctx.dataSource.query(
+      "UPDATE console_session SET created_at = now() - interval '10 hours 1 minute' WHERE partner_id = $1",
+      [outreach.id],
+    );
+    expect((await withCookie(cookie)).body).toMatchObject({ status: 401, check: 'session' });
+  });
 });
