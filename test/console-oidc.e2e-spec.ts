@@ -300,4 +300,29 @@ describe('console sign-in with OpenID Connect', () => {
     );
     expect((await withCookie(cookie)).body).toMatchObject({ status: 401, check: 'session' });
   });
+
+  it("refuses a session whose profession the partner's registration no longer allows", async () => {
+    const nurse = await signInAtIdp(await fresh(), ctx.baseUrl, outreach, 'pieter.nacht');
+    const cookie = (await sessionCookie(nurse.context()))!.value;
+    expect((await withCookie(cookie)).status).toBe(200);
+    const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'] });
+    const narrowed = await ctx.request({
+      method: 'PATCH',
+      url: `/v1/partners/${outreach.id}`,
+      token: admin,
+      purpose: 'administration',
+      body: {
+        allowedProfessions: ['social-worker'],
+        claimMapping: {
+          roles: {
+            path: ['realm_access', 'roles'],
+            map: { 'team-coordinator': 'coordinator', begeleider: 'caseworker' },
+          },
+          profession: { path: ['functie'], map: { maatschappelijk: 'social-worker' } },
+        },
+      },
+    });
+    expect(narrowed.status).toBe(200);
+    expect((await withCookie(cookie)).body).toMatchObject({ status: 401, check: 'roles' });
+  });
 });

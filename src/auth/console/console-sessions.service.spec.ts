@@ -15,6 +15,7 @@ describe('console session cookies', () => {
       {} as never,
       {} as never,
       {} as never,
+      {} as never,
     );
 
   it('are Secure and __Host- prefixed in production, httpOnly and SameSite=Lax always', () => {

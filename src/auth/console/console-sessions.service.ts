@@ -6,6 +6,8 @@ import { CRYPTO, type Crypto } from '../../common/crypto/crypto.module.js';
 import { ProblemException } from '../../common/problem/problem.js';
 import type { Principal } from '../../access/principal.js';
 import { PartnerRegistry } from '../../partners/partner-registry.service.js';
+import { assertableBy } from '../../partners/partner-trust.js';
+import { PolicyService } from '../../policies/policy.service.js';
 import { ConsoleSessionRepository } from './console-session.repository.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -49,6 +51,7 @@ export class ConsoleSessionsService {
     @Inject(CRYPTO) private readonly crypto: Crypto,
     private readonly sessions: ConsoleSessionRepository,
     private readonly partners: PartnerRegistry,
+    private readonly policy: PolicyService,
   ) {
     this.cookieName = config.nodeEnv === 'production' ? '__Host-schakel_session' : 'schakel_session';
     this.limits = { idleMinutes: config.console.sessionIdleMinutes, maxHours: config.console.sessionMaxHours };
@@ -120,6 +123,17 @@ export class ConsoleSessionsService {
     if (partner?.status !== 'active')
       throw new ProblemException('unauthenticated', 'The partner is suspended; its sessions are refused', {
         check: 'partner-status',
+      });
+    // What the partner may assert today (a narrowed registration, a changed policy) bounds a
+    // session signed in earlier as it bounds every new token.
+    const mayAssert = assertableBy(partner, this.policy);
+    const { roles, profession } = live.principal;
+    if (
+      roles.some((role) => !mayAssert.roles.includes(role)) ||
+      (profession !== undefined && !mayAssert.professions.includes(profession))
+    )
+      throw new ProblemException('unauthenticated', 'The roles of this session are no longer allowed; sign in again', {
+        check: 'roles',
       });
     if (!SAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin;
