@@ -80,7 +80,7 @@ describe('the care path through the console', () => {
       setup('POST', '/v1/agreements', { title: 'Samenwerking', partnerIds, purposes, validFrom: '2026-01-01' });
     await agree([orgs.housing.id, orgs.outreach.id], ['referral']);
     await agree([orgs.caw.id, orgs.outreach.id], ['duo-follow-up']);
-    await agree([orgs.gp.id, orgs.outreach.id], ['care-coordination']);
+    await agree([orgs.gp.id, orgs.outreach.id], ['care-coordination', 'warm-handover']);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -156,10 +156,12 @@ describe('the care path through the console', () => {
     const circle2 = coord.locator('section.case form.circle');
     await circle2.getByLabel('Partner (id)').fill(orgs.gp.id);
     await circle2.getByLabel('zorgcoördinatie').check();
+    await circle2.getByLabel('warme overdracht').check();
     await circle2.locator('button[type="submit"]').click();
     await coord.locator('section.case').getByText(orgs.gp.id).first().waitFor();
     const gpConsent = coord.locator('section.case form.consent');
     await gpConsent.getByLabel('zorgcoördinatie').check();
+    await gpConsent.getByLabel('warme overdracht').check();
     await gpConsent.getByLabel('Ontvangende partner (id)').fill(orgs.gp.id);
     await gpConsent.getByLabel('zorgplan').check();
     await gpConsent.getByLabel('dossierstatus').check();
@@ -284,6 +286,19 @@ describe('the care path through the console', () => {
     expect(await dpo.locator('#report-result li.override').count()).toBeGreaterThan(0);
     await dpo.emulateMedia({ media: 'print' });
     await checkpoint(dpo, 'officer-report-print');
+
+    // 7. The case moves on and passes to the GP in a warm handover.
+    await coord.click('#tab-cases');
+    await coord.locator('button.open-case').first().click();
+    const transition = coord.locator('section.case form.transition');
+    await transition.getByLabel('Nieuwe status').selectOption('outreach');
+    await transition.locator('button[type="submit"]').click();
+    await coord.locator('section.case dd', { hasText: /^outreach$/ }).first().waitFor();
+    const handover = coord.locator('section.case form.handover');
+    await handover.getByLabel('Naar partner (id)').fill(orgs.gp.id);
+    await handover.locator('button[type="submit"]').click();
+    await coord.locator('section.case .form-result').getByText(`Overgedragen aan ${orgs.gp.id}`).waitFor();
+    await checkpoint(coord, 'outreach-handover');
   });
 
   it('lets the team redirect with advice or decline with a reason, which the referrer reads in its own words', async () => {

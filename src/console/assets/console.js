@@ -1045,6 +1045,19 @@ const DOMAINS = [
   'social-contacts',
   'daily-activity',
 ];
+const CASE_STATUSES = ['referred', 'outreach', 'intake', 'active', 'waiting-list', 'closed'];
+const END_REASONS = [
+  'mutual-agreement',
+  'linked-to-care',
+  'client-stopped',
+  'team-stopped',
+  'no-contact',
+  'eviction',
+  'forced-admission',
+  'moved',
+  'deceased',
+  'other',
+];
 const CAPACITIES = ['court-appointed-administrator', 'guardian', 'trusted-person', 'parent'];
 /** What a partner service usually works for, by its kind. */
 const SERVICE_PURPOSE = {
@@ -1448,6 +1461,36 @@ function renderCase(where, caseId, purpose) {
           { class: 'break-glass' },
         ),
         actionForm(
+          'case.transition',
+          [
+            field(
+              'case.transition.to',
+              select(
+                'to',
+                CASE_STATUSES.map((s) => [s, t(`caseStatus.${s}`)]),
+              ),
+            ),
+            field(
+              'case.transition.endReason',
+              select(
+                'endReason',
+                END_REASONS.map((r) => [r, t(`endReason.${r}`)]),
+                { empty: true },
+              ),
+            ),
+          ],
+          'save',
+          async (form) => {
+            const to = form.elements.to.value;
+            await post('/transitions', {
+              to,
+              ...(to === 'closed' && form.elements.endReason.value ? { endReason: form.elements.endReason.value } : {}),
+            });
+            reopen();
+          },
+          { class: 'transition' },
+        ),
+        actionForm(
           'case.handover',
           [
             field(
@@ -1457,8 +1500,13 @@ function renderCase(where, caseId, purpose) {
           ],
           'save',
           async (form) => {
-            await post('/handover', { toPartnerId: form.elements.toPartnerId.value.trim() }, 'warm-handover');
-            reopen();
+            const moved = await post(
+              '/handover',
+              { toPartnerId: form.elements.toPartnerId.value.trim() },
+              'warm-handover',
+            );
+            // The case now runs at the new holder; this team reads on during the aftercare period.
+            return t('case.handover.done', { to: moved.to, until: when(moved.aftercareUntil) });
           },
           { class: 'handover' },
         ),
