@@ -293,7 +293,10 @@ describe('the care path through the console', () => {
     const transition = coord.locator('section.case form.transition');
     await transition.getByLabel('Nieuwe status').selectOption('outreach');
     await transition.locator('button[type="submit"]').click();
-    await coord.locator('section.case dd', { hasText: /^outreach$/ }).first().waitFor();
+    await coord
+      .locator('section.case dd', { hasText: /^outreach$/ })
+      .first()
+      .waitFor();
     const handover = coord.locator('section.case form.handover');
     await handover.getByLabel('Naar partner (id)').fill(orgs.gp.id);
     await handover.locator('button[type="submit"]').click();
