@@ -176,7 +176,7 @@ describe('the care path through the console', () => {
     const attemptForm = coord.locator('section.case form.contact-attempt');
     await attemptForm.getByLabel('Resultaat').selectOption('contact');
     await attemptForm.locator('button[type="submit"]').click();
-    await coord.locator('section.case').getByText('home-visit').first().waitFor();
+    await coord.locator('section.case').getByText('huisbezoek').first().waitFor();
     const noteForm = coord.locator('section.case form.note');
     await noteForm.getByLabel(/^Categorie/).selectOption('housing');
     await noteForm
@@ -209,7 +209,7 @@ describe('the care path through the console', () => {
     expect(await answer.textContent()).toContain('autorisé');
     await answer.locator('button.read-once').click();
     await answer.locator('.disclosure > dl').waitFor();
-    expect(await answer.locator('.disclosure').textContent()).toContain('rent-arrears');
+    expect(await answer.locator('.disclosure').textContent()).toContain('arriérés de loyer');
     await checkpoint(pwb, 'caw-read-once');
     await pwb.click('#tab-notifications');
     await pwb.locator('#notification-list p, #notification-list ul').first().waitFor();

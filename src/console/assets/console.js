@@ -1100,6 +1100,26 @@ function actionForm(legendKey, controls, submitKey, action, props = {}) {
   return h('div', { class: 'action' }, form, out);
 }
 
+/** A record's field name in the user's language; unknown names as they are (never dropped). */
+function fieldLabel(key) {
+  const label = MESSAGES[state.lang][`field.${key}`];
+  return label ?? (key.startsWith('notes:') ? `${t('field.notes')} · ${t(`cat.${key.slice(6)}`)}` : key);
+}
+
+/** Values from the network's vocabularies in the user's language (signals, categories, purposes). */
+function vocabulary(key, value) {
+  const prefix = {
+    signals: 'signal.',
+    category: 'cat.',
+    purposes: 'purpose.',
+    channel: 'channel.',
+    outcome: 'outcome.',
+  }[key];
+  const word = (v) => (typeof v === 'string' && MESSAGES[state.lang][`${prefix}${v}`] ? t(`${prefix}${v}`) : v);
+  if (!prefix) return value;
+  return Array.isArray(value) ? value.map(word) : word(value);
+}
+
 /** Any JSON value shown as text: objects as definition lists, arrays as lists. */
 function valueView(value) {
   if (value === null || value === undefined || value === '') return '—';
@@ -1115,7 +1135,7 @@ function valueView(value) {
     return h(
       'dl',
       { class: 'entry' },
-      Object.entries(value).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, valueView(v))]),
+      Object.entries(value).flatMap(([k, v]) => [h('dt', {}, fieldLabel(k)), h('dd', {}, valueView(vocabulary(k, v)))]),
     );
   if (typeof value === 'boolean') return t(value ? 'yes' : 'no');
   return String(value);
