@@ -25,6 +25,7 @@ import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
 import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-ReferralReferenceAndClosing.js';
 import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMemberProfession.js';
 import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
+import { ContactViaNetworkKnowledge1796313500000 } from './1796313500000-ContactViaNetworkKnowledge.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -59,4 +60,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReferralReferenceAndClosing1796313200000,
   CircleMemberProfession1796313300000,
   HealthSignals1796313400000,
+  ContactViaNetworkKnowledge1796313500000,
 ];

@@ -674,6 +674,50 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 13: the switches do something', () => {
+    it("refuses a contact attempt through the network without the client's knowledge, and records the channel", async () => {
+      const { caseId } = await acceptedCase();
+      const attempt = (body: Record<string, unknown>) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/contact-attempts`,
+          token: coordinator,
+          purpose: 'outreach-contact',
+          body: { at: new Date().toISOString(), channel: 'via-network', outcome: 'no-answer', ...body },
+        });
+      expect((await attempt({})).status).toBe(400);
+      const unknowing = await attempt({ clientKnows: false });
+      expect(unknowing.status).toBe(422);
+      expect(unknowing.body.detail).toContain('contactViaNetworkWithoutKnowledge');
+      const knowing = await attempt({ clientKnows: true });
+      expect(knowing.status).toBe(201);
+      const entries = await ctx.dataSource.query(
+        `SELECT decision, reason FROM access_log_entry WHERE resource_id = $1 AND reason LIKE '%via-network%' ORDER BY seq`,
+        [caseId],
+      );
+      expect(entries).toEqual([
+        { decision: 'deny', reason: expect.stringContaining("without the client's knowledge") },
+        { decision: 'permit', reason: expect.stringContaining('channel via-network, client knows') },
+      ]);
+      const view = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(view.body.contactAttempts).toEqual([
+        expect.objectContaining({ channel: 'via-network', clientKnows: true }),
+      ]);
+    });
+
+    it('has separate switches for Q1 and Q2, and family consent as a constant', async () => {
+      const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'] });
+      const policy = await ctx.request({ url: '/v1/policies', token: admin, purpose: 'administration' });
+      expect(policy.body.switches).toMatchObject({
+        referralOfUninformedTenant: 'refuse',
+        referralAfterTenantRefused: 'refuse',
+        contactViaNetworkWithoutKnowledge: false,
+      });
+      expect(policy.body.switches).not.toHaveProperty('familyRequiresConsent');
+      expect(policy.body.constants).toEqual({ familyRequiresConsent: true });
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

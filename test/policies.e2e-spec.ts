@@ -30,7 +30,10 @@ describe('policy endpoints', () => {
     const response = await ctx.request({ url: '/v1/policies', token: officer, purpose: 'privacy-audit' });
     expect(response.status).toBe(200);
     expect(response.body.version).toMatch(/^sha256:/);
-    expect(response.body.switches.referralWithoutTenantKnowledge).toBe('refuse');
+    expect(response.body.switches.referralOfUninformedTenant).toBe('refuse');
+    expect(response.body.switches.referralAfterTenantRefused).toBe('refuse');
+    expect(response.body.switches).not.toHaveProperty('familyRequiresConsent');
+    expect(response.body.constants).toEqual({ familyRequiresConsent: true });
     const rule = response.body.rules.find((r: { id: string }) => r.id === 'caw-duo-follow-up');
     expect(rule).toMatchObject({
       subject: 'Case',

@@ -291,11 +291,23 @@ export class CasesService {
   async addContactAttempt(access: AccessContext, id: string, input: ContactAttemptDto) {
     return this.access.run(access, async (tx) => {
       const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      // Open question 3: asking the client's network for help without the client's knowledge is the network's call.
+      if (
+        input.channel === 'via-network' &&
+        input.clientKnows === false &&
+        !this.policy.policy.switches.contactViaNetworkWithoutKnowledge
+      )
+        throw new ProblemException(
+          'unprocessable',
+          "contact attempt via-network without the client's knowledge: the network does not allow it (contactViaNetworkWithoutKnowledge: false)",
+          { missing: ["the client's knowledge of the contact through their network"] },
+        );
       const attempt = await this.cases.addContactAttempt(tx.manager, {
         caseId: id,
         at: new Date(input.at),
         channel: input.channel,
         outcome: input.outcome,
+        clientKnows: input.channel === 'via-network' ? (input.clientKnows ?? null) : null,
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
@@ -305,7 +317,12 @@ export class CasesService {
       return tx.complete(
         { id: attempt.id, at: attempt.at.toISOString(), channel: attempt.channel, outcome: attempt.outcome },
         decision,
-        { written: ['contactAttempt'], categories: ['case-status'] },
+        {
+          written: ['contactAttempt'],
+          categories: ['case-status'],
+          // The channel (and, through the network, whether the client knew) is part of the record.
+          reason: `contact attempt, channel ${input.channel}${input.channel === 'via-network' ? (input.clientKnows ? ', client knows' : ", without the client's knowledge") : ''} (rule ${decision.rule?.id})`,
+        },
       );
     });
   }

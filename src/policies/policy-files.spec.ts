@@ -174,7 +174,7 @@ describe('policy loading', () => {
     expect(
       errorOf(
         policyWith('network.yaml', (t) =>
-          t.replace('referralWithoutTenantKnowledge: refuse', 'referralWithoutTenantKnowledge: sometimes'),
+          t.replace('referralOfUninformedTenant: refuse', 'referralOfUninformedTenant: sometimes'),
         ),
       ).file,
     ).toBe('network.yaml');
