@@ -718,6 +718,55 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 7: identity and contact change (GDPR art. 16)', () => {
+    it('lets the holding team correct identity and contact, logged with the fields written, and nobody else', async () => {
+      const { clientId, caseId } = await acceptedCase();
+      const patch = (body: unknown, token = caseworker) =>
+        ctx.request({
+          method: 'PATCH',
+          url: `/v1/clients/${clientId}/identity`,
+          token,
+          purpose: 'care-coordination',
+          body,
+        });
+      const changed = await patch({
+        phone: '+32470123456',
+        address: null,
+        nationalNumber: '85073003328',
+        reason: 'Nieuw nummer, uit huis gezet',
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({
+        identity: { givenName: 'Anna', familyName: 'Peeters', nationalNumber: '85073003328' },
+        contact: { phone: '+32470123456', address: null },
+        changed: ['nationalNumber', 'phone', 'address'],
+      });
+      const view = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(view.body).toMatchObject({ phone: '+32470123456', address: null, givenName: 'Anna' });
+      const [entry] = await ctx.dataSource.query(
+        `SELECT fields, categories, decision FROM access_log_entry WHERE resource_type = 'ClientIdentity' AND decision = 'permit'`,
+      );
+      expect(entry.categories).toEqual(expect.arrayContaining(['identity', 'contact']));
+      expect(entry.fields).toEqual(expect.arrayContaining(['phone', 'address', 'nationalNumber']));
+      // Bad input changes nothing; others may not.
+      for (const body of [
+        { reason: 'nothing given' },
+        { phone: 'call me', reason: 'bad phone' },
+        { nationalNumber: '85073003329', reason: 'bad check digits' },
+        { phone: '+3225550100' },
+        { phone: '+3225550100', reason: 'x', shoeSize: 43 },
+      ])
+        expect((await patch(body)).status).toBe(400);
+      expect((await patch({ phone: '+3225550100', reason: 'by the referrer' }, referrer)).status).toBe(403);
+      const stranger = await (
+        await ctx.newPartner({ type: 'outreach-team' })
+      ).token({ roles: ['caseworker'], sub: 'x' });
+      expect((await patch({ phone: '+3225550100', reason: 'another team' }, stranger)).status).toBe(404);
+      const again = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(again.body.phone).toBe('+32470123456');
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;

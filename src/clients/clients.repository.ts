@@ -82,4 +82,13 @@ export class ClientsRepository {
     const result = await manager.update(Client, { id: clientId, custodianPartnerId: from }, { custodianPartnerId: to });
     return (result.affected ?? 0) > 0;
   }
+
+  /** A rectification: the sealed identity and contact, and the national number's seal and blind index. */
+  async updateIdentity(
+    manager: EntityManager,
+    clientId: string,
+    values: Pick<Client, 'identitySealed' | 'contactSealed' | 'nationalNumberSealed' | 'nationalNumberIndex'>,
+  ): Promise<void> {
+    await manager.update(Client, { id: clientId }, values);
+  }
 }

@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
+import { normaliseNationalNumber } from '../common/crypto/national-number.js';
+import type { UpdateClientIdentityDto } from './dto/client-identity.dto.js';
 import type { Transaction } from '../database/transaction.js';
 import { AccessService, type AccessTransaction } from '../access/access.service.js';
 import type { SubjectType } from '../access/decision.js';
@@ -23,7 +26,93 @@ export class ClientsService {
     private readonly clients: ClientsRepository,
     private readonly clientFacts: ClientFacts,
     private readonly access: AccessService,
+    @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
+
+  /**
+   * GDPR art. 16: the team that holds the client corrects identity and contact (a new phone, an
+   * address lost after an eviction, papers found). Only the fields given change; the entry names
+   * the fields written and their categories, never their values.
+   */
+  async rectify(access: AccessContext, clientId: string, input: UpdateClientIdentityDto) {
+    const identityFields = ['givenName', 'familyName', 'birthDate', 'language', 'nationalNumber'] as const;
+    const contactFields = ['phone', 'email', 'address'] as const;
+    const changed = [...identityFields, ...contactFields].filter((f) => input[f] !== undefined);
+    if (changed.length === 0)
+      throw new ProblemException('validation-failed', 'Nothing to change', {
+        errors: [{ pointer: '', detail: 'give at least one identity or contact field' }],
+      });
+    const categories = [
+      ...(identityFields.some((f) => input[f] !== undefined) ? ['identity'] : []),
+      ...(contactFields.some((f) => input[f] !== undefined) ? ['contact'] : []),
+    ];
+    const { cipher } = this.crypto;
+    return this.access.run(access, async (tx) => {
+      const loaded = await this.clientFacts.load(tx.manager, tx.context, clientId, 'ClientIdentity');
+      if (!loaded.record) return tx.notFound(loaded.subject, 'update', 'no such client');
+      const decision = await tx.require(
+        // The answer shows identity and contact as they now stand: both must be the caller's to see.
+        { subject: loaded.subject, action: 'update', categories: ['identity', 'contact'], facts: loaded.facts },
+        { explain: true },
+      );
+      if (!['identity', 'contact'].every((c) => decision.granted.includes(c)))
+        throw new ProblemException('forbidden', 'Not permitted: identity and contact');
+      if (loaded.record.mergedInto)
+        throw new ProblemException('conflict', 'This record was merged into another; correct that one');
+      const client = await this.clients.findClient(tx.manager, clientId);
+      if (!client) return tx.notFound(loaded.subject, 'update', 'no such client');
+      const identity = { ...cipher.open<Record<string, unknown>>(client.identitySealed) };
+      const contact = { ...(client.contactSealed ? cipher.open<Record<string, unknown>>(client.contactSealed) : {}) };
+      for (const field of identityFields)
+        if (field !== 'nationalNumber' && input[field] !== undefined) identity[field] = input[field];
+      for (const field of contactFields) if (input[field] !== undefined) contact[field] = input[field];
+      let nationalNumberSealed = client.nationalNumberSealed;
+      let nationalNumberIndex = client.nationalNumberIndex;
+      if (input.nationalNumber !== undefined) {
+        const normalised = input.nationalNumber === null ? null : normaliseNationalNumber(input.nationalNumber);
+        nationalNumberSealed = normalised ? cipher.seal(normalised) : null;
+        nationalNumberIndex = normalised ? this.crypto.blindIndex('national-number', normalised) : null;
+      }
+      await this.clients.updateIdentity(tx.manager, clientId, {
+        identitySealed: cipher.seal(identity),
+        contactSealed: Object.values(contact).some((v) => v !== null && v !== undefined) ? cipher.seal(contact) : null,
+        nationalNumberSealed,
+        nationalNumberIndex,
+      });
+      const view = {
+        givenName: identity.givenName ?? null,
+        familyName: identity.familyName ?? null,
+        birthDate: identity.birthDate ?? null,
+        language: identity.language ?? null,
+        nationalNumber: nationalNumberSealed ? cipher.open<string>(nationalNumberSealed) : null,
+        phone: contact.phone ?? null,
+        email: contact.email ?? null,
+        address: contact.address ?? null,
+      };
+      return tx.complete(
+        {
+          id: clientId,
+          identity: {
+            givenName: identity.givenName ?? null,
+            familyName: identity.familyName ?? null,
+            birthDate: identity.birthDate ?? null,
+            language: identity.language ?? null,
+            nationalNumber: nationalNumberSealed ? cipher.open<string>(nationalNumberSealed) : null,
+          },
+          contact: { phone: contact.phone ?? null, email: contact.email ?? null, address: contact.address ?? null },
+          changed,
+        },
+        decision,
+        {
+          written: changed,
+          // The answer shows the record as it now stands: disclosed to the team that holds it.
+          disclosed: view,
+          categories: categories.filter((c) => decision.granted.includes(c)),
+          reason: `identity and contact rectified (art. 16): ${changed.join(', ')}`,
+        },
+      );
+    });
+  }
 
   /** A coordinator of the team that holds the client (rule team-coordinator-merges-own-clients). */
   private async requireOwn(tx: AccessTransaction, id: string, action: string) {
