@@ -26,6 +26,7 @@ import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-Referr
 import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMemberProfession.js';
 import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
 import { ContactViaNetworkKnowledge1796313500000 } from './1796313500000-ContactViaNetworkKnowledge.js';
+import { AgreementStatus1796313600000 } from './1796313600000-AgreementStatus.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -61,4 +62,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CircleMemberProfession1796313300000,
   HealthSignals1796313400000,
   ContactViaNetworkKnowledge1796313500000,
+  AgreementStatus1796313600000,
 ];

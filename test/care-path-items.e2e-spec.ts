@@ -767,6 +767,67 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  describe('item 9: agreements end', () => {
+    it('lets the operator suspend, reactivate and end an agreement, logged; exchanges under it stop that day', async () => {
+      const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'], sub: 'op' });
+      const landlord = await ctx.newPartner({ type: 'social-housing-company' });
+      const agent = await landlord.token({ roles: ['referrer'], sub: 'lh' });
+      const created = await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: admin,
+        purpose: 'administration',
+        body: {
+          title: 'Tijdelijk',
+          partnerIds: [landlord.id, outreach.id],
+          purposes: ['referral'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const id = created.body.id as string;
+      const patch = (body: unknown, token = admin) =>
+        ctx.request({ method: 'PATCH', url: `/v1/agreements/${id}`, token, purpose: 'administration', body });
+      expect((await refer(agent)).status).toBe(201);
+
+      const suspended = await patch({ status: 'suspended', reason: 'Evaluatie lopende' });
+      expect(suspended.status).toBe(200);
+      expect(suspended.body).toMatchObject({ status: 'suspended', inForce: false });
+      expect((await refer(agent)).status).toBe(403);
+      expect((await patch({ status: 'active', reason: 'Evaluatie positief' })).body).toMatchObject({ inForce: true });
+      expect((await refer(agent)).status).toBe(201);
+
+      // Ending on a later day keeps it in force until then; ending now stops it today.
+      const later = await patch({ status: 'ended', validUntil: '2999-12-31', reason: 'Loopt af eind volgend jaar' });
+      expect(later.body).toMatchObject({ status: 'active', validUntil: '2999-12-31', inForce: true });
+      const ended = await patch({ status: 'ended', reason: 'Samenwerking stopgezet' });
+      expect(ended.status).toBe(200);
+      expect(ended.body).toMatchObject({ status: 'ended', inForce: false });
+      expect(ended.body.validUntil < new Date().toISOString().slice(0, 10)).toBe(true);
+      expect((await refer(agent)).status).toBe(403);
+      expect((await patch({ status: 'active', reason: 'Toch weer' })).status).toBe(409);
+
+      for (const body of [
+        { status: 'paused', reason: 'Geen idee' },
+        { status: 'ended', validUntil: '2001-01-01', reason: 'In het verleden' },
+        { status: 'suspended', validUntil: '2999-01-01', reason: 'Datum bij schorsing' },
+        { status: 'ended' },
+      ])
+        expect([400, 409]).toContain((await patch(body)).status);
+      const notOperator = await (await ctx.newPartner({ type: 'outreach-team' })).token({ roles: ['coordinator'] });
+      expect((await patch({ status: 'suspended', reason: 'Niet van mij' }, notOperator)).status).toBe(403);
+      const entries = await ctx.dataSource.query(
+        `SELECT decision, reason FROM access_log_entry WHERE resource_type = 'Agreement' AND action = 'update' AND resource_id = $1 AND decision = 'permit' ORDER BY seq`,
+        [id],
+      );
+      expect(entries.map((e: { reason: string }) => e.reason.split(':')[0])).toEqual([
+        'cooperation agreement suspended',
+        'cooperation agreement active',
+        'cooperation agreement ended (last day 2999-12-31)',
+        expect.stringMatching(/^cooperation agreement ended \(last day \d{4}-\d{2}-\d{2}\)$/),
+      ]);
+    });
+  });
+
   describe('item 6: a queue for coordinators', () => {
     let caseId: string;
     let pendingId: string;
