@@ -27,6 +27,7 @@ import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMembe
 import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
 import { ContactViaNetworkKnowledge1796313500000 } from './1796313500000-ContactViaNetworkKnowledge.js';
 import { AgreementStatus1796313600000 } from './1796313600000-AgreementStatus.js';
+import { ClientErasure1796313700000 } from './1796313700000-ClientErasure.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -63,4 +64,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   HealthSignals1796313400000,
   ContactViaNetworkKnowledge1796313500000,
   AgreementStatus1796313600000,
+  ClientErasure1796313700000,
 ];

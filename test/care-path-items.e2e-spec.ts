@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeErrors, fhirErrors } from './support/fhir-schema.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
 /**
@@ -825,6 +826,103 @@ describe('the care path, complete (issue 13)', () => {
         'cooperation agreement ended (last day 2999-12-31)',
         expect.stringMatching(/^cooperation agreement ended \(last day \d{4}-\d{2}-\d{2}\)$/),
       ]);
+    });
+  });
+
+  describe('item 14: erasure and portability', () => {
+    it("exports the client's data as JSON and a FHIR Bundle, and erases it once no case runs, keeping the log", async () => {
+      const created = await refer(referrer, {
+        signals: ['hoarding', 'addiction'],
+        description: 'Veel afval in de gang',
+      });
+      const accepted = await decide(created.body.id, { decision: 'accept' });
+      const caseId = accepted.body.caseId as string;
+      const clientId = (await read(created.body.id, coordinator)).body.clientId as string;
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/notes`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { category: 'health', text: 'Slaapt slecht' },
+      });
+      const rights = (method: 'GET' | 'POST', url: string, body?: unknown, token = coordinator) =>
+        ctx.request({ method, url: `/v1/clients/${clientId}${url}`, token, purpose: 'data-subject-rights', body });
+      const json = await rights('GET', '/export');
+      expect(json.status).toBe(200);
+      expect(json.body).toMatchObject({
+        clientId,
+        identity: { givenName: 'Anna', familyName: 'Peeters' },
+        contact: { phone: '+3225550100' },
+        referrals: [
+          expect.objectContaining({
+            signals: ['hoarding'],
+            healthSignals: ['addiction'],
+            description: 'Veel afval in de gang',
+          }),
+        ],
+        cases: [expect.objectContaining({ id: caseId, notes: [expect.objectContaining({ text: 'Slaapt slecht' })] })],
+      });
+      const fhir = await rights('GET', '/export?format=fhir');
+      expect(fhir.status).toBe(200);
+      expect(fhir.headers['content-type']).toContain('application/fhir+json');
+      expect(describeErrors(fhirErrors('Bundle', fhir.body))).toEqual([]);
+      expect(fhir.body.entry[0].resource).toMatchObject({ resourceType: 'Patient', name: [{ family: 'Peeters' }] });
+      expect(fhir.body.entry.length).toBeGreaterThanOrEqual(3);
+
+      const request = {
+        reason: 'Schriftelijk verzoek van de cliënt',
+        requestReceivedOn: '2026-11-28',
+        reference: 'AVG-2026-014',
+      };
+      const whileOpen = await rights('POST', '/erasure', request);
+      expect(whileOpen.status).toBe(409);
+      expect(whileOpen.body.detail).toContain('still open');
+      for (const body of [
+        {},
+        { reason: 'x', requestReceivedOn: '2026-11-28' },
+        { ...request, requestReceivedOn: 'gisteren' },
+        { ...request, extra: 1 },
+      ])
+        expect((await rights('POST', '/erasure', body)).status).toBe(400);
+      expect((await rights('POST', '/erasure', request, caseworker)).status).toBe(403);
+      const stranger = await (
+        await ctx.newPartner({ type: 'outreach-team' })
+      ).token({ roles: ['coordinator'], sub: 'other' });
+      expect((await rights('POST', '/erasure', request, stranger)).status).toBe(404);
+      expect((await rights('GET', '/export', undefined, stranger)).status).toBe(404);
+
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/transitions`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { to: 'closed', endReason: 'client-stopped' },
+      });
+      const logBefore = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry`);
+      const erased = await rights('POST', '/erasure', request);
+      expect(erased.status).toBe(200);
+      expect(erased.body).toMatchObject({ id: clientId, erased: { referrals: 1, cases: 1 } });
+      expect((await rights('POST', '/erasure', request)).status).toBe(409);
+      const after = await rights('GET', '/export');
+      expect(after.body).toMatchObject({ erasedAt: expect.any(String), contact: null });
+      expect(JSON.stringify(after.body)).not.toMatch(/Anna|Peeters|afval|Slaapt|addiction|\+3225550100/);
+      const caseView = await ctx.request({
+        url: `/v1/cases/${caseId}`,
+        token: coordinator,
+        purpose: 'care-coordination',
+      });
+      expect(caseView.text).not.toMatch(/Anna|Slaapt/);
+      // The log keeps its (pseudonymised) entries and still verifies.
+      const logAfter = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry`);
+      expect(logAfter[0].n).toBeGreaterThan(logBefore[0].n);
+      const [entry] = await ctx.dataSource.query(
+        `SELECT reason, client_ref FROM access_log_entry WHERE resource_type = 'ClientData' AND action = 'delete' AND decision = 'permit'`,
+      );
+      expect(entry.reason).toContain('2026-11-28');
+      expect(entry.client_ref).toMatch(/^[0-9a-f]{64}$/);
+      const privacy = await (await ctx.operator()).token({ roles: ['privacy-officer'], sub: 'dpo' });
+      const verified = await ctx.request({ url: '/v1/access-log/verify', token: privacy, purpose: 'privacy-audit' });
+      expect(verified.body.ok).toBe(true);
     });
   });
 

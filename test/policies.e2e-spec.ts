@@ -206,7 +206,7 @@ describe('policy endpoints', () => {
   it('generates the record of processing for every purpose, as JSON and Markdown', async () => {
     const json = await ctx.request({ url: '/v1/processing-register', token: officer, purpose: 'privacy-audit' });
     expect(json.status).toBe(200);
-    expect(json.body.activities).toHaveLength(12);
+    expect(json.body.activities).toHaveLength(13);
     const duo = json.body.activities.find((a: { purpose: string }) => a.purpose === 'duo-follow-up');
     expect(duo).toMatchObject({
       legalBasis: { article6: expect.any(String) },
@@ -230,6 +230,6 @@ describe('policy endpoints', () => {
       markdown.text
         .split('\n')
         .filter((l) => l.startsWith('| ') && !l.startsWith('| purpose') && !l.startsWith('| ---')),
-    ).toHaveLength(12);
+    ).toHaveLength(13);
   });
 });

@@ -584,4 +584,37 @@ export class CasesService {
       });
     });
   }
+
+  /** A client's cases, opened, for the client's own copy (art. 20). */
+  async exportFor(manager: Transaction, clientId: string): Promise<unknown[]> {
+    const { cipher } = this.crypto;
+    const open = (sealed: unknown) => (typeof sealed === 'string' ? cipher.open(sealed) : null);
+    return (await this.cases.exportRows(manager, clientId)).map((c) => ({
+      id: c.id,
+      heldBy: c.custodian_partner_id,
+      status: c.status,
+      endReason: c.end_reason,
+      openedAt: new Date(c.opened_at as string).toISOString(),
+      carePlan: open(c.care_plan_sealed),
+      crisisPlan: open(c.crisis_plan_sealed),
+      safetyFlags: open(c.safety_flags_sealed) ?? [],
+      notes: (c.notes as { category: string; textSealed: string; at: string }[]).map((n) => ({
+        category: n.category,
+        text: cipher.open<string>(n.textSealed),
+        at: new Date(n.at).toISOString(),
+      })),
+      history: c.transitions,
+      contactAttempts: c.contact_attempts,
+    }));
+  }
+
+  eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    return this.cases.eraseForClient(manager, clientId);
+  }
+
+  /** A case that still runs is a care relation the team must close first: its data is not erased under it. */
+  async blocksErasure(manager: Transaction, clientId: string): Promise<string | null> {
+    const open = await this.cases.openCasesOf(manager, clientId);
+    return open > 0 ? `${open} case(s) of this client are still open; close them first` : null;
+  }
 }

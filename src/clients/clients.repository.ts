@@ -9,7 +9,10 @@ export class ClientsRepository {
     return manager.findOneBy(Client, { id });
   }
 
-  insert(manager: EntityManager, client: Omit<Client, 'id' | 'createdAt' | 'mergedInto'>): Promise<Client> {
+  insert(
+    manager: EntityManager,
+    client: Omit<Client, 'id' | 'createdAt' | 'mergedInto' | 'erasedAt' | 'erasureReason'>,
+  ): Promise<Client> {
     return manager.save(manager.create(Client, client));
   }
 
@@ -90,5 +93,21 @@ export class ClientsRepository {
     values: Pick<Client, 'identitySealed' | 'contactSealed' | 'nationalNumberSealed' | 'nationalNumberIndex'>,
   ): Promise<void> {
     await manager.update(Client, { id: clientId }, values);
+  }
+
+  /** Empties a client record's personal fields and marks it erased (the shell stays for the log's references). */
+  async eraseClient(manager: EntityManager, clientId: string, sealedEmpty: string, reason: string): Promise<void> {
+    await manager.update(
+      Client,
+      { id: clientId },
+      {
+        identitySealed: sealedEmpty,
+        contactSealed: null,
+        nationalNumberSealed: null,
+        nationalNumberIndex: null,
+        erasedAt: new Date(),
+        erasureReason: reason,
+      },
+    );
   }
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsEmail,
+  IsIn,
   IsISO8601,
   IsObject,
   IsOptional,
@@ -111,4 +112,29 @@ export class UpdateClientIdentityDto {
   @IsString()
   @Length(5, 500)
   reason!: string;
+}
+
+export class ClientExportQuery {
+  @ApiPropertyOptional({ enum: ['json', 'fhir'], default: 'json', description: 'fhir: a FHIR R4 Bundle (collection)' })
+  @IsOptional()
+  @IsIn(['json', 'fhir'])
+  format?: 'json' | 'fhir';
+}
+
+/** `POST /v1/clients/:id/erasure`: the client's documented request (GDPR art. 17). */
+export class ErasureRequestDto {
+  @ApiProperty({ example: 'The client asked in writing to erase their data after the follow-up ended', minLength: 5 })
+  @IsString()
+  @Length(5, 500)
+  reason!: string;
+
+  @ApiProperty({ format: 'date', example: '2026-11-28', description: 'When the request was received' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'requestReceivedOn must be a date (YYYY-MM-DD)' })
+  @IsISO8601({ strict: true })
+  requestReceivedOn!: string;
+
+  @ApiPropertyOptional({ example: 'AVG-2026-014', description: 'Your reference for the request (no personal data)' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 ._/:#-]{0,99}$/, { message: 'reference must be a file reference' })
+  reference?: string;
 }
