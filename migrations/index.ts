@@ -27,6 +27,9 @@ import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
 import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-ReferralReferenceAndClosing.js';
 import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMemberProfession.js';
 import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
+import { ContactViaNetworkKnowledge1796313500000 } from './1796313500000-ContactViaNetworkKnowledge.js';
+import { AgreementStatus1796313600000 } from './1796313600000-AgreementStatus.js';
+import { ClientErasure1796313700000 } from './1796313700000-ClientErasure.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -61,6 +64,9 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReferralReferenceAndClosing1796313200000,
   CircleMemberProfession1796313300000,
   HealthSignals1796313400000,
+  ContactViaNetworkKnowledge1796313500000,
+  AgreementStatus1796313600000,
+  ClientErasure1796313700000,
   ConsoleSignIn1796400000000,
   ReviewItemClient1796400100000,
 ];

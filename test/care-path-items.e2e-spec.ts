@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeErrors, fhirErrors } from './support/fhir-schema.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
 /**
@@ -671,6 +672,257 @@ describe('the care path, complete (issue 13)', () => {
         purpose: 'care-coordination',
       });
       expect(JSON.stringify(listed.body)).toContain('Vredegerecht Elsene 2026/77');
+    });
+  });
+
+  describe('item 13: the switches do something', () => {
+    it("refuses a contact attempt through the network without the client's knowledge, and records the channel", async () => {
+      const { caseId } = await acceptedCase();
+      const attempt = (body: Record<string, unknown>) =>
+        ctx.request({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/contact-attempts`,
+          token: coordinator,
+          purpose: 'outreach-contact',
+          body: { at: new Date().toISOString(), channel: 'via-network', outcome: 'no-answer', ...body },
+        });
+      expect((await attempt({})).status).toBe(400);
+      const unknowing = await attempt({ clientKnows: false });
+      expect(unknowing.status).toBe(422);
+      expect(unknowing.body.detail).toContain('contactViaNetworkWithoutKnowledge');
+      const knowing = await attempt({ clientKnows: true });
+      expect(knowing.status).toBe(201);
+      const entries = await ctx.dataSource.query(
+        `SELECT decision, reason FROM access_log_entry WHERE resource_id = $1 AND reason LIKE '%via-network%' ORDER BY seq`,
+        [caseId],
+      );
+      expect(entries).toEqual([
+        { decision: 'deny', reason: expect.stringContaining("without the client's knowledge") },
+        { decision: 'permit', reason: expect.stringContaining('channel via-network, client knows') },
+      ]);
+      const view = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(view.body.contactAttempts).toEqual([
+        expect.objectContaining({ channel: 'via-network', clientKnows: true }),
+      ]);
+    });
+
+    it('has separate switches for Q1 and Q2, and family consent as a constant', async () => {
+      const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'] });
+      const policy = await ctx.request({ url: '/v1/policies', token: admin, purpose: 'administration' });
+      expect(policy.body.switches).toMatchObject({
+        referralOfUninformedTenant: 'refuse',
+        referralAfterTenantRefused: 'refuse',
+        contactViaNetworkWithoutKnowledge: false,
+      });
+      expect(policy.body.switches).not.toHaveProperty('familyRequiresConsent');
+      expect(policy.body.constants).toEqual({ familyRequiresConsent: true });
+    });
+  });
+
+  describe('item 7: identity and contact change (GDPR art. 16)', () => {
+    it('lets the holding team correct identity and contact, logged with the fields written, and nobody else', async () => {
+      const { clientId, caseId } = await acceptedCase();
+      const patch = (body: unknown, token = caseworker) =>
+        ctx.request({
+          method: 'PATCH',
+          url: `/v1/clients/${clientId}/identity`,
+          token,
+          purpose: 'care-coordination',
+          body,
+        });
+      const changed = await patch({
+        phone: '+32470123456',
+        address: null,
+        nationalNumber: '85073003328',
+        reason: 'Nieuw nummer, uit huis gezet',
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({
+        identity: { givenName: 'Anna', familyName: 'Peeters', nationalNumber: '85073003328' },
+        contact: { phone: '+32470123456', address: null },
+        changed: ['nationalNumber', 'phone', 'address'],
+      });
+      const view = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(view.body).toMatchObject({ phone: '+32470123456', address: null, givenName: 'Anna' });
+      const [entry] = await ctx.dataSource.query(
+        `SELECT fields, categories, decision FROM access_log_entry WHERE resource_type = 'ClientIdentity' AND decision = 'permit'`,
+      );
+      expect(entry.categories).toEqual(expect.arrayContaining(['identity', 'contact']));
+      expect(entry.fields).toEqual(expect.arrayContaining(['phone', 'address', 'nationalNumber']));
+      // Bad input changes nothing; others may not.
+      for (const body of [
+        { reason: 'nothing given' },
+        { phone: 'call me', reason: 'bad phone' },
+        { nationalNumber: '85073003329', reason: 'bad check digits' },
+        { phone: '+3225550100' },
+        { phone: '+3225550100', reason: 'x', shoeSize: 43 },
+      ])
+        expect((await patch(body)).status).toBe(400);
+      expect((await patch({ phone: '+3225550100', reason: 'by the referrer' }, referrer)).status).toBe(403);
+      const stranger = await (
+        await ctx.newPartner({ type: 'outreach-team' })
+      ).token({ roles: ['caseworker'], sub: 'x' });
+      expect((await patch({ phone: '+3225550100', reason: 'another team' }, stranger)).status).toBe(404);
+      const again = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
+      expect(again.body.phone).toBe('+32470123456');
+    });
+  });
+
+  describe('item 9: agreements end', () => {
+    it('lets the operator suspend, reactivate and end an agreement, logged; exchanges under it stop that day', async () => {
+      const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'], sub: 'op' });
+      const landlord = await ctx.newPartner({ type: 'social-housing-company' });
+      const agent = await landlord.token({ roles: ['referrer'], sub: 'lh' });
+      const created = await ctx.request({
+        method: 'POST',
+        url: '/v1/agreements',
+        token: admin,
+        purpose: 'administration',
+        body: {
+          title: 'Tijdelijk',
+          partnerIds: [landlord.id, outreach.id],
+          purposes: ['referral'],
+          validFrom: '2026-01-01',
+        },
+      });
+      const id = created.body.id as string;
+      const patch = (body: unknown, token = admin) =>
+        ctx.request({ method: 'PATCH', url: `/v1/agreements/${id}`, token, purpose: 'administration', body });
+      expect((await refer(agent)).status).toBe(201);
+
+      const suspended = await patch({ status: 'suspended', reason: 'Evaluatie lopende' });
+      expect(suspended.status).toBe(200);
+      expect(suspended.body).toMatchObject({ status: 'suspended', inForce: false });
+      expect((await refer(agent)).status).toBe(403);
+      expect((await patch({ status: 'active', reason: 'Evaluatie positief' })).body).toMatchObject({ inForce: true });
+      expect((await refer(agent)).status).toBe(201);
+
+      // Ending on a later day keeps it in force until then; ending now stops it today.
+      const later = await patch({ status: 'ended', validUntil: '2999-12-31', reason: 'Loopt af eind volgend jaar' });
+      expect(later.body).toMatchObject({ status: 'active', validUntil: '2999-12-31', inForce: true });
+      const ended = await patch({ status: 'ended', reason: 'Samenwerking stopgezet' });
+      expect(ended.status).toBe(200);
+      expect(ended.body).toMatchObject({ status: 'ended', inForce: false });
+      expect(ended.body.validUntil < new Date().toISOString().slice(0, 10)).toBe(true);
+      expect((await refer(agent)).status).toBe(403);
+      expect((await patch({ status: 'active', reason: 'Toch weer' })).status).toBe(409);
+
+      for (const body of [
+        { status: 'paused', reason: 'Geen idee' },
+        { status: 'ended', validUntil: '2001-01-01', reason: 'In het verleden' },
+        { status: 'suspended', validUntil: '2999-01-01', reason: 'Datum bij schorsing' },
+        { status: 'ended' },
+      ])
+        expect([400, 409]).toContain((await patch(body)).status);
+      const notOperator = await (await ctx.newPartner({ type: 'outreach-team' })).token({ roles: ['coordinator'] });
+      expect((await patch({ status: 'suspended', reason: 'Niet van mij' }, notOperator)).status).toBe(403);
+      const entries = await ctx.dataSource.query(
+        `SELECT decision, reason FROM access_log_entry WHERE resource_type = 'Agreement' AND action = 'update' AND resource_id = $1 AND decision = 'permit' ORDER BY seq`,
+        [id],
+      );
+      expect(entries.map((e: { reason: string }) => e.reason.split(':')[0])).toEqual([
+        'cooperation agreement suspended',
+        'cooperation agreement active',
+        'cooperation agreement ended (last day 2999-12-31)',
+        expect.stringMatching(/^cooperation agreement ended \(last day \d{4}-\d{2}-\d{2}\)$/),
+      ]);
+    });
+  });
+
+  describe('item 14: erasure and portability', () => {
+    it("exports the client's data as JSON and a FHIR Bundle, and erases it once no case runs, keeping the log", async () => {
+      const created = await refer(referrer, {
+        signals: ['hoarding', 'addiction'],
+        description: 'Veel afval in de gang',
+      });
+      const accepted = await decide(created.body.id, { decision: 'accept' });
+      const caseId = accepted.body.caseId as string;
+      const clientId = (await read(created.body.id, coordinator)).body.clientId as string;
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/notes`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { category: 'health', text: 'Slaapt slecht' },
+      });
+      const rights = (method: 'GET' | 'POST', url: string, body?: unknown, token = coordinator) =>
+        ctx.request({ method, url: `/v1/clients/${clientId}${url}`, token, purpose: 'data-subject-rights', body });
+      const json = await rights('GET', '/export');
+      expect(json.status).toBe(200);
+      expect(json.body).toMatchObject({
+        clientId,
+        identity: { givenName: 'Anna', familyName: 'Peeters' },
+        contact: { phone: '+3225550100' },
+        referrals: [
+          expect.objectContaining({
+            signals: ['hoarding'],
+            healthSignals: ['addiction'],
+            description: 'Veel afval in de gang',
+          }),
+        ],
+        cases: [expect.objectContaining({ id: caseId, notes: [expect.objectContaining({ text: 'Slaapt slecht' })] })],
+      });
+      const fhir = await rights('GET', '/export?format=fhir');
+      expect(fhir.status).toBe(200);
+      expect(fhir.headers['content-type']).toContain('application/fhir+json');
+      expect(describeErrors(fhirErrors('Bundle', fhir.body))).toEqual([]);
+      expect(fhir.body.entry[0].resource).toMatchObject({ resourceType: 'Patient', name: [{ family: 'Peeters' }] });
+      expect(fhir.body.entry.length).toBeGreaterThanOrEqual(3);
+
+      const request = {
+        reason: 'Schriftelijk verzoek van de cliënt',
+        requestReceivedOn: '2026-11-28',
+        reference: 'AVG-2026-014',
+      };
+      const whileOpen = await rights('POST', '/erasure', request);
+      expect(whileOpen.status).toBe(409);
+      expect(whileOpen.body.detail).toContain('still open');
+      for (const body of [
+        {},
+        { reason: 'x', requestReceivedOn: '2026-11-28' },
+        { ...request, requestReceivedOn: 'gisteren' },
+        { ...request, extra: 1 },
+      ])
+        expect((await rights('POST', '/erasure', body)).status).toBe(400);
+      expect((await rights('POST', '/erasure', request, caseworker)).status).toBe(403);
+      const stranger = await (
+        await ctx.newPartner({ type: 'outreach-team' })
+      ).token({ roles: ['coordinator'], sub: 'other' });
+      expect((await rights('POST', '/erasure', request, stranger)).status).toBe(404);
+      expect((await rights('GET', '/export', undefined, stranger)).status).toBe(404);
+
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${caseId}/transitions`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { to: 'closed', endReason: 'client-stopped' },
+      });
+      const logBefore = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry`);
+      const erased = await rights('POST', '/erasure', request);
+      expect(erased.status).toBe(200);
+      expect(erased.body).toMatchObject({ id: clientId, erased: { referrals: 1, cases: 1 } });
+      expect((await rights('POST', '/erasure', request)).status).toBe(409);
+      const after = await rights('GET', '/export');
+      expect(after.body).toMatchObject({ erasedAt: expect.any(String), contact: null });
+      expect(JSON.stringify(after.body)).not.toMatch(/Anna|Peeters|afval|Slaapt|addiction|\+3225550100/);
+      const caseView = await ctx.request({
+        url: `/v1/cases/${caseId}`,
+        token: coordinator,
+        purpose: 'care-coordination',
+      });
+      expect(caseView.text).not.toMatch(/Anna|Slaapt/);
+      // The log keeps its (pseudonymised) entries and still verifies.
+      const logAfter = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry`);
+      expect(logAfter[0].n).toBeGreaterThan(logBefore[0].n);
+      const [entry] = await ctx.dataSource.query(
+        `SELECT reason, client_ref FROM access_log_entry WHERE resource_type = 'ClientData' AND action = 'delete' AND decision = 'permit'`,
+      );
+      expect(entry.reason).toContain('2026-11-28');
+      expect(entry.client_ref).toMatch(/^[0-9a-f]{64}$/);
+      const privacy = await (await ctx.operator()).token({ roles: ['privacy-officer'], sub: 'dpo' });
+      const verified = await ctx.request({ url: '/v1/access-log/verify', token: privacy, purpose: 'privacy-audit' });
+      expect(verified.body.ok).toBe(true);
     });
   });
 

@@ -75,6 +75,8 @@ describe('OpenAPI document', () => {
     );
     expect(queue?.responses['200']?.content?.['application/json']?.example?.items?.length).toBeGreaterThan(0);
     expect(JSON.stringify(doc.components.schemas.ReferralDecisionDto)).toContain('outside-area');
+    const rectify = op('PATCH /v1/clients/{id}/identity');
+    expect(rectify?.responses['200']?.content?.['application/json']?.example?.changed).toEqual(['phone', 'address']);
   });
 
   it('leaves the health endpoints public', () => {

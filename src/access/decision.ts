@@ -21,6 +21,8 @@ export const SUBJECT_TYPES = [
   'Client',
   'EmergencyAccess',
   'Notification',
+  'ClientIdentity',
+  'ClientData',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 

@@ -108,6 +108,10 @@ export class ContactAttempt {
   @Column({ type: 'varchar', length: 20 })
   outcome!: string;
 
+  /** via-network: whether the client knows the team asks their network (open question 3); null otherwise. */
+  @Column({ name: 'client_knows', type: 'boolean', nullable: true })
+  clientKnows!: boolean | null;
+
   @Column({ name: 'partner_id', type: 'varchar', length: 64 })
   partnerId!: string;
 

@@ -36,7 +36,7 @@ export interface CaseRecord {
     } | null;
     notes: { id: string; category: string; textSealed: string; at: string; partnerId: string }[];
     transitions: { from: string; to: string; endReason: string | null; at: string; by: string }[];
-    contactAttempts: { at: string; channel: string; outcome: string }[];
+    contactAttempts: { at: string; channel: string; outcome: string; clientKnows: boolean | null }[];
     circle: {
       id: string;
       partnerId: string;
@@ -95,7 +95,7 @@ export class CaseFacts {
            FROM case_note n WHERE n.case_id = c.id) AS notes,
         (SELECT coalesce(json_agg(json_build_object('from', t.from_status, 'to', t.to_status, 'endReason', t.end_reason, 'at', t.at, 'by', t.partner_id) ORDER BY t.at), '[]')
            FROM case_transition t WHERE t.case_id = c.id) AS transitions,
-        (SELECT coalesce(json_agg(json_build_object('at', a.at, 'channel', a.channel, 'outcome', a.outcome) ORDER BY a.at), '[]')
+        (SELECT coalesce(json_agg(json_build_object('at', a.at, 'channel', a.channel, 'outcome', a.outcome, 'clientKnows', a.client_knows) ORDER BY a.at), '[]')
            FROM contact_attempt a WHERE a.case_id = c.id) AS contact_attempts,
         (SELECT coalesce(json_agg(json_build_object('id', m.id, 'partnerId', m.partner_id, 'purposes', m.purposes, 'responsibleProfessional', m.responsible_professional, 'profession', m.profession) ORDER BY m.added_at), '[]')
            FROM circle_member m WHERE m.case_id = c.id AND m.removed_at IS NULL) AS circle`

@@ -297,11 +297,23 @@ export class CasesService {
   async addContactAttempt(access: AccessContext, id: string, input: ContactAttemptDto) {
     return this.access.run(access, async (tx) => {
       const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      // Open question 3: asking the client's network for help without the client's knowledge is the network's call.
+      if (
+        input.channel === 'via-network' &&
+        input.clientKnows === false &&
+        !this.policy.policy.switches.contactViaNetworkWithoutKnowledge
+      )
+        throw new ProblemException(
+          'unprocessable',
+          "contact attempt via-network without the client's knowledge: the network does not allow it (contactViaNetworkWithoutKnowledge: false)",
+          { missing: ["the client's knowledge of the contact through their network"] },
+        );
       const attempt = await this.cases.addContactAttempt(tx.manager, {
         caseId: id,
         at: new Date(input.at),
         channel: input.channel,
         outcome: input.outcome,
+        clientKnows: input.channel === 'via-network' ? (input.clientKnows ?? null) : null,
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
@@ -311,7 +323,12 @@ export class CasesService {
       return tx.complete(
         { id: attempt.id, at: attempt.at.toISOString(), channel: attempt.channel, outcome: attempt.outcome },
         decision,
-        { written: ['contactAttempt'], categories: ['case-status'] },
+        {
+          written: ['contactAttempt'],
+          categories: ['case-status'],
+          // The channel (and, through the network, whether the client knew) is part of the record.
+          reason: `contact attempt, channel ${input.channel}${input.channel === 'via-network' ? (input.clientKnows ? ', client knows' : ", without the client's knowledge") : ''} (rule ${decision.rule?.id})`,
+        },
       );
     });
   }
@@ -573,5 +590,38 @@ export class CasesService {
         reason: `${member.partnerId} removed from the circle of care`,
       });
     });
+  }
+
+  /** A client's cases, opened, for the client's own copy (art. 20). */
+  async exportFor(manager: Transaction, clientId: string): Promise<unknown[]> {
+    const { cipher } = this.crypto;
+    const open = (sealed: unknown) => (typeof sealed === 'string' ? cipher.open(sealed) : null);
+    return (await this.cases.exportRows(manager, clientId)).map((c) => ({
+      id: c.id,
+      heldBy: c.custodian_partner_id,
+      status: c.status,
+      endReason: c.end_reason,
+      openedAt: new Date(c.opened_at as string).toISOString(),
+      carePlan: open(c.care_plan_sealed),
+      crisisPlan: open(c.crisis_plan_sealed),
+      safetyFlags: open(c.safety_flags_sealed) ?? [],
+      notes: (c.notes as { category: string; textSealed: string; at: string }[]).map((n) => ({
+        category: n.category,
+        text: cipher.open<string>(n.textSealed),
+        at: new Date(n.at).toISOString(),
+      })),
+      history: c.transitions,
+      contactAttempts: c.contact_attempts,
+    }));
+  }
+
+  eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    return this.cases.eraseForClient(manager, clientId);
+  }
+
+  /** A case that still runs is a care relation the team must close first: its data is not erased under it. */
+  async blocksErasure(manager: Transaction, clientId: string): Promise<string | null> {
+    const open = await this.cases.openCasesOf(manager, clientId);
+    return open > 0 ? `${open} case(s) of this client are still open; close them first` : null;
   }
 }

@@ -19,9 +19,11 @@ export class ClientsModule implements OnModuleInit {
 
   /** Refusals at the gate of routes about a client name the client and the team that holds it. */
   onModuleInit(): void {
-    for (const type of ['Client', 'Consent', 'ClientAccessReport'] as SubjectType[]) {
+    for (const type of ['Client', 'Consent', 'ClientAccessReport', 'ClientIdentity', 'ClientData'] as SubjectType[]) {
       this.access.registerResolver(type, (manager, params) => {
-        const clientId = params.clientId ?? (type === 'Client' ? params.id : undefined);
+        const clientId =
+          params.clientId ??
+          (type === 'Client' || type === 'ClientIdentity' || type === 'ClientData' ? params.id : undefined);
         return clientId ? this.facts.subjectOf(manager, clientId, type) : Promise.resolve(null);
       });
     }

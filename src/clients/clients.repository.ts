@@ -9,7 +9,10 @@ export class ClientsRepository {
     return manager.findOneBy(Client, { id });
   }
 
-  insert(manager: EntityManager, client: Omit<Client, 'id' | 'createdAt' | 'mergedInto'>): Promise<Client> {
+  insert(
+    manager: EntityManager,
+    client: Omit<Client, 'id' | 'createdAt' | 'mergedInto' | 'erasedAt' | 'erasureReason'>,
+  ): Promise<Client> {
     return manager.save(manager.create(Client, client));
   }
 
@@ -81,5 +84,30 @@ export class ClientsRepository {
   async moveCustody(manager: EntityManager, clientId: string, from: string, to: string): Promise<boolean> {
     const result = await manager.update(Client, { id: clientId, custodianPartnerId: from }, { custodianPartnerId: to });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** A rectification: the sealed identity and contact, and the national number's seal and blind index. */
+  async updateIdentity(
+    manager: EntityManager,
+    clientId: string,
+    values: Pick<Client, 'identitySealed' | 'contactSealed' | 'nationalNumberSealed' | 'nationalNumberIndex'>,
+  ): Promise<void> {
+    await manager.update(Client, { id: clientId }, values);
+  }
+
+  /** Empties a client record's personal fields and marks it erased (the shell stays for the log's references). */
+  async eraseClient(manager: EntityManager, clientId: string, sealedEmpty: string, reason: string): Promise<void> {
+    await manager.update(
+      Client,
+      { id: clientId },
+      {
+        identitySealed: sealedEmpty,
+        contactSealed: null,
+        nationalNumberSealed: null,
+        nationalNumberIndex: null,
+        erasedAt: new Date(),
+        erasureReason: reason,
+      },
+    );
   }
 }

@@ -243,4 +243,13 @@ export class ConsentService {
       });
     });
   }
+
+  /** A client's consents and objections, as the team reads them (art. 20 export). */
+  async exportFor(manager: Transaction, clientId: string): Promise<unknown[]> {
+    return (await this.consents.listForClient(manager, clientId)).map((c) => this.view(c));
+  }
+
+  eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    return this.consents.eraseForClient(manager, clientId);
+  }
 }

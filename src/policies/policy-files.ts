@@ -62,15 +62,25 @@ export interface RuleDefinition {
   when?: Partial<Record<FactName, Condition>>;
 }
 export interface NetworkSwitches {
-  referralWithoutTenantKnowledge: 'refuse' | 'minimal-data';
+  /** Q1: a tenant who was not informed of the referral. */
+  referralOfUninformedTenant: 'refuse' | 'minimal-data';
+  /** Q2: a tenant who was informed and refused. */
+  referralAfterTenantRefused: 'refuse' | 'minimal-data';
+  /** Q3: a contact attempt through the client's network without the client's knowledge. */
   contactViaNetworkWithoutKnowledge: boolean;
   informedNoObjectionSuffices: boolean;
-  familyRequiresConsent: true;
   /** The client's access report names the individual user (token sub); false = a stable pseudonym per user. */
   accessReportNamesUsers: boolean;
   /** Refusals in the client's access report: counted in one sentence, or left out. */
   accessReportRefusals: 'summarise' | 'omit';
 }
+/**
+ * Not a switch: family and relatives are not partners of the network, so nothing reaches them
+ * through the gateway, and what the team tells them rests on the client's consent alone. Kept as a
+ * constant of the consent rules (it cannot be turned off) and shown in `GET /v1/policies`.
+ */
+export const FAMILY_REQUIRES_CONSENT = true as const;
+
 /** Where a rule stands in rules.yaml, so explain and the access log can point at it. */
 export interface RuleSource {
   file: string;

@@ -30,6 +30,10 @@ export class ReferralsModule implements OnModuleInit {
       move: (manager, from, to) => this.referrals.moveClient(manager, from, to),
       restore: (manager, ids, to) => this.referrals.restoreClient(manager, ids, to),
     });
+    this.clients.registerClientData('referrals', {
+      export: (manager, clientId) => this.service.exportFor(manager, clientId),
+      erase: (manager, clientId) => this.service.eraseFor(manager, clientId),
+    });
     // Contact made on the case, and its closing, are what may flow back to the referrer.
     this.cases.onContactEstablished((manager, referralId) =>
       this.service.caseProgressed(manager, referralId, 'contact-established'),

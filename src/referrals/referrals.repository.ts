@@ -74,4 +74,27 @@ export class ReferralsRepository {
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt::timestamptz, :id::uuid)', after);
     return query.getMany();
   }
+
+  /** A client's referrals (art. 20 export). */
+  findByClient(manager: EntityManager, clientId: string): Promise<Referral[]> {
+    return manager.find(Referral, { where: { clientId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Empties the personal content of a client's referrals (art. 17); status and dates stay for the figures. */
+  async eraseForClient(manager: EntityManager, clientId: string, sealedEmpty: string): Promise<number> {
+    const result = await manager.update(
+      Referral,
+      { clientId },
+      {
+        housingSealed: sealedEmpty,
+        healthSignalsSealed: null,
+        descriptionSealed: null,
+        tenantInformedNoteSealed: null,
+        decisionReasonSealed: null,
+        referrerContactSealed: sealedEmpty,
+        externalReference: null,
+      },
+    );
+    return result.affected ?? 0;
+  }
 }

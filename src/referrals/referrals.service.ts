@@ -496,6 +496,29 @@ export class ReferralsService {
     const referral = await this.referrals.recordProgress(manager, referralId, what);
     if (referral) await this.tellReferrer(manager, referral, what);
   }
+
+  /** What the referrals say about a client, opened, for the client's own copy (art. 20). */
+  async exportFor(manager: Transaction, clientId: string): Promise<unknown[]> {
+    const { cipher } = this.crypto;
+    return (await this.referrals.findByClient(manager, clientId)).map((r) => ({
+      id: r.id,
+      referrerPartnerId: r.referrerPartnerId,
+      referrerKind: r.referrerKind,
+      targetPartnerId: r.targetPartnerId,
+      status: r.status,
+      referredAt: r.createdAt.toISOString(),
+      decidedAt: r.decidedAt?.toISOString() ?? null,
+      ...cipher.open<Record<string, unknown>>(r.housingSealed),
+      healthSignals: r.healthSignalsSealed ? cipher.open(r.healthSignalsSealed) : [],
+      description: r.descriptionSealed ? cipher.open(r.descriptionSealed) : null,
+      tenantInformed: r.tenantInformed,
+      tenantInformedNote: r.tenantInformedNoteSealed ? cipher.open(r.tenantInformedNoteSealed) : null,
+    }));
+  }
+
+  eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    return this.referrals.eraseForClient(manager, clientId, this.crypto.cipher.seal({}));
+  }
 }
 
 /** A filter instant: a valid ISO 8601 date within years 1900–9999 (PostgreSQL's range and then some), else 400. */

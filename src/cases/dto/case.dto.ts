@@ -12,6 +12,7 @@ import {
   Matches,
   MaxLength,
   ValidateIf,
+  IsBoolean,
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination.js';
@@ -40,6 +41,15 @@ export class ContactAttemptDto {
   @ApiProperty({ format: 'date-time' }) @IsISO8601({ strict: true }) at!: string;
   @ApiProperty({ enum: CONTACT_CHANNELS }) @IsIn(CONTACT_CHANNELS) channel!: string;
   @ApiProperty({ enum: CONTACT_OUTCOMES }) @IsIn(CONTACT_OUTCOMES) outcome!: string;
+
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      "Required for channel via-network: whether the client knows the team asks their network. Without the client's knowledge it is refused (422) unless the network switch contactViaNetworkWithoutKnowledge allows it",
+  })
+  @ValidateIf((a: ContactAttemptDto) => a.channel === 'via-network' || a.clientKnows !== undefined)
+  @IsBoolean({ message: 'clientKnows must be true or false (required for via-network)' })
+  clientKnows?: boolean;
 }
 
 export class DomainPlanDto {
