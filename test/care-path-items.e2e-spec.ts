@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Clock } from '../src/common/time/clock.js';
 import { describeErrors, fhirErrors } from './support/fhir-schema.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
@@ -1032,6 +1033,68 @@ describe('the care path, complete (issue 13)', () => {
       );
       const theirs = await ctx.request({ url: '/v1/notifications', token: doctor, purpose: 'care-coordination' });
       expect(theirs.body.items).toEqual([]);
+    });
+  });
+
+  describe('item 15: retention enforced for client and case data', () => {
+    it('erases, through its trigger and by the test clock, what is past retention, and only that', async () => {
+      const clock = ctx.app.get(Clock);
+      const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'], sub: 'ops' });
+      const run = (token = admin) =>
+        ctx.request({ method: 'POST', url: '/v1/retention/run', token, purpose: 'administration' });
+      const closed = await acceptedCase();
+      await ctx.request({
+        method: 'POST',
+        url: `/v1/cases/${closed.caseId}/transitions`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { to: 'closed', endReason: 'mutual-agreement' },
+      });
+      const stillOpen = await acceptedCase();
+      const declined = await refer();
+      await decide(declined.body.id, { decision: 'decline', reasonCode: 'outside-area' });
+      const declinedClient = (await read(declined.body.id, coordinator)).body.clientId as string;
+      const exported = (clientId: string) =>
+        ctx.request({ url: `/v1/clients/${clientId}/export`, token: coordinator, purpose: 'data-subject-rights' });
+      try {
+        clock.set(new Date());
+        expect((await run()).body).toMatchObject({ ran: true, erased: 0 });
+        // Six years on: the declined referral (P5Y) is past retention, the closed case (P10Y) not yet.
+        clock.set(new Date(Date.now() + 6 * 365 * 86_400_000));
+        expect((await run()).body).toMatchObject({ ran: true });
+        expect((await exported(declinedClient)).body.erasedAt).toEqual(expect.any(String));
+        expect((await exported(closed.clientId)).body.erasedAt).toBeNull();
+        // Eleven years on: the closed case too; the open case never.
+        clock.set(new Date(Date.now() + 11 * 365 * 86_400_000));
+        expect((await run()).body.erased).toBeGreaterThanOrEqual(1);
+        const gone = (await exported(closed.clientId)).body;
+        expect(gone.erasedAt).toEqual(expect.any(String));
+        expect(JSON.stringify(gone)).not.toMatch(/Anna|Peeters/);
+        expect((await exported(stillOpen.clientId)).body).toMatchObject({
+          erasedAt: null,
+          identity: { givenName: 'Anna' },
+        });
+
+        // One replica at a time: while another holds the lock, a run does nothing.
+        const holder = ctx.dataSource.createQueryRunner();
+        await holder.connect();
+        try {
+          await holder.query("SELECT pg_advisory_lock(hashtext('schakel:client-retention'))");
+          expect((await run()).body).toMatchObject({ ran: false, erased: 0 });
+        } finally {
+          await holder.query("SELECT pg_advisory_unlock(hashtext('schakel:client-retention'))");
+          await holder.release();
+        }
+        const entries = await ctx.dataSource.query(
+          `SELECT reason FROM access_log_entry WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' ORDER BY seq`,
+        );
+        expect(entries.length).toBe(4);
+        expect(entries[3].reason).toContain('another replica');
+        // Only the operator's administrators run it.
+        expect((await run(coordinator)).status).toBe(403);
+      } finally {
+        clock.set(null);
+      }
     });
   });
 });

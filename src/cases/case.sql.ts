@@ -7,3 +7,8 @@
 export function caseHeldBySql(caseIdExpr: string, partnerExpr: string): string {
   return `EXISTS (SELECT 1 FROM care_case hc WHERE hc.id = ${caseIdExpr} AND hc.custodian_partner_id = ${partnerExpr})`;
 }
+
+/** True when the client `clientIdExpr` has any case (open or closed). */
+export function clientHasCaseSql(clientIdExpr: string): string {
+  return `EXISTS (SELECT 1 FROM care_case hc WHERE hc.client_id = ${clientIdExpr})`;
+}

@@ -34,6 +34,7 @@ export class CasesModule implements OnModuleInit {
       export: (manager, clientId) => this.service.exportFor(manager, clientId),
       erase: (manager, clientId) => this.service.eraseFor(manager, clientId),
       blocksErasure: (manager, clientId) => this.service.blocksErasure(manager, clientId),
+      expired: (manager, now) => this.service.expiredClients(manager, now),
     });
     const resolve = async (manager: Parameters<CasesRepository['subjectOf']>[0], params: Record<string, string>) =>
       params.id ? this.cases.subjectOf(manager, params.id) : null;

@@ -254,4 +254,16 @@ export class CasesRepository {
     )) as [unknown, number];
     return affected;
   }
+
+  /** Clients whose cases are all closed, the last one before `cutoff` (retention has passed). */
+  async clientsClosedBefore(manager: EntityManager, cutoff: Date): Promise<string[]> {
+    const rows: { client_id: string }[] = await manager.query(
+      `SELECT c.client_id FROM care_case c
+         LEFT JOIN LATERAL (SELECT max(t.at) AS closed_at FROM case_transition t WHERE t.case_id = c.id AND t.to_status = 'closed') t ON true
+        GROUP BY c.client_id
+       HAVING bool_and(c.status = 'closed') AND max(t.closed_at) < $1`,
+      [cutoff],
+    );
+    return rows.map((r) => r.client_id);
+  }
 }

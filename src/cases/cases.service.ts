@@ -8,6 +8,7 @@ import { decodeCursor, toPage } from '../common/http/pagination.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { before } from '../common/time/clock.js';
 import { ConsentService } from '../consent/consent.service.js';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { PartnersService } from '../partners/partners.service.js';
@@ -623,5 +624,10 @@ export class CasesService {
   async blocksErasure(manager: Transaction, clientId: string): Promise<string | null> {
     const open = await this.cases.openCasesOf(manager, clientId);
     return open > 0 ? `${open} case(s) of this client are still open; close them first` : null;
+  }
+
+  /** Clients whose case data is past its retention (purposes.yaml, counted from the last closing). */
+  expiredClients(manager: Transaction, now: Date): Promise<string[]> {
+    return this.cases.clientsClosedBefore(manager, before(now, this.policy.retentionFor(['Case'])));
   }
 }

@@ -5,11 +5,16 @@ import { ClientFacts } from './client.facts.js';
 import { ClientsController } from './clients.controller.js';
 import { ClientsRepository } from './clients.repository.js';
 import { ClientsService } from './clients.service.js';
+import { Clock } from '../common/time/clock.js';
+import { PartnersModule } from '../partners/partners.module.js';
+import { RetentionController } from './retention.controller.js';
+import { RetentionService } from './retention.service.js';
 
 @Module({
-  controllers: [ClientsController],
-  providers: [ClientsRepository, ClientsService, ClientFacts],
-  exports: [ClientsService, ClientFacts],
+  imports: [PartnersModule],
+  controllers: [ClientsController, RetentionController],
+  providers: [ClientsRepository, ClientsService, ClientFacts, RetentionService, Clock],
+  exports: [ClientsService, ClientFacts, Clock],
 })
 export class ClientsModule implements OnModuleInit {
   constructor(

@@ -110,4 +110,22 @@ export class ClientsRepository {
       },
     );
   }
+
+  /** Of these clients, those not erased yet (and not merged away). */
+  async notErased(manager: EntityManager, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: string }[] = await manager.query(
+      'SELECT id FROM client WHERE id = ANY ($1::uuid[]) AND erased_at IS NULL AND merged_into IS NULL ORDER BY id',
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** One replica at a time runs the retention job: a transaction-scoped advisory lock, false when another holds it. */
+  async tryRetentionLock(manager: EntityManager): Promise<boolean> {
+    const rows: { locked: boolean }[] = await manager.query(
+      "SELECT pg_try_advisory_xact_lock(hashtext('schakel:client-retention')) AS locked",
+    );
+    return Boolean(rows[0]?.locked);
+  }
 }

@@ -25,6 +25,8 @@ export interface ClientData {
   erase(manager: Transaction, clientId: string): Promise<number>;
   /** Why the client's data may not be erased now (e.g. a case still open), or null. */
   blocksErasure?(manager: Transaction, clientId: string): Promise<string | null>;
+  /** Clients whose data this capability keeps past its retention at `now` (for the retention job). */
+  expired?(manager: Transaction, now: Date): Promise<string[]>;
 }
 
 /** A coordinator merges two records that turn out to be the same person; every merge is logged and can be undone. */
@@ -221,6 +223,24 @@ export class ClientsService {
         },
       );
     });
+  }
+
+  /**
+   * The retention job's work, in the caller's transaction: clients some capability says are past
+   * retention, that none blocks (a case still open) and that are not erased yet, erased.
+   */
+  async eraseExpired(manager: Transaction, now: Date): Promise<string[]> {
+    const candidates = new Set<string>();
+    for (const data of this.data.values())
+      for (const id of (await data.expired?.(manager, now)) ?? []) candidates.add(id);
+    const erasable: string[] = [];
+    for (const clientId of await this.clients.notErased(manager, [...candidates])) {
+      let blocked = false;
+      for (const data of this.data.values()) if (await data.blocksErasure?.(manager, clientId)) blocked = true;
+      if (!blocked) erasable.push(clientId);
+    }
+    for (const clientId of erasable) await this.eraseAll(manager, clientId, 'retention');
+    return erasable;
   }
 
   /** Empties the client and everything each capability keeps about them, in the caller's transaction. */

@@ -70,6 +70,8 @@ export interface AppConfig {
   };
   /** How often each process looks for due webhooks (also the backoff base). */
   webhookIntervalMs: number;
+  /** How often each replica tries the client-data retention job (one runs it: advisory lock); 0 = never. */
+  retentionIntervalMinutes: number;
   /**
    * Partner-registered URLs the gateway calls (JWKS, webhooks) reach public addresses only,
    * unless allowed here: for every host (development, tests), or for named hosts.
@@ -240,6 +242,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     encryptionKeys: read.optional('ENCRYPTION_KEYS'),
     breakTheGlassHours: read.integer('BREAK_THE_GLASS_HOURS', 12, 1, 24),
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
+    retentionIntervalMinutes: read.integer('RETENTION_INTERVAL_MINUTES', 360, 0, 10_080),
     outbound: {
       allowPrivate: read.boolean('OUTBOUND_ALLOW_PRIVATE', false),
       privateHosts: read.list('OUTBOUND_PRIVATE_HOSTS').map((host) => host.toLowerCase()),

@@ -121,6 +121,12 @@ export class PartnersService {
     return this.partners.signInOrganisations();
   }
 
+  /** The network operator's id and type, for jobs the gateway runs on the network's behalf (null: none registered). */
+  async operatorRef(): Promise<{ id: string; type: string } | null> {
+    const operator = await this.partners.findOperator();
+    return operator && operator.status === 'active' ? { id: operator.id, type: operator.type } : null;
+  }
+
   /** Which of these ids are registered partners (for validating a consent's recipients). */
   existingIds(ids: string[]): Promise<Set<string>> {
     return this.partners.existingIds(ids);

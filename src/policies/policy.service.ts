@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.js';
+import { longer } from '../common/time/clock.js';
 import { POLICY_SET } from './policy-engine.js';
 import type { Assertable, PolicySet, ReferralReason, RepresentativeCapacity, RuleDefinition } from './policy-files.js';
 
@@ -102,6 +103,21 @@ export class PolicyService {
       )
       .flatMap((r) => r.categories ?? []);
     return [...new Set(opened)].filter((c) => special.has(c));
+  }
+
+  /**
+   * How long data about a client is kept after its last use on these subjects: the longest
+   * retention (purposes.yaml, counted from the case's closing or the referral's decision) among the
+   * purposes the rules use on them.
+   */
+  retentionFor(subjects: string[]): string {
+    const purposes = new Set(
+      this.policy.rules.filter((r) => r.effect !== 'deny' && subjects.includes(r.subject)).flatMap((r) => r.purposes),
+    );
+    return this.policy.purposes
+      .filter((p) => purposes.has(p.id))
+      .map((p) => p.retention)
+      .reduce((a, b) => longer(a, b), 'P0D');
   }
 
   /** A legal representative's capacity (representatives.yaml), or undefined for an unknown one. */

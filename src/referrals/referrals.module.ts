@@ -33,6 +33,7 @@ export class ReferralsModule implements OnModuleInit {
     this.clients.registerClientData('referrals', {
       export: (manager, clientId) => this.service.exportFor(manager, clientId),
       erase: (manager, clientId) => this.service.eraseFor(manager, clientId),
+      expired: (manager, now) => this.service.expiredClients(manager, now),
     });
     // Contact made on the case, and its closing, are what may flow back to the referrer.
     this.cases.onContactEstablished((manager, referralId) =>

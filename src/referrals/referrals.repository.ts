@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { clientHasCaseSql } from '../cases/case.sql.js';
 import { Referral } from './referral.entity.js';
 
 /** The only place that queries referrals and the clients they bring in. Every method runs on the caller's transaction. */
@@ -96,5 +97,17 @@ export class ReferralsRepository {
       },
     );
     return result.affected ?? 0;
+  }
+
+  /** Clients only referred (never a case), every referral decided before `cutoff` (retention has passed). */
+  async clientsDecidedBefore(manager: EntityManager, cutoff: Date): Promise<string[]> {
+    const rows: { client_id: string }[] = await manager.query(
+      `SELECT r.client_id FROM referral r
+        WHERE NOT ${clientHasCaseSql('r.client_id')}
+        GROUP BY r.client_id
+       HAVING bool_and(r.status <> 'submitted') AND max(r.decided_at) < $1`,
+      [cutoff],
+    );
+    return rows.map((r) => r.client_id);
   }
 }

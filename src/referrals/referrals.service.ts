@@ -7,6 +7,7 @@ import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { normaliseNationalNumber } from '../common/crypto/national-number.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { ProblemException } from '../common/problem/problem.js';
+import { before } from '../common/time/clock.js';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { CasesService } from '../cases/cases.service.js';
 import { PartnersService } from '../partners/partners.service.js';
@@ -518,6 +519,11 @@ export class ReferralsService {
 
   eraseFor(manager: Transaction, clientId: string): Promise<number> {
     return this.referrals.eraseForClient(manager, clientId, this.crypto.cipher.seal({}));
+  }
+
+  /** Clients only referred (no case) whose referrals are past the retention of the referral rules. */
+  expiredClients(manager: Transaction, now: Date): Promise<string[]> {
+    return this.referrals.clientsDecidedBefore(manager, before(now, this.policy.retentionFor(['Referral'])));
   }
 }
 
