@@ -325,4 +325,37 @@ describe('console sign-in with OpenID Connect', () => {
     expect(narrowed.status).toBe(200);
     expect((await withCookie(cookie)).body).toMatchObject({ status: 401, check: 'roles' });
   });
+
+  it("says so when an organisation's IdP cannot be reached, and keeps the address clean", async () => {
+    const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'] });
+    // An issuer on a port nobody listens on any more.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const gone = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const registered = await ctx.request({
+      method: 'POST',
+      url: '/v1/partners',
+      token: admin,
+      purpose: 'administration',
+      body: {
+        id: 'caw-offline',
+        name: 'CAW Offline',
+        type: 'caw',
+        municipalities: ['2000'],
+        issuer: gone,
+        jwksUri: `${gone}/jwks`,
+        oidc: { clientId: 'schakel-console' },
+      },
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.body.oidc).toEqual({ issuer: gone, clientId: 'schakel-console', clientSecretSet: false });
+    const page = await (await fresh()).newPage();
+    await page.goto(`${ctx.baseUrl}/console`);
+    await page.selectOption('#lang', 'en');
+    await page.selectOption('#organisation', 'caw-offline');
+    await page.locator('#signin-oidc button[type="submit"]').click();
+    await page.locator('#signin-message [role="alert"]', { hasText: 'cannot be reached' }).waitFor();
+    expect(page.url()).toBe(`${ctx.baseUrl}/console`);
+  });
 });
