@@ -90,7 +90,10 @@ export class ConsoleAuthController {
       throw new ProblemException('forbidden', 'A console request must come from the console itself', {
         check: 'origin',
       });
-    const principal = await this.tokens.verify(`Bearer ${body.token.trim()}`);
+    const principal = await this.tokens.verify(`Bearer ${body.token.trim()}`).catch(async (error: unknown) => {
+      await this.signIn.recordRefusal(error);
+      throw error;
+    });
     void reply
       .header('set-cookie', await this.sessions.start(request, principal, null))
       .status(204)

@@ -106,22 +106,25 @@ export class OidcSignInService {
     try {
       return { principal: this.tokens.principalOf(partner, claims), idToken: tokens.id_token };
     } catch (error) {
-      // As for a bearer token: a signed claim beyond the partner's allowance is evidence.
-      if (error instanceof SignedTokenRefused) {
-        const { partnerId, partnerType, operator, subject, roles, profession } = error.attempt;
-        await this.access.refuseAtGate(
-          {
-            principal: { partnerId, partnerType, operator, subject, roles, ...(profession ? { profession } : {}) },
-            purpose: 'unstated',
-            requestId: `console-sign-in-${randomBytes(6).toString('hex')}`,
-          },
-          { action: 'authenticate', subject: 'Token' },
-          {},
-          `check ${error.check}: ${error.detail ?? ''}`,
-        );
-      }
+      await this.recordRefusal(error);
       throw error;
     }
+  }
+
+  /** As for a bearer token: a signed claim beyond the partner's allowance is evidence, logged. */
+  async recordRefusal(error: unknown): Promise<void> {
+    if (!(error instanceof SignedTokenRefused)) return;
+    const { partnerId, partnerType, operator, subject, roles, profession } = error.attempt;
+    await this.access.refuseAtGate(
+      {
+        principal: { partnerId, partnerType, operator, subject, roles, ...(profession ? { profession } : {}) },
+        purpose: 'unstated',
+        requestId: `console-sign-in-${randomBytes(6).toString('hex')}`,
+      },
+      { action: 'authenticate', subject: 'Token' },
+      {},
+      `check ${error.check}: ${error.detail ?? ''}`,
+    );
   }
 
   /** The IdP's end-session address for this ID token, when its discovery offers one. */
