@@ -2,6 +2,8 @@ import type { MigrationInterface } from 'typeorm';
 import { AccessLogEntryFormat21796075000000 } from './1796075000000-AccessLogEntryFormat2.js';
 import { AccessLogMerkleTree1796310000000 } from './1796310000000-AccessLogMerkleTree.js';
 import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
+import { ConsoleSignIn1796400000000 } from './1796400000000-ConsoleSignIn.js';
+import { ReviewItemClient1796400100000 } from './1796400100000-ReviewItemClient.js';
 import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
 import { PartnerAssertions1796100000000 } from './1796100000000-PartnerAssertions.js';
@@ -21,6 +23,14 @@ import { CasesCircleContactAttempts1795366978378 } from './1795366978378-CasesCi
 import { ReferralsAndClients1795366754674 } from './1795366754674-ReferralsAndClients.js';
 import { AccessLog1795365187940 } from './1795365187940-AccessLog.js';
 import { IdempotencyRecords1795363850885 } from './1795363850885-IdempotencyRecords.js';
+import { ReferralReasonsAndRequestQueue1796313000000 } from './1796313000000-ReferralReasonsAndRequestQueue.js';
+import { ReferrerKind1796313100000 } from './1796313100000-ReferrerKind.js';
+import { ReferralReferenceAndClosing1796313200000 } from './1796313200000-ReferralReferenceAndClosing.js';
+import { CircleMemberProfession1796313300000 } from './1796313300000-CircleMemberProfession.js';
+import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
+import { ContactViaNetworkKnowledge1796313500000 } from './1796313500000-ContactViaNetworkKnowledge.js';
+import { AgreementStatus1796313600000 } from './1796313600000-AgreementStatus.js';
+import { ClientErasure1796313700000 } from './1796313700000-ClientErasure.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -51,4 +61,14 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerChangeNotify1796100200000,
   SealIdempotencyResponses1796200000000,
   AccessLogMerkleTree1796310000000,
+  ReferralReasonsAndRequestQueue1796313000000,
+  ReferrerKind1796313100000,
+  ReferralReferenceAndClosing1796313200000,
+  CircleMemberProfession1796313300000,
+  HealthSignals1796313400000,
+  ContactViaNetworkKnowledge1796313500000,
+  AgreementStatus1796313600000,
+  ClientErasure1796313700000,
+  ConsoleSignIn1796400000000,
+  ReviewItemClient1796400100000,
 ];

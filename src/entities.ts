@@ -15,6 +15,7 @@ import { PartnerNotification, WebhookDelivery } from './notifications/notificati
 import { IdempotencyRecord } from './common/idempotency/idempotency-record.entity.js';
 import { Agreement, AgreementParty } from './partners/agreements/agreement.entity.js';
 import { Partner } from './partners/partner.entity.js';
+import { ConsoleSession } from './auth/console/console-session.entity.js';
 
 /** Every entity of the gateway, in one list shared by the app, the migration CLI and the drift test. */
 export const ENTITIES = [
@@ -41,4 +42,5 @@ export const ENTITIES = [
   ReviewItemEntry,
   PartnerNotification,
   WebhookDelivery,
+  ConsoleSession,
 ];

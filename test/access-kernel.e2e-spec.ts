@@ -113,14 +113,21 @@ describe('one access kernel', () => {
     expect(line.sentence).not.toMatch(/follow-up data|notes/);
   });
 
-  it('states no consent where none was relied on: safety flags read under the visiting rule, and after a withdrawal', async () => {
+  it('states exactly the consents relied on: safety flags under their own consent, none after a withdrawal', async () => {
+    // Safety flags are art. 9 data: outside the holding team only with the client's consent (issue 13 item 11).
+    expect((await net.readCase(net.cawWorker, 'duo-follow-up')).status).toBe(404);
+    const safety = await net.consent({
+      purposes: ['duo-follow-up'],
+      recipients: [{ partnerId: net.caw.id }],
+      categories: ['safety'],
+    });
     const flags = await net.readCase(net.cawWorker, 'duo-follow-up');
     expect(flags.status).toBe(200);
     expect(flags.body.safetyFlags).toEqual(['animals']);
     let entry = await lastEntry(`user_sub = 'pwb' AND resource_type = 'Case' AND decision = 'permit'`);
-    expect(entry).toMatchObject({ consent_ids: [], categories: ['safety'], format: 2 });
-    expect(entry.ground).toContain('6(1)(e)');
-    expect(entry.ground).not.toContain('6(1)(a)');
+    expect(entry).toMatchObject({ consent_ids: [safety], categories: ['safety'], format: 2 });
+    expect(entry.ground).toContain('6(1)(a)');
+    expect(entry.ground).toContain('9(2)(a)');
 
     const identity = await net.consent({
       purposes: ['duo-follow-up'],
@@ -130,24 +137,44 @@ describe('one access kernel', () => {
     const withConsent = await net.readCase(net.cawWorker, 'duo-follow-up');
     expect(withConsent.body.givenName).toBe('Ilse');
     entry = await lastEntry(`user_sub = 'pwb' AND resource_type = 'Case' AND decision = 'permit'`);
-    expect(entry.consent_ids).toEqual([identity]);
-    expect(entry.ground).toContain('6(1)(a)');
+    expect([...entry.consent_ids].sort()).toEqual([identity, safety].sort());
 
     expect((await net.withdraw(identity)).status).toBe(200);
     const after = await net.readCase(net.cawWorker, 'duo-follow-up');
     expect(after.body).not.toHaveProperty('givenName');
     entry = await lastEntry(`user_sub = 'pwb' AND resource_type = 'Case' AND decision = 'permit'`);
-    expect(entry.consent_ids).toEqual([]);
-    expect(entry.ground).not.toContain('6(1)(a)');
+    expect(entry.consent_ids).toEqual([safety]);
+    expect(entry.categories).toEqual(['safety']);
     const sentence = (await report()).accesses.find((a: { entryId: string }) => a.entryId === entry.id).sentence;
-    expect(sentence).not.toContain('with your consent');
-    expect(sentence).toContain('task in the public interest');
+    expect(sentence).toContain('with your consent');
+    expect((await net.withdraw(safety)).status).toBe(200);
   });
 
   it("states the referral's own ground, not the purpose's list", async () => {
     const entry = await lastEntry(`resource_type = 'Referral' AND action = 'create' AND decision = 'permit'`);
     expect(entry.ground).toMatch(/^GDPR art\. 6\(1\)\(e\)/);
     expect(entry.ground).not.toMatch(/secrecy|vital|9\(2\)/);
+  });
+
+  it('states art. 9 for a referral only when it carried clinical signals (health data, write-only)', async () => {
+    const referral = await ctx.request({
+      method: 'POST',
+      url: '/v1/referrals',
+      token: net.referrer,
+      purpose: 'referral',
+      body: {
+        targetPartnerId: net.outreach.id,
+        tenant: { givenName: 'Omar' },
+        signals: ['hoarding', 'addiction'],
+        evictionStage: 'none',
+        tenantInformed: 'yes',
+        contact: { name: 'Els' },
+      },
+    });
+    expect(referral.status).toBe(201);
+    const entry = await lastEntry(`resource_id = '${referral.body.id}' AND action = 'create'`);
+    expect(entry.categories).toEqual(expect.arrayContaining(['health', 'housing']));
+    expect(entry.ground).toContain('9(2)(h)');
   });
 
   it("tells the client an objection, a withdrawal and a representative's consent as what they were", async () => {

@@ -6,7 +6,9 @@ import { createTestContext, type TestContext, type TestPartner } from './support
  * The whole care path of shared/domain.md through the gateway: referral, acceptance, consent,
  * information requests, withdrawal, break-the-glass, review, closing with a warm handover; the
  * housing company sees only status throughout, every step is logged, every disclosure has its
- * manifest, and the chain verifies.
+ * manifest, and the chain verifies. Then the rest of issue 13's path: a redirected referral (where
+ * to and why, as a reason code), a self-referral the team registers, a handover to the GP who runs
+ * and closes the case, and the client's export and erasure.
  */
 describe('the whole care path', () => {
   let ctx: TestContext;
@@ -182,10 +184,15 @@ describe('the whole care path', () => {
     // The housing company saw only status, throughout.
     for (const seen of housingSees) {
       expect(Object.keys(seen).sort()).toEqual([
+        'closedAt',
         'contactEstablished',
         'decidedAt',
         'decision',
+        'externalReference',
         'id',
+        'reasonCode',
+        'reasonLabel',
+        'redirectedTo',
         'referredAt',
         'status',
         'withheld',
@@ -277,5 +284,133 @@ describe('the whole care path', () => {
       expect(answer.body.refusals.summary).toContain(expected[lang].refused);
       expect(answer.text).not.toMatch(/Anna|Peeters|night-nurse|"pwb"|"coord"/);
     }
+  });
+
+  it('carries the rest of the path: a redirect, a self-referral, a handover to the GP who closes, an erasure', async () => {
+    const referrer = await housing.token({ roles: ['referrer'], sub: 'els' });
+    const coordinator = await outreach.token({
+      roles: ['coordinator', 'caseworker'],
+      sub: 'coord',
+      profession: 'psychiatric-nurse',
+    });
+    const doctor = await gp.token({
+      roles: ['caseworker', 'coordinator'],
+      sub: 'dr',
+      profession: 'general-practitioner',
+    });
+    const call = (token: string, purpose: string, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) =>
+      ctx.request({ method, url, token, purpose, body });
+    const tenant = { givenName: 'Youssef', familyName: 'El Amrani', phone: '+3225550199' };
+
+    // A redirected referral: the housing company hears where to, and why, in its language.
+    const redirected = await call(referrer, 'referral', 'POST', '/v1/referrals', {
+      targetPartnerId: outreach.id,
+      tenant,
+      signals: ['rent-arrears'],
+      evictionStage: 'started',
+      tenantInformed: 'yes',
+      externalReference: 'WH-2026-1001',
+      contact: { name: 'Els Janssens' },
+    });
+    expect(redirected.status).toBe(201);
+    expect(
+      (
+        await call(coordinator, 'referral', 'POST', `/v1/referrals/${redirected.body.id}/decision`, {
+          decision: 'redirect',
+          redirectToPartnerId: caw.id,
+          reasonCode: 'better-placed-service',
+        })
+      ).status,
+    ).toBe(200);
+    const heard = await call(referrer, 'referral', 'GET', `/v1/referrals/${redirected.body.id}`);
+    expect(heard.body).toMatchObject({
+      status: 'redirected',
+      externalReference: 'WH-2026-1001',
+      redirectedTo: { partnerId: caw.id },
+      reasonCode: 'better-placed-service',
+      reasonLabel: { nl: 'een andere dienst is beter geplaatst', fr: expect.any(String), en: expect.any(String) },
+    });
+    expect(heard.text).not.toMatch(/Youssef|Amrani/);
+
+    // A self-referral: the tenant walked in; the team registers it on their behalf and accepts it.
+    const self = await call(coordinator, 'referral', 'POST', '/v1/referrals', {
+      targetPartnerId: outreach.id,
+      referrerKind: 'self',
+      tenant,
+      signals: ['withdrawal', 'psychological-problems'],
+      evictionStage: 'none',
+      tenantInformed: 'yes',
+    });
+    expect(self.status).toBe(201);
+    const accepted = await call(coordinator, 'referral', 'POST', `/v1/referrals/${self.body.id}/decision`, {
+      decision: 'accept',
+    });
+    const caseId = accepted.body.caseId as string;
+    const clientId = (await call(coordinator, 'referral', 'GET', `/v1/referrals/${self.body.id}`)).body
+      .clientId as string;
+    const caseView = await call(coordinator, 'care-coordination', 'GET', `/v1/cases/${caseId}`);
+    expect(caseView.body).toMatchObject({ referrerKind: 'self', healthSignals: ['psychological-problems'] });
+
+    // A handover to the GP, who then runs and closes the case.
+    expect(
+      (
+        await call(coordinator, 'care-coordination', 'POST', `/v1/cases/${caseId}/circle`, {
+          partnerId: gp.id,
+          purposes: ['care-coordination'],
+          profession: 'general-practitioner',
+        })
+      ).status,
+    ).toBe(201);
+    await call(coordinator, 'care-coordination', 'POST', `/v1/clients/${clientId}/consents`, {
+      purposes: ['warm-handover'],
+      recipients: [{ partnerId: gp.id }],
+      categories: ['identity', 'health'],
+      effect: 'permit',
+      givenBy: { kind: 'client' },
+      method: 'verbal',
+      validFrom: '2026-01-01',
+    });
+    const handover = await call(coordinator, 'warm-handover', 'POST', `/v1/cases/${caseId}/handover`, {
+      toPartnerId: gp.id,
+    });
+    expect(handover.status).toBe(200);
+    for (const to of ['outreach', 'intake', 'active', 'closed'])
+      expect(
+        (
+          await call(doctor, 'care-coordination', 'POST', `/v1/cases/${caseId}/transitions`, {
+            to,
+            ...(to === 'closed' ? { endReason: 'mutual-agreement' } : {}),
+          })
+        ).status,
+      ).toBe(200);
+    expect((await call(doctor, 'care-coordination', 'GET', `/v1/cases/${caseId}`)).body.status).toBe('closed');
+
+    // The client asks for their data, then for its erasure; the GP now holds the client and answers.
+    const copy = await call(doctor, 'data-subject-rights', 'GET', `/v1/clients/${clientId}/export`);
+    expect(copy.status).toBe(200);
+    expect(copy.body.identity).toMatchObject({ givenName: 'Youssef' });
+    const erased = await call(doctor, 'data-subject-rights', 'POST', `/v1/clients/${clientId}/erasure`, {
+      reason: 'De cliënt vroeg schriftelijk om wissing na afsluiting',
+      requestReceivedOn: '2026-11-30',
+    });
+    expect(erased.status).toBe(200);
+    const after = await call(doctor, 'data-subject-rights', 'GET', `/v1/clients/${clientId}/export`);
+    expect(JSON.stringify(after.body)).not.toMatch(/Youssef|Amrani|psychological/);
+
+    const kinds = new Set(
+      (
+        (await ctx.dataSource.query(
+          `SELECT resource_type, action, decision FROM access_log_entry WHERE user_sub IN ('coord', 'dr', 'els')`,
+        )) as { resource_type: string; action: string; decision: string }[]
+      ).map((s) => `${s.resource_type}:${s.action}:${s.decision}`),
+    );
+    for (const expected of [
+      'Referral:decide:permit',
+      'Case:update:permit',
+      'ClientData:export:permit',
+      'ClientData:delete:permit',
+    ])
+      expect(kinds).toContain(expected);
+    expect((await ctx.app.get(ChainService).verify()).ok).toBe(true);
   });
 });

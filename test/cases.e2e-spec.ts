@@ -101,10 +101,15 @@ describe('cases along the care path', () => {
       const seen = await poll();
       expect(seen.contactEstablished).toBe(outcome === 'contact');
       expect(Object.keys(seen).sort()).toEqual([
+        'closedAt',
         'contactEstablished',
         'decidedAt',
         'decision',
+        'externalReference',
         'id',
+        'reasonCode',
+        'reasonLabel',
+        'redirectedTo',
         'referredAt',
         'status',
         'withheld',
@@ -155,7 +160,23 @@ describe('cases along the care path', () => {
     expect(teamView.body.circle.map((m: { partnerId: string }) => m.partnerId)).toEqual([outreach.id, caw.id]);
     expect(teamView.body.notes.map((n: { category: string }) => n.category)).toEqual(['safety', 'health']);
 
-    // The CAW, in the circle without the client's consent yet, sees the safety flags for its visits and nothing else.
+    // Safety flags are art. 9 data: the CAW, in the circle, sees nothing without the client's consent
+    // (issue 13 item 11); with consent for the safety flags, it sees them for its visits and nothing else.
+    expect((await as(cawWorker, 'duo-follow-up').get(`/v1/cases/${caseId}`)).status).toBe(404);
+    const clientId = (await as(nurse, 'referral').get(`/v1/referrals/${referralId}`)).body.clientId as string;
+    expect(
+      (
+        await coordination.post(`/v1/clients/${clientId}/consents`, {
+          purposes: ['duo-follow-up'],
+          recipients: [{ partnerId: caw.id }],
+          categories: ['safety'],
+          effect: 'permit',
+          givenBy: { kind: 'client' },
+          method: 'verbal',
+          validFrom: '2026-01-01',
+        })
+      ).status,
+    ).toBe(201);
     const cawView = await as(cawWorker, 'duo-follow-up').get(`/v1/cases/${caseId}`);
     expect(cawView.status).toBe(200);
     expect(cawView.body.safetyFlags).toEqual(['visit-in-pairs']);

@@ -87,9 +87,15 @@ describe('consent', () => {
   it('records "informed, no objection", which the default policy does not accept instead of consent', async () => {
     const informed = await record(consent({ effect: 'informed-no-objection', categories: ['identity'] }));
     expect(informed.status).toBe(201);
-    const view = await cawView();
-    expect(view).not.toHaveProperty('givenName');
-    expect(view.withheld.find((w: { category: string }) => w.category === 'identity').reason).toContain('consent');
+    // Nothing is granted to the CAW (not even the safety flags, which need consent since issue 13 item 11).
+    const refused = await ctx.request({ url: `/v1/cases/${caseId}`, token: cawWorker, purpose: 'duo-follow-up' });
+    expect(refused.status).toBe(404);
+    expect(refused.text).not.toContain('givenName');
+    const [entry] = await ctx.dataSource.query(
+      `SELECT reason FROM access_log_entry WHERE resource_id = $1 AND decision = 'deny' ORDER BY seq DESC LIMIT 1`,
+      [caseId],
+    );
+    expect(entry.reason).toContain('consent');
     await ctx.request({
       method: 'POST',
       url: `/v1/consents/${informed.body.id}/withdraw`,

@@ -162,7 +162,9 @@ describe('web console', () => {
     await page.screenshot({ path: `${ARTIFACTS}/console-officer-integrity.png`, fullPage: true });
 
     await page.click('#tab-report');
-    await page.fill('input[name="client"]', clientId);
+    // Picked from the clients of the office's review items, not pasted.
+    await page.locator(`select[name="client"] option[value="${clientId}"]`).waitFor({ state: 'attached' });
+    await page.selectOption('select[name="client"]', clientId);
     await page.selectOption('select[name="report-lang"]', 'nl');
     await page.click('#view form button[type="submit"]');
     await page.waitForSelector('#report-result ol li');

@@ -36,8 +36,10 @@ describe('OpenAPI document', () => {
   });
 
   it('marks every protected operation with bearer security, the X-Purpose header and problem responses', () => {
-    // GET /v1/session serves only the caller's own identity: a token, but no purpose (see @Authenticated).
-    const protectedOps = operations().filter(({ route }) => route.includes('/v1/') && route !== 'GET /v1/session');
+    // GET /v1/session serves only the caller's own identity, GET /v1/referrals/reasons only the
+    // network's vocabulary: a token, but no purpose (see @Authenticated).
+    const tokenOnly = ['GET /v1/session', 'GET /v1/referrals/reasons'];
+    const protectedOps = operations().filter(({ route }) => route.includes('/v1/') && !tokenOnly.includes(route));
     expect(protectedOps.length).toBeGreaterThan(5);
     for (const { route, op } of protectedOps) {
       expect({ route, security: op.security }).toEqual({ route, security: [{ 'partner-jwt': [] }] });
@@ -60,6 +62,21 @@ describe('OpenAPI document', () => {
     expect(session.op.security).toEqual([{ 'partner-jwt': [] }]);
     expect(session.op.parameters?.find((p) => p.name === 'X-Purpose')).toBeUndefined();
     expect(Object.keys(session.op.responses['401']?.content ?? {})).toEqual(['application/problem+json']);
+  });
+
+  it('documents the care-path routes with examples', () => {
+    const op = (route: string) => operations().find((o) => o.route === route)?.op as Record<string, any> | undefined;
+    const reasons = op('GET /v1/referrals/reasons');
+    expect(reasons?.security).toEqual([{ 'partner-jwt': [] }]);
+    expect(reasons?.responses['200']?.content?.['application/json']?.example?.items[0]?.label?.fr).toBeDefined();
+    const queue = op('GET /v1/information-requests');
+    expect(queue?.parameters?.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'caseId', 'limit', 'cursor']),
+    );
+    expect(queue?.responses['200']?.content?.['application/json']?.example?.items?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(doc.components.schemas.ReferralDecisionDto)).toContain('outside-area');
+    const rectify = op('PATCH /v1/clients/{id}/identity');
+    expect(rectify?.responses['200']?.content?.['application/json']?.example?.changed).toEqual(['phone', 'address']);
   });
 
   it('leaves the health endpoints public', () => {

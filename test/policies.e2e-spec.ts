@@ -30,7 +30,10 @@ describe('policy endpoints', () => {
     const response = await ctx.request({ url: '/v1/policies', token: officer, purpose: 'privacy-audit' });
     expect(response.status).toBe(200);
     expect(response.body.version).toMatch(/^sha256:/);
-    expect(response.body.switches.referralWithoutTenantKnowledge).toBe('refuse');
+    expect(response.body.switches.referralOfUninformedTenant).toBe('refuse');
+    expect(response.body.switches.referralAfterTenantRefused).toBe('refuse');
+    expect(response.body.switches).not.toHaveProperty('familyRequiresConsent');
+    expect(response.body.constants).toEqual({ familyRequiresConsent: true });
     const rule = response.body.rules.find((r: { id: string }) => r.id === 'caw-duo-follow-up');
     expect(rule).toMatchObject({
       subject: 'Case',
@@ -203,7 +206,7 @@ describe('policy endpoints', () => {
   it('generates the record of processing for every purpose, as JSON and Markdown', async () => {
     const json = await ctx.request({ url: '/v1/processing-register', token: officer, purpose: 'privacy-audit' });
     expect(json.status).toBe(200);
-    expect(json.body.activities).toHaveLength(12);
+    expect(json.body.activities).toHaveLength(13);
     const duo = json.body.activities.find((a: { purpose: string }) => a.purpose === 'duo-follow-up');
     expect(duo).toMatchObject({
       legalBasis: { article6: expect.any(String) },
@@ -227,6 +230,6 @@ describe('policy endpoints', () => {
       markdown.text
         .split('\n')
         .filter((l) => l.startsWith('| ') && !l.startsWith('| purpose') && !l.startsWith('| ---')),
-    ).toHaveLength(12);
+    ).toHaveLength(13);
   });
 });

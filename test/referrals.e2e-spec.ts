@@ -178,9 +178,15 @@ describe('referrals', () => {
         purpose: 'referral',
         body,
       });
-    expect((await decide({ decision: 'decline', reason: 'Geen psychische problematiek vastgesteld' })).status).toBe(
-      200,
-    );
+    expect(
+      (
+        await decide({
+          decision: 'decline',
+          reasonCode: 'not-our-target-group',
+          reason: 'Geen psychische problematiek',
+        })
+      ).status,
+    ).toBe(200);
     const again = await decide({ decision: 'accept' });
     expect(again.status).toBe(409);
     expect((await read(created.body.id, referrer)).body.status).toBe('declined');

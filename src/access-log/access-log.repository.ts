@@ -79,6 +79,10 @@ export interface LogFilter {
   userSub?: string;
   purpose?: string;
   decision?: string;
+  resourceType?: string;
+  resourceId?: string;
+  /** Only break-the-glass accesses (true), or only the others (false). */
+  override?: boolean;
   from?: Date;
   to?: Date;
   /** The policy's scope for this officer, as SQL over alias `e` with named parameters (AccessService.scope). */
@@ -458,6 +462,9 @@ export class AccessLogRepository {
     if (filter.userSub) add('e.user_sub = ?', filter.userSub);
     if (filter.purpose) add('e.purpose = ?', filter.purpose);
     if (filter.decision) add('e.decision = ?', filter.decision);
+    if (filter.resourceType) add('e.resource_type = ?', filter.resourceType);
+    if (filter.resourceId) add('e.resource_id = ?', filter.resourceId);
+    if (filter.override !== undefined) add('e.override = ?', filter.override);
     if (filter.from) add('e.occurred_at >= ?', filter.from);
     if (filter.to) add('e.occurred_at < ?', filter.to);
     if (beforeSeq) add('e.seq < ?', beforeSeq);

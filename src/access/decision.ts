@@ -22,6 +22,8 @@ export const SUBJECT_TYPES = [
   'Client',
   'EmergencyAccess',
   'Notification',
+  'ClientIdentity',
+  'ClientData',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 

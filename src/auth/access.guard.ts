@@ -9,13 +9,15 @@ import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../access/principal.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../access/decorators.js';
 import { SignedTokenRefused, TokenVerifierService } from './token-verifier.service.js';
+import { ConsoleSessionsService } from './console/console-sessions.service.js';
 import { APP_LOGGER } from '../common/logging/logger.js';
 import type { Logger } from 'pino';
 
 const PURPOSE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 
 /**
- * The one global gate, fail-closed, in a fixed order: authenticate the token, rate-limit the
+ * The one global gate, fail-closed, in a fixed order: authenticate the token (or the console
+ * session, with its Origin and CSRF checks on state-changing requests), rate-limit the
  * partner, require a known purpose, then ask the policy whether the roles may use that purpose
  * for the route's declared permission. A route with neither @Public() nor @Authorize() is refused.
  * Instance-level checks (this case, this client) belong to the services, not here.
@@ -27,6 +29,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenVerifierService,
+    private readonly sessions: ConsoleSessionsService,
     private readonly policy: PolicyEngineService,
     private readonly access: AccessService,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -41,11 +44,18 @@ export class AccessGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     let principal: Principal;
-    try {
-      principal = await this.tokens.verify(request.headers.authorization);
-    } catch (error) {
-      if (error instanceof SignedTokenRefused) await this.recordSignedTokenRefusal(error, request);
-      throw error;
+    if (request.headers.authorization === undefined && this.sessions.carriesSession(request)) {
+      // A person signed in to the console: the server-side session, with its CSRF checks.
+      const signedIn = await this.sessions.authenticate(request);
+      principal = signedIn.principal;
+      request.consoleSession = signedIn.session;
+    } else {
+      try {
+        principal = await this.tokens.verify(request.headers.authorization);
+      } catch (error) {
+        if (error instanceof SignedTokenRefused) await this.recordSignedTokenRefusal(error, request);
+        throw error;
+      }
     }
     request.principal = principal;
 

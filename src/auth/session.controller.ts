@@ -23,6 +23,11 @@ export class SessionView {
     description: 'Partners this organisation may refer to today (an agreement for "referral" in force)',
   })
   referralTargets!: Counterpart[];
+  @ApiPropertyOptional({
+    description:
+      'Only for a person signed in to the console: the token to send as X-CSRF-Token with every state-changing request',
+  })
+  csrfToken?: string;
 }
 
 /** Who am I: what a console or partner system needs to show the right screens. No client data. */
@@ -50,6 +55,7 @@ export class SessionController {
       roles: principal.roles,
       profession: principal.profession ?? null,
       referralTargets: await this.agreements.counterparts(principal.partnerId, 'referral'),
+      ...(request.consoleSession ? { csrfToken: request.consoleSession.csrfToken } : {}),
     };
   }
 }

@@ -10,6 +10,9 @@ import { ALLOWED_ALGORITHMS } from '../common/jose-algorithms.js';
 import { CONTRACT_CLAIMS, describePath, namesIn } from './claims.js';
 import type { Principal } from '../access/principal.js';
 
+/** A partner as the registry holds it (its entity is the partners capability's own). */
+export type RegisteredPartner = NonNullable<Awaited<ReturnType<PartnerRegistry['byIssuer']>>>;
+
 function refuse(check: string, detail: string): never {
   // The body names the failed check; it never echoes the token or its claims' values.
   throw new ProblemException(
@@ -105,6 +108,16 @@ export class TokenVerifierService {
       refuse('lifetime', `The token's lifetime exceeds ${this.config.auth.maxTokenLifetimeSeconds} seconds`);
     }
 
+    return this.principalOf(partner, payload);
+  }
+
+  /**
+   * Who a verified token of this partner speaks for: roles and profession read through the
+   * partner's claim mapping, checked against what its kind of organisation may assert. One path
+   * for every credential: a system's bearer token and a person's ID token from the console's
+   * OpenID Connect sign-in.
+   */
+  principalOf(partner: RegisteredPartner, payload: JWTPayload): Principal {
     // Where this partner's IdP puts roles and profession, and in which words (its registration).
     const sources = {
       roles: partner.claimMapping?.roles ?? CONTRACT_CLAIMS.roles,

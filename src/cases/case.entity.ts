@@ -108,6 +108,10 @@ export class ContactAttempt {
   @Column({ type: 'varchar', length: 20 })
   outcome!: string;
 
+  /** via-network: whether the client knows the team asks their network (open question 3); null otherwise. */
+  @Column({ name: 'client_knows', type: 'boolean', nullable: true })
+  clientKnows!: boolean | null;
+
   @Column({ name: 'partner_id', type: 'varchar', length: 64 })
   partnerId!: string;
 
@@ -135,6 +139,10 @@ export class CircleMember {
   /** The named responsible professional (token sub of the custodian team), when this is the custodian. */
   @Column({ name: 'responsible_professional', type: 'varchar', length: 200, nullable: true })
   responsibleProfessional!: string | null;
+
+  /** The profession of the professional who follows the client at this partner, when named (checked at adding). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  profession!: string | null;
 
   @CreateDateColumn({ name: 'added_at', type: 'timestamptz' })
   addedAt!: Date;

@@ -23,10 +23,27 @@ export interface CaseRecord {
     identitySealed: string | null;
     contactSealed: string | null;
     housingSealed: string | null;
+    /** The clinical signals the referral brought (health category). */
+    healthSignalsSealed: string | null;
+    /** What the referrer said about the referral that opened the case (null: no referral). */
+    referral: {
+      tenantInformed: string;
+      tenantInformedNoteSealed: string | null;
+      urgency: string;
+      referrerKind: string;
+      referrerPartnerId: string;
+      referrerContactSealed: string;
+    } | null;
     notes: { id: string; category: string; textSealed: string; at: string; partnerId: string }[];
     transitions: { from: string; to: string; endReason: string | null; at: string; by: string }[];
-    contactAttempts: { at: string; channel: string; outcome: string }[];
-    circle: { id: string; partnerId: string; purposes: string[]; responsibleProfessional: string | null }[];
+    contactAttempts: { at: string; channel: string; outcome: string; clientKnows: boolean | null }[];
+    circle: {
+      id: string;
+      partnerId: string;
+      purposes: string[];
+      responsibleProfessional: string | null;
+      profession: string | null;
+    }[];
   };
 }
 
@@ -70,14 +87,17 @@ export class CaseFacts {
     const user = params.bind(principal.subject);
     const data = options.data
       ? `,
-        cl.identity_sealed, cl.contact_sealed, rf.housing_sealed,
+        cl.identity_sealed, cl.contact_sealed, rf.housing_sealed, rf.health_signals_sealed,
+        rf.tenant_informed AS rf_tenant_informed, rf.tenant_informed_note_sealed AS rf_tenant_informed_note_sealed,
+        rf.urgency AS rf_urgency, rf.referrer_kind AS rf_referrer_kind, rf.referrer_partner_id AS rf_referrer_partner_id,
+        rf.referrer_contact_sealed AS rf_referrer_contact_sealed,
         (SELECT coalesce(json_agg(json_build_object('id', n.id, 'category', n.category, 'textSealed', n.text_sealed, 'at', n.at, 'partnerId', n.partner_id) ORDER BY n.at), '[]')
            FROM case_note n WHERE n.case_id = c.id) AS notes,
         (SELECT coalesce(json_agg(json_build_object('from', t.from_status, 'to', t.to_status, 'endReason', t.end_reason, 'at', t.at, 'by', t.partner_id) ORDER BY t.at), '[]')
            FROM case_transition t WHERE t.case_id = c.id) AS transitions,
-        (SELECT coalesce(json_agg(json_build_object('at', a.at, 'channel', a.channel, 'outcome', a.outcome) ORDER BY a.at), '[]')
+        (SELECT coalesce(json_agg(json_build_object('at', a.at, 'channel', a.channel, 'outcome', a.outcome, 'clientKnows', a.client_knows) ORDER BY a.at), '[]')
            FROM contact_attempt a WHERE a.case_id = c.id) AS contact_attempts,
-        (SELECT coalesce(json_agg(json_build_object('id', m.id, 'partnerId', m.partner_id, 'purposes', m.purposes, 'responsibleProfessional', m.responsible_professional) ORDER BY m.added_at), '[]')
+        (SELECT coalesce(json_agg(json_build_object('id', m.id, 'partnerId', m.partner_id, 'purposes', m.purposes, 'responsibleProfessional', m.responsible_professional, 'profession', m.profession) ORDER BY m.added_at), '[]')
            FROM circle_member m WHERE m.case_id = c.id AND m.removed_at IS NULL) AS circle`
       : '';
     const rows: Record<string, unknown>[] = await manager.query(
@@ -120,6 +140,18 @@ export class CaseFacts {
               identitySealed: (row.identity_sealed as string | null) ?? null,
               contactSealed: (row.contact_sealed as string | null) ?? null,
               housingSealed: (row.housing_sealed as string | null) ?? null,
+              healthSignalsSealed: (row.health_signals_sealed as string | null) ?? null,
+              referral:
+                row.rf_tenant_informed == null
+                  ? null
+                  : {
+                      tenantInformed: row.rf_tenant_informed as string,
+                      tenantInformedNoteSealed: (row.rf_tenant_informed_note_sealed as string | null) ?? null,
+                      urgency: row.rf_urgency as string,
+                      referrerKind: row.rf_referrer_kind as string,
+                      referrerPartnerId: row.rf_referrer_partner_id as string,
+                      referrerContactSealed: row.rf_referrer_contact_sealed as string,
+                    },
               notes: row.notes as NonNullable<CaseRecord['data']>['notes'],
               transitions: row.transitions as NonNullable<CaseRecord['data']>['transitions'],
               contactAttempts: row.contact_attempts as NonNullable<CaseRecord['data']>['contactAttempts'],

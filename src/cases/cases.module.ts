@@ -21,6 +21,7 @@ export class CasesModule implements OnModuleInit {
     private readonly access: AccessService,
     private readonly cases: CasesRepository,
     private readonly clients: ClientsService,
+    private readonly service: CasesService,
   ) {}
 
   /** Refusals at the gate name the case, its client and its holder. */
@@ -28,6 +29,12 @@ export class CasesModule implements OnModuleInit {
     this.clients.registerClientRecords('cases', {
       move: (manager, from, to) => this.cases.moveClient(manager, from, to),
       restore: (manager, ids, to) => this.cases.restoreClient(manager, ids, to),
+    });
+    this.clients.registerClientData('cases', {
+      export: (manager, clientId) => this.service.exportFor(manager, clientId),
+      erase: (manager, clientId) => this.service.eraseFor(manager, clientId),
+      blocksErasure: (manager, clientId) => this.service.blocksErasure(manager, clientId),
+      expired: (manager, now) => this.service.expiredClients(manager, now),
     });
     const resolve = async (manager: Parameters<CasesRepository['subjectOf']>[0], params: Record<string, string>) =>
       params.id ? this.cases.subjectOf(manager, params.id) : null;

@@ -213,4 +213,57 @@ export class CasesRepository {
     if (after) query.andWhere('(c.opened_at, c.id) < (:openedAt::timestamptz, :id::uuid)', after);
     return query.getMany();
   }
+
+  /** A client's cases with their notes, transitions and contact attempts, still sealed (art. 20 export). */
+  async exportRows(manager: EntityManager, clientId: string): Promise<Record<string, unknown>[]> {
+    return manager.query(
+      `SELECT c.id, c.custodian_partner_id, c.status, c.end_reason, c.opened_at, c.care_plan_sealed, c.crisis_plan_sealed,
+              c.safety_flags_sealed,
+              (SELECT coalesce(json_agg(json_build_object('category', n.category, 'textSealed', n.text_sealed, 'at', n.at) ORDER BY n.at), '[]')
+                 FROM case_note n WHERE n.case_id = c.id) AS notes,
+              (SELECT coalesce(json_agg(json_build_object('from', t.from_status, 'to', t.to_status, 'endReason', t.end_reason, 'at', t.at) ORDER BY t.at), '[]')
+                 FROM case_transition t WHERE t.case_id = c.id) AS transitions,
+              (SELECT coalesce(json_agg(json_build_object('at', a.at, 'channel', a.channel, 'outcome', a.outcome) ORDER BY a.at), '[]')
+                 FROM contact_attempt a WHERE a.case_id = c.id) AS contact_attempts
+         FROM care_case c WHERE c.client_id = $1 ORDER BY c.opened_at`,
+      [clientId],
+    );
+  }
+
+  /** How many of a client's cases still run (not closed). */
+  async openCasesOf(manager: EntityManager, clientId: string): Promise<number> {
+    const rows: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM care_case WHERE client_id = $1 AND status <> 'closed'`,
+      [clientId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Empties plans, flags, notes and transition reasons of a client's cases (art. 17); statuses and dates stay. */
+  async eraseForClient(manager: EntityManager, clientId: string): Promise<number> {
+    await manager.query('DELETE FROM case_note WHERE case_id IN (SELECT id FROM care_case WHERE client_id = $1)', [
+      clientId,
+    ]);
+    await manager.query(
+      'UPDATE case_transition SET reason_sealed = NULL WHERE case_id IN (SELECT id FROM care_case WHERE client_id = $1)',
+      [clientId],
+    );
+    const [, affected] = (await manager.query(
+      'UPDATE care_case SET care_plan_sealed = NULL, crisis_plan_sealed = NULL, safety_flags_sealed = NULL WHERE client_id = $1',
+      [clientId],
+    )) as [unknown, number];
+    return affected;
+  }
+
+  /** Clients whose cases are all closed, the last one before `cutoff` (retention has passed). */
+  async clientsClosedBefore(manager: EntityManager, cutoff: Date): Promise<string[]> {
+    const rows: { client_id: string }[] = await manager.query(
+      `SELECT c.client_id FROM care_case c
+         LEFT JOIN LATERAL (SELECT max(t.at) AS closed_at FROM case_transition t WHERE t.case_id = c.id AND t.to_status = 'closed') t ON true
+        GROUP BY c.client_id
+       HAVING bool_and(c.status = 'closed') AND max(t.closed_at) < $1`,
+      [cutoff],
+    );
+    return rows.map((r) => r.client_id);
+  }
 }

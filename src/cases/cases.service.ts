@@ -7,6 +7,8 @@ import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { decodeCursor, toPage } from '../common/http/pagination.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ClientsService } from '../clients/clients.service.js';
+import { before } from '../common/time/clock.js';
 import { ConsentService } from '../consent/consent.service.js';
 import { AgreementsService } from '../partners/agreements/agreements.service.js';
 import { PartnersService } from '../partners/partners.service.js';
@@ -38,6 +40,7 @@ const TEAM_PURPOSES = ['outreach-contact', 'care-coordination', 'case-consultati
 @Injectable()
 export class CasesService {
   private readonly contactListeners: ((manager: Transaction, referralId: string) => Promise<void>)[] = [];
+  private readonly closedListeners: ((manager: Transaction, referralId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly cases: CasesRepository,
@@ -48,6 +51,7 @@ export class CasesService {
     private readonly access: AccessService,
     private readonly consent: ConsentService,
     private readonly reviews: ReviewsService,
+    private readonly clients: ClientsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -129,6 +133,19 @@ export class CasesService {
     // The housing picture comes from the referral that opened the case (signals, eviction stage).
     if (allowed.has('housing') && data.housingSealed)
       Object.assign(full, cipher.open<Record<string, unknown>>(data.housingSealed));
+    if (allowed.has('health') && data.healthSignalsSealed) full.healthSignals = cipher.open(data.healthSignalsSealed);
+    // What the referrer said (tenant informed and how, urgency, who referred and their contact person).
+    if (allowed.has('referral-context') && data.referral)
+      Object.assign(full, {
+        tenantInformed: data.referral.tenantInformed,
+        tenantInformedNote: data.referral.tenantInformedNoteSealed
+          ? cipher.open(data.referral.tenantInformedNoteSealed)
+          : null,
+        urgency: data.referral.urgency,
+        referrerKind: data.referral.referrerKind,
+        referrerPartnerId: data.referral.referrerPartnerId,
+        referrerContact: cipher.open(data.referral.referrerContactSealed),
+      });
     if (allowed.has('care-plan') && record.carePlanSealed) full.carePlan = cipher.open(record.carePlanSealed);
     if (allowed.has('crisis-plan') && record.crisisPlanSealed) full.crisisPlan = cipher.open(record.crisisPlanSealed);
     if (allowed.has('safety')) full.safetyFlags = record.safetyFlagsSealed ? cipher.open(record.safetyFlagsSealed) : [];
@@ -163,6 +180,11 @@ export class CasesService {
     };
   }
 
+  /** Another capability learns, in the same transaction, that a case opened by a referral was closed. */
+  onClosed(listener: (manager: Transaction, referralId: string) => Promise<void>): void {
+    this.closedListeners.push(listener);
+  }
+
   /** Another capability learns, in the same transaction, that contact with the client was made. */
   onContactEstablished(listener: (manager: Transaction, referralId: string) => Promise<void>): void {
     this.contactListeners.push(listener);
@@ -189,7 +211,13 @@ export class CasesService {
       if (!record) return tx.notFound(subject, 'read', 'no such case');
       const decision = await tx.require({ subject, action: 'read', facts });
       const { view, disclosed, categories } = this.disclosable(record, decision);
-      return tx.complete({ id, ...view }, decision, { disclosed, categories });
+      // The holding team gets the client's opaque id (for the client's consents): the console's
+      // consent form needs it, and no one outside the team sees it.
+      const holder = record.custodianPartnerId === access.principal.partnerId;
+      return tx.complete({ id, ...(holder ? { clientId: record.clientId } : {}), ...view }, decision, {
+        disclosed,
+        categories,
+      });
     });
   }
 
@@ -258,6 +286,8 @@ export class CasesService {
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
+      if (to === 'closed' && record.referralId)
+        for (const listener of this.closedListeners) await listener(tx.manager, record.referralId);
       return tx.complete({ id, status: to, from, at: at.toISOString() }, decision, {
         written: ['status', ...(input.endReason ? ['endReason'] : []), ...(input.reason ? ['reason'] : [])],
         categories: ['case-status'],
@@ -268,11 +298,23 @@ export class CasesService {
   async addContactAttempt(access: AccessContext, id: string, input: ContactAttemptDto) {
     return this.access.run(access, async (tx) => {
       const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      // Open question 3: asking the client's network for help without the client's knowledge is the network's call.
+      if (
+        input.channel === 'via-network' &&
+        input.clientKnows === false &&
+        !this.policy.policy.switches.contactViaNetworkWithoutKnowledge
+      )
+        throw new ProblemException(
+          'unprocessable',
+          "contact attempt via-network without the client's knowledge: the network does not allow it (contactViaNetworkWithoutKnowledge: false)",
+          { missing: ["the client's knowledge of the contact through their network"] },
+        );
       const attempt = await this.cases.addContactAttempt(tx.manager, {
         caseId: id,
         at: new Date(input.at),
         channel: input.channel,
         outcome: input.outcome,
+        clientKnows: input.channel === 'via-network' ? (input.clientKnows ?? null) : null,
         partnerId: access.principal.partnerId,
         userSub: access.principal.subject,
       });
@@ -282,7 +324,12 @@ export class CasesService {
       return tx.complete(
         { id: attempt.id, at: attempt.at.toISOString(), channel: attempt.channel, outcome: attempt.outcome },
         decision,
-        { written: ['contactAttempt'], categories: ['case-status'] },
+        {
+          written: ['contactAttempt'],
+          categories: ['case-status'],
+          // The channel (and, through the network, whether the client knew) is part of the record.
+          reason: `contact attempt, channel ${input.channel}${input.channel === 'via-network' ? (input.clientKnows ? ', client knows' : ", without the client's knowledge") : ''} (rule ${decision.rule?.id})`,
+        },
       );
     });
   }
@@ -366,6 +413,7 @@ export class CasesService {
       const review = await this.reviews.openEmergencyReview(tx.manager, {
         grantId: grant.id,
         caseId: id,
+        clientId: careCase.clientId,
         actorPartnerId: me,
         custodianPartnerId: careCase.custodianPartnerId,
         summary: {
@@ -413,6 +461,13 @@ export class CasesService {
           missing: ["membership of the client's circle of care"],
         });
       }
+      // The two organisations must have agreed on handing over (a cooperation agreement covering it).
+      const agreement = await this.agreements.inForceId(tx.manager, [from, target.id], 'warm-handover');
+      if (!agreement) {
+        throw new ProblemException('unprocessable', `No agreement with ${target.id} covers a warm handover`, {
+          missing: [`a cooperation agreement between ${from} and ${target.id} for warm-handover, in force today`],
+        });
+      }
       const consents = await this.consent.inForceFor(
         tx.manager,
         record.clientId,
@@ -428,6 +483,7 @@ export class CasesService {
       const until = new Date(Date.now() + this.config.aftercareDays * 86_400_000);
       await this.cases.startAftercare(tx.manager, id, from, until);
       await this.cases.setCustodian(tx.manager, id, target.id);
+      await this.clients.moveCustody(tx.manager, record.clientId, from, target.id);
       return tx.complete({ id, from, to: target.id, aftercareUntil: until.toISOString() }, decision, {
         written: ['custodian'],
         categories: ['case-status'],
@@ -449,8 +505,40 @@ export class CasesService {
       throw new ProblemException('validation-failed', 'Unknown purpose', {
         errors: unknown.map(({ i }) => ({ pointer: `/purposes/${i}`, detail: 'not a purpose of the network policy' })),
       });
+    if (input.profession !== undefined && !this.policy.isKnownProfession(input.profession))
+      throw new ProblemException('validation-failed', 'Unknown profession', {
+        errors: [{ pointer: '/profession', detail: 'not a profession of the network policy' }],
+      });
     return this.access.run(access, async (tx) => {
       const { record, decision } = await this.requireUpdate(tx, access, id, ['case-status']);
+      // The circle shares professional secrecy: only partners with a care mission belong in it.
+      if (!this.policy.hasCareMission(partner.type))
+        throw new ProblemException(
+          'unprocessable',
+          `A ${partner.type} has no care mission and is not in a circle of care`,
+          {
+            missing: ['a partner whose staff are bound by professional secrecy (partner-trust.yaml)'],
+          },
+        );
+      if (input.profession !== undefined) {
+        const opened = [
+          ...new Set(input.purposes.flatMap((p) => this.policy.specialCategoriesOpened(partner.type, p))),
+        ];
+        if (!this.policy.mayHoldProfession(partner.type, input.profession))
+          throw new ProblemException('unprocessable', `A ${partner.type} does not employ a ${input.profession}`, {
+            missing: [`a profession a ${partner.type} may assert (partner-trust.yaml)`],
+          });
+        if (opened.length > 0 && !this.policy.isProfessionalSecrecy(input.profession))
+          throw new ProblemException(
+            'unprocessable',
+            `These purposes would open ${opened.join(', ')} to a ${input.profession}, who is not bound by professional secrecy`,
+            {
+              missing: [
+                'a profession bound by professional secrecy (roles.yaml), or purposes that open no special-category data',
+              ],
+            },
+          );
+      }
       // Shared secrecy needs a cooperation agreement between the two partners for each purpose.
       for (const purpose of input.purposes) {
         // On the transaction's own connection: a second pool connection per request can exhaust the pool.
@@ -469,17 +557,19 @@ export class CasesService {
         partnerId: partner.id,
         purposes: input.purposes,
         responsibleProfessional: null,
+        profession: input.profession ?? null,
       });
       return tx.complete(
         {
           id: member.id,
           partnerId: member.partnerId,
           purposes: member.purposes,
+          profession: member.profession,
           addedAt: member.addedAt.toISOString(),
         },
         decision,
         {
-          written: ['circle'],
+          written: ['circle', ...(input.profession ? ['profession'] : [])],
           categories: ['case-status'],
           reason: `${partner.id} added to the circle of care for ${input.purposes.join(', ')}`,
         },
@@ -501,5 +591,43 @@ export class CasesService {
         reason: `${member.partnerId} removed from the circle of care`,
       });
     });
+  }
+
+  /** A client's cases, opened, for the client's own copy (art. 20). */
+  async exportFor(manager: Transaction, clientId: string): Promise<unknown[]> {
+    const { cipher } = this.crypto;
+    const open = (sealed: unknown) => (typeof sealed === 'string' ? cipher.open(sealed) : null);
+    return (await this.cases.exportRows(manager, clientId)).map((c) => ({
+      id: c.id,
+      heldBy: c.custodian_partner_id,
+      status: c.status,
+      endReason: c.end_reason,
+      openedAt: new Date(c.opened_at as string).toISOString(),
+      carePlan: open(c.care_plan_sealed),
+      crisisPlan: open(c.crisis_plan_sealed),
+      safetyFlags: open(c.safety_flags_sealed) ?? [],
+      notes: (c.notes as { category: string; textSealed: string; at: string }[]).map((n) => ({
+        category: n.category,
+        text: cipher.open<string>(n.textSealed),
+        at: new Date(n.at).toISOString(),
+      })),
+      history: c.transitions,
+      contactAttempts: c.contact_attempts,
+    }));
+  }
+
+  eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    return this.cases.eraseForClient(manager, clientId);
+  }
+
+  /** A case that still runs is a care relation the team must close first: its data is not erased under it. */
+  async blocksErasure(manager: Transaction, clientId: string): Promise<string | null> {
+    const open = await this.cases.openCasesOf(manager, clientId);
+    return open > 0 ? `${open} case(s) of this client are still open; close them first` : null;
+  }
+
+  /** Clients whose case data is past its retention (purposes.yaml, counted from the last closing). */
+  expiredClients(manager: Transaction, now: Date): Promise<string[]> {
+    return this.cases.clientsClosedBefore(manager, before(now, this.policy.retentionFor(['Case'])));
   }
 }

@@ -34,6 +34,14 @@ export class Client {
   @Column({ name: 'merged_into', type: 'uuid', nullable: true })
   mergedInto!: string | null;
 
+  /** When the record was erased (GDPR art. 17, or retention passed): personal fields emptied, the shell kept. */
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
+  erasedAt!: Date | null;
+
+  /** Why: `request` (the client's art. 17 request) or `retention` (the retention job). */
+  @Column({ name: 'erasure_reason', type: 'varchar', length: 40, nullable: true })
+  erasureReason!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -5,11 +5,16 @@ import { ClientFacts } from './client.facts.js';
 import { ClientsController } from './clients.controller.js';
 import { ClientsRepository } from './clients.repository.js';
 import { ClientsService } from './clients.service.js';
+import { Clock } from '../common/time/clock.js';
+import { PartnersModule } from '../partners/partners.module.js';
+import { RetentionController } from './retention.controller.js';
+import { RetentionService } from './retention.service.js';
 
 @Module({
-  controllers: [ClientsController],
-  providers: [ClientsRepository, ClientsService, ClientFacts],
-  exports: [ClientsService, ClientFacts],
+  imports: [PartnersModule],
+  controllers: [ClientsController, RetentionController],
+  providers: [ClientsRepository, ClientsService, ClientFacts, RetentionService, Clock],
+  exports: [ClientsService, ClientFacts, Clock],
 })
 export class ClientsModule implements OnModuleInit {
   constructor(
@@ -19,9 +24,11 @@ export class ClientsModule implements OnModuleInit {
 
   /** Refusals at the gate of routes about a client name the client and the team that holds it. */
   onModuleInit(): void {
-    for (const type of ['Client', 'Consent', 'ClientAccessReport'] as SubjectType[]) {
+    for (const type of ['Client', 'Consent', 'ClientAccessReport', 'ClientIdentity', 'ClientData'] as SubjectType[]) {
       this.access.registerResolver(type, (manager, params) => {
-        const clientId = params.clientId ?? (type === 'Client' ? params.id : undefined);
+        const clientId =
+          params.clientId ??
+          (type === 'Client' || type === 'ClientIdentity' || type === 'ClientData' ? params.id : undefined);
         return clientId ? this.facts.subjectOf(manager, clientId, type) : Promise.resolve(null);
       });
     }

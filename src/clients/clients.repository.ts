@@ -9,7 +9,10 @@ export class ClientsRepository {
     return manager.findOneBy(Client, { id });
   }
 
-  insert(manager: EntityManager, client: Omit<Client, 'id' | 'createdAt' | 'mergedInto'>): Promise<Client> {
+  insert(
+    manager: EntityManager,
+    client: Omit<Client, 'id' | 'createdAt' | 'mergedInto' | 'erasedAt' | 'erasureReason'>,
+  ): Promise<Client> {
     return manager.save(manager.create(Client, client));
   }
 
@@ -76,5 +79,53 @@ export class ClientsRepository {
   async undo(manager: EntityManager, merge: ClientMerge): Promise<void> {
     await manager.update(Client, { id: merge.duplicateId }, { mergedInto: null });
     await manager.update(ClientMerge, { id: merge.id }, { undoneAt: new Date() });
+  }
+
+  async moveCustody(manager: EntityManager, clientId: string, from: string, to: string): Promise<boolean> {
+    const result = await manager.update(Client, { id: clientId, custodianPartnerId: from }, { custodianPartnerId: to });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** A rectification: the sealed identity and contact, and the national number's seal and blind index. */
+  async updateIdentity(
+    manager: EntityManager,
+    clientId: string,
+    values: Pick<Client, 'identitySealed' | 'contactSealed' | 'nationalNumberSealed' | 'nationalNumberIndex'>,
+  ): Promise<void> {
+    await manager.update(Client, { id: clientId }, values);
+  }
+
+  /** Empties a client record's personal fields and marks it erased (the shell stays for the log's references). */
+  async eraseClient(manager: EntityManager, clientId: string, sealedEmpty: string, reason: string): Promise<void> {
+    await manager.update(
+      Client,
+      { id: clientId },
+      {
+        identitySealed: sealedEmpty,
+        contactSealed: null,
+        nationalNumberSealed: null,
+        nationalNumberIndex: null,
+        erasedAt: new Date(),
+        erasureReason: reason,
+      },
+    );
+  }
+
+  /** Of these clients, those not erased yet (and not merged away). */
+  async notErased(manager: EntityManager, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: string }[] = await manager.query(
+      'SELECT id FROM client WHERE id = ANY ($1::uuid[]) AND erased_at IS NULL AND merged_into IS NULL ORDER BY id',
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** One replica at a time runs the retention job: a transaction-scoped advisory lock, false when another holds it. */
+  async tryRetentionLock(manager: EntityManager): Promise<boolean> {
+    const rows: { locked: boolean }[] = await manager.query(
+      "SELECT pg_try_advisory_xact_lock(hashtext('schakel:client-retention')) AS locked",
+    );
+    return Boolean(rows[0]?.locked);
   }
 }

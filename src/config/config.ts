@@ -25,6 +25,13 @@ export interface AppConfig {
     statementTimeoutMs: number;
     runMigrationsOnStart: boolean;
   };
+  /** People signed in to the console (OpenID Connect): server-side sessions. */
+  console: {
+    /** A session unused this long is over. */
+    sessionIdleMinutes: number;
+    /** A session is over this long after sign-in, however busy. */
+    sessionMaxHours: number;
+  };
   auth: {
     audience: string;
     clockToleranceSeconds: number;
@@ -63,6 +70,8 @@ export interface AppConfig {
   };
   /** How often each process looks for due webhooks (also the backoff base). */
   webhookIntervalMs: number;
+  /** How often each replica tries the client-data retention job (one runs it: advisory lock); 0 = never. */
+  retentionIntervalMinutes: number;
   /**
    * Partner-registered URLs the gateway calls (JWKS, webhooks) reach public addresses only,
    * unless allowed here: for every host (development, tests), or for named hosts.
@@ -191,6 +200,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port,
     publicUrl: read.string('PUBLIC_URL', `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`),
     databaseUrl: read.postgresUrl('DATABASE_URL'),
+    console: {
+      sessionIdleMinutes: read.integer('CONSOLE_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+      sessionMaxHours: read.integer('CONSOLE_SESSION_MAX_HOURS', 10, 1, 24 * 7),
+    },
     dataDir,
     embeddedPostgres: {
       dataDir: resolve(cwd, read.string('EMBEDDED_PG_DIR', resolve(dataDir, 'postgres'))),
@@ -229,6 +242,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     encryptionKeys: read.optional('ENCRYPTION_KEYS'),
     breakTheGlassHours: read.integer('BREAK_THE_GLASS_HOURS', 12, 1, 24),
     webhookIntervalMs: read.integer('WEBHOOK_INTERVAL_MS', 2000, 50, 600_000),
+    retentionIntervalMinutes: read.integer('RETENTION_INTERVAL_MINUTES', 360, 0, 10_080),
     outbound: {
       allowPrivate: read.boolean('OUTBOUND_ALLOW_PRIVATE', false),
       privateHosts: read.list('OUTBOUND_PRIVATE_HOSTS').map((host) => host.toLowerCase()),

@@ -70,4 +70,14 @@ export class ConsentRepository {
   async withdraw(manager: EntityManager, id: string): Promise<void> {
     await manager.update(Consent, { id }, { withdrawnAt: new Date() });
   }
+
+  /** Empties who represented the client and the evidence description (art. 17); the consent facts stay. */
+  async eraseForClient(manager: EntityManager, clientId: string): Promise<number> {
+    const result = await manager.update(
+      Consent,
+      { clientId },
+      { representativeSealed: null, evidenceDescriptionSealed: null },
+    );
+    return result.affected ?? 0;
+  }
 }

@@ -8,6 +8,7 @@ import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 import { ProblemException, type FieldError } from '../common/problem/problem.js';
 import { today } from '../partners/agreements/agreements.service.js';
 import { PartnersService } from '../partners/partners.service.js';
+import type { RepresentativeCapacity } from '../policies/policy-files.js';
 import { PolicyService } from '../policies/policy.service.js';
 import type { Consent } from './consent.entity.js';
 import { ConsentRepository } from './consent.repository.js';
@@ -130,9 +131,22 @@ export class ConsentService {
       errors.push({ pointer: '/validUntil', detail: 'validUntil is before validFrom' });
     if (errors.length)
       throw new ProblemException('validation-failed', 'The consent is not valid; see errors[]', { errors });
+    const representative = input.givenBy.kind === 'legal-representative' ? input.givenBy : undefined;
+    const capacity = representative ? this.policy.representativeCapacity(representative.capacity ?? '') : undefined;
+    if (representative && !capacity)
+      throw new ProblemException('validation-failed', 'Unknown capacity', {
+        errors: [
+          {
+            pointer: '/givenBy/capacity',
+            detail: `one of ${this.policy.policy.representatives.map((c) => c.id).join(', ')}`,
+          },
+        ],
+      });
     const { cipher } = this.crypto;
     return this.access.run(access, async (tx) => {
       const decision = await this.requireHolder(tx, clientId, 'create');
+      // A representative acts within their capacity (representatives.yaml); outside it: refused, logged.
+      if (capacity && input.effect !== 'deny') this.requireWithinCapacity(capacity, input);
       const consent = await this.consents.insert(tx.manager, {
         clientId,
         purposes: input.purposes,
@@ -143,7 +157,11 @@ export class ConsentService {
         givenBy: input.givenBy.kind,
         representativeSealed:
           input.givenBy.kind === 'legal-representative'
-            ? cipher.seal({ name: input.givenBy.name, capacity: input.givenBy.capacity })
+            ? cipher.seal({
+                name: input.givenBy.name,
+                capacity: input.givenBy.capacity,
+                ...(input.givenBy.courtOrder ? { courtOrder: input.givenBy.courtOrder } : {}),
+              })
             : null,
         method: input.method,
         evidenceSha256: input.evidence?.sha256 ?? null,
@@ -160,6 +178,28 @@ export class ConsentService {
         written: ['purposes', 'recipients', 'categories', 'effect', 'givenBy', 'method'],
       });
     });
+  }
+
+  /**
+   * A confidant assists but does not consent; an administrator of property consents for property
+   * matters only; a capacity resting on a court order needs its reference. (An objection may
+   * always be recorded: refusing is never outside anyone's capacity.)
+   */
+  private requireWithinCapacity(capacity: RepresentativeCapacity, input: CreateConsentDto): void {
+    if (!capacity.consents)
+      throw new ProblemException('unprocessable', `A ${capacity.label.en} assists the client but does not consent`, {
+        missing: ["the client's own consent, or a representative whose capacity includes consenting"],
+      });
+    const allowed = capacity.categories ?? [];
+    const outside = allowed.includes('all') ? [] : input.categories.filter((c) => !allowed.includes(c));
+    if (outside.length > 0)
+      throw new ProblemException('unprocessable', `A ${capacity.label.en} may not consent for ${outside.join(', ')}`, {
+        missing: [`a representative whose capacity covers ${outside.join(', ')}, or the client's own consent`],
+      });
+    if (capacity.courtOrder && !input.givenBy.courtOrder)
+      throw new ProblemException('unprocessable', `A ${capacity.label.en} consents on the strength of a court order`, {
+        missing: ["the court order's reference (givenBy.courtOrder)"],
+      });
   }
 
   async list(access: AccessContext, clientId: string, as: 'json' | 'fhir' = 'json') {
@@ -202,5 +242,14 @@ export class ConsentService {
         written: ['withdrawnAt'],
       });
     });
+  }
+
+  /** A client's consents and objections, as the team reads them (art. 20 export). */
+  async exportFor(manager: Transaction, clientId: string): Promise<unknown[]> {
+    return (await this.consents.listForClient(manager, clientId)).map((c) => this.view(c));
+  }
+
+  eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    return this.consents.eraseForClient(manager, clientId);
   }
 }

@@ -8,6 +8,7 @@ export const SEALED_COLUMNS: { table: string; columns: string[]; key?: string[] 
     table: 'referral',
     columns: [
       'housing_sealed',
+      'health_signals_sealed',
       'description_sealed',
       'tenant_informed_note_sealed',
       'referrer_contact_sealed',

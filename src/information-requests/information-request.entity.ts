@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /** A partner service asks for case information, for a purpose; the policy (and maybe the coordinator) decides. */
 @Entity({ name: 'information_request' })
 @Index('information_request_case_idx', ['caseId', 'createdAt'])
+@Index('information_request_pending_idx', ['decision', 'createdAt'])
 export class InformationRequest {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

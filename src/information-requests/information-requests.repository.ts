@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { AccessContext } from '../access/access-context.js';
+import { caseHeldBySql } from '../cases/case.sql.js';
+import type { FactSql } from '../policies/policy-scope.js';
 import { InformationRequest } from './information-request.entity.js';
 
 @Injectable()
@@ -25,5 +28,37 @@ export class InformationRequestsRepository {
 
   save(manager: EntityManager, request: InformationRequest): Promise<InformationRequest> {
     return manager.save(InformationRequest, request);
+  }
+
+  /**
+   * The policy's facts of a request row (alias `r`) for this caller, for the list scope: its
+   * organisation made the request, or holds the case it is about.
+   */
+  factSql(context: AccessContext): FactSql {
+    const me = context.principal.partnerId;
+    return {
+      ownOrganisation: (_c, bind) =>
+        `(r.requester_partner_id = ${bind(me)} OR ${caseHeldBySql('r.case_id', bind(me))})`,
+    };
+  }
+
+  /** One page of the requests in the policy's scope, newest first, filtered; the scope is in SQL, before the LIMIT. */
+  listInScope(
+    manager: EntityManager,
+    scope: { sql: string; params: Record<string, unknown> },
+    filter: { decision?: string; caseId?: string },
+    after: { createdAt: string; id: string } | undefined,
+    limit: number,
+  ): Promise<InformationRequest[]> {
+    const query = manager
+      .createQueryBuilder(InformationRequest, 'r')
+      .where(scope.sql, scope.params)
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .take(limit);
+    if (filter.decision) query.andWhere('r.decision = :decision', { decision: filter.decision });
+    if (filter.caseId) query.andWhere('r.case_id = :caseId::uuid', { caseId: filter.caseId });
+    if (after) query.andWhere('(r.created_at, r.id) < (:createdAt::timestamptz, :id::uuid)', after);
+    return query.getMany();
   }
 }

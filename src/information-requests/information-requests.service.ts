@@ -4,11 +4,25 @@ import type { Decision } from '../access/decision.js';
 import type { AccessContext } from '../access/access-context.js';
 import { CasesService } from '../cases/cases.service.js';
 import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
+import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { PolicyService } from '../policies/policy.service.js';
-import type { CreateInformationRequestDto, ReviewDto } from './dto/information-request.dto.js';
+import type {
+  CreateInformationRequestDto,
+  InformationRequestListQuery,
+  ReviewDto,
+} from './dto/information-request.dto.js';
 import type { InformationRequest } from './information-request.entity.js';
 import { InformationRequestsRepository } from './information-requests.repository.js';
+
+type Position = { createdAt: string; id: string };
+const isPosition = (v: unknown): v is Position =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Position).createdAt === 'string' &&
+  !Number.isNaN(Date.parse((v as Position).createdAt)) &&
+  /^[0-9a-f-]{36}$/.test(String((v as Position).id));
 
 function explain(decision: Decision, permitted: string[], custodian: string): string {
   const withheld = decision.withheld
@@ -36,8 +50,60 @@ export class InformationRequestsService {
     private readonly cases: CasesService,
     private readonly policy: PolicyService,
     private readonly access: AccessService,
+    private readonly notifications: NotificationsService,
     @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
+
+  /**
+   * The requests in the caller's scope (on cases its team holds, or made by its organisation),
+   * newest first, filtered by decision and case: the coordinator's queue is `?status=pending`.
+   * The scope is the policy's, in SQL before the LIMIT; the read is logged with the ids listed.
+   */
+  async list(access: AccessContext, query: InformationRequestListQuery): Promise<Page<Record<string, unknown>>> {
+    const after = decodeCursor(query.cursor, isPosition);
+    const limit = query.limit ?? 50;
+    const me = access.principal.partnerId;
+    return this.access.run(access, async (tx) => {
+      const scope = tx.scope({ type: 'InformationRequest', action: 'read' }, this.requests.factSql(access), 'r_scope');
+      const rows = await this.requests.listInScope(
+        tx.manager,
+        scope,
+        { decision: query.status, caseId: query.caseId },
+        after,
+        limit + 1,
+      );
+      const page = toPage(
+        rows,
+        limit,
+        (r) => ({
+          id: r.id,
+          caseId: r.caseId,
+          requesterPartnerId: r.requesterPartnerId,
+          requesterUser: r.requesterUser,
+          purpose: r.purpose,
+          categories: r.categories,
+          // What the coordinator judges: the requester's own words on why it is needed.
+          justification: this.crypto.cipher.open<string>(r.justificationSealed),
+          decision: r.decision,
+          pendingCategories: r.decision === 'pending' ? r.permittedCategories : [],
+          permittedCategories: r.decision === 'permit' ? r.permittedCategories : [],
+          basis: r.basis,
+          rule: r.ruleId,
+          reason: r.reason,
+          createdAt: r.createdAt.toISOString(),
+          reviewedAt: r.reviewedAt?.toISOString() ?? null,
+          disclosedAt: r.disclosedAt?.toISOString() ?? null,
+          role: r.requesterPartnerId === me ? 'requester' : 'holder',
+        }),
+        (r) => ({ createdAt: r.createdAt.toISOString(), id: r.id }),
+      );
+      const decision = tx.decideList({ type: 'InformationRequest', action: 'read' });
+      return tx.complete(page, decision, {
+        reason: `information request list${query.status ? ` (${query.status})` : ''} with justifications`,
+        disclosed: { informationRequests: page.items.map((i) => i.id) },
+      });
+    });
+  }
 
   private view(request: InformationRequest, decision?: Decision) {
     return {
@@ -117,6 +183,17 @@ export class InformationRequestsService {
           reason: request.reason,
         });
       }
+      // The holding team's coordinator is told a request waits for their judgement (ids only).
+      if (outcome.effect === 'pending')
+        await this.notifications.notify(tx.manager, {
+          partnerId: custodian,
+          kind: 'information-request-pending',
+          resourceType: 'InformationRequest',
+          resourceId: request.id,
+          purposes: [request.purpose],
+          categories: permitted,
+          detail: { caseId: request.caseId, requesterPartnerId: request.requesterPartnerId },
+        });
       // Asking discloses nothing: the entry records the request under its own rule.
       const asked = await tx.require({
         subject: { ...asRequest, id: request.id },

@@ -1,6 +1,16 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** A message to a partner that the basis for data it received is gone (e.g. a withdrawn consent). */
+export const NOTIFICATION_KINDS = [
+  'consent-withdrawn',
+  'information-request-pending',
+  'referral-status-changed',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/**
+ * A message to a partner: the basis for data it received is gone (a withdrawn consent), or
+ * something waits for it (a pending information request). Pseudonyms and ids only, never names.
+ */
 @Entity({ name: 'partner_notification' })
 @Index('partner_notification_partner_idx', ['partnerId', 'createdAt'])
 export class PartnerNotification {
@@ -11,14 +21,25 @@ export class PartnerNotification {
   partnerId!: string;
 
   @Column({ type: 'varchar', length: 40 })
-  kind!: 'consent-withdrawn';
+  kind!: NotificationKind;
 
-  @Column({ name: 'consent_id', type: 'uuid' })
-  consentId!: string;
+  @Column({ name: 'consent_id', type: 'uuid', nullable: true })
+  consentId!: string | null;
 
   /** The client's pseudonym as in the access log, never a name. */
-  @Column({ name: 'client_ref', type: 'char', length: 64 })
-  clientRef!: string;
+  @Column({ name: 'client_ref', type: 'char', length: 64, nullable: true })
+  clientRef!: string | null;
+
+  /** The record the notification is about (e.g. an InformationRequest), when not a consent. */
+  @Column({ name: 'resource_type', type: 'varchar', length: 40, nullable: true })
+  resourceType!: string | null;
+
+  @Column({ name: 'resource_id', type: 'uuid', nullable: true })
+  resourceId!: string | null;
+
+  /** Kind-specific ids and codes (never personal data), e.g. the case id and requested categories. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  detail!: Record<string, unknown>;
 
   @Column({ type: 'text', array: true })
   purposes!: string[];

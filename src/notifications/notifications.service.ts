@@ -10,12 +10,13 @@ import { APP_LOGGER } from '../common/logging/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Transaction } from '../database/transaction.js';
 import { PartnersService } from '../partners/partners.service.js';
+import type { NotificationKind } from './notification.entities.js';
 import { NotificationsRepository } from './notifications.repository.js';
 
 const MAX_ATTEMPTS = 10;
 
 /**
- * Tells partners that the basis for data they received is gone. The notification and its
+ * Tells partners that the basis for data they received is gone, or that something waits for them. The notification and its
  * webhook are written in the transaction of the withdrawal (an outbox); a loop in every gateway
  * process delivers due webhooks with backoff, one process per row (SKIP LOCKED).
  */
@@ -57,8 +58,11 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         kind: n.kind,
         consentId: n.consentId,
         clientRef: n.clientRef,
+        resourceType: n.resourceType,
+        resourceId: n.resourceId,
         purposes: n.purposes,
         categories: n.categories,
+        detail: n.detail,
         createdAt: n.createdAt.toISOString(),
       }));
       return tx.complete({ items, nextCursor: null }, decision, {
@@ -74,7 +78,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
   ): Promise<number> {
     const partners = await this.accessLog.recipientsUnder(manager, input.consentId, input.holderPartnerId);
     for (const partnerId of partners) {
-      const notification = await this.repository.insertNotification(manager, {
+      await this.notify(manager, {
         partnerId,
         kind: 'consent-withdrawn',
         consentId: input.consentId,
@@ -82,30 +86,64 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
         purposes: input.purposes,
         categories: input.categories,
       });
-      const partner = await this.partners.find(partnerId);
-      if (!partner?.webhookUrl) continue;
-      const payload = {
-        type: 'consent-withdrawn',
-        notificationId: notification.id,
-        partnerId,
-        consentId: input.consentId,
-        clientRef: input.clientRef,
-        purposes: input.purposes,
-        categories: input.categories,
-        at: notification.createdAt.toISOString(),
-      };
-      const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-        .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-notification+jws' })
-        .sign(this.keys.signingKey);
-      await this.repository.insertDelivery(manager, {
-        notificationId: notification.id,
-        url: partner.webhookUrl,
-        jws,
-        attempts: 0,
-        nextAttemptAt: new Date(),
-      });
     }
     return partners.length;
+  }
+
+  /**
+   * Tells a partner, in the caller's transaction (the outbox), that something concerns it: the
+   * notification its staff read, and a signed webhook when it registered a URL. Ids, codes and
+   * pseudonyms only; the partner fetches the rest through the gateway, which decides and logs.
+   */
+  async notify(
+    manager: Transaction,
+    input: {
+      partnerId: string;
+      kind: NotificationKind;
+      consentId?: string | null;
+      clientRef?: string | null;
+      resourceType?: string | null;
+      resourceId?: string | null;
+      purposes?: string[];
+      categories?: string[];
+      detail?: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    const notification = await this.repository.insertNotification(manager, {
+      partnerId: input.partnerId,
+      kind: input.kind,
+      consentId: input.consentId ?? null,
+      clientRef: input.clientRef ?? null,
+      resourceType: input.resourceType ?? null,
+      resourceId: input.resourceId ?? null,
+      purposes: input.purposes ?? [],
+      categories: input.categories ?? [],
+      detail: input.detail ?? {},
+    });
+    const partner = await this.partners.find(input.partnerId);
+    if (!partner?.webhookUrl) return;
+    const payload = {
+      type: input.kind,
+      notificationId: notification.id,
+      partnerId: input.partnerId,
+      ...(input.consentId ? { consentId: input.consentId } : {}),
+      ...(input.clientRef ? { clientRef: input.clientRef } : {}),
+      ...(input.resourceType ? { resourceType: input.resourceType, resourceId: input.resourceId } : {}),
+      purposes: notification.purposes,
+      categories: notification.categories,
+      ...(Object.keys(notification.detail).length > 0 ? { detail: notification.detail } : {}),
+      at: notification.createdAt.toISOString(),
+    };
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-notification+jws' })
+      .sign(this.keys.signingKey);
+    await this.repository.insertDelivery(manager, {
+      notificationId: notification.id,
+      url: partner.webhookUrl,
+      jws,
+      attempts: 0,
+      nextAttemptAt: new Date(),
+    });
   }
 
   private async tick(): Promise<void> {

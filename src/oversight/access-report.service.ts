@@ -354,6 +354,7 @@ export class AccessReportService {
         kind: 'contested-access',
         subjectId: entry.id,
         caseId: null,
+        clientId,
         actorPartnerId: entry.partnerId,
         custodianPartnerId: access.principal.partnerId,
         summarySealed: this.crypto.cipher.seal({ entryId, note }),

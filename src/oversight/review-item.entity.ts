@@ -16,6 +16,10 @@ export class ReviewItem {
   @Column({ name: 'case_id', type: 'uuid', nullable: true })
   caseId!: string | null;
 
+  /** The client it is about (opaque id): the officer opens that client's access report from here. */
+  @Column({ name: 'client_id', type: 'uuid', nullable: true })
+  clientId!: string | null;
+
   /** The organisation that used the override, and the one that holds the case (for scoping). */
   @Column({ name: 'actor_partner_id', type: 'varchar', length: 64 })
   actorPartnerId!: string;

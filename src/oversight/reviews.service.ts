@@ -48,6 +48,7 @@ export class ReviewsService {
       id: item.id,
       kind: item.kind,
       caseId: item.caseId,
+      clientId: item.clientId ?? null,
       actorPartnerId: item.actorPartnerId,
       custodianPartnerId: item.custodianPartnerId,
       override: item.kind === 'break-the-glass',
@@ -69,6 +70,7 @@ export class ReviewsService {
     input: {
       grantId: string;
       caseId: string;
+      clientId: string;
       actorPartnerId: string;
       custodianPartnerId: string;
       summary: Record<string, unknown>;
@@ -78,6 +80,7 @@ export class ReviewsService {
       kind: 'break-the-glass',
       subjectId: input.grantId,
       caseId: input.caseId,
+      clientId: input.clientId,
       actorPartnerId: input.actorPartnerId,
       custodianPartnerId: input.custodianPartnerId,
       summarySealed: this.crypto.cipher.seal(input.summary),

@@ -75,6 +75,20 @@ export class Partner {
   @Column({ name: 'webhook_url', type: 'varchar', length: 1000, nullable: true })
   webhookUrl!: string | null;
 
+  /**
+   * Where this partner's people sign in to the console (OpenID Connect, code flow with PKCE):
+   * the IdP's issuer (null: `issuer`), the gateway's client id there, and for a confidential
+   * client its secret, sealed with the field cipher (never shown again). No client id: no sign-in.
+   */
+  @Column({ name: 'oidc_issuer', type: 'varchar', length: 500, nullable: true })
+  oidcIssuer!: string | null;
+
+  @Column({ name: 'oidc_client_id', type: 'varchar', length: 200, nullable: true })
+  oidcClientId!: string | null;
+
+  @Column({ name: 'oidc_client_secret', type: 'text', nullable: true })
+  oidcClientSecret!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

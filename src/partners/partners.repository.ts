@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
-import { DataSource, type EntityManager, MoreThan, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, IsNull, MoreThan, Not, type Repository } from 'typeorm';
 import { Partner } from './partner.entity.js';
 
 /** The only place that queries partners. Narrow, intention-named methods. */
@@ -48,6 +48,15 @@ export class PartnersRepository {
 
   allNames(): Promise<{ id: string; name: string }[]> {
     return this.partners.find({ select: { id: true, name: true } });
+  }
+
+  /** Active partners whose people sign in to the console with their IdP, by name. */
+  signInOrganisations(): Promise<{ id: string; name: string }[]> {
+    return this.partners.find({
+      select: { id: true, name: true },
+      where: { status: 'active', oidcClientId: Not(IsNull()) },
+      order: { name: 'ASC' },
+    });
   }
 
   /** The whole registry, for the in-memory snapshot (a network has tens of partners, not thousands). */

@@ -7,13 +7,20 @@ import { ProblemException } from '../common/problem/problem.js';
 import { outboundPolicyOf, outboundUrlRefusal } from '../common/http/outbound.js';
 import { decodeCursor, toPage, type Page } from '../common/http/pagination.js';
 import { ALLOWED_ALGORITHMS } from '../common/jose-algorithms.js';
-import { type ClaimMappingDto, type CreatePartnerDto, PartnerView, type UpdatePartnerDto } from './dto/partner.dto.js';
+import {
+  type ClaimMappingDto,
+  type CreatePartnerDto,
+  type OidcRegistrationDto,
+  PartnerView,
+  type UpdatePartnerDto,
+} from './dto/partner.dto.js';
 import type { ClaimMapping } from './claim-mapping.js';
 import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
 import { assertableBy } from './partner-trust.js';
 import { PartnerRegistry } from './partner-registry.service.js';
 import { PartnersRepository } from './partners.repository.js';
 import { PolicyService } from '../policies/policy.service.js';
+import { CRYPTO, type Crypto } from '../common/crypto/crypto.module.js';
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 /** IdPs emit many groups; a partner maps the few that mean something here. */
@@ -28,12 +35,14 @@ export class PartnersService {
     private readonly policy: PolicyService,
     private readonly registry: PartnerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CRYPTO) private readonly crypto: Crypto,
   ) {}
 
   async register(access: AccessContext, input: CreatePartnerDto): Promise<PartnerView> {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, false);
     this.policy.requireKnownProgramme(input.programme);
     await this.requireCallableUrls(input);
+    await this.requireCallableIdp(input.oidc, input.issuer);
     const allowedRoles = input.allowedRoles ?? null;
     const allowedProfessions = input.allowedProfessions ?? null;
     this.requireNarrowing({ type: input.type, operator: false, allowedRoles, allowedProfessions });
@@ -67,6 +76,7 @@ export class PartnersService {
         allowedRoles,
         allowedProfessions,
         claimMapping,
+        ...this.oidcColumns(input.oidc),
         status: 'active',
         operator: false,
       } as Partner);
@@ -85,9 +95,14 @@ export class PartnersService {
   }
 
   /** Another capability's view of a partner: who it is and whether it is active (null when unknown). */
-  async find(
-    id: string,
-  ): Promise<{ id: string; type: string; status: string; name: string; webhookUrl: string | null } | null> {
+  async find(id: string): Promise<{
+    id: string;
+    type: string;
+    status: string;
+    name: string;
+    webhookUrl: string | null;
+    operator: boolean;
+  } | null> {
     const partner = await this.partners.findById(id);
     return partner
       ? {
@@ -96,8 +111,20 @@ export class PartnersService {
           status: partner.status,
           name: partner.name,
           webhookUrl: partner.webhookUrl,
+          operator: partner.operator,
         }
       : null;
+  }
+
+  /** The organisations offered on the console's sign-in page (an IdP registered, active). */
+  signInOrganisations(): Promise<{ id: string; name: string }[]> {
+    return this.partners.signInOrganisations();
+  }
+
+  /** The network operator's id and type, for jobs the gateway runs on the network's behalf (null: none registered). */
+  async operatorRef(): Promise<{ id: string; type: string } | null> {
+    const operator = await this.partners.findOperator();
+    return operator && operator.status === 'active' ? { id: operator.id, type: operator.type } : null;
   }
 
   /** Which of these ids are registered partners (for validating a consent's recipients). */
@@ -139,6 +166,7 @@ export class PartnersService {
     this.requireExactlyOneKeySource(input.jwks, input.jwksUri, true);
     this.policy.requireKnownProgramme(input.programme);
     await this.requireCallableUrls(input);
+    await this.requireCallableIdp(input.oidc, partner.issuer);
     // Suspending the operator through its own API would lock the network's administration out;
     // the operator's registration is changed with its command line (npm run operator:register).
     if (partner.operator && input.status === 'suspended') {
@@ -154,6 +182,7 @@ export class PartnersService {
       partner.jwksUri = input.jwksUri;
       partner.jwks = null;
     }
+    if (input.oidc !== undefined) Object.assign(partner, this.oidcColumns(input.oidc));
     if (input.status) partner.status = input.status;
     if (input.name) partner.name = input.name;
     if (input.municipalities) partner.municipalities = input.municipalities;
@@ -299,6 +328,32 @@ export class PartnersService {
    * The gateway will call these URLs: https in production, and only public addresses unless the
    * operator allows private ones (see common/http/outbound.ts). Checked again on every call.
    */
+  /** The IdP's registration as stored: the client secret sealed, nothing when none is given. */
+  private oidcColumns(
+    oidc: OidcRegistrationDto | null | undefined,
+  ): Pick<Partner, 'oidcIssuer' | 'oidcClientId' | 'oidcClientSecret'> {
+    return {
+      oidcIssuer: oidc?.issuer ?? null,
+      oidcClientId: oidc?.clientId ?? null,
+      oidcClientSecret: oidc?.clientSecret ? this.crypto.cipher.seal(oidc.clientSecret) : null,
+    };
+  }
+
+  /** The gateway will read the IdP's discovery document and call its token endpoint. */
+  private async requireCallableIdp(oidc: OidcRegistrationDto | null | undefined, issuer: string): Promise<void> {
+    if (!oidc) return;
+    const refusal = await outboundUrlRefusal(oidc.issuer ?? issuer, outboundPolicyOf(this.config));
+    if (refusal)
+      throw new ProblemException('validation-failed', 'A URL the gateway would call is not allowed', {
+        errors: [
+          {
+            pointer: oidc.issuer ? '/oidc/issuer' : '/issuer',
+            detail: `the gateway will not call this URL: ${refusal}`,
+          },
+        ],
+      });
+  }
+
   private async requireCallableUrls(input: { jwksUri?: string; webhookUrl?: string }): Promise<void> {
     const policy = outboundPolicyOf(this.config);
     const errors: { pointer: string; detail: string }[] = [];

@@ -73,7 +73,10 @@ describe('policy loading', () => {
 
   it('changes the version when any rule changes', () => {
     const dir = policyWith('rules.yaml', (t) =>
-      t.replace('Gateway administrators record cooperation agreements.', 'Administrators record agreements.'),
+      t.replace(
+        'Gateway administrators record cooperation agreements, and suspend or end them.',
+        'Administrators record agreements.',
+      ),
     );
     expect(loadPolicySet(dir).version).not.toBe(loadPolicySet(shipped).version);
   });
@@ -174,7 +177,7 @@ describe('policy loading', () => {
     expect(
       errorOf(
         policyWith('network.yaml', (t) =>
-          t.replace('referralWithoutTenantKnowledge: refuse', 'referralWithoutTenantKnowledge: sometimes'),
+          t.replace('referralOfUninformedTenant: refuse', 'referralOfUninformedTenant: sometimes'),
         ),
       ).file,
     ).toBe('network.yaml');

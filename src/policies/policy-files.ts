@@ -62,15 +62,25 @@ export interface RuleDefinition {
   when?: Partial<Record<FactName, Condition>>;
 }
 export interface NetworkSwitches {
-  referralWithoutTenantKnowledge: 'refuse' | 'minimal-data';
+  /** Q1: a tenant who was not informed of the referral. */
+  referralOfUninformedTenant: 'refuse' | 'minimal-data';
+  /** Q2: a tenant who was informed and refused. */
+  referralAfterTenantRefused: 'refuse' | 'minimal-data';
+  /** Q3: a contact attempt through the client's network without the client's knowledge. */
   contactViaNetworkWithoutKnowledge: boolean;
   informedNoObjectionSuffices: boolean;
-  familyRequiresConsent: true;
   /** The client's access report names the individual user (token sub); false = a stable pseudonym per user. */
   accessReportNamesUsers: boolean;
   /** Refusals in the client's access report: counted in one sentence, or left out. */
   accessReportRefusals: 'summarise' | 'omit';
 }
+/**
+ * Not a switch: family and relatives are not partners of the network, so nothing reaches them
+ * through the gateway, and what the team tells them rests on the client's consent alone. Kept as a
+ * constant of the consent rules (it cannot be turned off) and shown in `GET /v1/policies`.
+ */
+export const FAMILY_REQUIRES_CONSENT = true as const;
+
 /** Where a rule stands in rules.yaml, so explain and the access log can point at it. */
 export interface RuleSource {
   file: string;
@@ -104,6 +114,23 @@ export interface PartnerTrust {
   /** One row per partner type; the registry can narrow a partner below its row, never widen it. */
   types: Record<string, Assertable>;
 }
+/** Why a team redirects or declines a referral (referral-reasons.yaml): a closed list with labels, never free text. */
+export interface ReferralReason {
+  id: string;
+  decisions: ('redirect' | 'decline')[];
+  label: Label;
+}
+/** In which capacity a legal representative acts, and what they may consent for (representatives.yaml). */
+export interface RepresentativeCapacity {
+  id: string;
+  label: Label;
+  /** false: assists the client, never consents in their place. */
+  consents: boolean;
+  /** The categories they may consent for; ['all'] = every category. */
+  categories?: string[];
+  /** The court order's reference must be recorded with the consent. */
+  courtOrder?: boolean;
+}
 export interface PolicySet {
   purposes: PurposeDefinition[];
   roles: RoleDefinition[];
@@ -117,6 +144,10 @@ export interface PolicySet {
   programmes: string[];
   /** What each partner type's identity provider may assert (partner-trust.yaml). */
   partnerTrust: PartnerTrust;
+  /** Reason codes a receiving team may give the referrer (referral-reasons.yaml). */
+  referralReasons: ReferralReason[];
+  /** Legal representatives' capacities (representatives.yaml). */
+  representatives: RepresentativeCapacity[];
   /** SHA-256 of the canonical content of all policy files. */
   version: string;
 }
@@ -219,6 +250,8 @@ export function loadPolicySet(dir: string): PolicySet {
   const rules = parse<{ rules: RuleDefinition[] }>(dir, 'rules.yaml');
   const anomalies = parse<{ anomalies: AnomalyRule[] }>(dir, 'anomalies.yaml');
   const trust = parse<PartnerTrust>(dir, 'partner-trust.yaml');
+  const reasons = parse<{ reasons: ReferralReason[] }>(dir, 'referral-reasons.yaml');
+  const representatives = parse<{ capacities: RepresentativeCapacity[] }>(dir, 'representatives.yaml');
   validate(purposes, 'purposes.schema.json', dir);
   validate(roles, 'roles.schema.json', dir);
   validate(categories, 'categories.schema.json', dir);
@@ -226,6 +259,8 @@ export function loadPolicySet(dir: string): PolicySet {
   validate(rules, 'rules.schema.json', dir);
   validate(anomalies, 'anomalies.schema.json', dir);
   validate(trust, 'partner-trust.schema.json', dir);
+  validate(reasons, 'referral-reasons.schema.json', dir);
+  validate(representatives, 'representatives.schema.json', dir);
 
   const unique = (parsed: Parsed<unknown>, key: string, ids: string[]) => {
     const seen = new Set<string>();
@@ -249,6 +284,26 @@ export function loadPolicySet(dir: string): PolicySet {
     categories,
     'categories',
     categories.value.categories.map((c) => c.id),
+  );
+  unique(
+    representatives,
+    'capacities',
+    representatives.value.capacities.map((c) => c.id),
+  );
+  representatives.value.capacities.forEach((capacity, i) =>
+    capacity.categories?.forEach((category, j) => {
+      if (category === 'all' ? capacity.categories!.length > 1 : !categoryIds.has(category))
+        throw new PolicyError(
+          representatives.file,
+          lineOf(representatives, ['capacities', i, 'categories', j]),
+          category === 'all' ? '"all" stands alone' : `unknown category "${category}"`,
+        );
+    }),
+  );
+  unique(
+    reasons,
+    'reasons',
+    reasons.value.reasons.map((r) => r.id),
   );
   unique(
     rules,
@@ -334,6 +389,8 @@ export function loadPolicySet(dir: string): PolicySet {
     rules: rules.value.rules,
     anomalies: anomalies.value.anomalies,
     partnerTrust: trust.value,
+    referralReasons: reasons.value.reasons,
+    representatives: representatives.value.capacities,
   };
   return {
     purposes: purposes.value.purposes,
@@ -346,6 +403,8 @@ export function loadPolicySet(dir: string): PolicySet {
     anomalies: anomalies.value.anomalies,
     programmes: network.value.programmes ?? [],
     partnerTrust: trust.value,
+    referralReasons: reasons.value.reasons,
+    representatives: representatives.value.capacities,
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }

@@ -4,6 +4,7 @@ import { ProblemException, type FieldError } from '../common/problem/problem.js'
 import type { ExplainDto } from './dto/explain.dto.js';
 import { PolicyEngineService, type AuthorizationResult } from './policy-engine.js';
 import { policyVocabulary, type PolicyVocabulary } from './vocabulary.js';
+import { FAMILY_REQUIRES_CONSENT } from './policy-files.js';
 
 export interface RegisterEntry {
   purpose: string;
@@ -34,6 +35,7 @@ export class PolicyOverviewService {
     return {
       version: p.version,
       switches: p.switches,
+      constants: { familyRequiresConsent: FAMILY_REQUIRES_CONSENT },
       purposes: p.purposes.map(({ id, description, legalBasis, retention }) => ({
         id,
         description,

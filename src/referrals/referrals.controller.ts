@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccessContext } from '../access/access-context.js';
 import { Access } from '../access/access-context.js';
-import { Authorize, IdempotentWrite } from '../access/decorators.js';
+import { Authenticated, Authorize, IdempotentWrite } from '../access/decorators.js';
 import { UuidParam } from '../common/http/params.js';
 import { CreateReferralDto, ReferralDecisionDto, ReferralListQuery } from './dto/referral.dto.js';
 import { ReferralsService } from './referrals.service.js';
@@ -23,9 +23,60 @@ export class ReferralsController {
 
   @Get()
   @Authorize('read', 'Referral')
-  @ApiOperation({ summary: 'Referrals your organisation made or received, newest first (status only)' })
+  @ApiOperation({
+    summary:
+      'Referrals your organisation made or received, newest first (status only), filtered by ?status=, ?from=, ?to= (referred at) and ?reference= (your externalReference)',
+  })
+  @ApiOkResponse({
+    content: {
+      'application/json': {
+        example: {
+          items: [
+            {
+              id: '3f1c2b9e-5a7d-4c1e-9b2a-8d6f0e4a7c31',
+              status: 'redirected',
+              referredAt: '2026-11-20T10:00:00.000Z',
+              decidedAt: '2026-11-21T08:30:00.000Z',
+              contactEstablished: false,
+              closedAt: null,
+              externalReference: 'WH-2026-0412',
+              reasonCode: 'outside-area',
+              role: 'referrer',
+              targetPartnerId: 'demo-outreach',
+            },
+          ],
+          nextCursor: null,
+        },
+      },
+    },
+  })
   list(@Access() access: AccessContext, @Query() query: ReferralListQuery) {
-    return this.referrals.list(access, query.limit ?? 50, query.cursor);
+    return this.referrals.list(access, query);
+  }
+
+  @Get('reasons')
+  @Authenticated()
+  @ApiOperation({
+    summary:
+      'The reason codes a receiving team gives when it redirects or declines (policies/referral-reasons.yaml), with NL/FR/EN labels; vocabulary, no client data',
+  })
+  @ApiOkResponse({
+    content: {
+      'application/json': {
+        example: {
+          items: [
+            {
+              id: 'outside-area',
+              decisions: ['redirect', 'decline'],
+              label: { nl: 'buiten ons werkgebied', fr: "en dehors de notre zone d'action", en: 'outside our area' },
+            },
+          ],
+        },
+      },
+    },
+  })
+  reasons() {
+    return this.referrals.reasons();
   }
 
   @Get(':id')

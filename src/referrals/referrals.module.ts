@@ -22,6 +22,7 @@ export class ReferralsModule implements OnModuleInit {
     private readonly cases: CasesService,
     private readonly referrals: ReferralsRepository,
     private readonly clients: ClientsService,
+    private readonly service: ReferralsService,
   ) {}
 
   onModuleInit(): void {
@@ -29,10 +30,16 @@ export class ReferralsModule implements OnModuleInit {
       move: (manager, from, to) => this.referrals.moveClient(manager, from, to),
       restore: (manager, ids, to) => this.referrals.restoreClient(manager, ids, to),
     });
-    // Contact made on the case is what may flow back to the referrer.
+    this.clients.registerClientData('referrals', {
+      export: (manager, clientId) => this.service.exportFor(manager, clientId),
+      erase: (manager, clientId) => this.service.eraseFor(manager, clientId),
+      expired: (manager, now) => this.service.expiredClients(manager, now),
+    });
+    // Contact made on the case, and its closing, are what may flow back to the referrer.
     this.cases.onContactEstablished((manager, referralId) =>
-      this.referrals.markContactEstablished(manager, referralId),
+      this.service.caseProgressed(manager, referralId, 'contact-established'),
     );
+    this.cases.onClosed((manager, referralId) => this.service.caseProgressed(manager, referralId, 'closed'));
     this.access.registerResolver('Referral', (manager, params) =>
       params.id ? this.facts.subjectOf(manager, params.id) : Promise.resolve(null),
     );

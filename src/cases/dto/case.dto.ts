@@ -12,6 +12,7 @@ import {
   Matches,
   MaxLength,
   ValidateIf,
+  IsBoolean,
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination.js';
@@ -40,6 +41,15 @@ export class ContactAttemptDto {
   @ApiProperty({ format: 'date-time' }) @IsISO8601({ strict: true }) at!: string;
   @ApiProperty({ enum: CONTACT_CHANNELS }) @IsIn(CONTACT_CHANNELS) channel!: string;
   @ApiProperty({ enum: CONTACT_OUTCOMES }) @IsIn(CONTACT_OUTCOMES) outcome!: string;
+
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      "Required for channel via-network: whether the client knows the team asks their network. Without the client's knowledge it is refused (422) unless the network switch contactViaNetworkWithoutKnowledge allows it",
+  })
+  @ValidateIf((a: ContactAttemptDto) => a.channel === 'via-network' || a.clientKnows !== undefined)
+  @IsBoolean({ message: 'clientKnows must be true or false (required for via-network)' })
+  clientKnows?: boolean;
 }
 
 export class DomainPlanDto {
@@ -88,6 +98,15 @@ export class CircleMemberDto {
   @ArrayUnique()
   @Matches(/^[a-z][a-z0-9-]{0,63}$/, { each: true })
   purposes!: string[];
+
+  @ApiPropertyOptional({
+    example: 'general-practitioner',
+    description:
+      'The profession of who follows the client at this partner (roles.yaml): one its type may assert, and bound by professional secrecy when the purposes would open special-category data',
+  })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{0,63}$/, { message: 'profession must be a profession of the network policy' })
+  profession?: string;
 }
 
 export class CaseListQuery extends PageQuery {}

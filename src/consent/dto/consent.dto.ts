@@ -19,12 +19,6 @@ import {
 import { PARTNER_TYPES } from '../../common/vocabulary/partner-types.js';
 
 const SLUG = /^[a-z][a-z0-9-]{0,63}$/;
-export const REPRESENTATIVE_CAPACITIES = [
-  'court-appointed-administrator',
-  'guardian',
-  'trusted-person',
-  'parent',
-] as const;
 
 export class RecipientDto {
   @ApiPropertyOptional({ example: 'demo-caw' })
@@ -38,6 +32,18 @@ export class RecipientDto {
   partnerType?: string;
 }
 
+export class CourtOrderDto {
+  @ApiProperty({ example: 'Vredegerecht Elsene, 2026/1234', description: 'The court and the order’s reference' })
+  @IsString()
+  @Length(3, 200)
+  reference!: string;
+
+  @ApiPropertyOptional({ format: 'date', example: '2026-03-15' })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'date must be a date (YYYY-MM-DD)' })
+  date?: string;
+}
+
 export class GivenByDto {
   @ApiProperty({ enum: ['client', 'legal-representative'] }) @IsIn(['client', 'legal-representative']) kind!:
     'client' | 'legal-representative';
@@ -49,15 +55,26 @@ export class GivenByDto {
   name?: string;
 
   @ApiPropertyOptional({
-    enum: REPRESENTATIVE_CAPACITIES,
-    description: 'Required for a legal representative: the capacity in which they act',
+    example: 'administrator-of-property',
+    description:
+      'Required for a legal representative: the capacity in which they act, from policies/representatives.yaml (administrator-of-property, administrator-of-the-person, confidant, parent-or-guardian, …); a consent outside it is refused (422)',
   })
   @ValidateIf((g: GivenByDto) => g.kind === 'legal-representative')
-  @IsIn(REPRESENTATIVE_CAPACITIES, {
-    message:
-      'a legal representative needs a capacity: court-appointed-administrator, guardian, trusted-person or parent',
+  @Matches(SLUG, {
+    message: 'a legal representative needs a capacity from policies/representatives.yaml',
   })
   capacity?: string;
+
+  @ApiPropertyOptional({
+    type: CourtOrderDto,
+    description:
+      'The court order the representation rests on; required where the capacity says so (an administrator of the person consenting beyond property matters)',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CourtOrderDto)
+  courtOrder?: CourtOrderDto;
 }
 
 export class EvidenceDto {
@@ -89,7 +106,7 @@ export class CreateConsentDto {
   @ApiProperty({ type: [String], example: ['identity', 'contact', 'housing', 'social'] })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10)
+  @ArrayMaxSize(20)
   @ArrayUnique()
   @Matches(SLUG, { each: true })
   categories!: string[];

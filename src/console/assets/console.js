@@ -46,12 +46,11 @@ const ENTRY_FIELDS = [
   'entryHash',
   'chain',
 ];
-const TOKEN_KEY = 'schakel.console.token';
 const LANG_KEY = 'schakel.console.lang';
 
 const state = {
   lang: pickLanguage(),
-  token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  notice: null,
   session: null,
   tab: null,
 };
@@ -138,7 +137,8 @@ class ApiError extends Error {
 
 async function api(path, { method = 'GET', purpose, body, accept = 'application/json', idempotencyKey } = {}) {
   const headers = { accept };
-  if (state.token) headers.authorization = `Bearer ${state.token}`;
+  // The session's synchronizer token: the gateway refuses a state-changing request without it.
+  if (method !== 'GET' && state.session?.csrfToken) headers['x-csrf-token'] = state.session.csrfToken;
   if (purpose) headers['x-purpose'] = purpose;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
@@ -215,34 +215,61 @@ function show(value) {
 
 // ---------------------------------------------------------------------------------- sign-in
 
-function renderSignIn(error) {
-  const token = h('textarea', {
-    id: 'token',
-    name: 'token',
-    autocomplete: 'off',
-    spellcheck: 'false',
-    required: true,
-    rows: 4,
-  });
-  const message = h('div', { id: 'signin-message' }, error ? problemView(error) : null);
-  const form = h(
-    'form',
-    {
-      onsubmit: async (event) => {
-        event.preventDefault();
-        state.token = token.value.trim();
-        await start(message);
-      },
-    },
-    field('signin.token', token, 'signin.kept'),
-    h('button', { type: 'submit' }, t('signin.submit')),
+/**
+ * People sign in at their own organisation's IdP (OpenID Connect, handled by the gateway): the
+ * browser goes to /console/auth/start with the organisation's opaque id and comes back signed in
+ * with a server-side session (an httpOnly cookie this script never sees). Outside production a
+ * pasted token can be turned into such a session too.
+ */
+let signInChoices = null;
+let signInRenders = 0;
+async function renderSignIn(notice) {
+  const render = ++signInRenders;
+  // Asked once per page; the page still explains itself if the list cannot be had.
+  signInChoices ??= api('/console/auth/organisations').catch(() => ({ organisations: [], devSignIn: false }));
+  const choices = await signInChoices;
+  // A later render (another language chosen meanwhile) wins.
+  if (render !== signInRenders || state.session) return;
+  const message = h(
+    'div',
+    { id: 'signin-message' },
+    notice instanceof ApiError ? problemView(notice) : notice ? h('p', { role: 'alert' }, notice) : null,
   );
-  main(
-    h(
+  const organisation = h(
+    'select',
+    { id: 'organisation', name: 'organisation', required: true, autocomplete: 'organization' },
+    choices.organisations.map((o) => h('option', { value: o.id }, o.name)),
+  );
+  const oidcForm = choices.organisations.length
+    ? h(
+        'form',
+        {
+          id: 'signin-oidc',
+          onsubmit: (event) => {
+            event.preventDefault();
+            // An opaque partner id only: nothing personal goes into the address.
+            window.location.assign(`/console/auth/start?organisation=${encodeURIComponent(organisation.value)}`);
+          },
+        },
+        field('signin.organisation', organisation),
+        h('button', { type: 'submit' }, t('signin.go')),
+      )
+    : h('p', {}, t('signin.none'));
+  let devForm = null;
+  if (choices.devSignIn) {
+    const token = h('textarea', {
+      id: 'token',
+      name: 'token',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      required: true,
+      rows: 4,
+    });
+    devForm = h(
       'section',
-      { 'aria-labelledby': 'signin-title' },
-      h('h1', { id: 'signin-title', tabindex: '-1' }, t('signin.title')),
-      h('p', {}, t('signin.intro')),
+      { 'aria-labelledby': 'signin-dev-title', class: 'dev-signin' },
+      h('h2', { id: 'signin-dev-title' }, t('signin.dev')),
+      h('p', {}, t('signin.devIntro')),
       h(
         'pre',
         {},
@@ -252,8 +279,33 @@ function renderSignIn(error) {
           'npm run -s token -- --partner gateway-operator --role privacy-officer\nnpm run -s token -- --partner demo-housing --role referrer',
         ),
       ),
-      form,
+      h(
+        'form',
+        {
+          onsubmit: async (event) => {
+            event.preventDefault();
+            try {
+              await api('/console/auth/dev', { method: 'POST', body: { token: token.value.trim() } });
+              await start(message);
+            } catch (error) {
+              message.replaceChildren(problemView(error));
+            }
+          },
+        },
+        field('signin.token', token),
+        h('button', { type: 'submit' }, t('signin.submit')),
+      ),
+    );
+  }
+  main(
+    h(
+      'section',
+      { 'aria-labelledby': 'signin-title' },
+      h('h1', { id: 'signin-title', tabindex: '-1' }, t('signin.title')),
+      h('p', {}, t('signin.intro')),
+      oidcForm,
       message,
+      devForm,
     ),
   );
 }
@@ -261,22 +313,29 @@ function renderSignIn(error) {
 async function start(messageArea) {
   try {
     state.session = await api('/v1/session');
-    if (state.token) sessionStorage.setItem(TOKEN_KEY, state.token);
     renderApp();
   } catch (error) {
     state.session = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    if (messageArea && state.token) messageArea.replaceChildren(problemView(error));
-    else renderSignIn();
+    if (messageArea) messageArea.replaceChildren(problemView(error));
+    else await renderSignIn(state.notice);
   }
 }
 
-function signOut(error) {
-  state.token = '';
+/** Ends the session on the server, then goes to the IdP's end-session page where it has one. */
+async function signOut(error) {
+  if (error) {
+    state.session = null;
+    renderHeader();
+    return renderSignIn(t('signin.ended'));
+  }
+  let location = '/console';
+  try {
+    location = (await api('/console/auth/sign-out', { method: 'POST', body: {} })).location;
+  } catch {
+    // Already over on the server: nothing more to end.
+  }
   state.session = null;
-  sessionStorage.removeItem(TOKEN_KEY);
-  renderSignIn(error);
-  renderHeader();
+  window.location.assign(location);
 }
 
 // ------------------------------------------------------------------------------------- frame
@@ -310,6 +369,13 @@ function tabsFor(session) {
   if (session.roles.includes('privacy-officer'))
     tabs.push(['log', renderLog], ['integrity', renderIntegrity], ['reviews', renderReviews], ['report', renderReport]);
   if (session.roles.includes('referrer')) tabs.push(['referral', renderReferralForm], ['referrals', renderReferrals]);
+  const careRole = session.roles.includes('coordinator') || session.roles.includes('caseworker');
+  if (careRole && TEAM_TYPES.includes(session.partnerType)) {
+    tabs.push(['incoming', renderIncoming], ['cases', renderCases]);
+    if (session.roles.includes('coordinator')) tabs.push(['queue', renderQueue]);
+  } else if (careRole) {
+    tabs.push(['ask', renderAsk], ['myRequests', renderMyRequests], ['notifications', renderNotifications]);
+  }
   return tabs;
 }
 
@@ -358,6 +424,25 @@ function renderLog(view) {
     ),
     from: h('input', { name: 'from', type: 'date' }),
     to: h('input', { name: 'to', type: 'date' }),
+    resourceType: h(
+      'select',
+      { name: 'resourceType' },
+      h('option', { value: '' }, t('any')),
+      [
+        'Case',
+        'Referral',
+        'Disclosure',
+        'InformationRequest',
+        'Consent',
+        'EmergencyAccess',
+        'Review',
+        'ClientAccessReport',
+        'Notification',
+        'Partner',
+      ].map((type) => h('option', { value: type }, type)),
+    ),
+    resourceId: h('input', { name: 'resourceId', autocomplete: 'off', maxlength: 200 }),
+    override: h('input', { name: 'override', type: 'checkbox' }),
   };
   const results = h('div', { id: 'log-results', 'aria-live': 'polite' });
   const pager = h('div', { id: 'log-more' });
@@ -366,8 +451,9 @@ function renderLog(view) {
 
   const query = (cursor) => {
     const params = new URLSearchParams({ limit: '25' });
-    for (const key of ['client', 'partner', 'user', 'purpose', 'decision'])
+    for (const key of ['client', 'partner', 'user', 'purpose', 'decision', 'resourceType', 'resourceId'])
       if (inputs[key].value.trim()) params.set(key, inputs[key].value.trim());
+    if (inputs.override.checked) params.set('override', 'true');
     if (inputs.from.value) params.set('from', new Date(`${inputs.from.value}T00:00:00`).toISOString());
     if (inputs.to.value) {
       const end = new Date(`${inputs.to.value}T00:00:00`);
@@ -490,6 +576,9 @@ function renderLog(view) {
     field('log.decision', inputs.decision),
     field('log.from', inputs.from),
     field('log.to', inputs.to),
+    field('log.resource', inputs.resourceType),
+    field('log.resourceId', inputs.resourceId),
+    field('log.override', inputs.override),
     h('button', { type: 'submit' }, t('log.search')),
   );
   view.replaceChildren(h('h2', {}, t('log.title')), form, results, pager, detail);
@@ -674,7 +763,24 @@ function renderReviews(view) {
 // -------------------------------------------------------- privacy officer: access report
 
 function renderReport(view) {
-  const client = h('input', { name: 'client', autocomplete: 'off', required: true, maxlength: 100 });
+  // The clients of the items this office reviews, by an opaque case reference and a date: an
+  // officer picks one instead of pasting an internal id.
+  const client = h('select', { name: 'client', required: true });
+  void api('/v1/reviews', { purpose: 'privacy-audit' })
+    .then((page) => {
+      const seen = new Map();
+      for (const item of page.items)
+        if (item.clientId && !seen.has(item.clientId))
+          seen.set(
+            item.clientId,
+            t('report.clientOf', { ref: String(item.caseId ?? item.id).slice(0, 8), date: when(item.createdAt) }),
+          );
+      client.replaceChildren(
+        h('option', { value: '' }, t('choose')),
+        ...[...seen].map(([id, label]) => h('option', { value: id }, label)),
+      );
+    })
+    .catch((error) => say(error.message));
   const lang = h(
     'select',
     { name: 'report-lang' },
@@ -714,7 +820,7 @@ function renderReport(view) {
         });
       },
     },
-    field('report.client', client),
+    field('report.pick', client, 'report.pickHint'),
     field('report.lang', lang),
     h('button', { type: 'submit' }, t('report.make')),
   );
@@ -862,6 +968,8 @@ function renderReferrals(view) {
       const page = await api('/v1/referrals?limit=100', { purpose: 'referral' });
       const mine = page.items.filter((r) => r.role === 'referrer');
       if (mine.length === 0) return out.replaceChildren(h('p', {}, t('referrals.none')));
+      // The team's reason for a redirect or decline, in the referrer's language (a closed list).
+      const labels = new Map((await reasons()).map((r) => [r.id, r.label[state.lang] ?? r.id]));
       out.replaceChildren(
         h(
           'table',
@@ -872,7 +980,7 @@ function renderReferrals(view) {
             h(
               'tr',
               {},
-              ['col.referredAt', 'col.target', 'col.status', 'col.decidedAt', 'col.contact'].map((k) =>
+              ['col.referredAt', 'col.target', 'col.status', 'col.reason', 'col.decidedAt', 'col.contact'].map((k) =>
                 h('th', { scope: 'col' }, t(k)),
               ),
             ),
@@ -887,6 +995,7 @@ function renderReferrals(view) {
                 h('td', {}, when(r.referredAt)),
                 h('td', {}, names.get(r.targetPartnerId) ?? r.targetPartnerId ?? '—'),
                 h('td', { class: 'referral-status' }, t(`status.${r.status}`)),
+                h('td', { class: 'referral-reason' }, r.reasonCode ? (labels.get(r.reasonCode) ?? r.reasonCode) : '—'),
                 h('td', {}, when(r.decidedAt)),
                 h(
                   'td',
@@ -909,6 +1018,862 @@ function renderReferrals(view) {
   void load();
 }
 
+// ------------------------------------------------------------------- shared bits of the screens
+
+const TEAM_TYPES = ['outreach-team', 'mobile-team', 'housing-first-team'];
+const CATEGORIES = [
+  'identity',
+  'contact',
+  'housing',
+  'social',
+  'health',
+  'care-plan',
+  'crisis-plan',
+  'safety',
+  'case-status',
+  'referral-context',
+  'narrative',
+];
+const NOTE_CATEGORIES = CATEGORIES.filter((c) => c !== 'referral-context');
+const CIRCLE_PURPOSES = ['duo-follow-up', 'care-coordination', 'warm-handover', 'case-consultation'];
+const CHANNELS = ['home-visit', 'phone', 'letter', 'e-mail', 'via-network', 'street'];
+const OUTCOMES = ['no-answer', 'contact', 'refused'];
+const DOMAINS = [
+  'housing',
+  'finances',
+  'administration',
+  'health',
+  'psychological-wellbeing',
+  'social-contacts',
+  'daily-activity',
+];
+const CASE_STATUSES = ['referred', 'outreach', 'intake', 'active', 'waiting-list', 'closed'];
+const END_REASONS = [
+  'mutual-agreement',
+  'linked-to-care',
+  'client-stopped',
+  'team-stopped',
+  'no-contact',
+  'eviction',
+  'forced-admission',
+  'moved',
+  'deceased',
+  'other',
+];
+const CAPACITIES = ['court-appointed-administrator', 'guardian', 'trusted-person', 'parent'];
+/** What a partner service usually works for, by its kind. */
+const SERVICE_PURPOSE = {
+  caw: 'duo-follow-up',
+  'general-practitioner': 'care-coordination',
+  ocmw: 'care-coordination',
+};
+
+/** A select whose options are [value, label] pairs, optionally with an empty first choice. */
+function select(name, options, { empty = false, required = false, value } = {}) {
+  return h(
+    'select',
+    { name, required },
+    empty ? h('option', { value: '' }, t('choose')) : null,
+    options.map(([v, label]) => h('option', { value: v, selected: v === value ? true : null }, label)),
+  );
+}
+
+function checked(form, name) {
+  return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((el) => el.value);
+}
+
+/** A form that runs `action(form)` as an API call and says what happened in its own live region. */
+function actionForm(legendKey, controls, submitKey, action, props = {}) {
+  const out = h('div', { class: 'form-result', 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    {
+      ...props,
+      onsubmit: (event) => {
+        event.preventDefault();
+        void attempt(out, async () => {
+          const done = await action(form);
+          out.replaceChildren(done instanceof Node ? done : h('p', { role: 'status' }, done ?? t('saved')));
+        });
+      },
+    },
+    h('fieldset', {}, h('legend', {}, t(legendKey)), controls, h('button', { type: 'submit' }, t(submitKey))),
+  );
+  return h('div', { class: 'action' }, form, out);
+}
+
+/** A record's field name in the user's language; unknown names as they are (never dropped). */
+function fieldLabel(key) {
+  const label = MESSAGES[state.lang][`field.${key}`];
+  return label ?? (key.startsWith('notes:') ? `${t('field.notes')} · ${t(`cat.${key.slice(6)}`)}` : key);
+}
+
+/** Values from the network's vocabularies in the user's language (signals, categories, purposes). */
+function vocabulary(key, value) {
+  const prefix = {
+    signals: 'signal.',
+    category: 'cat.',
+    purposes: 'purpose.',
+    channel: 'channel.',
+    outcome: 'outcome.',
+  }[key];
+  const word = (v) => (typeof v === 'string' && MESSAGES[state.lang][`${prefix}${v}`] ? t(`${prefix}${v}`) : v);
+  if (!prefix) return value;
+  return Array.isArray(value) ? value.map(word) : word(value);
+}
+
+/** Any JSON value shown as text: objects as definition lists, arrays as lists. */
+function valueView(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object')) return value.map(String).join(', ') || '—';
+    return h(
+      'ul',
+      {},
+      value.map((v) => h('li', {}, valueView(v))),
+    );
+  }
+  if (typeof value === 'object')
+    return h(
+      'dl',
+      { class: 'entry' },
+      Object.entries(value).flatMap(([k, v]) => [h('dt', {}, fieldLabel(k)), h('dd', {}, valueView(vocabulary(k, v)))]),
+    );
+  if (typeof value === 'boolean') return t(value ? 'yes' : 'no');
+  return String(value);
+}
+
+/** Withheld groups named with their reason (never silently dropped). */
+function withheldView(withheld) {
+  if (!Array.isArray(withheld) || withheld.length === 0) return null;
+  return h(
+    'section',
+    { class: 'withheld', 'aria-labelledby': 'withheld-title' },
+    h('h3', { id: 'withheld-title' }, t('case.withheld')),
+    h('p', {}, t('case.withheldIntro')),
+    h(
+      'ul',
+      {},
+      withheld.map((w) =>
+        h(
+          'li',
+          {},
+          h('strong', {}, t(`cat.${w.category}`)),
+          ': ',
+          w.reason ?? '',
+          Array.isArray(w.missing) && w.missing.length ? ` (${w.missing.join('; ')})` : '',
+        ),
+      ),
+    ),
+  );
+}
+
+const idempotent = () => ({ idempotencyKey: crypto.randomUUID() });
+const purposeOptions = (list) => list.map((p) => [p, t(`purpose.${p}`)]);
+const categoryChoices = (name, selected = []) =>
+  choices('case.consent.categories', name, CATEGORIES, selected, 'cat.', 'checkbox');
+
+// ------------------------------------------------------------------- outreach team: referrals
+
+let reasonList = null;
+function reasons() {
+  reasonList ??= api('/v1/referrals/reasons').then((r) => r.items);
+  return reasonList;
+}
+
+function renderIncoming(view) {
+  const out = h('div', { id: 'incoming-list', 'aria-live': 'polite' });
+  const load = () =>
+    attempt(out, async () => {
+      const page = await api('/v1/referrals?status=submitted&limit=100', { purpose: 'referral' });
+      const mine = page.items.filter((r) => r.role === 'receiver');
+      if (mine.length === 0) return out.replaceChildren(h('p', {}, t('incoming.none')));
+      const all = await reasons();
+      out.replaceChildren(...mine.map((r) => incomingItem(r, all, load)));
+    });
+  view.replaceChildren(h('h2', {}, t('incoming.title')), out);
+  void load();
+}
+
+function incomingItem(summary, allReasons, reload) {
+  const titleId = `ref-${summary.id}`;
+  const body = h('div', { class: 'referral-body' });
+  const reasonOptions = (decision) =>
+    allReasons.filter((r) => r.decisions.includes(decision)).map((r) => [r.id, r.label[state.lang] ?? r.id]);
+  const decide = (payload) =>
+    api(`/v1/referrals/${summary.id}/decision`, {
+      method: 'POST',
+      purpose: 'referral',
+      body: payload,
+      ...idempotent(),
+    }).then(() => {
+      say(t('incoming.done'));
+      void reload();
+      return t('incoming.done');
+    });
+  const note = (form) => form.elements.note.value.trim() || undefined;
+  return h(
+    'article',
+    { class: 'incoming', 'aria-labelledby': titleId },
+    h(
+      'h3',
+      { id: titleId },
+      `${t('col.referredAt')} ${when(summary.referredAt)}`,
+      summary.urgency ? ` · ${t(`urgency.${summary.urgency}`)}` : '',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'open-referral',
+        onclick: () =>
+          void attempt(body, async () => {
+            const referral = await api(`/v1/referrals/${summary.id}`, { purpose: 'referral' });
+            const { withheld, ...shown } = referral;
+            body.replaceChildren(valueView(shown), withheldView(withheld) ?? '');
+          }),
+      },
+      t('incoming.open'),
+    ),
+    body,
+    h(
+      'div',
+      { class: 'decisions' },
+      actionForm('incoming.accept', [], 'incoming.accept', () => decide({ decision: 'accept' }), {
+        class: 'accept',
+      }),
+      actionForm(
+        'incoming.redirect',
+        [
+          field('incoming.redirectTo', h('input', { name: 'redirectTo', required: true, maxlength: 300 })),
+          field('incoming.reason', select('reasonCode', reasonOptions('redirect'), { empty: true })),
+          field('incoming.note', h('textarea', { name: 'note', rows: 2, maxlength: 2000 })),
+        ],
+        'incoming.redirect',
+        (form) =>
+          decide({
+            decision: 'redirect',
+            redirectTo: form.elements.redirectTo.value.trim(),
+            reasonCode: form.elements.reasonCode.value || undefined,
+            reason: note(form),
+          }),
+        { class: 'redirect' },
+      ),
+      actionForm(
+        'incoming.decline',
+        [
+          field('incoming.reason', select('reasonCode', reasonOptions('decline'), { required: true, empty: true })),
+          field('incoming.note', h('textarea', { name: 'note', rows: 2, maxlength: 2000 })),
+        ],
+        'incoming.decline',
+        (form) => decide({ decision: 'decline', reasonCode: form.elements.reasonCode.value, reason: note(form) }),
+        { class: 'decline' },
+      ),
+    ),
+  );
+}
+
+// ------------------------------------------------------------------------ outreach team: cases
+
+function renderCases(view) {
+  const out = h('div', { id: 'case-list', 'aria-live': 'polite' });
+  const detail = h('div', { id: 'case-detail' });
+  const load = () =>
+    attempt(out, async () => {
+      const page = await api('/v1/cases?limit=100', { purpose: 'care-coordination' });
+      if (page.items.length === 0) return out.replaceChildren(h('p', {}, t('cases.none')));
+      out.replaceChildren(
+        h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['cases.reference', 'cases.opened', 'col.status', 'cases.open'].map((k) =>
+                h('th', { scope: 'col' }, t(k)),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            page.items.map((c) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, String(c.id).slice(0, 8)),
+                h('td', {}, when(c.openedAt ?? c.createdAt)),
+                h('td', {}, c.status ?? '—'),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'open-case',
+                      'aria-label': `${t('cases.open')} ${String(c.id).slice(0, 8)}`,
+                      onclick: () => renderCase(detail, c.id, 'care-coordination'),
+                    },
+                    t('cases.open'),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    });
+  view.replaceChildren(h('h2', {}, t('cases.title')), out, detail);
+  void load();
+}
+
+function renderCase(where, caseId, purpose) {
+  const reopen = (p = purpose) => renderCase(where, caseId, p);
+  void attempt(where, async () => {
+    const record = await api(`/v1/cases/${caseId}`, { purpose });
+    const { withheld, ...shown } = record;
+    const post = (path, body, p = 'care-coordination', method = 'POST') =>
+      api(`/v1/cases/${caseId}${path}`, { method, purpose: p, body, ...idempotent() });
+    const today = new Date().toISOString().slice(0, 10);
+    const nowLocal = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    where.replaceChildren(
+      h(
+        'section',
+        { 'aria-labelledby': 'case-title', class: 'case' },
+        h(
+          'h3',
+          { id: 'case-title', tabindex: '-1' },
+          `${t('case.title')} ${String(caseId).slice(0, 8)} · ${t(`purpose.${purpose}`)}`,
+        ),
+        withheldView(withheld),
+        h('h4', {}, t('case.data')),
+        valueView(shown),
+        actionForm(
+          'case.contact',
+          [
+            field(
+              'case.contact.at',
+              h('input', { type: 'datetime-local', name: 'at', required: true, value: nowLocal }),
+            ),
+            field(
+              'case.contact.channel',
+              select(
+                'channel',
+                CHANNELS.map((c) => [c, t(`channel.${c}`)]),
+              ),
+            ),
+            field(
+              'case.contact.outcome',
+              select(
+                'outcome',
+                OUTCOMES.map((c) => [c, t(`outcome.${c}`)]),
+              ),
+            ),
+          ],
+          'save',
+          async (form) => {
+            await post(
+              '/contact-attempts',
+              {
+                at: new Date(form.elements.at.value).toISOString(),
+                channel: form.elements.channel.value,
+                outcome: form.elements.outcome.value,
+              },
+              'outreach-contact',
+            );
+            reopen();
+          },
+          { class: 'contact-attempt' },
+        ),
+        actionForm(
+          'case.plan',
+          [
+            field(
+              'case.plan.domain',
+              select(
+                'domain',
+                DOMAINS.map((d) => [d, t(`domain.${d}`)]),
+              ),
+            ),
+            field('case.plan.goal', h('input', { name: 'goal', required: true, maxlength: 500 })),
+            field('case.plan.intervention', h('input', { name: 'intervention', maxlength: 500 })),
+            field('case.plan.crisis', h('textarea', { name: 'crisisPlan', rows: 2, maxlength: 4000 })),
+          ],
+          'save',
+          async (form) => {
+            const intervention = form.elements.intervention.value.trim();
+            const crisis = form.elements.crisisPlan.value.trim();
+            await post(
+              '/care-plan',
+              {
+                domains: [
+                  {
+                    domain: form.elements.domain.value,
+                    goals: [form.elements.goal.value.trim()],
+                    interventions: intervention ? [intervention] : [],
+                  },
+                ],
+                ...(crisis ? { crisisPlan: crisis } : {}),
+              },
+              'care-coordination',
+              'PUT',
+            );
+            reopen();
+          },
+          { class: 'care-plan' },
+        ),
+        actionForm(
+          'case.note',
+          [
+            field(
+              'case.note.category',
+              select(
+                'category',
+                NOTE_CATEGORIES.map((c) => [c, t(`cat.${c}`)]),
+              ),
+            ),
+            field('case.note.text', h('textarea', { name: 'text', rows: 3, required: true, maxlength: 4000 })),
+          ],
+          'save',
+          async (form) => {
+            await post('/notes', { category: form.elements.category.value, text: form.elements.text.value });
+            reopen();
+          },
+          { class: 'note' },
+        ),
+        actionForm(
+          'case.circle',
+          [
+            field(
+              'case.circle.partner',
+              h('input', { name: 'partnerId', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}' }),
+            ),
+            choices('case.circle.purposes', 'circlePurposes', CIRCLE_PURPOSES, [], 'purpose.', 'checkbox'),
+          ],
+          'case.circle.add',
+          async (form) => {
+            await post('/circle', {
+              partnerId: form.elements.partnerId.value.trim(),
+              purposes: checked(form, 'circlePurposes'),
+            });
+            reopen();
+          },
+          { class: 'circle' },
+        ),
+        record.clientId ? consentForm(record.clientId, today) : null,
+        actionForm(
+          'case.glass',
+          [
+            h('p', {}, t('case.glass.intro')),
+            field(
+              'case.glass.justification',
+              h('textarea', { name: 'justification', rows: 3, required: true, maxlength: 2000 }),
+            ),
+          ],
+          'case.glass.submit',
+          async (form) => {
+            await post('/emergency-access', { justification: form.elements.justification.value }, 'crisis');
+            say(t('case.glass.done'));
+            reopen('crisis');
+          },
+          { class: 'break-glass' },
+        ),
+        actionForm(
+          'case.transition',
+          [
+            field(
+              'case.transition.to',
+              select(
+                'to',
+                CASE_STATUSES.map((s) => [s, t(`caseStatus.${s}`)]),
+              ),
+            ),
+            field(
+              'case.transition.endReason',
+              select(
+                'endReason',
+                END_REASONS.map((r) => [r, t(`endReason.${r}`)]),
+                { empty: true },
+              ),
+            ),
+          ],
+          'save',
+          async (form) => {
+            const to = form.elements.to.value;
+            await post('/transitions', {
+              to,
+              ...(to === 'closed' && form.elements.endReason.value ? { endReason: form.elements.endReason.value } : {}),
+            });
+            reopen();
+          },
+          { class: 'transition' },
+        ),
+        actionForm(
+          'case.handover',
+          [
+            field(
+              'case.handover.to',
+              h('input', { name: 'toPartnerId', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}' }),
+            ),
+          ],
+          'save',
+          async (form) => {
+            const moved = await post(
+              '/handover',
+              { toPartnerId: form.elements.toPartnerId.value.trim() },
+              'warm-handover',
+            );
+            // The case now runs at the new holder; this team reads on during the aftercare period.
+            return t('case.handover.done', { to: moved.to, until: when(moved.aftercareUntil) });
+          },
+          { class: 'handover' },
+        ),
+      ),
+    );
+    where.querySelector('#case-title')?.focus();
+  });
+}
+
+/** A consent with its evidence: the document is hashed here; only the SHA-256 leaves the browser. */
+function consentForm(clientId, today) {
+  const givenBy = select(
+    'givenBy',
+    ['client', 'legal-representative'].map((g) => [g, t(`givenBy.${g}`)]),
+  );
+  return actionForm(
+    'case.consent',
+    [
+      choices('case.circle.purposes', 'consentPurposes', CIRCLE_PURPOSES, [], 'purpose.', 'checkbox'),
+      field(
+        'case.consent.recipient',
+        h('input', { name: 'recipient', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}' }),
+      ),
+      categoryChoices('consentCategories'),
+      field(
+        'case.consent.effect',
+        select(
+          'effect',
+          ['permit', 'deny', 'informed-no-objection'].map((e) => [e, t(`effect.${e}`)]),
+        ),
+      ),
+      field('case.consent.givenBy', givenBy),
+      field('case.consent.repName', h('input', { name: 'repName', maxlength: 200 })),
+      field(
+        'case.consent.capacity',
+        select(
+          'capacity',
+          CAPACITIES.map((c) => [c, t(`capacity.${c}`)]),
+          { empty: true },
+        ),
+      ),
+      field(
+        'case.consent.method',
+        select(
+          'method',
+          ['verbal', 'written', 'digital'].map((m) => [m, t(`method.${m}`)]),
+        ),
+      ),
+      field('case.consent.evidence', h('input', { type: 'file', name: 'evidence' })),
+      field('case.consent.evidenceNote', h('input', { name: 'evidenceNote', maxlength: 500 })),
+      field('case.consent.validFrom', h('input', { type: 'date', name: 'validFrom', required: true, value: today })),
+    ],
+    'save',
+    async (form) => {
+      const file = form.elements.evidence.files?.[0];
+      const sha256 = file
+        ? [...new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()))]
+            .map((b) => b.toString(16).padStart(2, '0'))
+            .join('')
+        : undefined;
+      const description = form.elements.evidenceNote.value.trim();
+      const representative = form.elements.givenBy.value === 'legal-representative';
+      await api(`/v1/clients/${clientId}/consents`, {
+        method: 'POST',
+        purpose: 'care-coordination',
+        ...idempotent(),
+        body: {
+          purposes: checked(form, 'consentPurposes'),
+          recipients: [{ partnerId: form.elements.recipient.value.trim() }],
+          categories: checked(form, 'consentCategories'),
+          effect: form.elements.effect.value,
+          givenBy: representative
+            ? {
+                kind: 'legal-representative',
+                name: form.elements.repName.value.trim(),
+                capacity: form.elements.capacity.value,
+              }
+            : { kind: 'client' },
+          method: form.elements.method.value,
+          ...(sha256 || description
+            ? { evidence: { ...(sha256 ? { sha256 } : {}), ...(description ? { description } : {}) } }
+            : {}),
+          validFrom: form.elements.validFrom.value,
+        },
+      });
+      return t('saved');
+    },
+    { class: 'consent' },
+  );
+}
+
+// ------------------------------------------------------------- outreach team: request queue
+
+function renderQueue(view) {
+  const out = h('div', { id: 'queue-list', 'aria-live': 'polite' });
+  const load = () =>
+    attempt(out, async () => {
+      const page = await api('/v1/information-requests?status=pending&limit=100', { purpose: 'care-coordination' });
+      const mine = page.items.filter((r) => r.role !== 'requester');
+      if (mine.length === 0) return out.replaceChildren(h('p', {}, t('queue.none')));
+      out.replaceChildren(
+        ...mine.map((r) => {
+          const titleId = `q-${r.id}`;
+          const decide = (verb) => (form) =>
+            api(`/v1/information-requests/${r.id}/${verb}`, {
+              method: 'POST',
+              purpose: 'care-coordination',
+              body: form.elements.note.value.trim() ? { note: form.elements.note.value.trim() } : {},
+              ...idempotent(),
+            }).then(() => {
+              say(t('queue.done'));
+              void load();
+              return t('queue.done');
+            });
+          return h(
+            'article',
+            { class: 'queued', 'aria-labelledby': titleId },
+            h(
+              'h3',
+              { id: titleId },
+              `${r.requesterPartnerId ?? '—'} · ${t(`purpose.${r.purpose}`)} · ${when(r.createdAt)}`,
+            ),
+            dl([
+              [t('cases.reference'), String(r.caseId).slice(0, 8)],
+              [t('queue.pending'), (r.pendingCategories ?? []).map((c) => t(`cat.${c}`)).join(', ')],
+              [
+                t('ask.granted'),
+                (r.categories ?? [])
+                  .filter((c) => !(r.pendingCategories ?? []).includes(c))
+                  .map((c) => t(`cat.${c}`))
+                  .join(', ') || '—',
+              ],
+              [t('queue.justification'), r.justification ?? '—'],
+            ]),
+            actionForm(
+              'queue.approve',
+              [field('queue.note', h('textarea', { name: 'note', rows: 2, maxlength: 2000 }))],
+              'queue.approve',
+              decide('approve'),
+              { class: 'approve' },
+            ),
+            actionForm(
+              'queue.deny',
+              [field('queue.note', h('textarea', { name: 'note', rows: 2, maxlength: 2000 }))],
+              'queue.deny',
+              decide('deny'),
+              { class: 'deny' },
+            ),
+          );
+        }),
+      );
+    });
+  view.replaceChildren(h('h2', {}, t('queue.title')), out);
+  void load();
+}
+
+// ---------------------------------------------------------------------- partner services
+
+function workPurpose() {
+  state.workPurpose ??= SERVICE_PURPOSE[state.session.partnerType] ?? 'care-coordination';
+  return state.workPurpose;
+}
+
+function purposePicker(onchange) {
+  const picker = select('workPurpose', purposeOptions(CIRCLE_PURPOSES), { value: workPurpose() });
+  picker.id = 'work-purpose';
+  picker.addEventListener('change', () => {
+    state.workPurpose = picker.value;
+    onchange();
+  });
+  return field('workPurpose', picker);
+}
+
+/** A request's decision in words: what was granted, what was withheld and what would make it possible. */
+function decisionView(request, onRead) {
+  const parts = [
+    dl([
+      [t('ask.result'), t(`dec.${request.decision}`)],
+      [
+        t(request.decision === 'pending' ? 'dec.pending' : 'ask.granted'),
+        (request.categories ?? []).map((c) => t(`cat.${c}`)).join(', ') || '—',
+      ],
+      [t('ask.basis'), request.basis ?? '—'],
+      [t('entry.reason'), request.reason ?? '—'],
+    ]),
+  ];
+  const withheld = request.withheld ?? [];
+  if (withheld.length)
+    parts.push(
+      h('h4', {}, t('ask.missing')),
+      h(
+        'ul',
+        { class: 'missing' },
+        withheld.map((w) =>
+          h('li', {}, h('strong', {}, t(`cat.${w.category}`)), ': ', (w.missing ?? [w.reason]).join('; ')),
+        ),
+      ),
+    );
+  if (request.decision === 'permit' && !request.disclosedAt && onRead) {
+    const data = h('div', { class: 'disclosure', 'aria-live': 'polite' });
+    parts.push(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'read-once',
+          onclick: (event) =>
+            void attempt(data, async () => {
+              const disclosure = await api(`/v1/information-requests/${request.id}/disclosure`, {
+                purpose: request.purpose,
+              });
+              event.target.disabled = true;
+              data.replaceChildren(
+                valueView(disclosure.data ?? disclosure),
+                h('p', { class: 'hint' }, t('ask.readDone')),
+              );
+            }),
+        },
+        t('ask.read'),
+      ),
+      data,
+    );
+  }
+  return h('div', { class: 'decision' }, parts);
+}
+
+function renderAsk(view) {
+  const out = h('div', { id: 'ask-result', 'aria-live': 'polite' });
+  const cases = h('div', { id: 'ask-cases' });
+  const load = () =>
+    attempt(cases, async () => {
+      const page = await api('/v1/cases?limit=100', { purpose: workPurpose() });
+      // The cases this organisation may list; a case whose status is not (yet) shared with it is
+      // asked for by the reference the team gave (an opaque id).
+      const known = h(
+        'datalist',
+        { id: 'known-cases' },
+        page.items.map((c) => h('option', { value: c.id }, when(c.openedAt))),
+      );
+      cases.replaceChildren(
+        page.items.length === 0 ? h('p', {}, t('ask.noCases')) : '',
+        known,
+        actionForm(
+          'ask.title',
+          [
+            field(
+              'ask.case',
+              h('input', {
+                name: 'caseId',
+                required: true,
+                list: 'known-cases',
+                autocomplete: 'off',
+                pattern: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+                value: page.items.length === 1 ? page.items[0].id : undefined,
+              }),
+              'ask.caseHint',
+            ),
+            categoryChoices('askCategories'),
+            field(
+              'ask.justification',
+              h('textarea', { name: 'justification', rows: 3, required: true, maxlength: 2000 }),
+            ),
+          ],
+          'ask.submit',
+          async (form) => {
+            const request = await api('/v1/information-requests', {
+              method: 'POST',
+              purpose: workPurpose(),
+              ...idempotent(),
+              body: {
+                caseId: form.elements.caseId.value.trim(),
+                purpose: workPurpose(),
+                categories: checked(form, 'askCategories'),
+                justification: form.elements.justification.value,
+              },
+            });
+            return decisionView(request, true);
+          },
+          { class: 'ask' },
+        ),
+      );
+    });
+  view.replaceChildren(h('h2', {}, t('ask.title')), purposePicker(load), cases, out);
+  void load();
+}
+
+function renderMyRequests(view) {
+  const out = h('div', { id: 'my-requests', 'aria-live': 'polite' });
+  const load = () =>
+    attempt(out, async () => {
+      const page = await api('/v1/information-requests?limit=50', { purpose: workPurpose() });
+      const mine = page.items.filter((r) => r.role !== 'holder');
+      if (mine.length === 0) return out.replaceChildren(h('p', {}, t('req.none')));
+      out.replaceChildren(
+        ...mine.map((r) =>
+          h(
+            'article',
+            { class: 'my-request', 'aria-labelledby': `r-${r.id}` },
+            h(
+              'h3',
+              { id: `r-${r.id}` },
+              `${when(r.createdAt)} · ${t(`purpose.${r.purpose}`)} · ${t(`dec.${r.decision}`)}`,
+            ),
+            decisionView(r, true),
+          ),
+        ),
+      );
+    });
+  view.replaceChildren(
+    h('h2', {}, t('req.title')),
+    purposePicker(load),
+    h('button', { type: 'button', onclick: () => void load() }, t('req.refresh')),
+    out,
+  );
+  void load();
+}
+
+function renderNotifications(view) {
+  const out = h('div', { id: 'notification-list', 'aria-live': 'polite' });
+  const load = () =>
+    attempt(out, async () => {
+      const page = await api('/v1/notifications?limit=50', { purpose: workPurpose() });
+      if (page.items.length === 0) return out.replaceChildren(h('p', {}, t('notif.none')));
+      out.replaceChildren(
+        h(
+          'ul',
+          { class: 'notifications' },
+          page.items.map((n) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, n.kind),
+              ` · ${when(n.createdAt)} · `,
+              n.resourceType ?? '',
+              ' ',
+              n.categories ? n.categories.map((c) => t(`cat.${c}`)).join(', ') : '',
+            ),
+          ),
+        ),
+      );
+    });
+  view.replaceChildren(h('h2', {}, t('notif.title')), purposePicker(load), out);
+  void load();
+}
+
 // -------------------------------------------------------------------------------------- boot
 
 document.getElementById('lang').addEventListener('change', (event) => {
@@ -918,7 +1883,14 @@ document.getElementById('lang').addEventListener('change', (event) => {
   if (state.session) renderApp(state.tab);
   else renderSignIn();
 });
-document.getElementById('signout').addEventListener('click', () => signOut());
+document.getElementById('signout').addEventListener('click', () => void signOut());
+// Back from the IdP with an outcome code: show it, and put the console's own address back.
+const outcome = new URLSearchParams(window.location.search).get('signin');
+if (outcome) {
+  if (['failed', 'refused', 'unavailable', 'unknown'].includes(outcome)) state.notice = t(`signin.${outcome}`);
+  window.history.replaceState(null, '', '/console');
+}
 renderHeader();
-// Behind a partner's identity-aware proxy the Authorization header is added for us: try first.
+// A session cookie (or, behind a partner's identity-aware proxy, an Authorization header) may
+// already be there: try first.
 void start();

@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQuery } from '../../common/http/pagination.js';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsIn,
   IsOptional,
   IsString,
   Length,
@@ -21,7 +23,7 @@ export class CreateInformationRequestDto {
   @ApiProperty({ type: [String], example: ['housing', 'social'] })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(10)
+  @ArrayMaxSize(20)
   @ArrayUnique()
   @Matches(/^[a-z][a-z0-9-]{0,63}$/, { each: true })
   categories!: string[];
@@ -37,4 +39,23 @@ export class ReviewDto {
   @IsString()
   @MaxLength(2000)
   note?: string;
+}
+
+export const REQUEST_STATUSES = ['pending', 'permit', 'deny'] as const;
+
+/** `GET /v1/information-requests`: the coordinator's queue (`?status=pending`) or one case's requests (`?caseId=`). */
+export class InformationRequestListQuery extends PageQuery {
+  @ApiPropertyOptional({
+    enum: REQUEST_STATUSES,
+    example: 'pending',
+    description: "The request's decision: pending = waiting for the case coordinator's judgement",
+  })
+  @IsOptional()
+  @IsIn(REQUEST_STATUSES)
+  status?: (typeof REQUEST_STATUSES)[number];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the requests about this case' })
+  @IsOptional()
+  @Matches(UUID, { message: 'caseId must be a UUID' })
+  caseId?: string;
 }

@@ -4,10 +4,12 @@ import { PageQuery } from '../../common/http/pagination.js';
 import { ACCESS_DECISIONS, type AccessLogEntry } from '../../access-log/access-log.service.js';
 
 export class AccessLogQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Internal client id; matched through its pseudonym' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Internal client id; matched through its pseudonym' })
   @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  // A client id is a UUID: anything else reached the database as one and answered 500.
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    message: 'client must be a client id (UUID)',
+  })
   client?: string;
 
   @ApiPropertyOptional({ description: 'Partner that made the access' })
@@ -30,6 +32,21 @@ export class AccessLogQuery extends PageQuery {
   @IsOptional()
   @IsIn(ACCESS_DECISIONS)
   decision?: string;
+
+  @ApiPropertyOptional({ example: 'Case', description: 'Kind of record accessed (Case, Referral, Disclosure, …)' })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Za-z]{0,63}$/, { message: 'resourceType must be a record kind such as Case' })
+  resourceType?: string;
+
+  @ApiPropertyOptional({ example: '6f1c2d3e-0000-4000-8000-000000000001', description: 'The record accessed (its id)' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/, { message: 'resourceId must be a record id' })
+  resourceId?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Only break-the-glass accesses (true) or only others' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  override?: 'true' | 'false';
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()

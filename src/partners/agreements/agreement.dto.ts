@@ -4,6 +4,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsIn,
   IsISO8601,
   IsOptional,
   IsString,
@@ -69,6 +70,8 @@ export class AgreementView {
   @ApiProperty({ format: 'date' }) validFrom!: string;
   @ApiPropertyOptional({ format: 'date', nullable: true }) validUntil!: string | null;
   @ApiPropertyOptional({ nullable: true }) documentReference!: string | null;
+  @ApiProperty({ enum: ['active', 'suspended', 'ended'], description: 'Only an active agreement is in force' })
+  status!: 'active' | 'suspended' | 'ended';
   @ApiProperty({ description: 'Whether the agreement is in force today' }) inForce!: boolean;
   @ApiProperty() createdAt!: string;
 
@@ -81,10 +84,39 @@ export class AgreementView {
       validFrom: agreement.validFrom,
       validUntil: agreement.validUntil,
       documentReference: agreement.documentReference,
-      inForce: agreement.validFrom <= today && (agreement.validUntil === null || agreement.validUntil >= today),
+      status: agreement.status,
+      inForce:
+        agreement.status === 'active' &&
+        agreement.validFrom <= today &&
+        (agreement.validUntil === null || agreement.validUntil >= today),
       createdAt: agreement.createdAt.toISOString(),
     };
   }
+}
+
+/**
+ * `PATCH /v1/agreements/:id`: suspend (exchanges pause from now), reactivate a suspended one, or
+ * end it — at once (from today nothing moves) or on a later date (`validUntil`: the last day).
+ */
+export class UpdateAgreementDto {
+  @ApiProperty({ enum: ['active', 'suspended', 'ended'], example: 'ended' })
+  @IsIn(['active', 'suspended', 'ended'])
+  status!: 'active' | 'suspended' | 'ended';
+
+  @ApiPropertyOptional({
+    format: 'date',
+    example: '2026-12-31',
+    description: 'ended: the last day it is in force (default: yesterday, so nothing moves from today)',
+  })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'validUntil must be a date (YYYY-MM-DD)' })
+  @IsISO8601({ strict: true })
+  validUntil?: string;
+
+  @ApiProperty({ example: 'Samenwerking stopgezet door de stuurgroep', minLength: 5 })
+  @IsString()
+  @Length(5, 500)
+  reason!: string;
 }
 
 export class AgreementPage {

@@ -25,6 +25,13 @@ export class Agreement {
   @Column({ name: 'document_reference', type: 'varchar', length: 300, nullable: true })
   documentReference!: string | null;
 
+  /** active, suspended (exchanges paused) or ended (for good); only an active agreement is ever in force. */
+  @Column({ type: 'varchar', length: 20, default: 'active' })
+  status!: 'active' | 'suspended' | 'ended';
+
+  @Column({ name: 'status_changed_at', type: 'timestamptz', nullable: true })
+  statusChangedAt!: Date | null;
+
   @Index('agreement_created_at_idx')
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

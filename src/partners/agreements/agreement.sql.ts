@@ -13,7 +13,7 @@ export function agreementInForceSql(
   const p = bind(purpose);
   const d = bind(day);
   return `(SELECT a.id FROM agreement a
-            WHERE ${p} = ANY (a.purposes) AND a.valid_from <= ${d}::date AND (a.valid_until IS NULL OR a.valid_until >= ${d}::date)
+            WHERE a.status = 'active' AND ${p} = ANY (a.purposes) AND a.valid_from <= ${d}::date AND (a.valid_until IS NULL OR a.valid_until >= ${d}::date)
               AND EXISTS (SELECT 1 FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = ${partnerA})
               AND EXISTS (SELECT 1 FROM agreement_party ap WHERE ap.agreement_id = a.id AND ap.partner_id = ${partnerB})
             ORDER BY a.valid_from DESC, a.id LIMIT 1)`;

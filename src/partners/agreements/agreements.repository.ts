@@ -10,7 +10,7 @@ export interface AgreementWithParties {
 
 /** Agreement `a` covers the purpose in parameter $purpose on the day in parameter $day. */
 const inForce = (purpose: string, day: string) =>
-  `${purpose} = ANY (a.purposes) AND a.valid_from <= ${day}::date AND (a.valid_until IS NULL OR a.valid_until >= ${day}::date)`;
+  `a.status = 'active' AND ${purpose} = ANY (a.purposes) AND a.valid_from <= ${day}::date AND (a.valid_until IS NULL OR a.valid_until >= ${day}::date)`;
 
 /** The only place that queries cooperation agreements. */
 @Injectable()
@@ -29,6 +29,17 @@ export class AgreementsRepository {
       partyIds.map((partnerId) => ({ agreementId: saved.id, partnerId })),
     );
     return { agreement: saved, partyIds };
+  }
+
+  /** Suspends, reactivates or ends an agreement, in the caller's transaction (row locked first). */
+  async findForUpdate(manager: EntityManager, id: string): Promise<Agreement | null> {
+    return manager.createQueryBuilder(Agreement, 'a').setLock('pessimistic_write').where('a.id = :id', { id }).getOne();
+  }
+
+  async saveAgreement(manager: EntityManager, agreement: Agreement): Promise<AgreementWithParties> {
+    const saved = await manager.save(Agreement, agreement);
+    const [withParties] = await this.attachParties([saved], manager);
+    return withParties;
   }
 
   async findById(id: string): Promise<AgreementWithParties | null> {
@@ -109,9 +120,9 @@ export class AgreementsRepository {
     );
   }
 
-  private async attachParties(agreements: Agreement[]): Promise<AgreementWithParties[]> {
+  private async attachParties(agreements: Agreement[], manager?: EntityManager): Promise<AgreementWithParties[]> {
     if (agreements.length === 0) return [];
-    const parties = await this.dataSource
+    const parties = await (manager ?? this.dataSource.manager)
       .getRepository(AgreementParty)
       .createQueryBuilder('p')
       .where('p.agreement_id IN (:...ids)', { ids: agreements.map((a) => a.id) })

@@ -6,7 +6,7 @@ import { PolicyService } from '../../policies/policy.service.js';
 import { AccessService } from '../../access/access.service.js';
 import type { AccessContext } from '../../access/access-context.js';
 import { PartnersRepository } from '../partners.repository.js';
-import { AgreementView, type CreateAgreementDto } from './agreement.dto.js';
+import { AgreementView, type CreateAgreementDto, type UpdateAgreementDto } from './agreement.dto.js';
 import { AgreementsRepository } from './agreements.repository.js';
 
 type Position = { createdAt: string; id: string };
@@ -56,6 +56,8 @@ export class AgreementsService {
           validFrom: input.validFrom,
           validUntil: input.validUntil ?? null,
           documentReference: input.documentReference ?? null,
+          status: 'active',
+          statusChangedAt: null,
         },
         [...input.partnerIds].sort(),
       );
@@ -63,6 +65,43 @@ export class AgreementsService {
         resourceId: saved.agreement.id,
         reason: 'cooperation agreement recorded',
         written: Object.keys(input).sort(),
+      });
+    });
+  }
+
+  /**
+   * An operator suspends, reactivates or ends an agreement; logged. Only an active agreement is in
+   * force, so every exchange under it (referrals, circle, case reads, requests) stops with it.
+   * Ended is final: a new agreement is recorded instead.
+   */
+  async update(access: AccessContext, id: string, input: UpdateAgreementDto): Promise<AgreementView> {
+    const day = today();
+    return this.access.run(access, async (tx) => {
+      const agreement = await this.agreements.findForUpdate(tx.manager, id);
+      const subject = { type: 'Agreement' as const, id };
+      if (!agreement) return tx.notFound(subject, 'update', 'no such agreement');
+      const decision = await tx.require({ subject, action: 'update', facts: { visible: true } });
+      if (agreement.status === 'ended') throw new ProblemException('conflict', 'This agreement has ended');
+      if (input.status !== 'ended' && input.validUntil !== undefined)
+        throw new ProblemException('validation-failed', 'validUntil is set by ending an agreement', {
+          errors: [{ pointer: '/validUntil', detail: 'only with status ended' }],
+        });
+      const yesterday = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const until = input.status === 'ended' ? (input.validUntil ?? yesterday) : agreement.validUntil;
+      if (input.status === 'ended' && until !== null && (until < yesterday || until < agreement.validFrom))
+        throw new ProblemException('validation-failed', 'An agreement cannot end in the past', {
+          errors: [{ pointer: '/validUntil', detail: `at the earliest ${yesterday} (nothing moves from today)` }],
+        });
+      const written = ['status', ...(until !== agreement.validUntil ? ['validUntil'] : [])];
+      agreement.validUntil = until;
+      // Ending on a later day keeps it active until then; its dates stop it.
+      agreement.status = input.status === 'ended' && until !== null && until >= day ? 'active' : input.status;
+      agreement.statusChangedAt = new Date();
+      const saved = await this.agreements.saveAgreement(tx.manager, agreement);
+      return tx.complete(AgreementView.of(saved, day), decision, {
+        resourceId: id,
+        written,
+        reason: `cooperation agreement ${input.status === 'ended' ? `ended (last day ${until})` : input.status}: ${input.reason}`,
       });
     });
   }

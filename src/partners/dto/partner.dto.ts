@@ -138,6 +138,51 @@ function AllowedProfessions(): PropertyDecorator {
   );
 }
 
+/** The gateway's client registration at a partner's IdP, for people signing in to the console. */
+export class OidcRegistrationDto {
+  @ApiPropertyOptional({
+    example: 'https://login.woonhaven.example',
+    description: "The IdP people sign in at (its discovery document is read from there); default: the partner's issuer",
+  })
+  @IsOptional()
+  @IsUrl({ protocols: ['https', 'http'], require_tld: false, require_protocol: true })
+  @MaxLength(500)
+  issuer?: string;
+
+  @ApiProperty({ example: 'schakel-console', description: "The gateway's client id at that IdP" })
+  @IsString()
+  @Length(1, 200)
+  clientId!: string;
+
+  @ApiPropertyOptional({
+    example: 'a-long-random-secret',
+    description:
+      'For a confidential client (client_secret_basic): kept sealed, never shown again. Without it the console is a public client (PKCE only).',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  clientSecret?: string;
+}
+
+export class OidcRegistrationView {
+  @ApiProperty() issuer!: string;
+  @ApiProperty() clientId!: string;
+  @ApiProperty({ description: 'Whether a client secret is registered (it is never shown)' }) clientSecretSet!: boolean;
+}
+
+const OIDC_DOC =
+  "Sign-in for this partner's people at the console: OpenID Connect authorization code flow with PKCE at its IdP, redirect URI `<PUBLIC_URL>/console/auth/callback`, post-logout redirect URI `<PUBLIC_URL>/console`. null removes it.";
+
+function OidcField() {
+  return applyDecorators(
+    ApiPropertyOptional({ type: OidcRegistrationDto, nullable: true, description: OIDC_DOC }),
+    IsOptional(),
+    ValidateNested(),
+    Type(() => OidcRegistrationDto),
+  );
+}
+
 export class CreatePartnerDto {
   @ApiProperty({ example: 'shm-woonhaven', description: 'Slug: lowercase letters, digits and dashes' })
   @IsString()
@@ -193,6 +238,9 @@ export class CreatePartnerDto {
 
   @ClaimMappingField()
   claimMapping?: ClaimMappingDto | null;
+
+  @OidcField()
+  oidc?: OidcRegistrationDto | null;
 }
 
 export class UpdatePartnerDto {
@@ -243,6 +291,9 @@ export class UpdatePartnerDto {
 
   @ClaimMappingField()
   claimMapping?: ClaimMappingDto | null;
+
+  @OidcField()
+  oidc?: OidcRegistrationDto | null;
 }
 
 export class AssertableView {
@@ -278,6 +329,8 @@ export class PartnerView {
   mayAssert!: AssertableView;
   @ApiProperty({ type: ClaimMappingDto, nullable: true, description: CLAIM_MAPPING_DOC })
   claimMapping!: ClaimMapping | null;
+  @ApiProperty({ type: OidcRegistrationView, nullable: true, description: OIDC_DOC })
+  oidc!: OidcRegistrationView | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
@@ -298,6 +351,13 @@ export class PartnerView {
       allowedProfessions: partner.allowedProfessions ?? null,
       mayAssert,
       claimMapping: partner.claimMapping ?? null,
+      oidc: partner.oidcClientId
+        ? {
+            issuer: partner.oidcIssuer ?? partner.issuer,
+            clientId: partner.oidcClientId,
+            clientSecretSet: partner.oidcClientSecret !== null && partner.oidcClientSecret !== undefined,
+          }
+        : null,
       createdAt: partner.createdAt.toISOString(),
       updatedAt: partner.updatedAt.toISOString(),
     };

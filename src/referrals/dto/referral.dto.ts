@@ -21,6 +21,7 @@ import {
 import { isValidNationalNumber } from '../../common/crypto/national-number.js';
 import { PageQuery } from '../../common/http/pagination.js';
 import { EVICTION_STAGES } from '../../common/vocabulary/eviction-stages.js';
+import { REFERRAL_STATUSES, REFERRER_KINDS, type ReferralStatus, type ReferrerKind } from '../referral.entity.js';
 
 export const SIGNALS = [
   'neglect-of-dwelling',
@@ -37,6 +38,13 @@ export const SIGNALS = [
   'physical-complaints',
   'cognitive-impairment',
 ] as const;
+/** Signals that are health data (art. 9): kept apart from the housing signals, in the health category. */
+export const CLINICAL_SIGNALS: readonly string[] = [
+  'addiction',
+  'psychological-problems',
+  'physical-complaints',
+  'cognitive-impairment',
+];
 export { EVICTION_STAGES };
 export const TENANT_INFORMED = ['yes', 'no', 'refused'] as const;
 const PHONE = /^\+?[0-9 ().-]{6,20}$/;
@@ -128,7 +136,13 @@ export class CreateReferralDto {
   @Type(() => TenantDto)
   tenant!: TenantDto;
 
-  @ApiProperty({ enum: SIGNALS, isArray: true, example: ['neglect-of-dwelling', 'withdrawal'] })
+  @ApiProperty({
+    enum: SIGNALS,
+    isArray: true,
+    example: ['neglect-of-dwelling', 'withdrawal'],
+    description:
+      'What was observed. addiction, psychological-problems, physical-complaints and cognitive-impairment are health data: stored apart, shown to the receiving team only (as healthSignals), never back to the referrer',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(SIGNALS.length)
@@ -164,29 +178,104 @@ export class CreateReferralDto {
   @IsIn(['normal', 'high'])
   urgency?: 'normal' | 'high';
 
-  @ApiProperty({ type: ReferrerContactDto })
+  @ApiPropertyOptional({
+    example: 'WH-2026-0412',
+    description:
+      'Your own reference for this referral (your file number), shown back to you and filterable; never a name or national number',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9 ._/:#-]{0,99}$/, {
+    message: 'externalReference must be a file number (letters, digits, space and ._/:#-, at most 100)',
+  })
+  externalReference?: string;
+
+  @ApiPropertyOptional({
+    enum: REFERRER_KINDS,
+    default: 'organisation',
+    example: 'organisation',
+    description:
+      'organisation: your organisation refers. self | family | other-person: a person without an organisation referred and your team (the target) registers it on their behalf; nothing flows back to that person through the gateway',
+  })
+  @IsOptional()
+  @IsIn(REFERRER_KINDS)
+  referrerKind?: ReferrerKind;
+
+  @ApiProperty({
+    type: ReferrerContactDto,
+    description: 'The contact person for this referral (optional for a self-referral: the tenant is the contact)',
+  })
+  @ValidateIf((d: CreateReferralDto) => d.referrerKind !== 'self' || d.contact !== undefined)
   @IsObject()
   @ValidateNested()
   @Type(() => ReferrerContactDto)
-  contact!: ReferrerContactDto;
+  contact?: ReferrerContactDto;
 }
 
 export class ReferralDecisionDto {
-  @ApiProperty({ enum: ['accept', 'redirect', 'decline'] })
+  @ApiProperty({ enum: ['accept', 'redirect', 'decline'], example: 'redirect' })
   @IsIn(['accept', 'redirect', 'decline'])
   decision!: 'accept' | 'redirect' | 'decline';
 
-  @ApiPropertyOptional({ description: 'Required for redirect: the better-placed service' })
-  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'redirect')
+  @ApiPropertyOptional({
+    example: 'demo-caw',
+    description:
+      'redirect: the registered partner advised instead (the referrer sees its id and name); give this or redirectTo',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'redirectToPartnerId must be a partner id' })
+  redirectToPartnerId?: string;
+
+  @ApiPropertyOptional({
+    example: 'CAW Brussel, preventieve woonbegeleiding',
+    description:
+      'redirect: the better-placed service by name, when it is not a registered partner (a service, not a person; the referrer reads it)',
+  })
+  @ValidateIf(
+    (d: ReferralDecisionDto) =>
+      d.redirectTo !== undefined || (d.decision === 'redirect' && d.redirectToPartnerId === undefined),
+  )
   @IsString()
   @Length(1, 300)
   redirectTo?: string;
 
-  @ApiPropertyOptional({ description: 'Required for decline' })
-  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'decline' || d.reason !== undefined)
+  @ApiPropertyOptional({
+    example: 'outside-area',
+    description:
+      'Required for decline, optional for redirect: a reason code from policies/referral-reasons.yaml (GET /v1/referrals/reasons); the referrer reads its label, never free text',
+  })
+  @ValidateIf((d: ReferralDecisionDto) => d.decision === 'decline' || d.reasonCode !== undefined)
+  @Matches(/^[a-z][a-z0-9-]{1,63}$/, { message: 'reasonCode must be a reason code of the network policy' })
+  reasonCode?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "The team's own note on the decision: stored sealed, shown to the receiving team only, never to the referrer",
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 2000)
   reason?: string;
 }
 
-export class ReferralListQuery extends PageQuery {}
+export class ReferralListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: REFERRAL_STATUSES, example: 'redirected' })
+  @IsOptional()
+  @IsIn(REFERRAL_STATUSES)
+  status?: ReferralStatus;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-01', description: 'Referred at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01', description: 'Referred before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ example: 'WH-2026-0412', description: 'The externalReference given when referring (exact)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  reference?: string;
+}
