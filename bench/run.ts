@@ -163,6 +163,8 @@ async function main(): Promise<void> {
     SEED_DEMO_PARTNERS: 'false',
     // The bench's own load must not be throttled; every other setting is the gateway's default.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    PREAUTH_RATE_LIMIT_PER_ADDRESS: '10000000',
+    PREAUTH_RATE_LIMIT_PER_ISSUER: '10000000',
   });
   const workerEnv = { ...gatewayEnv(0), LOG_LEVEL: 'warn' };
 

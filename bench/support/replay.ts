@@ -28,7 +28,8 @@ export interface SecureReadTrace {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEGIN = /^\s*(START TRANSACTION|BEGIN)\b/i;
 const END = /^\s*(COMMIT|ROLLBACK)\b/i;
-const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+/** A write, also inside a CTE (`WITH entry AS (INSERT …)`, as the log entry is written). */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b|\bAS\s*\(\s*(INSERT|UPDATE|DELETE)\b/i;
 
 export function encodeValue(value: unknown): TracedValue {
   if (value === null || value === undefined) return null;

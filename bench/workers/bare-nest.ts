@@ -39,8 +39,14 @@ class BareController {
 
   @Get('cases/:id')
   async read(@Param('id') id: string): Promise<unknown> {
-    const rows = await replay(this.pool, this.statements, id);
-    return rows[0] ?? {};
+    try {
+      const rows = await replay(this.pool, this.statements, id);
+      return rows[0] ?? {};
+    } catch (error) {
+      // Into bench/results/bare-nest.log: a replay that fails must say why.
+      process.stderr.write(`bare-nest replay failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      throw error;
+    }
   }
 }
 
