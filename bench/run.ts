@@ -344,6 +344,20 @@ async function main(): Promise<void> {
         } satisfies FloorInput,
         workerEnv,
       );
+      // The same four statements sent as the gateway sends them (BEGIN with the SELECT, the INSERT
+      // with COMMIT): what the pipelining alone is worth, apart from the rest of the stack.
+      process.stdout.write('  running floor, pipelined …\n');
+      measurements['floor-pipelined'] = await runWorker<Measurement>(
+        'floor',
+        {
+          caseId: seeded.caseId,
+          clients: opts.connections,
+          length,
+          logTable: 'bench_floor_log',
+          pipelined: true,
+        } satisfies FloorInput,
+        workerEnv,
+      );
     }
     if (seeded && trace && selected('bare-nest')) {
       const port = await freePort();
@@ -454,6 +468,7 @@ async function main(): Promise<void> {
   const c = String(opts.connections);
   add(`secure case read  GET /v1/cases/:id${per}`, m['secure-read'], c);
   add('DB floor  SELECT case + INSERT log-shaped row, pg', m.floor, c);
+  add('DB floor, pipelined as the gateway sends it (2 round trips)', m['floor-pipelined'], c);
   add('bare NestJS handler, the secure read’s statements', m['bare-nest'], c);
   add(`GET /health, full stack${per}`, m.health, c);
   add('bare Fastify handler, a constant', m['bare-fastify'], c);
@@ -514,6 +529,11 @@ async function main(): Promise<void> {
       goal: '≥ 0.85',
     },
     { name: 'secure read p99 / DB floor p99', value: ratio(m['secure-read']?.p99Ms, m.floor?.p99Ms), goal: '≤ 1.5' },
+    {
+      name: 'secure read / DB floor pipelined',
+      value: ratio(m['secure-read']?.perSecond, m['floor-pipelined']?.perSecond),
+      goal: '',
+    },
     {
       name: 'chained / unchained log',
       value: ratio(logThroughput?.chained.perSecond, logThroughput?.unchained.perSecond),

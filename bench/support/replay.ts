@@ -107,32 +107,68 @@ export function plan(trace: SecureReadTrace): PlannedStatement[] {
 /**
  * Sends the planned statements in order: a transaction on one pooled connection from its BEGIN to
  * its COMMIT, anything outside a transaction on whichever pooled connection is free (as TypeORM
- * does). Returns the rows of the first statement that read the case.
+ * does), pipelined as the gateway pipelines them (BEGIN with the next statement, the last with
+ * COMMIT; the pool must run pg's pipeline mode). Returns the rows of the first statement that
+ * read the case.
  */
 export async function replay(pool: pg.Pool, statements: PlannedStatement[], caseId: string): Promise<unknown[]> {
   const held = new Map<number, pg.PoolClient>();
+  const begun = new Map<number, Promise<unknown>>();
   const answers: Record<string, unknown>[][] = [];
   let caseRows: unknown[] | undefined;
+  const valuesOf = (statement: PlannedStatement) => {
+    const values = statement.values.slice();
+    for (const binding of statement.bindings) {
+      if (binding.kind === 'case-id') values[binding.at] = caseId;
+      else if (binding.kind === 'fresh-uuid') values[binding.at] = randomUUID();
+      else values[binding.at] = answers[binding.statement][binding.row]?.[binding.column] ?? values[binding.at];
+    }
+    return values;
+  };
   try {
-    for (const statement of statements) {
-      const values = statement.values.slice();
-      for (const binding of statement.bindings) {
-        if (binding.kind === 'case-id') values[binding.at] = caseId;
-        else if (binding.kind === 'fresh-uuid') values[binding.at] = randomUUID();
-        else values[binding.at] = answers[binding.statement][binding.row]?.[binding.column] ?? values[binding.at];
-      }
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i];
+      const values = valuesOf(statement);
       let client = held.get(statement.connection);
       if (!client && BEGIN.test(statement.text)) {
         client = await pool.connect();
         held.set(statement.connection, client);
+        // As the gateway's TransactionRunner sends it (pg pipeline mode): BEGIN goes out with the
+        // next statement, without waiting for its answer.
+        const sent = client.query(statement.text, values);
+        sent.catch(() => undefined);
+        begun.set(statement.connection, sent);
+        answers.push([]);
+        continue;
       }
-      const result = client ? await client.query(statement.text, values) : await pool.query(statement.text, values);
-      answers.push(result.rows as Record<string, unknown>[]);
-      if (client && END.test(statement.text)) {
+      const next = statements[i + 1];
+      let result: pg.QueryResult;
+      if (client && next?.connection === statement.connection && END.test(next.text) && !END.test(statement.text)) {
+        // As finishWith: a transaction's last statement goes out with its COMMIT.
+        const [last, end] = await Promise.all([client.query(statement.text, values), client.query(next.text)]);
+        await begun.get(statement.connection);
+        answers.push(last.rows as Record<string, unknown>[]);
+        if (/^\s*COMMIT/i.test(next.text) && end.command !== 'COMMIT')
+          throw new Error(`replayed transaction not committed (${end.command})`);
+        result = last;
+        i += 1;
+        answers.push([]);
         held.delete(statement.connection);
         client.release();
+      } else {
+        result = client ? await client.query(statement.text, values) : await pool.query(statement.text, values);
+        answers.push(result.rows as Record<string, unknown>[]);
+        if (client && END.test(statement.text)) {
+          await begun.get(statement.connection);
+          held.delete(statement.connection);
+          client.release();
+        }
       }
-      if (!caseRows && statement.bindings.some((b) => b.kind === 'case-id') && /^\s*SELECT\b/i.test(statement.text))
+      if (
+        !caseRows &&
+        statement.bindings.some((b) => b.kind === 'case-id') &&
+        /^\s*SELECT\b|^\s*WITH\b/i.test(statement.text)
+      )
         caseRows = result.rows;
     }
   } finally {

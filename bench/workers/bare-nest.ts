@@ -59,7 +59,9 @@ runMain(async () => {
     max: config.database.poolSize,
     connectionTimeoutMillis: config.database.connectionTimeoutMs,
     statement_timeout: config.database.statementTimeoutMs,
-  });
+    // As the gateway's pool (src/database/data-source.ts): the replay pipelines as the gateway does.
+    pipeline: true,
+  } as pg.PoolConfig);
 
   @Module({
     controllers: [BareController],

@@ -9,6 +9,11 @@ export interface FloorInput {
   length: RowLength;
   /** A table made LIKE access_log_entry (same columns, defaults and indexes; no chain trigger). */
   logTable: string;
+  /**
+   * Sent as the gateway sends a logged read (pg pipeline mode): BEGIN with the SELECT, the INSERT
+   * with COMMIT — two round trips instead of four, the same four statements.
+   */
+  pipelined?: boolean;
 }
 
 /**
@@ -20,7 +25,11 @@ runMain(async () => {
   const input = workerInput<FloorInput>();
   const clients = await Promise.all(
     Array.from({ length: input.clients }, async () => {
-      const client = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: 'bench-floor' });
+      const client = new pg.Client({
+        connectionString: process.env.DATABASE_URL,
+        application_name: 'bench-floor',
+        pipeline: input.pipelined ?? false,
+      } as pg.ClientConfig);
       await client.connect();
       return client;
     }),
@@ -34,35 +43,45 @@ runMain(async () => {
   const measurement = await closedLoop(input.clients, input.length, async (loop) => {
     const client = clients[loop];
     const id = randomUUID();
-    await client.query('BEGIN');
+    const values = [
+      id,
+      new Date(),
+      `bench-floor-${n++}`,
+      'bench-outreach',
+      'bench-caseworker',
+      ['caseworker'],
+      'psychiatric-nurse',
+      'read',
+      'Case',
+      input.caseId,
+      pseudonym,
+      'bench-outreach',
+      'care-coordination',
+      'GDPR art. 6(1)(e) and 9(2)(h)',
+      null,
+      'permit',
+      'case read (rule bench)',
+      'bench-rule',
+      ['case-status', 'care-plan', 'housing', 'identity'],
+      createHash('sha256').update(id).digest('hex'),
+      false,
+      'bench',
+      createHash('sha256').update(`entry-${id}`).digest('hex'),
+    ];
     try {
-      await client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
-      await client.query(insert, [
-        id,
-        new Date(),
-        `bench-floor-${n++}`,
-        'bench-outreach',
-        'bench-caseworker',
-        ['caseworker'],
-        'psychiatric-nurse',
-        'read',
-        'Case',
-        input.caseId,
-        pseudonym,
-        'bench-outreach',
-        'care-coordination',
-        'GDPR art. 6(1)(e) and 9(2)(h)',
-        null,
-        'permit',
-        'case read (rule bench)',
-        'bench-rule',
-        ['case-status', 'care-plan', 'housing', 'identity'],
-        createHash('sha256').update(id).digest('hex'),
-        false,
-        'bench',
-        createHash('sha256').update(`entry-${id}`).digest('hex'),
-      ]);
-      await client.query('COMMIT');
+      if (input.pipelined) {
+        await Promise.all([
+          client.query('BEGIN'),
+          client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]),
+        ]);
+        const [, commit] = await Promise.all([client.query(insert, values), client.query('COMMIT')]);
+        if (commit.command !== 'COMMIT') throw new Error(`floor transaction not committed (${commit.command})`);
+      } else {
+        await client.query('BEGIN');
+        await client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
+        await client.query(insert, values);
+        await client.query('COMMIT');
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

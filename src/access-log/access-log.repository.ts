@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AccessLogCheckpoint, AccessLogEntry } from './access-log.entities.js';
 import { positional } from '../common/sql/params.js';
+import { finishWith } from '../database/transaction.js';
 import { GENESIS_HASH, linkHash } from './hashing.js';
 
 /** A link with its entry (null when the entry row is missing), as verification reads them. */
@@ -79,11 +80,16 @@ export class AccessLogRepository {
   /**
    * Inserts the entry in the caller's transaction, marks it for the chainer and, when it was made
    * under a review item (a break-the-glass grant), puts it behind that item: one statement, one
-   * round trip.
+   * round trip. With `last`, the entry is the transaction's last statement and goes out with its
+   * COMMIT (one round trip for both; see finishWith): it resolves only once both succeeded.
    */
-  async insert(manager: EntityManager, entry: Omit<AccessLogEntry, 'seq'>, reviewItemId: string | null): Promise<void> {
-    await manager.query(
-      `WITH entry AS (
+  async insert(
+    manager: EntityManager,
+    entry: Omit<AccessLogEntry, 'seq'>,
+    reviewItemId: string | null,
+    last = false,
+  ): Promise<void> {
+    const sql = `WITH entry AS (
          INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
            resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
            disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
@@ -93,40 +99,41 @@ export class AccessLogRepository {
        review AS (
          INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $30::uuid, id FROM entry WHERE $30::uuid IS NOT NULL
          ON CONFLICT DO NOTHING)
-       SELECT seq FROM entry`,
-      [
-        entry.id,
-        entry.occurredAt,
-        entry.requestId,
-        entry.partnerId,
-        entry.userSub,
-        entry.roles,
-        entry.profession,
-        entry.action,
-        entry.resourceType,
-        entry.resourceId,
-        entry.clientRef,
-        entry.custodianPartnerId,
-        entry.purpose,
-        entry.legalBasis,
-        entry.consentId,
-        entry.decision,
-        entry.reason,
-        entry.ruleId,
-        entry.fields,
-        entry.disclosureSha256,
-        entry.override,
-        entry.policyVersion,
-        entry.entryHash,
-        entry.format,
-        entry.consentIds,
-        entry.agreementId,
-        entry.ground,
-        entry.categories,
-        entry.grantId,
-        reviewItemId,
-      ],
-    );
+       SELECT seq FROM entry`;
+    const params = [
+      entry.id,
+      entry.occurredAt,
+      entry.requestId,
+      entry.partnerId,
+      entry.userSub,
+      entry.roles,
+      entry.profession,
+      entry.action,
+      entry.resourceType,
+      entry.resourceId,
+      entry.clientRef,
+      entry.custodianPartnerId,
+      entry.purpose,
+      entry.legalBasis,
+      entry.consentId,
+      entry.decision,
+      entry.reason,
+      entry.ruleId,
+      entry.fields,
+      entry.disclosureSha256,
+      entry.override,
+      entry.policyVersion,
+      entry.entryHash,
+      entry.format,
+      entry.consentIds,
+      entry.agreementId,
+      entry.ground,
+      entry.categories,
+      entry.grantId,
+      reviewItemId,
+    ];
+    if (last) await finishWith(manager, sql, params);
+    else await manager.query(sql, params);
   }
 
   /** Every entry about these client pseudonyms, oldest first (the client's access report). */

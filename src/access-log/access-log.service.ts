@@ -153,8 +153,17 @@ export class AccessLogService {
     );
   }
 
-  /** Writes one entry on the caller's transaction (the access and its entry commit together). */
-  async write(manager: Transaction, context: AccessContext, record: AccessRecord): Promise<void> {
+  /**
+   * Writes one entry on the caller's transaction (the access and its entry commit together). With
+   * `last`, the entry ends the transaction: it is sent with the COMMIT, and this resolves only when
+   * both succeeded (the caller may not write anything after it).
+   */
+  async write(
+    manager: Transaction,
+    context: AccessContext,
+    record: AccessRecord,
+    options: { last?: boolean } = {},
+  ): Promise<void> {
     const manifest = record.disclosed ? disclosureManifest(record.disclosed) : null;
     const content: Omit<AccessLogEntry, 'seq' | 'entryHash'> = {
       id: randomUUID(),
@@ -189,7 +198,12 @@ export class AccessLogService {
       grantId: record.grantId ?? null,
     };
     try {
-      await this.repository.insert(manager, { ...content, entryHash: entryHash(content) }, record.reviewItemId ?? null);
+      await this.repository.insert(
+        manager,
+        { ...content, entryHash: entryHash(content) },
+        record.reviewItemId ?? null,
+        options.last ?? false,
+      );
     } catch (error) {
       const code = (error as { code?: string }).code;
       this.logger.error({ requestId: context.requestId, code }, 'access log write failed; refusing the access');

@@ -191,7 +191,8 @@ export class AccessService {
         tx = new AccessTransaction(manager, context, this);
         const completed = await work(tx);
         if (!(completed instanceof Completed)) throw new Error('an access must end with tx.complete()');
-        await this.log.write(manager, context, completed.record);
+        // The entry ends the transaction: sent with its COMMIT, one round trip (TransactionRunner).
+        await this.log.write(manager, context, completed.record, { last: true });
         return completed.result;
       });
     } catch (error) {
