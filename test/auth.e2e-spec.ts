@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { Partner } from '../src/partners/partner.entity.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
@@ -166,6 +166,20 @@ describe('authentication of partner tokens', () => {
     await expectRefused(token, 'partner-status');
     await ctx.dataSource.getRepository(Partner).update({ id: partner.id }, { status: 'active' });
     expect((await whoAmI()).status).toBe(200);
+  });
+
+  it('refuses a token it accepted before, once the key that signed it is no longer registered', async () => {
+    const partner = await ctx.newPartner({ type: 'social-housing-company' });
+    const token = await partner.token({ roles: ['referrer'] });
+    const whoAmI = () => ctx.request({ url: '/v1/session', token });
+    expect((await whoAmI()).status).toBe(200);
+    // The second time from the checked signatures (VerifiedTokens), still accepted.
+    expect((await whoAmI()).status).toBe(200);
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const other = { ...(await exportJWK(publicKey)), kid: 'rotated-in', alg: 'ES256', use: 'sig' };
+    await ctx.dataSource.getRepository(Partner).update({ id: partner.id }, { jwks: { keys: [other] } });
+    // The same token text: its signature is checked again, against the registered keys only.
+    await expectRefused(token, 'kid');
   });
 
   it('never writes the token into the application log', async () => {
