@@ -147,6 +147,13 @@ async function main(): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
   const serverVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  // PostgreSQL's CPU per operation is read from /proc when the server runs on this machine.
+  const postmaster = await admin
+    .query<{ setting: string }>(`SELECT setting FROM pg_settings WHERE name = 'data_directory'`)
+    .then(
+      ({ rows }) => Number(readFileSync(join(rows[0].setting, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined,
+    )
+    .catch(() => undefined);
   const benchUrl = new URL(adminUrl);
   benchUrl.pathname = `/${BENCH_DATABASE}`;
   const databaseUrl = benchUrl.toString();
@@ -187,16 +194,17 @@ async function main(): Promise<void> {
 
   const http = async (
     row: string,
-    urls: string[],
+    servers: Server[],
     steps: LoadStep[],
     connections = opts.connections,
   ): Promise<Measurement> => {
     process.stdout.write(`  running ${row} …\n`);
     const result = await runWorker<Measurement>('load', {
-      urls,
+      urls: servers.map((server) => server.url),
       connections,
       length,
       steps,
+      cpu: { pids: servers.flatMap((server) => (server.child.pid ? [server.child.pid] : [])), postmaster },
     } satisfies LoadInput);
     // A wrong answer fails the bench; a 503 (the pool's connection timeout under load), a
     // timeout or no answer within the row's time is a figure, reported under the table: it may
@@ -260,11 +268,11 @@ async function main(): Promise<void> {
     if (seeded) {
       const s = seeded;
       if (selected('secure-read'))
-        await http('secure-read', urls, [
+        await http('secure-read', gateways, [
           { method: 'GET', path: `/v1/cases/${s.caseId}`, headers: bearer(s.tokens.caseworker, 'care-coordination') },
         ]);
       if (selected('referral'))
-        await http('referral', urls, [
+        await http('referral', gateways, [
           {
             method: 'POST',
             path: '/v1/referrals',
@@ -273,7 +281,7 @@ async function main(): Promise<void> {
           },
         ]);
       if (selected('disclosure'))
-        await http('disclosure', urls, [
+        await http('disclosure', gateways, [
           {
             method: 'POST',
             path: '/v1/information-requests',
@@ -293,11 +301,11 @@ async function main(): Promise<void> {
           },
         ]);
       if (selected('log-search'))
-        await http('log-search', urls, [
+        await http('log-search', gateways, [
           { method: 'GET', path: '/v1/access-log?limit=50', headers: bearer(s.tokens.officer, 'privacy-audit') },
         ]);
     }
-    if (selected('health') && gateways.length > 0) await http('health', urls, [{ method: 'GET', path: '/health' }]);
+    if (selected('health') && gateways.length > 0) await http('health', gateways, [{ method: 'GET', path: '/health' }]);
     // The gateways stop here: from now on nothing but the row being measured runs (their chainers
     // would link the log rows' entries, and the log-throughput row prices exactly that).
     for (const gateway of gateways.splice(0)) await gateway.stop();
@@ -341,6 +349,7 @@ async function main(): Promise<void> {
           clients: opts.connections,
           length,
           logTable: 'bench_floor_log',
+          cpu: { pids: [], postmaster },
         } satisfies FloorInput,
         workerEnv,
       );
@@ -355,6 +364,7 @@ async function main(): Promise<void> {
           length,
           logTable: 'bench_floor_log',
           pipelined: true,
+          cpu: { pids: [], postmaster },
         } satisfies FloorInput,
         workerEnv,
       );
@@ -370,7 +380,7 @@ async function main(): Promise<void> {
         logFile: join(RESULTS_DIR, 'bare-nest.log'),
       });
       try {
-        await http('bare-nest', [bare.url], [{ method: 'GET', path: `/bare/cases/${seeded.caseId}` }]);
+        await http('bare-nest', [bare], [{ method: 'GET', path: `/bare/cases/${seeded.caseId}` }]);
       } finally {
         await bare.stop();
       }
@@ -386,7 +396,7 @@ async function main(): Promise<void> {
         logFile: join(RESULTS_DIR, 'bare-fastify.log'),
       });
       try {
-        await http('bare-fastify', [bare.url], [{ method: 'GET', path: '/health' }]);
+        await http('bare-fastify', [bare], [{ method: 'GET', path: '/health' }]);
       } finally {
         await bare.stop();
       }
@@ -445,6 +455,10 @@ async function main(): Promise<void> {
     `The load generator (autocannon) and the DB floor's clients run in their own processes, apart from the server under test; ` +
       `on ${cpus().length} cores they compete with it for CPU — the same for every row.`,
   );
+  out(
+    'CPU ms/op: CPU time (/proc) the server under test and PostgreSQL used per operation in the measured window — ' +
+      'hardly affected by other load on the machine, unlike the rates.',
+  );
   if (trace) {
     const t = describeTrace(trace);
     out(
@@ -452,7 +466,7 @@ async function main(): Promise<void> {
     );
   }
   out();
-  const header = ['row', 'conns', 'per second', 'p50 ms', 'p99 ms', 'errors'];
+  const header = ['row', 'conns', 'per second', 'p50 ms', 'p99 ms', 'CPU ms/op server', 'CPU ms/op PG', 'errors'];
   const rows: string[][] = [];
   const add = (label: string, measurement: Measurement | undefined, conns: string, unit = '', divide = 1) => {
     if (!measurement) return;
@@ -462,6 +476,10 @@ async function main(): Promise<void> {
       `${fmt(measurement.perSecond / divide)}${unit}`,
       fmt(measurement.p50Ms, 1),
       fmt(measurement.p99Ms, 1),
+      measurement.cpuMsPerOp && measurement.cpuMsPerOp.serverMs > 0
+        ? fmt(measurement.cpuMsPerOp.serverMs * divide, 2)
+        : '',
+      measurement.cpuMsPerOp && postmaster ? fmt(measurement.cpuMsPerOp.postgresMs * divide, 2) : '',
       fmt(measurement.errors),
     ]);
   };
@@ -488,11 +506,13 @@ async function main(): Promise<void> {
       `${fmt(verify.entriesPerSecond)} entries`,
       '',
       '',
+      '',
+      '',
       `peak RSS ${fmt(verify.peakRssMb)} MB, heap ${fmt(verify.peakHeapMb)} MB`,
     ]);
   if (startup) {
-    rows.push(['start-up to /health/ready, fresh DATA_DIR', '', `${fmt(startup.freshMs)} ms`, '', '', '']);
-    rows.push(['start-up to /health/ready, warm DATA_DIR', '', `${fmt(startup.warmMs)} ms`, '', '', '']);
+    rows.push(['start-up to /health/ready, fresh DATA_DIR', '', `${fmt(startup.freshMs)} ms`, '', '', '', '', '']);
+    rows.push(['start-up to /health/ready, warm DATA_DIR', '', `${fmt(startup.warmMs)} ms`, '', '', '', '', '']);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

@@ -18,6 +18,8 @@ export interface TracedStatement {
   values: TracedValue[];
   /** Its answer, kept only to tell ids the read found from ids it made up (see plan()). */
   rowsJson: string;
+  /** Sent as a named (prepared) statement: the replay prepares it too. */
+  prepared?: boolean;
 }
 
 export interface SecureReadTrace {
@@ -57,6 +59,8 @@ export type Binding =
 
 export interface PlannedStatement {
   connection: number;
+  /** Set for a statement the read sent prepared: the replay sends it under this name. */
+  name?: string;
   text: string;
   values: unknown[];
   bindings: Binding[];
@@ -79,7 +83,7 @@ function foundIn(answers: Record<string, unknown>[][], value: string): [number, 
 export function plan(trace: SecureReadTrace): PlannedStatement[] {
   const answers: Record<string, unknown>[][] = [];
   const earlierValues: string[] = [];
-  return trace.statements.map((statement) => {
+  return trace.statements.map((statement, index) => {
     const bindings: Binding[] = [];
     statement.values.forEach((value, at) => {
       if (value === trace.caseId) return bindings.push({ at, kind: 'case-id' });
@@ -97,6 +101,7 @@ export function plan(trace: SecureReadTrace): PlannedStatement[] {
     answers.push(JSON.parse(statement.rowsJson) as Record<string, unknown>[]);
     return {
       connection: statement.connection,
+      ...(statement.prepared ? { name: `bench_replay_${index}` } : {}),
       text: statement.text,
       values: statement.values.map(decodeValue),
       bindings,
@@ -145,7 +150,7 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
       let result: pg.QueryResult;
       if (client && next?.connection === statement.connection && END.test(next.text) && !END.test(statement.text)) {
         // As finishWith: a transaction's last statement goes out with its COMMIT.
-        const [last, end] = await Promise.all([client.query(statement.text, values), client.query(next.text)]);
+        const [last, end] = await Promise.all([client.query(config(statement, values)), client.query(next.text)]);
         await begun.get(statement.connection);
         answers.push(last.rows as Record<string, unknown>[]);
         if (/^\s*COMMIT/i.test(next.text) && end.command !== 'COMMIT')
@@ -156,7 +161,7 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
         held.delete(statement.connection);
         client.release();
       } else {
-        result = client ? await client.query(statement.text, values) : await pool.query(statement.text, values);
+        result = client ? await client.query(config(statement, values)) : await pool.query(config(statement, values));
         answers.push(result.rows as Record<string, unknown>[]);
         if (client && END.test(statement.text)) {
           await begun.get(statement.connection);
@@ -178,6 +183,10 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
     }
   }
   return caseRows ?? [];
+}
+
+function config(statement: PlannedStatement, values: unknown[]): pg.QueryConfig {
+  return statement.name ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
 }
 
 /** Round trips, and how many of them run inside a transaction (BEGIN and COMMIT included). */

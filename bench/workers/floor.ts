@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { reply, runMain, workerInput } from '../support/processes.js';
+import type { CpuWatch } from '../support/cpu.js';
 import { closedLoop, type RowLength } from '../support/stats.js';
 
 export interface FloorInput {
@@ -14,6 +15,8 @@ export interface FloorInput {
    * with COMMIT — two round trips instead of four, the same four statements.
    */
   pipelined?: boolean;
+  /** PostgreSQL's CPU is counted (see cpu.ts). */
+  cpu?: CpuWatch;
 }
 
 /**
@@ -40,53 +43,58 @@ runMain(async () => {
     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING seq`;
   const pseudonym = createHash('sha256').update('bench-client').digest('hex');
   let n = 0;
-  const measurement = await closedLoop(input.clients, input.length, async (loop) => {
-    const client = clients[loop];
-    const id = randomUUID();
-    const values = [
-      id,
-      new Date(),
-      `bench-floor-${n++}`,
-      'bench-outreach',
-      'bench-caseworker',
-      ['caseworker'],
-      'psychiatric-nurse',
-      'read',
-      'Case',
-      input.caseId,
-      pseudonym,
-      'bench-outreach',
-      'care-coordination',
-      'GDPR art. 6(1)(e) and 9(2)(h)',
-      null,
-      'permit',
-      'case read (rule bench)',
-      'bench-rule',
-      ['case-status', 'care-plan', 'housing', 'identity'],
-      createHash('sha256').update(id).digest('hex'),
-      false,
-      'bench',
-      createHash('sha256').update(`entry-${id}`).digest('hex'),
-    ];
-    try {
-      if (input.pipelined) {
-        await Promise.all([
-          client.query('BEGIN'),
-          client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]),
-        ]);
-        const [, commit] = await Promise.all([client.query(insert, values), client.query('COMMIT')]);
-        if (commit.command !== 'COMMIT') throw new Error(`floor transaction not committed (${commit.command})`);
-      } else {
-        await client.query('BEGIN');
-        await client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
-        await client.query(insert, values);
-        await client.query('COMMIT');
+  const measurement = await closedLoop(
+    input.clients,
+    input.length,
+    async (loop) => {
+      const client = clients[loop];
+      const id = randomUUID();
+      const values = [
+        id,
+        new Date(),
+        `bench-floor-${n++}`,
+        'bench-outreach',
+        'bench-caseworker',
+        ['caseworker'],
+        'psychiatric-nurse',
+        'read',
+        'Case',
+        input.caseId,
+        pseudonym,
+        'bench-outreach',
+        'care-coordination',
+        'GDPR art. 6(1)(e) and 9(2)(h)',
+        null,
+        'permit',
+        'case read (rule bench)',
+        'bench-rule',
+        ['case-status', 'care-plan', 'housing', 'identity'],
+        createHash('sha256').update(id).digest('hex'),
+        false,
+        'bench',
+        createHash('sha256').update(`entry-${id}`).digest('hex'),
+      ];
+      try {
+        if (input.pipelined) {
+          await Promise.all([
+            client.query('BEGIN'),
+            client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]),
+          ]);
+          const [, commit] = await Promise.all([client.query(insert, values), client.query('COMMIT')]);
+          if (commit.command !== 'COMMIT') throw new Error(`floor transaction not committed (${commit.command})`);
+        } else {
+          await client.query('BEGIN');
+          await client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
+          await client.query(insert, values);
+          await client.query('COMMIT');
+        }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  });
+    },
+    input.cpu,
+  );
   await Promise.all(clients.map((client) => client.end()));
   reply(measurement);
 });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
@@ -89,7 +90,7 @@ export async function finishWith<R = Record<string, unknown>>(
   open.ended = true;
   markTransaction(open.runner, false);
   // Both submitted synchronously, in this order: the statement runs in the transaction, then COMMIT.
-  const statement = open.client.query(sql, params);
+  const statement = open.client.query(named(sql, params));
   const commit = open.client.query('COMMIT');
   const [done, committed] = await Promise.allSettled([statement, commit]);
   if (done.status === 'rejected') throw done.reason;
@@ -97,4 +98,39 @@ export async function finishWith<R = Record<string, unknown>>(
   if (committed.value.command !== 'COMMIT')
     throw new Error(`the transaction was not committed (PostgreSQL answered ${committed.value.command})`);
   return done.value.rows as R[];
+}
+
+/** Statement names by SQL text; a text never seen before gets one while there is room. */
+const statementNames = new Map<string, string>();
+const MAX_STATEMENT_NAMES = 200;
+
+/**
+ * A statement as pg sends it: named (prepared once per connection, then only bound and executed)
+ * when its text has a name. PostgreSQL parses and plans a named statement once per connection and
+ * reuses the plan (or a generic one after five runs), instead of parsing and planning a facts
+ * query of a dozen subqueries for every request: that was most of PostgreSQL's CPU per read.
+ * Only fixed texts should come here (a text built per request would use up the names).
+ */
+function named(sql: string, params: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(sql);
+  if (!name && statementNames.size < MAX_STATEMENT_NAMES) {
+    name = `schakel_${createHash('sha256').update(sql).digest('base64url').slice(0, 22)}`;
+    statementNames.set(sql, name);
+  }
+  return name ? { name, text: sql, values: params } : { text: sql, values: params };
+}
+
+/**
+ * Runs a fixed-text statement as a prepared statement on the transaction's connection (see
+ * named()). On a transaction the runner did not open, or outside one, an ordinary statement.
+ * Only repositories and facts call this (it is SQL).
+ */
+export async function preparedQuery<R = Record<string, unknown>>(
+  manager: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<R[]> {
+  const open = opened.get(manager);
+  if (!open || open.ended) return (await manager.query(sql, params)) as R[];
+  return (await open.client.query(named(sql, params))).rows as R[];
 }
