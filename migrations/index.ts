@@ -1,6 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { AccessLogEntryFormat21796075000000 } from './1796075000000-AccessLogEntryFormat2.js';
 import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
+import { AccessLogPartitions1796300000000 } from './1796300000000-AccessLogPartitions.js';
 import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
 import { PartnerAssertions1796100000000 } from './1796100000000-PartnerAssertions.js';
@@ -49,4 +50,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerClaimMapping1796100100000,
   PartnerChangeNotify1796100200000,
   SealIdempotencyResponses1796200000000,
+  AccessLogPartitions1796300000000,
 ];

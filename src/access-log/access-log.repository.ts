@@ -259,20 +259,24 @@ export class AccessLogRepository {
     return query.getMany();
   }
 
-  /** All checkpoints in position order, in batches (constant memory). */
+  /**
+   * All checkpoints in chain-position order (then signing order), in batches (constant memory).
+   * Not by id: retention signs its anchor after checkpoints of later positions were signed.
+   */
   async *checkpointsInOrder(batch = 1000): AsyncGenerator<AccessLogCheckpoint> {
-    let afterId = '0';
+    let after: [string, string] = ['-1', '0'];
     for (;;) {
       const rows = await this.dataSource
         .getRepository(AccessLogCheckpoint)
         .createQueryBuilder('c')
-        .where('c.id > :afterId', { afterId })
-        .orderBy('c.id', 'ASC')
+        .where('(c.position, c.id) > (:position, :id)', { position: after[0], id: after[1] })
+        .orderBy('c.position', 'ASC')
+        .addOrderBy('c.id', 'ASC')
         .take(batch)
         .getMany();
       yield* rows;
       if (rows.length < batch) return;
-      afterId = rows[rows.length - 1].id;
+      after = [rows[rows.length - 1].position, rows[rows.length - 1].id];
     }
   }
 
@@ -360,41 +364,6 @@ export class AccessLogRepository {
           ? null
           : { position: String(row.position), prevHash: row.prev_hash as string, hash: row.hash as string },
     }));
-  }
-
-  /** The last chain position whose entry (and all before it) occurred before the cutoff. */
-  async lastPositionBefore(cutoff: Date): Promise<{ position: string; hash: string } | null> {
-    const [row] = (await this.dataSource.query(
-      `SELECT l.position, l.hash FROM access_log_link l
-        WHERE l.position < coalesce((SELECT min(l2.position) FROM access_log_link l2 JOIN access_log_entry e ON e.seq = l2.entry_seq WHERE e.occurred_at >= $1),
-                                    (SELECT max(position) + 1 FROM access_log_link))
-        ORDER BY l.position DESC LIMIT 1`,
-      [cutoff],
-    )) as { position: string; hash: string }[];
-    return row ? { position: String(row.position), hash: row.hash } : null;
-  }
-
-  /**
-   * Removes the chain prefix up to `position` (entries, links, older checkpoints), keeping the
-   * checkpoint at `position` as the anchor the rest of the chain is verified from. The triggers
-   * are lifted for this one transaction only, which needs the table owner's rights.
-   */
-  async purgeThrough(position: string): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      for (const table of ['access_log_entry', 'access_log_link', 'access_log_checkpoint']) {
-        await manager.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_no_update_delete`);
-      }
-      const [{ n: deleted }] = (await manager.query(
-        'WITH gone AS (DELETE FROM access_log_entry e USING access_log_link l WHERE l.entry_seq = e.seq AND l.position <= $1 RETURNING 1) SELECT count(*)::int AS n FROM gone',
-        [position],
-      )) as { n: number }[];
-      await manager.query('DELETE FROM access_log_link WHERE position <= $1', [position]);
-      await manager.query('DELETE FROM access_log_checkpoint WHERE position < $1', [position]);
-      for (const table of ['access_log_entry', 'access_log_link', 'access_log_checkpoint']) {
-        await manager.query(`ALTER TABLE ${table} ENABLE TRIGGER ${table}_no_update_delete`);
-      }
-      return deleted;
-    });
   }
 
   async countOlderThan(cutoff: Date): Promise<number> {

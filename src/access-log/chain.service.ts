@@ -75,6 +75,15 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
     await this.sign(head);
   }
 
+  /**
+   * Signs a chain position as an anchor (a checkpoint): what remains after retention verifies from
+   * it. Retention (LogMaintenanceService) writes its anchor through here, as every checkpoint is
+   * written: one function, so the anchor's content is extended in one place.
+   */
+  anchor(at: { position: string; hash: string }): Promise<void> {
+    return this.sign(at);
+  }
+
   private async sign(head: { position: string; hash: string }): Promise<void> {
     const signedAt = new Date();
     const payload = {
@@ -93,22 +102,6 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
       kid: this.keys.kid,
       jws,
     });
-  }
-
-  /**
-   * Retention: removes entries older than ACCESS_LOG_RETENTION_YEARS. The chain position where
-   * they end is signed first, so what remains still verifies from that anchor.
-   */
-  async purgeExpired(now = new Date()): Promise<{ purged: number; anchor: string | null }> {
-    await this.chainAll();
-    const cutoff = new Date(now);
-    cutoff.setFullYear(cutoff.getFullYear() - this.config.accessLog.retentionYears);
-    const end = await this.repository.lastPositionBefore(cutoff);
-    const head = await this.repository.head();
-    // The head is always kept: an empty chain beside signed checkpoints would be indistinguishable from a wiped log.
-    if (!end || !head || end.position === head.position) return { purged: 0, anchor: null };
-    await this.sign(end);
-    return { purged: await this.repository.purgeThrough(end.position), anchor: end.position };
   }
 
   /** The whole log checked from the database, in constant memory. */
