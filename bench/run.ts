@@ -14,6 +14,7 @@ import { openDatabase } from '../src/database/open-database.js';
 import { freePort, PROJECT_ROOT, runWorker, startServer, type Server } from './support/processes.js';
 import { summariseProfile, type ProfileSummary } from './support/profile.js';
 import { describeTrace, type SecureReadTrace } from './support/replay.js';
+import { freeSpace, logSizeMode, type LogSizeReport } from './support/log-size.js';
 import { referralBody, seedNetwork, type Seeded } from './support/seed.js';
 import type { Measurement, RowLength } from './support/stats.js';
 import type { FloorInput } from './workers/floor.js';
@@ -23,10 +24,14 @@ import type { TraceInput } from './workers/trace.js';
 import type { VerifyResult } from './workers/verify.js';
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --processes 2] [-- --profile] [-- --only <row,row>] [-- --seconds S --warmup W]
+       npm run bench -- --log-size N [--requests R]
   --quick          a smoke check: every row runs, two operations per connection (no figure means anything)
   --processes N    N gateway processes on one database; the load is spread over them and the total reported
   --profile        run the gateway under node --cpu-prof during the secure read and name where the time goes
   --only rows      run only these rows (${'{rows}'})
+  --log-size N     a separate mode: seed the access log to N entries (in SQL) and time the privacy officer's
+                   searches at 100,000 and at N entries (p50, p95 of R requests each, default 50), with
+                   the EXPLAIN of each (bench/results/log-size-explain.md); about 0.8 GB of disk per million
 Database: DATABASE_URL, or the embedded PostgreSQL of DATA_DIR / EMBEDDED_PG_PORT (as npm start); the bench
 uses its own database "schakel_bench" on that server, made afresh and dropped at the end.`;
 
@@ -56,6 +61,8 @@ interface Options {
   seconds: number;
   warmup: number;
   connections: number;
+  logSize: number | undefined;
+  requests: number;
 }
 
 function options(): Options {
@@ -68,6 +75,8 @@ function options(): Options {
       seconds: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string', default: '32' },
+      'log-size': { type: 'string' },
+      requests: { type: 'string', default: '50' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,11 +90,17 @@ function options(): Options {
   if (unknown.length > 0) throw new Error(`unknown row(s) ${unknown.join(', ')}\n${usage}`);
   const processes = Number(values.processes);
   if (!Number.isInteger(processes) || processes < 1 || processes > 8) throw new Error('--processes must be 1 to 8');
+  const logSize = values['log-size'] === undefined ? undefined : Number(values['log-size']);
+  if (logSize !== undefined && (!Number.isInteger(logSize) || logSize < 1000 || logSize > 100_000_000))
+    throw new Error('--log-size must be a whole number of entries from 1,000 to 100,000,000');
   return {
+    logSize,
+    requests: Number(values.requests),
     quick: values.quick,
     processes,
     profile: values.profile,
-    only: new Set(only as Row[]),
+    // The log-size mode runs none of the table's rows.
+    only: new Set(logSize === undefined ? (only as Row[]) : []),
     seconds: Number(values.seconds ?? (values.quick ? 1 : values.profile ? 20 : 8)),
     warmup: Number(values.warmup ?? (values.quick ? 0 : 2)),
     connections: Number(values.connections),
@@ -217,7 +232,37 @@ async function main(): Promise<void> {
   };
 
   const dataSource = createDataSource(databaseUrl, { database: { ...config.database, poolSize: 2 } }, 'schakel-bench');
+  let logSize: LogSizeReport | undefined;
   try {
+    if (opts.logSize) {
+      process.stdout.write(`  free disk: ${freeSpace(RESULTS_DIR)}\n`);
+      const port = await freePort();
+      // One gateway applies the migrations and makes the network; the searches run in a worker.
+      const gateway = await startServer({
+        script: join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+        nodeArgs: ['--enable-source-maps'],
+        env: gatewayEnv(port),
+        port,
+        readyPath: '/health/ready',
+        logFile: join(RESULTS_DIR, 'gateway.log'),
+      });
+      try {
+        await dataSource.initialize();
+        seeded = await seedNetwork(gateway.url, dataSource, config.auth.audience);
+      } finally {
+        await gateway.stop();
+      }
+      logSize = await logSizeMode({
+        size: opts.logSize,
+        dataSource,
+        config: loadConfig({ ...workerEnv }),
+        seeded,
+        workerEnv,
+        resultsDir: RESULTS_DIR,
+        requests: opts.requests,
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+    }
     // ---- the gateway (its own processes), seeded through its public API ----
     // Every row but the bare Fastify handler and start-up needs the seeded network, made through the gateway.
     const needGateway = [...opts.only].some((row) => row !== 'bare-fastify' && row !== 'startup');
@@ -243,7 +288,7 @@ async function main(): Promise<void> {
       );
     }
     const urls = gateways.map((g) => g.url);
-    await dataSource.initialize();
+    if (!dataSource.isInitialized) await dataSource.initialize();
     if (needGateway) {
       seeded = await seedNetwork(urls[0], dataSource, config.auth.audience);
     }
@@ -519,9 +564,11 @@ async function main(): Promise<void> {
     cells
       .map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
       .join('  ');
-  out(line(header));
-  out(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) out(line(row).trimEnd());
+  if (rows.length > 0) {
+    out(line(header));
+    out(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of rows) out(line(row).trimEnd());
+  }
 
   const troubled = Object.entries(m).filter(([, r]) => r.errors > 0 || r.operations === 0);
   if (troubled.length > 0) {
@@ -591,6 +638,30 @@ async function main(): Promise<void> {
     for (const cat of profile.categories.filter((x) => x.share >= 0.005))
       out(`    ${(cat.share * 100).toFixed(1).padStart(5)} %  ${cat.category}`);
   }
+  if (logSize) {
+    out(
+      `The privacy officer's searches (GET /v1/access-log, limit 50, the officer's scope applied), ${opts.requests} requests each, one after the other, ` +
+        `over HTTP to the gateway's app in the bench's worker process. ${fmt(logSize.bytesPerEntry)} bytes per entry on disk (entry, link, indexes); ` +
+        `seeding took ${fmt(logSize.seedSeconds)} s.`,
+    );
+    out();
+    const sizes = logSize.sizes.map((n) => fmt(n));
+    const head = ['search', ...sizes.flatMap((n) => [`p50 ms @${n}`, `p95 ms @${n}`]), 'p95 ratio'];
+    const body = logSize.searches.map((s) => [
+      s.name,
+      ...s.at.flatMap((a) => [fmt(a.p50Ms, 1), fmt(a.p95Ms, 1)]),
+      fmt(s.at[s.at.length - 1].p95Ms / s.at[0].p95Ms, 2),
+    ]);
+    const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+    const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+    out(row(head));
+    out(w.map((n) => '-'.repeat(n)).join('  '));
+    for (const r of body) out(row(r));
+    out();
+    out(
+      `goal (issue 12): p95 at the large size ≤ 2 × p95 at 100,000 for every search. EXPLAINs: ${logSize.explainFile.replace(`${PROJECT_ROOT}/`, '')}`,
+    );
+  }
   const loadAfter = loadavg()[0];
   const seconds = (Date.now() - started) / 1000;
   out();
@@ -617,6 +688,7 @@ async function main(): Promise<void> {
     startup,
     ratios: Object.fromEntries(ratios.map((r) => [r.name, r.value])),
     profile,
+    logSize,
     seconds,
     failures,
   };
