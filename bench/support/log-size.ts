@@ -20,7 +20,7 @@ const CLIENTS = 50_000;
 const PURPOSES = ['care-coordination', 'referral', 'outreach-contact', 'duo-follow-up', 'crisis', 'privacy-audit'];
 /** The synthetic log spans two years, oldest first, whatever its size. */
 const SPAN_SECONDS = 2 * 365 * 24 * 3600;
-const BATCH = 250_000;
+const BATCH = 100_000;
 
 export interface LogSizeReport {
   sizes: number[];
@@ -72,15 +72,18 @@ export async function logSizeMode(options: {
   const step = SPAN_SECONDS / options.size;
   let seeded_ = 0;
   let seedMs = 0;
+  // One connection of its own, without the gateway's statement timeout (a batch may take long on a busy machine).
+  const seeder = dataSource.createQueryRunner();
+  await seeder.query('SET statement_timeout = 0');
   const seedTo = async (target: number) => {
     while (seeded_ < target) {
       const from = seeded_ + 1;
       const to = Math.min(target, seeded_ + BATCH);
       const began = performance.now();
-      const [{ next: lo }] = (await dataSource.query(
+      const [{ next: lo }] = (await seeder.query(
         'SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM access_log_entry_seq_seq',
       )) as { next: string }[];
-      await dataSource.query(
+      await seeder.query(
         `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
            resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
            disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
@@ -93,7 +96,7 @@ export async function logSizeMode(options: {
            FROM generate_series($8::bigint, $9::bigint) g`,
         [start, step, partners, PARTNERS, USERS, CLIENTS, PURPOSES, from, to],
       );
-      await dataSource.query(
+      await seeder.query(
         `INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash)
          SELECT (SELECT coalesce(max(position), 0) FROM access_log_link) + row_number() OVER (ORDER BY e.seq), e.seq, e.entry_hash,
                 repeat('0', 64), repeat('0', 64)
@@ -104,8 +107,8 @@ export async function logSizeMode(options: {
       seeded_ = to;
       out(`    seeded ${seeded_.toLocaleString('en-US')} entries (${(seedMs / 1000).toFixed(0)} s)`);
     }
-    await dataSource.query('VACUUM ANALYZE access_log_entry');
-    await dataSource.query('VACUUM ANALYZE access_log_link');
+    await seeder.query('VACUUM ANALYZE access_log_entry');
+    await seeder.query('VACUUM ANALYZE access_log_link');
   };
 
   const searchesFor = async (): Promise<LogSearchInput['searches']> => {
@@ -153,6 +156,7 @@ export async function logSizeMode(options: {
     bySize.push({ size, result });
   }
 
+  await seeder.release();
   const explainFile = join(options.resultsDir, 'log-size-explain.md');
   const last = bySize[bySize.length - 1];
   writeFileSync(
