@@ -469,7 +469,10 @@ async function main(): Promise<void> {
           ...baseEnv(),
           NODE_ENV: 'development',
           DATA_DIR: dataDir,
-          EMBEDDED_PG_PORT: String(config.embeddedPostgres.port),
+          // Unset, the fresh DATA_DIR's server takes the default port or a free one (the bench's own is stopped by now).
+          ...(config.embeddedPostgres.port !== undefined
+            ? { EMBEDDED_PG_PORT: String(config.embeddedPostgres.port) }
+            : {}),
           PORT: String(port),
           LOG_LEVEL: 'warn',
         },
