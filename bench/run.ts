@@ -361,7 +361,9 @@ async function main(): Promise<void> {
         .map((f) => join(profileDir, f));
       if (files.length === 0) throw new Error(`no CPU profile was written to ${profileDir}`);
       // Several processes run the same code: the busiest one stands for all.
-      const summaries = files.map((f) => summariseProfile(f, measurements['secure-read']?.windowUs));
+      const summaries = files.map((f) =>
+        summariseProfile(f, (measurements['secure-read'] ?? measurements.health)?.windowUs),
+      );
       const busiest = summaries.reduce((a, b) => (b.busyMs > a.busyMs ? b : a));
       profile = { ...busiest, files: files.map((f) => f.replace(`${PROJECT_ROOT}/`, '')) };
     }
@@ -633,7 +635,7 @@ async function main(): Promise<void> {
   if (profile) {
     out();
     out(
-      `CPU profile of the gateway during the secure read (${fmt(profile.busyMs)} ms busy of ${fmt(profile.totalMs)} ms sampled; ${profile.files.join(', ')})`,
+      `CPU profile of the gateway during the ${m['secure-read'] ? 'secure read' : '/health row'} (${fmt(profile.busyMs)} ms busy of ${fmt(profile.totalMs)} ms sampled; ${profile.files.join(', ')})`,
     );
     out('  top self time:');
     for (const f of profile.top) out(`    ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
