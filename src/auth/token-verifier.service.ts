@@ -96,12 +96,17 @@ export class TokenVerifierService {
 
     const keySet = this.keys.keySetFor(partner);
     let payload: JWTPayload | undefined = this.verified.get(token, partner, keySet);
-    if (!payload) payload = await this.verifySignature(token, partner, keySet);
+    if (!payload) payload = await this.verifySignature(token, kid, partner, keySet);
     return this.principalOf(partner, payload);
   }
 
   /** The signature and standard claims, by jose; a token that passes is remembered (VerifiedTokens). */
-  private async verifySignature(token: string, partner: Partner, keySet: JWTVerifyGetKey): Promise<JWTPayload> {
+  private async verifySignature(
+    token: string,
+    kid: string,
+    partner: Partner,
+    keySet: JWTVerifyGetKey,
+  ): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keySet, {
@@ -117,7 +122,7 @@ export class TokenVerifierService {
         refuse('jwks', "The partner's key set could not be fetched");
       this.refuseFromJose(error);
     }
-    this.verified.remember(token, partner, keySet, payload);
+    this.verified.remember(token, kid, partner, keySet, payload);
     return payload;
   }
 

@@ -15,7 +15,7 @@ describe('VerifiedTokens (checked signatures)', () => {
   it('answers the payload for the same token, partner and key set until exp', () => {
     const cache = new VerifiedTokens(10, 60_000);
     at(1_000_000);
-    cache.remember('t', partner, keySet, { sub: 'u', exp: 1_030 });
+    cache.remember('t', 'k1', partner, keySet, { sub: 'u', exp: 1_030 });
     expect(cache.get('t', partner, keySet)).toEqual({ sub: 'u', exp: 1_030 });
     at(1_029_999);
     expect(cache.get('t', partner, keySet)).toBeDefined();
@@ -26,7 +26,7 @@ describe('VerifiedTokens (checked signatures)', () => {
   it('forgets a signature checked more than the maximum age ago, even before exp', () => {
     const cache = new VerifiedTokens(10, 60_000);
     at(1_000_000);
-    cache.remember('t', partner, keySet, { exp: 5_000 });
+    cache.remember('t', 'k1', partner, keySet, { exp: 5_000 });
     at(1_060_000);
     expect(cache.get('t', partner, keySet)).toBeUndefined();
   });
@@ -34,12 +34,12 @@ describe('VerifiedTokens (checked signatures)', () => {
   it('does not count for another key set, partner or issuer, nor for another token text', () => {
     const cache = new VerifiedTokens(10, 60_000);
     at(1_000_000);
-    cache.remember('t', partner, keySet, { exp: 2_000 });
+    cache.remember('t', 'k1', partner, keySet, { exp: 2_000 });
     expect(cache.get('t2', partner, keySet)).toBeUndefined();
     expect(cache.get('t', { ...partner, issuer: 'https://other.example' }, keySet)).toBeUndefined();
-    cache.remember('t', partner, keySet, { exp: 2_000 });
+    cache.remember('t', 'k1', partner, keySet, { exp: 2_000 });
     expect(cache.get('t', { ...partner, id: 'p2' }, keySet)).toBeUndefined();
-    cache.remember('t', partner, keySet, { exp: 2_000 });
+    cache.remember('t', 'k1', partner, keySet, { exp: 2_000 });
     expect(cache.get('t', partner, otherKeySet)).toBeUndefined();
     // A miss for another key set drops the entry: the old key set never counts again.
     expect(cache.get('t', partner, keySet)).toBeUndefined();
@@ -48,13 +48,26 @@ describe('VerifiedTokens (checked signatures)', () => {
   it('keeps no token without exp, and at most maxEntries (the oldest goes first)', () => {
     const cache = new VerifiedTokens(2, 60_000);
     at(1_000_000);
-    cache.remember('no-exp', partner, keySet, { sub: 'u' });
+    cache.remember('no-exp', 'k1', partner, keySet, { sub: 'u' });
     expect(cache.get('no-exp', partner, keySet)).toBeUndefined();
-    cache.remember('a', partner, keySet, { exp: 2_000 });
-    cache.remember('b', partner, keySet, { exp: 2_000 });
-    cache.remember('c', partner, keySet, { exp: 2_000 });
+    cache.remember('a', 'k1', partner, keySet, { exp: 2_000 });
+    cache.remember('b', 'k1', partner, keySet, { exp: 2_000 });
+    cache.remember('c', 'k1', partner, keySet, { exp: 2_000 });
     expect(cache.get('a', partner, keySet)).toBeUndefined();
     expect(cache.get('b', partner, keySet)).toBeDefined();
     expect(cache.get('c', partner, keySet)).toBeDefined();
+  });
+
+  it("stops counting once the partner's fetched JWKS no longer publishes the key", () => {
+    const published = { keys: [{ kid: 'k1' }] };
+    const remote = Object.assign(() => Promise.reject(new Error('unused')), {
+      jwks: () => published,
+    }) as unknown as JWTVerifyGetKey;
+    const cache = new VerifiedTokens(10, 60_000);
+    at(1_000_000);
+    cache.remember('t', 'k1', partner, remote, { exp: 2_000 });
+    expect(cache.get('t', partner, remote)).toBeDefined();
+    published.keys = [{ kid: 'k2' }];
+    expect(cache.get('t', partner, remote)).toBeUndefined();
   });
 });
