@@ -14,6 +14,7 @@ import { openDatabase } from '../src/database/open-database.js';
 import { freePort, PROJECT_ROOT, runWorker, startServer, type Server } from './support/processes.js';
 import { summariseProfile, type ProfileSummary } from './support/profile.js';
 import { describeTrace, type SecureReadTrace } from './support/replay.js';
+import { freeSpace, logSizeMode, type LogSizeReport } from './support/log-size.js';
 import { referralBody, seedNetwork, type Seeded } from './support/seed.js';
 import type { Measurement, RowLength } from './support/stats.js';
 import type { FloorInput } from './workers/floor.js';
@@ -23,10 +24,14 @@ import type { TraceInput } from './workers/trace.js';
 import type { VerifyResult } from './workers/verify.js';
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --processes 2] [-- --profile] [-- --only <row,row>] [-- --seconds S --warmup W]
+       npm run bench -- --log-size N [--requests R]
   --quick          a smoke check: every row runs, two operations per connection (no figure means anything)
   --processes N    N gateway processes on one database; the load is spread over them and the total reported
   --profile        run the gateway under node --cpu-prof during the secure read and name where the time goes
   --only rows      run only these rows (${'{rows}'})
+  --log-size N     a separate mode: seed the access log to N entries (in SQL) and time the privacy officer's
+                   searches at 100,000 and at N entries (p50, p95 of R requests each, default 50), with
+                   the EXPLAIN of each (bench/results/log-size-explain.md); about 0.8 GB of disk per million
 Database: DATABASE_URL, or the embedded PostgreSQL of DATA_DIR / EMBEDDED_PG_PORT (as npm start); the bench
 uses its own database "schakel_bench" on that server, made afresh and dropped at the end.`;
 
@@ -56,6 +61,8 @@ interface Options {
   seconds: number;
   warmup: number;
   connections: number;
+  logSize: number | undefined;
+  requests: number;
 }
 
 function options(): Options {
@@ -68,6 +75,8 @@ function options(): Options {
       seconds: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string', default: '32' },
+      'log-size': { type: 'string' },
+      requests: { type: 'string', default: '50' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,11 +90,17 @@ function options(): Options {
   if (unknown.length > 0) throw new Error(`unknown row(s) ${unknown.join(', ')}\n${usage}`);
   const processes = Number(values.processes);
   if (!Number.isInteger(processes) || processes < 1 || processes > 8) throw new Error('--processes must be 1 to 8');
+  const logSize = values['log-size'] === undefined ? undefined : Number(values['log-size']);
+  if (logSize !== undefined && (!Number.isInteger(logSize) || logSize < 1000 || logSize > 100_000_000))
+    throw new Error('--log-size must be a whole number of entries from 1,000 to 100,000,000');
   return {
+    logSize,
+    requests: Number(values.requests),
     quick: values.quick,
     processes,
     profile: values.profile,
-    only: new Set(only as Row[]),
+    // The log-size mode runs none of the table's rows.
+    only: new Set(logSize === undefined ? (only as Row[]) : []),
     seconds: Number(values.seconds ?? (values.quick ? 1 : values.profile ? 20 : 8)),
     warmup: Number(values.warmup ?? (values.quick ? 0 : 2)),
     connections: Number(values.connections),
@@ -147,6 +162,13 @@ async function main(): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
   const serverVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  // PostgreSQL's CPU per operation is read from /proc when the server runs on this machine.
+  const postmaster = await admin
+    .query<{ setting: string }>(`SELECT setting FROM pg_settings WHERE name = 'data_directory'`)
+    .then(
+      ({ rows }) => Number(readFileSync(join(rows[0].setting, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined,
+    )
+    .catch(() => undefined);
   const benchUrl = new URL(adminUrl);
   benchUrl.pathname = `/${BENCH_DATABASE}`;
   const databaseUrl = benchUrl.toString();
@@ -163,6 +185,8 @@ async function main(): Promise<void> {
     SEED_DEMO_PARTNERS: 'false',
     // The bench's own load must not be throttled; every other setting is the gateway's default.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    PREAUTH_RATE_LIMIT_PER_ADDRESS: '10000000',
+    PREAUTH_RATE_LIMIT_PER_ISSUER: '10000000',
   });
   const workerEnv = { ...gatewayEnv(0), LOG_LEVEL: 'warn' };
 
@@ -185,16 +209,17 @@ async function main(): Promise<void> {
 
   const http = async (
     row: string,
-    urls: string[],
+    servers: Server[],
     steps: LoadStep[],
     connections = opts.connections,
   ): Promise<Measurement> => {
     process.stdout.write(`  running ${row} …\n`);
     const result = await runWorker<Measurement>('load', {
-      urls,
+      urls: servers.map((server) => server.url),
       connections,
       length,
       steps,
+      cpu: { pids: servers.flatMap((server) => (server.child.pid ? [server.child.pid] : [])), postmaster },
     } satisfies LoadInput);
     // A wrong answer fails the bench; a 503 (the pool's connection timeout under load), a
     // timeout or no answer within the row's time is a figure, reported under the table: it may
@@ -207,7 +232,37 @@ async function main(): Promise<void> {
   };
 
   const dataSource = createDataSource(databaseUrl, { database: { ...config.database, poolSize: 2 } }, 'schakel-bench');
+  let logSize: LogSizeReport | undefined;
   try {
+    if (opts.logSize) {
+      process.stdout.write(`  free disk: ${freeSpace(RESULTS_DIR)}\n`);
+      const port = await freePort();
+      // One gateway applies the migrations and makes the network; the searches run in a worker.
+      const gateway = await startServer({
+        script: join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+        nodeArgs: ['--enable-source-maps'],
+        env: gatewayEnv(port),
+        port,
+        readyPath: '/health/ready',
+        logFile: join(RESULTS_DIR, 'gateway.log'),
+      });
+      try {
+        await dataSource.initialize();
+        seeded = await seedNetwork(gateway.url, dataSource, config.auth.audience);
+      } finally {
+        await gateway.stop();
+      }
+      logSize = await logSizeMode({
+        size: opts.logSize,
+        dataSource,
+        config: loadConfig({ ...workerEnv }),
+        seeded,
+        workerEnv,
+        resultsDir: RESULTS_DIR,
+        requests: opts.requests,
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+    }
     // ---- the gateway (its own processes), seeded through its public API ----
     // Every row but the bare Fastify handler and start-up needs the seeded network, made through the gateway.
     const needGateway = [...opts.only].some((row) => row !== 'bare-fastify' && row !== 'startup');
@@ -233,7 +288,7 @@ async function main(): Promise<void> {
       );
     }
     const urls = gateways.map((g) => g.url);
-    await dataSource.initialize();
+    if (!dataSource.isInitialized) await dataSource.initialize();
     if (needGateway) {
       seeded = await seedNetwork(urls[0], dataSource, config.auth.audience);
     }
@@ -258,11 +313,11 @@ async function main(): Promise<void> {
     if (seeded) {
       const s = seeded;
       if (selected('secure-read'))
-        await http('secure-read', urls, [
+        await http('secure-read', gateways, [
           { method: 'GET', path: `/v1/cases/${s.caseId}`, headers: bearer(s.tokens.caseworker, 'care-coordination') },
         ]);
       if (selected('referral'))
-        await http('referral', urls, [
+        await http('referral', gateways, [
           {
             method: 'POST',
             path: '/v1/referrals',
@@ -271,7 +326,7 @@ async function main(): Promise<void> {
           },
         ]);
       if (selected('disclosure'))
-        await http('disclosure', urls, [
+        await http('disclosure', gateways, [
           {
             method: 'POST',
             path: '/v1/information-requests',
@@ -291,11 +346,11 @@ async function main(): Promise<void> {
           },
         ]);
       if (selected('log-search'))
-        await http('log-search', urls, [
+        await http('log-search', gateways, [
           { method: 'GET', path: '/v1/access-log?limit=50', headers: bearer(s.tokens.officer, 'privacy-audit') },
         ]);
     }
-    if (selected('health') && gateways.length > 0) await http('health', urls, [{ method: 'GET', path: '/health' }]);
+    if (selected('health') && gateways.length > 0) await http('health', gateways, [{ method: 'GET', path: '/health' }]);
     // The gateways stop here: from now on nothing but the row being measured runs (their chainers
     // would link the log rows' entries, and the log-throughput row prices exactly that).
     for (const gateway of gateways.splice(0)) await gateway.stop();
@@ -306,7 +361,9 @@ async function main(): Promise<void> {
         .map((f) => join(profileDir, f));
       if (files.length === 0) throw new Error(`no CPU profile was written to ${profileDir}`);
       // Several processes run the same code: the busiest one stands for all.
-      const summaries = files.map((f) => summariseProfile(f, measurements['secure-read']?.windowUs));
+      const summaries = files.map((f) =>
+        summariseProfile(f, (measurements['secure-read'] ?? measurements.health)?.windowUs),
+      );
       const busiest = summaries.reduce((a, b) => (b.busyMs > a.busyMs ? b : a));
       profile = { ...busiest, files: files.map((f) => f.replace(`${PROJECT_ROOT}/`, '')) };
     }
@@ -339,6 +396,22 @@ async function main(): Promise<void> {
           clients: opts.connections,
           length,
           logTable: 'bench_floor_log',
+          cpu: { pids: [], postmaster },
+        } satisfies FloorInput,
+        workerEnv,
+      );
+      // The same four statements sent as the gateway sends them (BEGIN with the SELECT, the INSERT
+      // with COMMIT): what the pipelining alone is worth, apart from the rest of the stack.
+      process.stdout.write('  running floor, pipelined …\n');
+      measurements['floor-pipelined'] = await runWorker<Measurement>(
+        'floor',
+        {
+          caseId: seeded.caseId,
+          clients: opts.connections,
+          length,
+          logTable: 'bench_floor_log',
+          pipelined: true,
+          cpu: { pids: [], postmaster },
         } satisfies FloorInput,
         workerEnv,
       );
@@ -354,7 +427,7 @@ async function main(): Promise<void> {
         logFile: join(RESULTS_DIR, 'bare-nest.log'),
       });
       try {
-        await http('bare-nest', [bare.url], [{ method: 'GET', path: `/bare/cases/${seeded.caseId}` }]);
+        await http('bare-nest', [bare], [{ method: 'GET', path: `/bare/cases/${seeded.caseId}` }]);
       } finally {
         await bare.stop();
       }
@@ -370,7 +443,7 @@ async function main(): Promise<void> {
         logFile: join(RESULTS_DIR, 'bare-fastify.log'),
       });
       try {
-        await http('bare-fastify', [bare.url], [{ method: 'GET', path: '/health' }]);
+        await http('bare-fastify', [bare], [{ method: 'GET', path: '/health' }]);
       } finally {
         await bare.stop();
       }
@@ -432,6 +505,10 @@ async function main(): Promise<void> {
     `The load generator (autocannon) and the DB floor's clients run in their own processes, apart from the server under test; ` +
       `on ${cpus().length} cores they compete with it for CPU — the same for every row.`,
   );
+  out(
+    'CPU ms/op: CPU time (/proc) the server under test and PostgreSQL used per operation in the measured window — ' +
+      'hardly affected by other load on the machine, unlike the rates.',
+  );
   if (trace) {
     const t = describeTrace(trace);
     out(
@@ -439,7 +516,7 @@ async function main(): Promise<void> {
     );
   }
   out();
-  const header = ['row', 'conns', 'per second', 'p50 ms', 'p99 ms', 'errors'];
+  const header = ['row', 'conns', 'per second', 'p50 ms', 'p99 ms', 'CPU ms/op server', 'CPU ms/op PG', 'errors'];
   const rows: string[][] = [];
   const add = (label: string, measurement: Measurement | undefined, conns: string, unit = '', divide = 1) => {
     if (!measurement) return;
@@ -449,12 +526,17 @@ async function main(): Promise<void> {
       `${fmt(measurement.perSecond / divide)}${unit}`,
       fmt(measurement.p50Ms, 1),
       fmt(measurement.p99Ms, 1),
+      measurement.cpuMsPerOp && measurement.cpuMsPerOp.serverMs > 0
+        ? fmt(measurement.cpuMsPerOp.serverMs * divide, 2)
+        : '',
+      measurement.cpuMsPerOp && postmaster ? fmt(measurement.cpuMsPerOp.postgresMs * divide, 2) : '',
       fmt(measurement.errors),
     ]);
   };
   const c = String(opts.connections);
   add(`secure case read  GET /v1/cases/:id${per}`, m['secure-read'], c);
   add('DB floor  SELECT case + INSERT log-shaped row, pg', m.floor, c);
+  add('DB floor, pipelined as the gateway sends it (2 round trips)', m['floor-pipelined'], c);
   add('bare NestJS handler, the secure read’s statements', m['bare-nest'], c);
   add(`GET /health, full stack${per}`, m.health, c);
   add('bare Fastify handler, a constant', m['bare-fastify'], c);
@@ -476,6 +558,8 @@ async function main(): Promise<void> {
       `${fmt(verify.entriesPerSecond)} entries`,
       '',
       '',
+      '',
+      '',
       `${perCpu(verify)}; peak RSS ${fmt(verify.peakRssMb)} MB, heap ${fmt(verify.peakHeapMb)} MB`,
     ]);
     for (const [name, run] of [
@@ -489,21 +573,25 @@ async function main(): Promise<void> {
           `${fmt(run.entriesPerSecond)} entries`,
           '',
           '',
+          '',
+          '',
           `${perCpu(run)}; heap ${fmt(run.peakHeapMb)} MB`,
         ]);
   }
   if (startup) {
-    rows.push(['start-up to /health/ready, fresh DATA_DIR', '', `${fmt(startup.freshMs)} ms`, '', '', '']);
-    rows.push(['start-up to /health/ready, warm DATA_DIR', '', `${fmt(startup.warmMs)} ms`, '', '', '']);
+    rows.push(['start-up to /health/ready, fresh DATA_DIR', '', `${fmt(startup.freshMs)} ms`, '', '', '', '', '']);
+    rows.push(['start-up to /health/ready, warm DATA_DIR', '', `${fmt(startup.warmMs)} ms`, '', '', '', '', '']);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
       .join('  ');
-  out(line(header));
-  out(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) out(line(row).trimEnd());
+  if (rows.length > 0) {
+    out(line(header));
+    out(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of rows) out(line(row).trimEnd());
+  }
 
   const troubled = Object.entries(m).filter(([, r]) => r.errors > 0 || r.operations === 0);
   if (troubled.length > 0) {
@@ -531,6 +619,11 @@ async function main(): Promise<void> {
       goal: '≥ 0.85',
     },
     { name: 'secure read p99 / DB floor p99', value: ratio(m['secure-read']?.p99Ms, m.floor?.p99Ms), goal: '≤ 1.5' },
+    {
+      name: 'secure read / DB floor pipelined',
+      value: ratio(m['secure-read']?.perSecond, m['floor-pipelined']?.perSecond),
+      goal: '',
+    },
     {
       name: 'chained / unchained log',
       value: ratio(logThroughput?.chained.perSecond, logThroughput?.unchained.perSecond),
@@ -565,13 +658,37 @@ async function main(): Promise<void> {
   if (profile) {
     out();
     out(
-      `CPU profile of the gateway during the secure read (${fmt(profile.busyMs)} ms busy of ${fmt(profile.totalMs)} ms sampled; ${profile.files.join(', ')})`,
+      `CPU profile of the gateway during the ${m['secure-read'] ? 'secure read' : '/health row'} (${fmt(profile.busyMs)} ms busy of ${fmt(profile.totalMs)} ms sampled; ${profile.files.join(', ')})`,
     );
     out('  top self time:');
     for (const f of profile.top) out(`    ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
     out('  by part:');
     for (const cat of profile.categories.filter((x) => x.share >= 0.005))
       out(`    ${(cat.share * 100).toFixed(1).padStart(5)} %  ${cat.category}`);
+  }
+  if (logSize) {
+    out(
+      `The privacy officer's searches (GET /v1/access-log, limit 50, the officer's scope applied), ${opts.requests} requests each, one after the other, ` +
+        `over HTTP to the gateway's app in the bench's worker process. ${fmt(logSize.bytesPerEntry)} bytes per entry on disk (entry, link, indexes); ` +
+        `seeding took ${fmt(logSize.seedSeconds)} s.`,
+    );
+    out();
+    const sizes = logSize.sizes.map((n) => fmt(n));
+    const head = ['search', ...sizes.flatMap((n) => [`p50 ms @${n}`, `p95 ms @${n}`]), 'p95 ratio'];
+    const body = logSize.searches.map((s) => [
+      s.name,
+      ...s.at.flatMap((a) => [fmt(a.p50Ms, 1), fmt(a.p95Ms, 1)]),
+      fmt(s.at[s.at.length - 1].p95Ms / s.at[0].p95Ms, 2),
+    ]);
+    const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+    const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+    out(row(head));
+    out(w.map((n) => '-'.repeat(n)).join('  '));
+    for (const r of body) out(row(r));
+    out();
+    out(
+      `goal (issue 12): p95 at the large size ≤ 2 × p95 at 100,000 for every search. EXPLAINs: ${logSize.explainFile.replace(`${PROJECT_ROOT}/`, '')}`,
+    );
   }
   const loadAfter = loadavg()[0];
   const seconds = (Date.now() - started) / 1000;
@@ -599,6 +716,7 @@ async function main(): Promise<void> {
     startup,
     ratios: Object.fromEntries(ratios.map((r) => [r.name, r.value])),
     profile,
+    logSize,
     seconds,
     failures,
   };

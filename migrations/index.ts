@@ -4,6 +4,7 @@ import { AccessLogMerkleTree1796310000000 } from './1796310000000-AccessLogMerkl
 import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
 import { ConsoleSignIn1796400000000 } from './1796400000000-ConsoleSignIn.js';
 import { ReviewItemClient1796400100000 } from './1796400100000-ReviewItemClient.js';
+import { AccessLogPartitions1796300000000 } from './1796300000000-AccessLogPartitions.js';
 import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
 import { PartnerAssertions1796100000000 } from './1796100000000-PartnerAssertions.js';
@@ -60,6 +61,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerClaimMapping1796100100000,
   PartnerChangeNotify1796100200000,
   SealIdempotencyResponses1796200000000,
+  AccessLogPartitions1796300000000,
   AccessLogMerkleTree1796310000000,
   ReferralReasonsAndRequestQueue1796313000000,
   ReferrerKind1796313100000,

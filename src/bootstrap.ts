@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,6 +5,7 @@ import { AppModule, type AppDependencies } from './app.module.js';
 import { registerJsonBodyParser, rejectUnsafeUrl } from './common/http/input-guard.js';
 import { preAuthRateLimit } from './common/http/pre-auth-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
+import { securityHeaders } from './common/http/security-headers.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { PinoNestLogger } from './common/logging/logger.js';
 import { ProblemFilter, sendProblem } from './common/problem/problem.filter.js';
@@ -36,7 +36,23 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   // JSON only: without this, text/plain bodies would reach validation as strings instead of a 415.
   fastify.removeContentTypeParser('text/plain');
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
+  // Helmet's headers on every answer (also a 429 or a 400 from the hooks below), computed once.
+  const helmetHeaders = securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        // No inline script anywhere: the Swagger UI at /docs loads its initialiser as a file.
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.headers(helmetHeaders);
     reply.header('x-request-id', request.id);
     // Every API answer may carry personal data (or say something about a client): no cache, no
     // browser history, no proxy may keep a copy. Set first, so errors and 429s carry it too.
@@ -54,7 +70,9 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   fastify.addHook('onRequest', rejectUnsafeUrl);
   // Request metadata only: never bodies, query strings or tokens (they may carry personal data).
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    logger.info(
+    // A liveness probe (every few seconds from an orchestrator) says nothing worth a line at info.
+    const probe = request.url === '/health' && reply.statusCode === 200;
+    logger[probe ? 'debug' : 'info'](
       {
         requestId: request.id,
         method: request.method,
@@ -68,20 +86,6 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     );
   });
 
-  await app.register(helmet as never, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        // No inline script anywhere: the Swagger UI at /docs loads its initialiser as a file.
-        scriptSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-  });
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins,

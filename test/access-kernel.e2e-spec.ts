@@ -405,11 +405,26 @@ describe('one access kernel', () => {
      * BEGIN to its COMMIT: authentication comes before, background jobs run on other connections.
      */
     async function statementsAfterAuthentication(marker: RegExp, work: () => Promise<unknown>): Promise<string[]> {
-      const seen: { client: unknown; text: string }[] = [];
+      return (await transactionOf(marker, work)).map((s) => s.text);
+    }
+
+    /**
+     * The same, with whether each statement waited for the answer to the one before it: a
+     * statement submitted while the connection still has one outstanding goes out behind it on the
+     * wire (pg's pipeline mode), in the same round trip. pg's own queue fields say which.
+     */
+    async function transactionOf(
+      marker: RegExp,
+      work: () => Promise<unknown>,
+    ): Promise<{ text: string; pipelined: boolean }[]> {
+      const seen: { client: unknown; text: string; pipelined: boolean }[] = [];
       const original = pg.Client.prototype.query;
       pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
         const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-        seen.push({ client: this, text: String(text).trim() });
+        const queue = this as unknown as { _activeQuery: unknown; _sentQueryQueue: unknown[]; _queryQueue: unknown[] };
+        const pipelined =
+          Boolean(queue._activeQuery) || queue._sentQueryQueue.length > 0 || queue._queryQueue.length > 0;
+        seen.push({ client: this, text: String(text).trim(), pipelined });
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
       try {
@@ -419,13 +434,15 @@ describe('one access kernel', () => {
       }
       const hit = seen.findIndex((s) => marker.test(s.text));
       expect(hit).toBeGreaterThanOrEqual(0);
-      const own = seen.filter((s) => s.client === seen[hit].client).map((s) => s.text);
-      const at = own.indexOf(seen[hit].text);
+      const own = seen.filter((s) => s.client === seen[hit].client);
+      const at = own.indexOf(seen[hit]);
       let begin = at;
-      while (begin > 0 && !/^(BEGIN|START TRANSACTION)/i.test(own[begin])) begin -= 1;
+      while (begin > 0 && !/^(BEGIN|START TRANSACTION)/i.test(own[begin].text)) begin -= 1;
       let end = at;
-      while (end < own.length - 1 && !/^COMMIT/i.test(own[end])) end += 1;
-      return own.slice(begin, end + 1).map((s) => s.split(/\s+/).slice(0, 4).join(' '));
+      while (end < own.length - 1 && !/^COMMIT/i.test(own[end].text)) end += 1;
+      return own
+        .slice(begin, end + 1)
+        .map((s) => ({ text: s.text.split(/\s+/).slice(0, 4).join(' '), pipelined: s.pipelined }));
     }
 
     it('reads one case in at most 4 statements after authentication (BEGIN, facts + data, log entry, COMMIT)', async () => {
@@ -434,6 +451,15 @@ describe('one access kernel', () => {
         net.readCase(net.coordinator, 'care-coordination'),
       );
       expect(statements.length).toBeLessThanOrEqual(4);
+    });
+
+    it('sends them in 2 round trips: BEGIN with the facts, the log entry with its COMMIT', async () => {
+      await net.readCase(net.coordinator, 'care-coordination');
+      const statements = await transactionOf(/care_case/, () => net.readCase(net.coordinator, 'care-coordination'));
+      expect(statements.map((s) => s.text.split(' ')[0])).toEqual(['BEGIN', 'WITH', 'WITH', 'COMMIT']);
+      // Only BEGIN and the log entry wait for nothing before them: two round trips.
+      expect(statements.map((s) => s.pipelined)).toEqual([false, true, false, true]);
+      expect(statements[2].text).toContain('entry');
     });
 
     it('lists one page of referrals in at most 4 statements after authentication', async () => {

@@ -1,53 +1,136 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChainService } from '../src/access-log/chain.service.js';
+import { LogMaintenanceService } from '../src/access-log/log-maintenance.service.js';
+import { LogPartitionsRepository } from '../src/access-log/log-partitions.repository.js';
+import { createLogger } from '../src/common/logging/logger.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
-/** Entries past the retention period go; what remains still verifies from a signed anchor. */
-describe('access-log retention', () => {
+/**
+ * Retention by whole partitions (npm run log:maintain): partitions are made ahead; those past the
+ * retention period that are exactly a prefix of the chain are dropped after their last position is
+ * signed as the anchor, and what remains still verifies from it. No row is ever deleted.
+ */
+describe('access-log partitions and retention', () => {
   let ctx: TestContext;
   let officer: string;
   let operator: TestPartner;
+  let maintenance: LogMaintenanceService;
+  let chain: ChainService;
 
   beforeAll(async () => {
-    ctx = await createTestContext({ ACCESS_LOG_RETENTION_YEARS: '10' });
+    ctx = await createTestContext({
+      ACCESS_LOG_RETENTION_YEARS: '10',
+      ACCESS_LOG_PARTITION_SIZE: '3',
+      ACCESS_LOG_PARTITIONS_AHEAD: '2',
+    });
     operator = await ctx.operator({ id: 'gateway-operator' });
     officer = await operator.token({ roles: ['privacy-officer'], sub: 'dpo' });
+    chain = ctx.app.get(ChainService);
+    // As the command builds it (src/cli/log-cli.ts), on the test's own connection (the schema owner here).
+    maintenance = new LogMaintenanceService(
+      chain,
+      new LogPartitionsRepository(ctx.dataSource),
+      ctx.config,
+      createLogger('warn'),
+    );
   });
   afterAll(async () => ctx?.close());
 
+  /** Each search of the log is itself logged: one entry. */
   const search = () => ctx.request({ url: '/v1/access-log', token: officer, purpose: 'privacy-audit' });
   const count = async () =>
     (await ctx.dataSource.query('SELECT count(*)::int AS n FROM access_log_entry'))[0].n as number;
+  const nextSeq = async () =>
+    Number(
+      (
+        await ctx.dataSource.query(
+          'SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM access_log_entry_seq_seq',
+        )
+      )[0].next,
+    );
+  const partitions = async () =>
+    (
+      (await ctx.dataSource.query(
+        `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'access_log_entry'::regclass ORDER BY c.relname`,
+      )) as { name: string; bound: string }[]
+    ).map((p) => p.name);
 
-  it('purges entries older than the retention period and keeps the rest verifiable', async () => {
-    const chain = ctx.app.get(ChainService);
-    for (let i = 0; i < 4; i++) await search();
-    await chain.chainAll();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const boundary = new Date();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    for (let i = 0; i < 3; i++) await search();
-    await chain.chainAll();
-    expect(await count()).toBe(7);
-
-    // Ten years after the boundary, the first four entries are past retention.
-    const tenYearsOn = new Date(boundary);
-    tenYearsOn.setFullYear(tenYearsOn.getFullYear() + 10);
-    const result = await chain.purgeExpired(tenYearsOn);
-    expect(result).toEqual({ purged: 4, anchor: '4' });
-    expect(await count()).toBe(3);
-
-    const report = await chain.verify();
-    expect(report).toMatchObject({ ok: true, entries: 3, head: { position: '7' } });
+  it('makes partitions of the configured size ahead of the entries (the empty ones the migration made are remade)', async () => {
+    const result = await maintenance.maintain();
+    expect(result.dropped).toEqual([]);
+    const next = await nextSeq();
+    const upper = (await ctx.dataSource.query(
+      `SELECT max((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''?(\\d+)'))[1]::bigint) AS top
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'access_log_entry'::regclass`,
+    )) as { top: string }[];
+    expect(Number(upper[0].top)).toBeGreaterThanOrEqual(next + 2 * 3);
+    // Entries and links have the same ranges, under the same names.
+    const links = (
+      (await ctx.dataSource.query(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'access_log_link'::regclass ORDER BY c.relname`,
+      )) as { name: string }[]
+    ).map((p) => p.name.replace('link', 'entry'));
+    expect(links).toEqual(await partitions());
+    // A second run has nothing to do.
+    expect(await maintenance.maintain()).toMatchObject({ created: [], resized: [], dropped: [] });
   });
 
-  it('keeps everything younger than the retention period, and always the head', async () => {
-    const chain = ctx.app.get(ChainService);
-    expect(await chain.purgeExpired(new Date())).toEqual({ purged: 0, anchor: null });
+  it('keeps the partitions append-only: UPDATE, DELETE and TRUNCATE of one are refused', async () => {
+    await search();
+    const [name] = (await partitions()).filter((p) => !p.endsWith('_p0'));
+    for (const sql of [`UPDATE ${name} SET reason = 'x'`, `DELETE FROM ${name}`, `TRUNCATE ${name}`]) {
+      await expect(ctx.dataSource.query(sql)).rejects.toThrow(/append-only/);
+    }
+  });
+
+  it('drops whole partitions past retention that are a chain prefix, anchored, and the rest verifies', async () => {
+    // Fill partitions to a boundary, so the older entries end exactly where a partition ends.
+    await search();
+    while ((await nextSeq()) % 3 !== 1) await search();
+    await maintenance.maintain();
+    await chain.chainAll();
+    const older = await count();
+    const lastOld = (await nextSeq()) - 1;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const boundary = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 4; i++) await search();
+    await chain.chainAll();
+    const total = await count();
+
+    // Nothing is young enough to go yet.
+    expect(await maintenance.maintain(new Date())).toMatchObject({ dropped: [], anchor: null, purged: 0 });
+
+    // Ten years after the boundary, every partition of older entries is past retention.
+    const tenYearsOn = new Date(boundary);
+    tenYearsOn.setFullYear(tenYearsOn.getFullYear() + 10);
+    const [anchorLink] = (await ctx.dataSource.query('SELECT position FROM access_log_link WHERE entry_seq = $1', [
+      lastOld,
+    ])) as { position: string }[];
+    const result = await maintenance.maintain(tenYearsOn);
+    expect(result).toMatchObject({ anchor: String(anchorLink.position), purged: older });
+    expect(result.dropped.length).toBeGreaterThan(0);
+    expect(await count()).toBe(total - older);
+    // The anchor is a signed checkpoint; the checkpoints before it went with their prefix.
+    const [{ first }] = (await ctx.dataSource.query(
+      'SELECT min(position)::text AS first FROM access_log_checkpoint',
+    )) as { first: string }[];
+    expect(first).toBe(String(anchorLink.position));
+
+    const report = await chain.verify();
+    expect({ ...report, problem: (report as { problem?: string }).problem }).toMatchObject({
+      ok: true,
+      entries: total - older,
+    });
+  });
+
+  it('always keeps the head, however far in the future it runs', async () => {
     const farFuture = new Date();
     farFuture.setFullYear(farFuture.getFullYear() + 50);
-    await chain.purgeExpired(farFuture);
+    await maintenance.maintain(farFuture);
     expect(await count()).toBeGreaterThanOrEqual(1);
-    expect((await chain.verify()).ok).toBe(true);
+    expect(await chain.verify()).toMatchObject({ ok: true });
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { Partner } from '../src/partners/partner.entity.js';
+import { PartnerRegistry } from '../src/partners/partner-registry.service.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
 /** Every way a partner's token can be wrong is refused with 401 problem+json naming the failed check. */
@@ -162,10 +163,31 @@ describe('authentication of partner tokens', () => {
     const token = await partner.token({ roles: ['referrer'] });
     const whoAmI = () => ctx.request({ url: '/v1/session', token });
     expect((await whoAmI()).status).toBe(200);
+    // Changed in SQL, behind the API: wait until every replica has dropped its copy (the barrier
+    // an API change waits for), not for a notification to win a race with the next request.
+    const registry = ctx.app.get(PartnerRegistry);
     await ctx.dataSource.getRepository(Partner).update({ id: partner.id }, { status: 'suspended' });
+    await registry.propagate();
+    // Refused although its signature was checked a moment ago (VerifiedTokens asks after the status).
     await expectRefused(token, 'partner-status');
     await ctx.dataSource.getRepository(Partner).update({ id: partner.id }, { status: 'active' });
+    await registry.propagate();
     expect((await whoAmI()).status).toBe(200);
+  });
+
+  it('refuses a token it accepted before, once the key that signed it is no longer registered', async () => {
+    const partner = await ctx.newPartner({ type: 'social-housing-company' });
+    const token = await partner.token({ roles: ['referrer'] });
+    const whoAmI = () => ctx.request({ url: '/v1/session', token });
+    expect((await whoAmI()).status).toBe(200);
+    // The second time from the checked signatures (VerifiedTokens), still accepted.
+    expect((await whoAmI()).status).toBe(200);
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const other = { ...(await exportJWK(publicKey)), kid: 'rotated-in', alg: 'ES256', use: 'sig' };
+    await ctx.dataSource.getRepository(Partner).update({ id: partner.id }, { jwks: { keys: [other] } });
+    await ctx.app.get(PartnerRegistry).propagate();
+    // The same token text: its signature is checked again, against the registered keys only.
+    await expectRefused(token, 'kid');
   });
 
   it('never writes the token into the application log', async () => {

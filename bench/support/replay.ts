@@ -18,6 +18,8 @@ export interface TracedStatement {
   values: TracedValue[];
   /** Its answer, kept only to tell ids the read found from ids it made up (see plan()). */
   rowsJson: string;
+  /** Sent as a named (prepared) statement: the replay prepares it too. */
+  prepared?: boolean;
 }
 
 export interface SecureReadTrace {
@@ -28,8 +30,8 @@ export interface SecureReadTrace {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEGIN = /^\s*(START TRANSACTION|BEGIN)\b/i;
 const END = /^\s*(COMMIT|ROLLBACK)\b/i;
-// Anywhere in the text: the kernel writes its entry in a CTE (`WITH entry AS (INSERT …)`).
-const WRITE = /\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b/i; // not `FOR UPDATE`
+/** A write, also inside a CTE (`WITH entry AS (INSERT …)`, as the log entry is written). */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b|\bAS\s*\(\s*(INSERT|UPDATE|DELETE)\b/i;
 
 export function encodeValue(value: unknown): TracedValue {
   if (value === null || value === undefined) return null;
@@ -57,6 +59,8 @@ export type Binding =
 
 export interface PlannedStatement {
   connection: number;
+  /** Set for a statement the read sent prepared: the replay sends it under this name. */
+  name?: string;
   text: string;
   values: unknown[];
   bindings: Binding[];
@@ -79,7 +83,7 @@ function foundIn(answers: Record<string, unknown>[][], value: string): [number, 
 export function plan(trace: SecureReadTrace): PlannedStatement[] {
   const answers: Record<string, unknown>[][] = [];
   const earlierValues: string[] = [];
-  return trace.statements.map((statement) => {
+  return trace.statements.map((statement, index) => {
     const bindings: Binding[] = [];
     statement.values.forEach((value, at) => {
       if (value === trace.caseId) return bindings.push({ at, kind: 'case-id' });
@@ -97,6 +101,7 @@ export function plan(trace: SecureReadTrace): PlannedStatement[] {
     answers.push(JSON.parse(statement.rowsJson) as Record<string, unknown>[]);
     return {
       connection: statement.connection,
+      ...(statement.prepared ? { name: `bench_replay_${index}` } : {}),
       text: statement.text,
       values: statement.values.map(decodeValue),
       bindings,
@@ -107,36 +112,67 @@ export function plan(trace: SecureReadTrace): PlannedStatement[] {
 /**
  * Sends the planned statements in order: a transaction on one pooled connection from its BEGIN to
  * its COMMIT, anything outside a transaction on whichever pooled connection is free (as TypeORM
- * does). Returns the rows of the first statement that read the case.
+ * does), pipelined as the gateway pipelines them (BEGIN with the next statement, the last with
+ * COMMIT; the pool must run pg's pipeline mode). Returns the rows of the first statement that
+ * read the case.
  */
 export async function replay(pool: pg.Pool, statements: PlannedStatement[], caseId: string): Promise<unknown[]> {
   const held = new Map<number, pg.PoolClient>();
+  const begun = new Map<number, Promise<unknown>>();
   const answers: Record<string, unknown>[][] = [];
   let caseRows: unknown[] | undefined;
+  const valuesOf = (statement: PlannedStatement) => {
+    const values = statement.values.slice();
+    for (const binding of statement.bindings) {
+      if (binding.kind === 'case-id') values[binding.at] = caseId;
+      else if (binding.kind === 'fresh-uuid') values[binding.at] = randomUUID();
+      else values[binding.at] = answers[binding.statement][binding.row]?.[binding.column] ?? values[binding.at];
+    }
+    return values;
+  };
   try {
-    for (const statement of statements) {
-      const values = statement.values.slice();
-      for (const binding of statement.bindings) {
-        if (binding.kind === 'case-id') values[binding.at] = caseId;
-        else if (binding.kind === 'fresh-uuid') values[binding.at] = randomUUID();
-        else values[binding.at] = answers[binding.statement][binding.row]?.[binding.column] ?? values[binding.at];
-      }
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i];
+      const values = valuesOf(statement);
       let client = held.get(statement.connection);
       if (!client && BEGIN.test(statement.text)) {
         client = await pool.connect();
         held.set(statement.connection, client);
+        // As the gateway's TransactionRunner sends it (pg pipeline mode): BEGIN goes out with the
+        // next statement, without waiting for its answer.
+        const sent = client.query(statement.text, values);
+        sent.catch(() => undefined);
+        begun.set(statement.connection, sent);
+        answers.push([]);
+        continue;
       }
-      const result = client ? await client.query(statement.text, values) : await pool.query(statement.text, values);
-      answers.push(result.rows as Record<string, unknown>[]);
-      if (client && END.test(statement.text)) {
+      const next = statements[i + 1];
+      let result: pg.QueryResult;
+      if (client && next?.connection === statement.connection && END.test(next.text) && !END.test(statement.text)) {
+        // As finishWith: a transaction's last statement goes out with its COMMIT.
+        const [last, end] = await Promise.all([client.query(config(statement, values)), client.query(next.text)]);
+        await begun.get(statement.connection);
+        answers.push(last.rows as Record<string, unknown>[]);
+        if (/^\s*COMMIT/i.test(next.text) && end.command !== 'COMMIT')
+          throw new Error(`replayed transaction not committed (${end.command})`);
+        result = last;
+        i += 1;
+        answers.push([]);
         held.delete(statement.connection);
         client.release();
+      } else {
+        result = client ? await client.query(config(statement, values)) : await pool.query(config(statement, values));
+        answers.push(result.rows as Record<string, unknown>[]);
+        if (client && END.test(statement.text)) {
+          await begun.get(statement.connection);
+          held.delete(statement.connection);
+          client.release();
+        }
       }
       if (
         !caseRows &&
         statement.bindings.some((b) => b.kind === 'case-id') &&
-        /^\s*(SELECT|WITH)\b/i.test(statement.text) &&
-        !WRITE.test(statement.text)
+        /^\s*SELECT\b|^\s*WITH\b/i.test(statement.text)
       )
         caseRows = result.rows;
     }
@@ -147,6 +183,10 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
     }
   }
   return caseRows ?? [];
+}
+
+function config(statement: PlannedStatement, values: unknown[]): pg.QueryConfig {
+  return statement.name ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
 }
 
 /** Round trips, and how many of them run inside a transaction (BEGIN and COMMIT included). */

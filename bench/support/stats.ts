@@ -1,3 +1,5 @@
+import { cpuPerOperation, readCpu, type CpuWatch } from './cpu.js';
+
 /** Throughput and latency of one measured row, in the same shape for every kind of row. */
 export interface Measurement {
   /** Completed operations (HTTP requests or transactions) in the measured window. */
@@ -12,6 +14,8 @@ export interface Measurement {
   statusCodes?: Record<string, number>;
   /** Monotonic clock (process.hrtime, microseconds) at the start and end of the window: lines a CPU profile up with it. */
   windowUs?: [number, number];
+  /** CPU ms per operation in the window: the server under test and PostgreSQL (Linux only; see cpu.ts). */
+  cpuMsPerOp?: { serverMs: number; postgresMs: number };
 }
 
 /** Latencies recorded one by one (the DB rows; autocannon keeps its own histogram). */
@@ -59,6 +63,7 @@ export async function closedLoop(
   concurrency: number,
   length: RowLength,
   operation: (loop: number) => Promise<void>,
+  cpu?: CpuWatch,
 ): Promise<Measurement> {
   const run = async (duration: number, recorder: LatencyRecorder | null) => {
     const deadline = length.perLoop ? Infinity : performance.now() + duration * 1000;
@@ -82,10 +87,12 @@ export async function closedLoop(
   };
   if (length.warmupSeconds > 0 && !length.perLoop) await run(length.warmupSeconds, null);
   const recorder = new LatencyRecorder();
+  const cpuBefore = readCpu(cpu);
   const startUs = nowUs();
   const started = performance.now();
   const { errors, firstError } = await run(length.seconds, recorder);
   const elapsed = (performance.now() - started) / 1000;
+  const cpuMsPerOp = cpuPerOperation(cpuBefore, readCpu(cpu), recorder.size);
   if (recorder.size === 0) throw firstError instanceof Error ? firstError : new Error('no operation completed');
   return {
     operations: recorder.size,
@@ -95,5 +102,6 @@ export async function closedLoop(
     p99Ms: recorder.percentile(99),
     errors,
     windowUs: [startUs, nowUs()],
+    ...(cpuMsPerOp ? { cpuMsPerOp } : {}),
   };
 }

@@ -43,8 +43,8 @@ class BareController {
       const rows = await replay(this.pool, this.statements, id);
       return rows[0] ?? {};
     } catch (error) {
-      // Into the worker's log (bench/results/bare-nest.log): a row that answers 500 must say why.
-      process.stderr.write(`bare read failed: ${(error as Error).message}\n`);
+      // Into bench/results/bare-nest.log: a replay that fails must say why.
+      process.stderr.write(`bare-nest replay failed: ${error instanceof Error ? error.message : String(error)}\n`);
       throw error;
     }
   }
@@ -59,7 +59,9 @@ runMain(async () => {
     max: config.database.poolSize,
     connectionTimeoutMillis: config.database.connectionTimeoutMs,
     statement_timeout: config.database.statementTimeoutMs,
-  });
+    // As the gateway's pool (src/database/data-source.ts): the replay pipelines as the gateway does.
+    pipeline: true,
+  } as pg.PoolConfig);
 
   @Module({
     controllers: [BareController],

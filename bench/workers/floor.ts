@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { reply, runMain, workerInput } from '../support/processes.js';
+import type { CpuWatch } from '../support/cpu.js';
 import { closedLoop, type RowLength } from '../support/stats.js';
 
 export interface FloorInput {
@@ -9,6 +10,13 @@ export interface FloorInput {
   length: RowLength;
   /** A table made LIKE access_log_entry (same columns, defaults and indexes; no chain trigger). */
   logTable: string;
+  /**
+   * Sent as the gateway sends a logged read (pg pipeline mode): BEGIN with the SELECT, the INSERT
+   * with COMMIT — two round trips instead of four, the same four statements.
+   */
+  pipelined?: boolean;
+  /** PostgreSQL's CPU is counted (see cpu.ts). */
+  cpu?: CpuWatch;
 }
 
 /**
@@ -20,7 +28,11 @@ runMain(async () => {
   const input = workerInput<FloorInput>();
   const clients = await Promise.all(
     Array.from({ length: input.clients }, async () => {
-      const client = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: 'bench-floor' });
+      const client = new pg.Client({
+        connectionString: process.env.DATABASE_URL,
+        application_name: 'bench-floor',
+        pipeline: input.pipelined ?? false,
+      } as pg.ClientConfig);
       await client.connect();
       return client;
     }),
@@ -31,13 +43,13 @@ runMain(async () => {
     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING seq`;
   const pseudonym = createHash('sha256').update('bench-client').digest('hex');
   let n = 0;
-  const measurement = await closedLoop(input.clients, input.length, async (loop) => {
-    const client = clients[loop];
-    const id = randomUUID();
-    await client.query('BEGIN');
-    try {
-      await client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
-      await client.query(insert, [
+  const measurement = await closedLoop(
+    input.clients,
+    input.length,
+    async (loop) => {
+      const client = clients[loop];
+      const id = randomUUID();
+      const values = [
         id,
         new Date(),
         `bench-floor-${n++}`,
@@ -61,13 +73,28 @@ runMain(async () => {
         false,
         'bench',
         createHash('sha256').update(`entry-${id}`).digest('hex'),
-      ]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  });
+      ];
+      try {
+        if (input.pipelined) {
+          await Promise.all([
+            client.query('BEGIN'),
+            client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]),
+          ]);
+          const [, commit] = await Promise.all([client.query(insert, values), client.query('COMMIT')]);
+          if (commit.command !== 'COMMIT') throw new Error(`floor transaction not committed (${commit.command})`);
+        } else {
+          await client.query('BEGIN');
+          await client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]);
+          await client.query(insert, values);
+          await client.query('COMMIT');
+        }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    input.cpu,
+  );
   await Promise.all(clients.map((client) => client.end()));
   reply(measurement);
 });

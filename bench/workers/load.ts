@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { reply, runMain, workerInput } from '../support/processes.js';
+import { cpuPerOperation, readCpu, type CpuWatch } from '../support/cpu.js';
 import { nowUs, type Measurement, type RowLength } from '../support/stats.js';
 
 /**
@@ -24,6 +25,8 @@ export interface LoadInput {
   connections: number;
   length: RowLength;
   steps: LoadStep[];
+  /** Whose CPU to count during the measured window (the servers under test, PostgreSQL). */
+  cpu?: CpuWatch;
 }
 
 function requests(steps: LoadStep[]): autocannon.Request[] {
@@ -61,6 +64,7 @@ function requests(steps: LoadStep[]): autocannon.Request[] {
 
 /** One autocannon run; with several URLs, autocannon spreads the connections over them round-robin (one histogram). */
 async function measure(input: LoadInput, seconds: number): Promise<Measurement> {
+  const cpuBefore = readCpu(input.cpu);
   const startUs = nowUs();
   const result = await autocannon({
     url: (input.urls.length === 1 ? input.urls[0] : input.urls) as string,
@@ -72,6 +76,7 @@ async function measure(input: LoadInput, seconds: number): Promise<Measurement> 
     timeout: 30,
   });
   const endUs = nowUs();
+  const cpuAfter = readCpu(input.cpu);
   const statusCodes: Record<string, number> = {};
   let ok = 0;
   let failed = result.errors + result.timeouts;
@@ -90,6 +95,7 @@ async function measure(input: LoadInput, seconds: number): Promise<Measurement> 
     errors: failed,
     statusCodes,
     windowUs: [startUs, endUs],
+    ...(cpuPerOperation(cpuBefore, cpuAfter, ok) ? { cpuMsPerOp: cpuPerOperation(cpuBefore, cpuAfter, ok) } : {}),
   };
 }
 

@@ -39,7 +39,7 @@ runMain(async () => {
   prototype.query = function (this: object, ...args: unknown[]) {
     const sink = recording;
     if (!sink) return original.apply(this, args);
-    const [first, second] = args as [string | { text: string; values?: unknown[] }, unknown];
+    const [first, second] = args as [string | { text: string; values?: unknown[]; name?: string }, unknown];
     const text = typeof first === 'string' ? first : first.text;
     const values = (
       typeof first === 'string' ? (Array.isArray(second) ? second : []) : (first.values ?? [])
@@ -50,6 +50,7 @@ runMain(async () => {
       text,
       values: values.map(encodeValue),
       rowsJson: '[]',
+      ...(typeof first === 'object' && first.name ? { prepared: true } : {}),
     };
     sink.push(statement);
     const result = original.apply(this, args);

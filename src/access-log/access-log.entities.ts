@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export const ACCESS_DECISIONS = ['permit', 'deny'] as const;
 export type AccessDecision = (typeof ACCESS_DECISIONS)[number];
@@ -6,21 +6,21 @@ export type AccessDecision = (typeof ACCESS_DECISIONS)[number];
 /**
  * One access to client data, or one refusal, written in the same transaction as the access.
  * Append-only: database triggers refuse UPDATE, DELETE and TRUNCATE.
+ *
+ * A partitioned table (by ranges of `seq`; migration AccessLogPartitions): TypeORM cannot
+ * describe one, so the migrations alone own its schema (`synchronize: false` keeps it out of the
+ * drift check) — indexes: id, occurred_at, (user_sub, seq), (purpose, seq), (client_ref, seq),
+ * (custodian_partner_id, seq), (partner_id, seq), GIN consent_ids.
  */
-@Entity({ name: 'access_log_entry' })
-@Index('access_log_entry_partner_idx', ['partnerId', 'seq'])
-@Index('access_log_entry_custodian_idx', ['custodianPartnerId', 'seq'])
-@Index('access_log_entry_client_idx', ['clientRef', 'seq'])
+@Entity({ name: 'access_log_entry', synchronize: false })
 export class AccessLogEntry {
   /** Insertion order; also the list cursor. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   seq!: string;
 
-  @Index('access_log_entry_id_key', { unique: true })
   @Column({ type: 'uuid' })
   id!: string;
 
-  @Index('access_log_entry_occurred_at_idx')
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
 
@@ -31,7 +31,6 @@ export class AccessLogEntry {
   partnerId!: string;
 
   /** The token's `sub`: the user as the partner's identity provider names them. */
-  @Index('access_log_entry_user_idx')
   @Column({ name: 'user_sub', type: 'varchar', length: 200 })
   userSub!: string;
 
@@ -103,7 +102,6 @@ export class AccessLogEntry {
   @Column({ type: 'smallint', default: 1 })
   format!: number;
 
-  @Index('access_log_entry_consent_ids_idx', { synchronize: false })
   @Column({ name: 'consent_ids', type: 'uuid', array: true, default: () => "'{}'" })
   consentIds!: string[];
 
@@ -124,14 +122,14 @@ export class AccessLogEntry {
 
 /**
  * The hash chain: position n links entry `entrySeq` to the previous link's hash. Links are added
- * by one chainer at a time in commit order, so writers never wait on each other.
+ * by one chainer at a time in commit order, so writers never wait on each other. Partitioned by
+ * ranges of `entry_seq`, the same ranges as the entries (schema owned by the migrations).
  */
-@Entity({ name: 'access_log_link' })
+@Entity({ name: 'access_log_link', synchronize: false })
 export class AccessLogLink {
   @PrimaryColumn({ type: 'bigint' })
   position!: string;
 
-  @Index('access_log_link_entry_key', { unique: true })
   @Column({ name: 'entry_seq', type: 'bigint' })
   entrySeq!: string;
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AccessLogCheckpoint, AccessLogEntry } from './access-log.entities.js';
 import { positional } from '../common/sql/params.js';
+import { finishWith } from '../database/transaction.js';
 import { GENESIS_HASH, linkHash } from './hashing.js';
 import { MerkleTreeRepository } from './merkle-tree.repository.js';
 import type { Frontier } from './verify/merkle.js';
@@ -149,11 +150,16 @@ export class AccessLogRepository {
   /**
    * Inserts the entry in the caller's transaction, marks it for the chainer and, when it was made
    * under a review item (a break-the-glass grant), puts it behind that item: one statement, one
-   * round trip.
+   * round trip. With `last`, the entry is the transaction's last statement and goes out with its
+   * COMMIT (one round trip for both; see finishWith): it resolves only once both succeeded.
    */
-  async insert(manager: EntityManager, entry: Omit<AccessLogEntry, 'seq'>, reviewItemId: string | null): Promise<void> {
-    await manager.query(
-      `WITH entry AS (
+  async insert(
+    manager: EntityManager,
+    entry: Omit<AccessLogEntry, 'seq'>,
+    reviewItemId: string | null,
+    last = false,
+  ): Promise<void> {
+    const sql = `WITH entry AS (
          INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
            resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
            disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
@@ -163,40 +169,41 @@ export class AccessLogRepository {
        review AS (
          INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $30::uuid, id FROM entry WHERE $30::uuid IS NOT NULL
          ON CONFLICT DO NOTHING)
-       SELECT seq FROM entry`,
-      [
-        entry.id,
-        entry.occurredAt,
-        entry.requestId,
-        entry.partnerId,
-        entry.userSub,
-        entry.roles,
-        entry.profession,
-        entry.action,
-        entry.resourceType,
-        entry.resourceId,
-        entry.clientRef,
-        entry.custodianPartnerId,
-        entry.purpose,
-        entry.legalBasis,
-        entry.consentId,
-        entry.decision,
-        entry.reason,
-        entry.ruleId,
-        entry.fields,
-        entry.disclosureSha256,
-        entry.override,
-        entry.policyVersion,
-        entry.entryHash,
-        entry.format,
-        entry.consentIds,
-        entry.agreementId,
-        entry.ground,
-        entry.categories,
-        entry.grantId,
-        reviewItemId,
-      ],
-    );
+       SELECT seq FROM entry`;
+    const params = [
+      entry.id,
+      entry.occurredAt,
+      entry.requestId,
+      entry.partnerId,
+      entry.userSub,
+      entry.roles,
+      entry.profession,
+      entry.action,
+      entry.resourceType,
+      entry.resourceId,
+      entry.clientRef,
+      entry.custodianPartnerId,
+      entry.purpose,
+      entry.legalBasis,
+      entry.consentId,
+      entry.decision,
+      entry.reason,
+      entry.ruleId,
+      entry.fields,
+      entry.disclosureSha256,
+      entry.override,
+      entry.policyVersion,
+      entry.entryHash,
+      entry.format,
+      entry.consentIds,
+      entry.agreementId,
+      entry.ground,
+      entry.categories,
+      entry.grantId,
+      reviewItemId,
+    ];
+    if (last) await finishWith(manager, sql, params);
+    else await manager.query(sql, params);
   }
 
   /** Every entry about these client pseudonyms, oldest first (the client's access report). */
@@ -344,20 +351,24 @@ export class AccessLogRepository {
     return query.getMany();
   }
 
-  /** All checkpoints in position order, in batches (constant memory). */
+  /**
+   * All checkpoints in chain-position order (then signing order), in batches (constant memory).
+   * Not by id: retention signs its anchor after checkpoints of later positions were signed.
+   */
   async *checkpointsInOrder(batch = 1000): AsyncGenerator<AccessLogCheckpoint> {
-    let afterId = '0';
+    let after: [string, string] = ['-1', '0'];
     for (;;) {
       const rows = await this.dataSource
         .getRepository(AccessLogCheckpoint)
         .createQueryBuilder('c')
-        .where('c.id > :afterId', { afterId })
-        .orderBy('c.id', 'ASC')
+        .where('(c.position, c.id) > (:position, :id)', { position: after[0], id: after[1] })
+        .orderBy('c.position', 'ASC')
+        .addOrderBy('c.id', 'ASC')
         .take(batch)
         .getMany();
       yield* rows;
       if (rows.length < batch) return;
-      afterId = rows[rows.length - 1].id;
+      after = [rows[rows.length - 1].position, rows[rows.length - 1].id];
     }
   }
 
@@ -488,41 +499,6 @@ export class AccessLogRepository {
           ? null
           : { position: String(row.position), prevHash: row.prev_hash as string, hash: row.hash as string },
     }));
-  }
-
-  /** The last chain position whose entry (and all before it) occurred before the cutoff. */
-  async lastPositionBefore(cutoff: Date): Promise<{ position: string; hash: string } | null> {
-    const [row] = (await this.dataSource.query(
-      `SELECT l.position, l.hash FROM access_log_link l
-        WHERE l.position < coalesce((SELECT min(l2.position) FROM access_log_link l2 JOIN access_log_entry e ON e.seq = l2.entry_seq WHERE e.occurred_at >= $1),
-                                    (SELECT max(position) + 1 FROM access_log_link))
-        ORDER BY l.position DESC LIMIT 1`,
-      [cutoff],
-    )) as { position: string; hash: string }[];
-    return row ? { position: String(row.position), hash: row.hash } : null;
-  }
-
-  /**
-   * Removes the chain prefix up to `position` (entries, links, older checkpoints), keeping the
-   * checkpoint at `position` as the anchor the rest of the chain is verified from. The triggers
-   * are lifted for this one transaction only, which needs the table owner's rights.
-   */
-  async purgeThrough(position: string): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      for (const table of ['access_log_entry', 'access_log_link', 'access_log_checkpoint']) {
-        await manager.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_no_update_delete`);
-      }
-      const [{ n: deleted }] = (await manager.query(
-        'WITH gone AS (DELETE FROM access_log_entry e USING access_log_link l WHERE l.entry_seq = e.seq AND l.position <= $1 RETURNING 1) SELECT count(*)::int AS n FROM gone',
-        [position],
-      )) as { n: number }[];
-      await manager.query('DELETE FROM access_log_link WHERE position <= $1', [position]);
-      await manager.query('DELETE FROM access_log_checkpoint WHERE position < $1', [position]);
-      for (const table of ['access_log_entry', 'access_log_link', 'access_log_checkpoint']) {
-        await manager.query(`ALTER TABLE ${table} ENABLE TRIGGER ${table}_no_update_delete`);
-      }
-      return deleted;
-    });
   }
 
   async countOlderThan(cutoff: Date): Promise<number> {

@@ -157,8 +157,17 @@ export class AccessLogService {
     );
   }
 
-  /** Writes one entry on the caller's transaction (the access and its entry commit together); returns its id. */
-  async write(manager: Transaction, context: AccessContext, record: AccessRecord): Promise<string> {
+  /**
+   * Writes one entry on the caller's transaction (the access and its entry commit together). With
+   * `last`, the entry ends the transaction: it is sent with the COMMIT, and this resolves only when
+   * both succeeded (the caller may not write anything after it). Returns the entry's id.
+   */
+  async write(
+    manager: Transaction,
+    context: AccessContext,
+    record: AccessRecord,
+    options: { last?: boolean } = {},
+  ): Promise<string> {
     const manifest = record.disclosed ? disclosureManifest(record.disclosed) : null;
     const content: Omit<AccessLogEntry, 'seq' | 'entryHash'> = {
       id: randomUUID(),
@@ -193,7 +202,12 @@ export class AccessLogService {
       grantId: record.grantId ?? null,
     };
     try {
-      await this.repository.insert(manager, { ...content, entryHash: entryHash(content) }, record.reviewItemId ?? null);
+      await this.repository.insert(
+        manager,
+        { ...content, entryHash: entryHash(content) },
+        record.reviewItemId ?? null,
+        options.last ?? false,
+      );
       return content.id;
     } catch (error) {
       const code = (error as { code?: string }).code;

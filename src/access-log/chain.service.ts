@@ -105,6 +105,21 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
     await this.sign(head);
   }
 
+  /**
+   * Signs a chain position as the anchor of what remains after retention drops the prefix before
+   * it (LogMaintenanceService), as every checkpoint is written, with what the Merkle tree needs of
+   * the dropped prefix (see treeAnchor): one function, so the anchor's content lives in one place.
+   * The caller prunes the tree's nodes (`pruneTree`) once the prefix is gone.
+   */
+  async signAnchor(at: { position: string; hash: string }): Promise<void> {
+    await this.sign(at, await this.treeAnchor(Number(at.position)));
+  }
+
+  /** After a purge through `position`: keeps only the tree nodes the remaining proofs need. */
+  async pruneTree(position: string): Promise<void> {
+    await this.repository.tree.prune(Number(position));
+  }
+
   private async sign(head: { position: string; hash: string }, extra: Record<string, unknown> = {}): Promise<void> {
     const signedAt = new Date();
     const payload = {
@@ -124,24 +139,6 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
       kid: this.keys.kid,
       jws,
     });
-  }
-
-  /**
-   * Retention: removes entries older than ACCESS_LOG_RETENTION_YEARS. The chain position where
-   * they end is signed first, so what remains still verifies from that anchor.
-   */
-  async purgeExpired(now = new Date()): Promise<{ purged: number; anchor: string | null }> {
-    await this.chainAll();
-    const cutoff = new Date(now);
-    cutoff.setFullYear(cutoff.getFullYear() - this.config.accessLog.retentionYears);
-    const end = await this.repository.lastPositionBefore(cutoff);
-    const head = await this.repository.head();
-    // The head is always kept: an empty chain beside signed checkpoints would be indistinguishable from a wiped log.
-    if (!end || !head || end.position === head.position) return { purged: 0, anchor: null };
-    await this.sign(end, await this.treeAnchor(Number(end.position)));
-    const purged = await this.repository.purgeThrough(end.position);
-    await this.repository.tree.prune(Number(end.position));
-    return { purged, anchor: end.position };
   }
 
   /**

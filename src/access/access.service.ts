@@ -192,7 +192,8 @@ export class AccessService {
         tx = new AccessTransaction(manager, context, this);
         const completed = await work(tx);
         if (!(completed instanceof Completed)) throw new Error('an access must end with tx.complete()');
-        entryId = await this.log.write(manager, context, completed.record);
+        // The entry ends the transaction: sent with its COMMIT, one round trip (TransactionRunner).
+        entryId = await this.log.write(manager, context, completed.record, { last: true });
         return completed.result;
       });
       // Committed: the response names the entry, so its receiver can fetch the receipt.

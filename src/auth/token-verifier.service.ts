@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PartnerKeysService } from '../partners/partner-keys.service.js';
 import { assertableBy } from '../partners/partner-trust.js';
@@ -9,6 +16,10 @@ import { ProblemException } from '../common/problem/problem.js';
 import { ALLOWED_ALGORITHMS } from '../common/jose-algorithms.js';
 import { CONTRACT_CLAIMS, describePath, namesIn } from './claims.js';
 import type { Principal } from '../access/principal.js';
+import { VerifiedTokens } from './verified-tokens.js';
+
+/** A registered partner as the registry hands it out. */
+type Partner = NonNullable<Awaited<ReturnType<PartnerRegistry['byIssuer']>>>;
 
 /** A partner as the registry holds it (its entity is the partners capability's own). */
 export type RegisteredPartner = NonNullable<Awaited<ReturnType<PartnerRegistry['byIssuer']>>>;
@@ -48,6 +59,9 @@ export class SignedTokenRefused extends ProblemException {
 
 @Injectable()
 export class TokenVerifierService {
+  /** Checked signatures, for at most a minute (see VerifiedTokens). */
+  private readonly verified = new VerifiedTokens(10_000, 60_000);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly partners: PartnerRegistry,
@@ -83,9 +97,22 @@ export class TokenVerifierService {
     if (!partner) refuse('iss', 'The token issuer is not a registered partner');
     if (partner.status !== 'active') refuse('partner-status', 'The partner is suspended; its tokens are refused');
 
+    const keySet = this.keys.keySetFor(partner);
+    let payload: JWTPayload | undefined = this.verified.get(token, partner, keySet);
+    if (!payload) payload = await this.verifySignature(token, kid, partner, keySet);
+    return this.bearerPrincipal(partner, payload);
+  }
+
+  /** The signature and standard claims, by jose; a token that passes is remembered (VerifiedTokens). */
+  private async verifySignature(
+    token: string,
+    kid: string,
+    partner: Partner,
+    keySet: JWTVerifyGetKey,
+  ): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keys.keySetFor(partner), {
+      ({ payload } = await jwtVerify(token, keySet, {
         issuer: partner.issuer,
         audience: this.config.auth.audience,
         algorithms: [...ALLOWED_ALGORITHMS],
@@ -98,7 +125,12 @@ export class TokenVerifierService {
         refuse('jwks', "The partner's key set could not be fetched");
       this.refuseFromJose(error);
     }
+    this.verified.remember(token, kid, partner, keySet, payload);
+    return payload;
+  }
 
+  /** A bearer token's own time claims (checked at every request, cached signature or not), then who it speaks for. */
+  private bearerPrincipal(partner: Partner, payload: JWTPayload): Principal {
     const now = Math.floor(Date.now() / 1000);
     const tolerance = this.config.auth.clockToleranceSeconds;
     const issuedAt = typeof payload.iat === 'number' ? payload.iat : now;

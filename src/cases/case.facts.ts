@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/transaction.js';
 import type { AccessContext } from '../access/access-context.js';
 import type { ConsentFact, RecordFacts, SubjectRef } from '../access/decision.js';
 import { SqlParams } from '../common/sql/params.js';
@@ -100,7 +101,9 @@ export class CaseFacts {
         (SELECT coalesce(json_agg(json_build_object('id', m.id, 'partnerId', m.partner_id, 'purposes', m.purposes, 'responsibleProfessional', m.responsible_professional, 'profession', m.profession) ORDER BY m.added_at), '[]')
            FROM circle_member m WHERE m.case_id = c.id AND m.removed_at IS NULL) AS circle`
       : '';
-    const rows: Record<string, unknown>[] = await manager.query(
+    // A fixed text per (lock, data): prepared once per connection (see preparedQuery).
+    const rows: Record<string, unknown>[] = await preparedQuery(
+      manager,
       `WITH c AS (SELECT * FROM care_case WHERE id = ${id}${options.lock ? ' FOR UPDATE' : ''}),
             k AS (${consents})
        SELECT c.id, c.client_id, c.custodian_partner_id, c.referral_id, c.status, c.end_reason, c.opened_at,

@@ -12,17 +12,25 @@ import {
   type Receipt,
   type TreeHeadDocument,
 } from '../access-log/verify/index.js';
+import { LogMaintenanceService } from '../access-log/log-maintenance.service.js';
+import { LogPartitionsRepository } from '../access-log/log-partitions.repository.js';
 import { loadConfig } from '../config/config.js';
 import { runCli } from './run-cli.js';
 import { withDatabase } from './cli-database.js';
 
-/** `npm run log:purge-expired`: retention, run by the schema owner (it lifts the triggers for one transaction). */
-async function purgeExpired(): Promise<void> {
+/**
+ * `npm run log:maintain` (and its old name `log:purge-expired`): partitions ahead, retention by
+ * whole partitions with a signed anchor. Run by the schema owner (DDL), on a schedule.
+ */
+async function maintain(): Promise<void> {
   const config = loadConfig();
-  const result = await withDatabase(config, 'schakel-log-retention', async ({ dataSource }, logger) =>
-    new ChainService(new AccessLogRepository(dataSource), await loadGatewayKeys(config), config, logger).purgeExpired(),
+  const result = await withDatabase(config, 'schakel-log-maintain', async ({ dataSource }, logger) => {
+    const chain = new ChainService(new AccessLogRepository(dataSource), await loadGatewayKeys(config), config, logger);
+    return new LogMaintenanceService(chain, new LogPartitionsRepository(dataSource), config, logger).maintain();
+  });
+  process.stdout.write(
+    `${JSON.stringify({ retentionYears: config.accessLog.retentionYears, partitionSize: config.accessLog.partitionSize, ...result })}\n`,
   );
-  process.stdout.write(`${JSON.stringify({ retentionYears: config.accessLog.retentionYears, ...result })}\n`);
 }
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -73,4 +81,4 @@ async function verify(): Promise<void> {
 }
 
 // Exit status: 0 verified (or purged), 1 the log failed verification, 2 the tool could not run.
-runCli(process.argv[2] === 'purge-expired' ? purgeExpired : verify, 2);
+runCli(['maintain', 'purge-expired'].includes(process.argv[2] ?? '') ? maintain : verify, 2);

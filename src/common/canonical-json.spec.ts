@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { canonicalJson } from './canonical-json.js';
 
 describe('canonicalJson', () => {
@@ -17,5 +18,56 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ a: undefined, at: new Date('2026-11-22T10:00:00Z') })).toBe(
       '{"at":"2026-11-22T10:00:00.000Z"}',
     );
+  });
+
+  it('writes exactly what stringifying a sorted copy wrote, on generated values (hashes in the log depend on it)', () => {
+    // The implementation before the direct writer, kept here as the reference.
+    const sortKeys = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(sortKeys);
+      if (value instanceof Date) return value.toISOString();
+      if (value && typeof value === 'object') {
+        return Object.fromEntries(
+          Object.keys(value as Record<string, unknown>)
+            .sort()
+            .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+            .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+        );
+      }
+      return value;
+    };
+    const reference = (value: unknown) => JSON.stringify(sortKeys(value));
+    const outcome = (f: () => unknown) => {
+      try {
+        return { text: f() };
+      } catch (error) {
+        return { threw: (error as Error).name };
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.anything({
+          withDate: true,
+          withSparseArray: true,
+          withNullPrototype: true,
+          withBoxedValues: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withObjectString: true,
+          key: fc.oneof(
+            fc.string(),
+            fc.constantFrom('0', '1', '2', '10', '9', '01', '4294967295', '-1', '__proto__', 'a'),
+          ),
+        }),
+        (value) => {
+          expect(outcome(() => canonicalJson(value))).toEqual(outcome(() => reference(value)));
+        },
+      ),
+      { numRuns: 3000, seed: 12 },
+    );
+    // Integer-like keys, a hole, a function member, a nested date.
+    // eslint-disable-next-line no-sparse-arrays -- a hole on purpose
+    const odd = { b: [1, , () => 1], 10: 'x', 9: 'y', a: { at: new Date(0), f: () => 1 }, '01': 1 };
+    expect(canonicalJson(odd)).toBe(reference(odd));
   });
 });

@@ -58,6 +58,8 @@ export interface AppConfig {
     /** How often the chain head is signed (a checkpoint). */
     checkpointIntervalSeconds: number;
     retentionYears: number;
+    partitionSize: number;
+    partitionsAhead: number;
     /** Private Ed25519 JWK (JSON) that signs checkpoints; generated in DATA_DIR outside production. */
     signingKey: string | undefined;
     retiredSigningKeys: string | undefined;
@@ -234,6 +236,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       chainIntervalMs: read.integer('ACCESS_LOG_CHAIN_INTERVAL_MS', 500, 50, 60_000),
       checkpointIntervalSeconds: read.integer('ACCESS_LOG_CHECKPOINT_SECONDS', 300, 1, 86_400),
       retentionYears: read.integer('ACCESS_LOG_RETENTION_YEARS', 10, 1, 100),
+      // Entries per partition that `npm run log:maintain` makes, and how many partitions it keeps ahead.
+      partitionSize: read.integer('ACCESS_LOG_PARTITION_SIZE', 1_000_000, 1, 1_000_000_000),
+      partitionsAhead: read.integer('ACCESS_LOG_PARTITIONS_AHEAD', 2, 1, 1000),
       signingKey: read.optional('GATEWAY_SIGNING_KEY'),
       /** Public halves of earlier signing keys: old checkpoints stay verifiable after a rotation. */
       retiredSigningKeys: read.optional('GATEWAY_RETIRED_SIGNING_KEYS'),

@@ -33,6 +33,11 @@ export function dataSourceOptions(
       connectionTimeoutMillis: config.database.connectionTimeoutMs,
       statement_timeout: config.database.statementTimeoutMs,
       idleTimeoutMillis: 30_000,
+      // pg's pipeline mode: statements submitted one after another on a connection are written
+      // without waiting for the previous answer. TypeORM awaits each statement, so nothing changes
+      // for it; the TransactionRunner uses it to send BEGIN with the first statement and the last
+      // statement with COMMIT (see transaction.ts). They still run in order, one transaction.
+      pipeline: true,
     },
   };
 }

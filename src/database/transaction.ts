@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type pg from 'pg';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /**
  * An open database transaction as services see it: a handle they pass to repositories, which
@@ -8,17 +10,127 @@ import type { DataSource, EntityManager } from 'typeorm';
  */
 export type Transaction = EntityManager;
 
-/** Runs work in one transaction; the access kernel and background jobs use it, services never query. */
+/** A transaction the runner opened, with the pg connection it runs on (the pool runs pg's pipeline mode). */
+interface OpenTransaction {
+  client: pg.PoolClient;
+  runner: QueryRunner;
+  /** COMMIT has been sent (by finishWith): the runner neither commits nor rolls back. */
+  ended: boolean;
+}
+
+const opened = new WeakMap<EntityManager, OpenTransaction>();
+
+/** TypeORM's own bookkeeping of a transaction, set as its startTransaction() sets it. */
+function markTransaction(runner: QueryRunner, active: boolean): void {
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  state.isTransactionActive = active;
+  state.transactionDepth = active ? 1 : 0;
+}
+
+/**
+ * Runs work in one transaction; the access kernel and background jobs use it, services never query.
+ *
+ * Round trips: the pool's connections run in pg's pipeline mode, so BEGIN is written and the
+ * work's first statement follows it on the wire without waiting for BEGIN's answer; and a work
+ * whose last statement goes through `finishWith` sends it together with COMMIT. A logged read
+ * (BEGIN, facts, log entry, COMMIT) costs two round trips instead of four. Statements on one
+ * connection still run strictly in order, each in the transaction.
+ */
 @Injectable()
 export class TransactionRunner {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    let open: OpenTransaction | undefined;
+    try {
+      const client = (await runner.connect()) as pg.PoolClient;
+      // Submitted now, before the work can submit anything: BEGIN is first on this connection.
+      const begun = client.query('BEGIN');
+      begun.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+      markTransaction(runner, true);
+      open = { client, runner, ended: false };
+      opened.set(runner.manager, open);
+      const result = await work(runner.manager);
+      await begun;
+      if (!open.ended) await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (open && !open.ended && runner.isTransactionActive) {
+        // The original error is the one to report, whatever the rollback does.
+        await runner.rollbackTransaction().catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Outside any transaction (one statement per call, on a pooled connection). */
   get outside(): Transaction {
     return this.dataSource.manager;
   }
+}
+
+/**
+ * Sends a transaction's last statement and its COMMIT together (one round trip) and returns the
+ * statement's rows once both are answered. If the statement fails, PostgreSQL answers the COMMIT
+ * with ROLLBACK: nothing is committed and the statement's error is thrown; a COMMIT that did not
+ * commit throws too. So the caller sees success only when the statement and the transaction
+ * committed. On a transaction the runner did not open (e.g. `dataSource.transaction`), it is an
+ * ordinary statement and its runner commits as usual. Only repositories call this (it is SQL).
+ */
+export async function finishWith<R = Record<string, unknown>>(
+  manager: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<R[]> {
+  const open = opened.get(manager);
+  if (!open || open.ended) return (await manager.query(sql, params)) as R[];
+  open.ended = true;
+  markTransaction(open.runner, false);
+  // Both submitted synchronously, in this order: the statement runs in the transaction, then COMMIT.
+  const statement = open.client.query(named(sql, params));
+  const commit = open.client.query('COMMIT');
+  const [done, committed] = await Promise.allSettled([statement, commit]);
+  if (done.status === 'rejected') throw done.reason;
+  if (committed.status === 'rejected') throw committed.reason;
+  if (committed.value.command !== 'COMMIT')
+    throw new Error(`the transaction was not committed (PostgreSQL answered ${committed.value.command})`);
+  return done.value.rows as R[];
+}
+
+/** Statement names by SQL text; a text never seen before gets one while there is room. */
+const statementNames = new Map<string, string>();
+const MAX_STATEMENT_NAMES = 200;
+
+/**
+ * A statement as pg sends it: named (prepared once per connection, then only bound and executed)
+ * when its text has a name. PostgreSQL parses and plans a named statement once per connection and
+ * reuses the plan (or a generic one after five runs), instead of parsing and planning a facts
+ * query of a dozen subqueries for every request: that was most of PostgreSQL's CPU per read.
+ * Only fixed texts should come here (a text built per request would use up the names).
+ */
+function named(sql: string, params: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(sql);
+  if (!name && statementNames.size < MAX_STATEMENT_NAMES) {
+    name = `schakel_${createHash('sha256').update(sql).digest('base64url').slice(0, 22)}`;
+    statementNames.set(sql, name);
+  }
+  return name ? { name, text: sql, values: params } : { text: sql, values: params };
+}
+
+/**
+ * Runs a fixed-text statement as a prepared statement on the transaction's connection (see
+ * named()). On a transaction the runner did not open, or outside one, an ordinary statement.
+ * Only repositories and facts call this (it is SQL).
+ */
+export async function preparedQuery<R = Record<string, unknown>>(
+  manager: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<R[]> {
+  const open = opened.get(manager);
+  if (!open || open.ended) return (await manager.query(sql, params)) as R[];
+  return (await open.client.query(named(sql, params))).rows as R[];
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/transaction.js';
 import type { AccessContext } from '../access/access-context.js';
 import type { RecordFacts, SubjectRef } from '../access/decision.js';
 import type { FactSql } from '../policies/policy-scope.js';
@@ -34,7 +35,8 @@ export class ReferralFacts {
     options: { lock?: boolean } = {},
   ): Promise<LoadedReferral> {
     const rows: Record<string, unknown>[] = UUID.test(id)
-      ? await manager.query(
+      ? await preparedQuery(
+          manager,
           `WITH r AS (SELECT * FROM referral WHERE id = $1${options.lock ? ' FOR UPDATE' : ''})
            SELECT r.*, c.identity_sealed, c.contact_sealed, c.national_number_sealed, c.national_number_index
              FROM r LEFT JOIN client c ON c.id = r.client_id`,
