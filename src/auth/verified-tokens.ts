@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+
+/** Kept under the token's SHA-256, not its text: a heap snapshot of the cache holds no usable credential. */
+const keyOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 interface Verified {
   payload: JWTPayload;
@@ -36,7 +40,8 @@ export class VerifiedTokens {
   ) {}
 
   get(token: string, partner: { id: string; issuer: string }, keySet: JWTVerifyGetKey): JWTPayload | undefined {
-    const entry = this.entries.get(token);
+    const key = keyOf(token);
+    const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (
       entry.partnerId !== partner.id ||
@@ -45,7 +50,7 @@ export class VerifiedTokens {
       Date.now() >= entry.until ||
       !stillPublished(keySet, entry.kid)
     ) {
-      this.entries.delete(token);
+      this.entries.delete(key);
       return undefined;
     }
     return entry.payload;
@@ -65,7 +70,7 @@ export class VerifiedTokens {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(token, { payload, kid, partnerId: partner.id, issuer: partner.issuer, keySet, until });
+    this.entries.set(keyOf(token), { payload, kid, partnerId: partner.id, issuer: partner.issuer, keySet, until });
   }
 }
 
