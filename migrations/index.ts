@@ -32,6 +32,7 @@ import { HealthSignals1796313400000 } from './1796313400000-HealthSignals.js';
 import { ContactViaNetworkKnowledge1796313500000 } from './1796313500000-ContactViaNetworkKnowledge.js';
 import { AgreementStatus1796313600000 } from './1796313600000-AgreementStatus.js';
 import { ClientErasure1796313700000 } from './1796313700000-ClientErasure.js';
+import { PartnerPrivacyContact1796313800000 } from './1796313800000-PartnerPrivacyContact.js';
 import { Foundation1795362609180 } from './1795362609180-Foundation.js';
 
 /**
@@ -71,6 +72,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ContactViaNetworkKnowledge1796313500000,
   AgreementStatus1796313600000,
   ClientErasure1796313700000,
+  PartnerPrivacyContact1796313800000,
   ConsoleSignIn1796400000000,
   ReviewItemClient1796400100000,
 ];

@@ -1097,4 +1097,75 @@ describe('the care path, complete (issue 13)', () => {
       }
     });
   });
+
+  describe('item 16: a processing register that can be signed', () => {
+    it('names controller and DPO per partner, security measures, transfers, art. 9 grounds, in the language asked', async () => {
+      const admin = await (await ctx.operator()).token({ roles: ['gateway-admin'], sub: 'ops' });
+      const registered = await ctx.request({
+        method: 'PATCH',
+        url: `/v1/partners/${housing.id}`,
+        token: admin,
+        purpose: 'administration',
+        body: {
+          privacyContact: {
+            controller: { name: 'Woonhaven cv', address: 'Kerkstraat 1, 1050 Elsene', email: 'info@woonhaven.example' },
+            dpo: { name: 'An De Wilde', email: 'dpo@woonhaven.example' },
+          },
+        },
+      });
+      expect(registered.status).toBe(200);
+      expect(registered.body.privacyContact.dpo.email).toBe('dpo@woonhaven.example');
+      const badContact = await ctx.request({
+        method: 'PATCH',
+        url: `/v1/partners/${housing.id}`,
+        token: admin,
+        purpose: 'administration',
+        body: { privacyContact: { controller: { name: 'X' }, dpo: { email: 'not-an-email' } } },
+      });
+      expect(badContact.status).toBe(400);
+
+      const officer = await (await ctx.operator()).token({ roles: ['privacy-officer'], sub: 'dpo' });
+      const register = (query: string, accept = 'application/json') =>
+        ctx.request({
+          url: `/v1/processing-register${query}`,
+          token: officer,
+          purpose: 'privacy-audit',
+          headers: { accept },
+        });
+      const fr = await register('?lang=fr');
+      expect(fr.status).toBe(200);
+      expect(fr.body.titles.title).toBe('Registre des activités de traitement (RGPD art. 30)');
+      expect(fr.body.controllers).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            partnerId: housing.id,
+            controller: expect.objectContaining({ name: 'Woonhaven cv' }),
+            dpo: expect.objectContaining({ email: 'dpo@woonhaven.example' }),
+          }),
+          expect.objectContaining({ partnerId: outreach.id, controller: null, dpo: null }),
+        ]),
+      );
+      expect(fr.body.transfers).toContain('Aucun transfert');
+      expect(fr.body.securityMeasures.length).toBeGreaterThan(0);
+      const duo = fr.body.activities.find((a: { purpose: string }) => a.purpose === 'duo-follow-up');
+      expect(duo.specialCategoryGrounds).toEqual([{ category: 'safety', article9: ['9(2)(a)'] }]);
+      expect(duo.grounds).toEqual(
+        expect.arrayContaining([{ article: 'RGPD art. 9(2)(a)', ground: 'consentement explicite' }]),
+      );
+      // Every special category in the record has an art. 9 ground.
+      for (const activity of fr.body.activities)
+        for (const special of activity.specialCategoryGrounds)
+          expect({ purpose: activity.purpose, ...special }).toEqual({
+            purpose: activity.purpose,
+            category: special.category,
+            article9: expect.arrayContaining([expect.stringMatching(/^9\(2\)/)]),
+          });
+      const nl = await register('?lang=nl', 'text/markdown');
+      expect(nl.text).toContain('# Register van verwerkingsactiviteiten (AVG art. 30)');
+      expect(nl.text).toContain('Woonhaven cv');
+      expect(nl.text).toContain('Doorgifte naar derde landen');
+      expect(nl.text).toContain('safety (art. 9(2)(a))');
+      expect((await register('?lang=de')).status).toBe(400);
+    });
+  });
 });

@@ -96,7 +96,7 @@ describe('a malformed policy', () => {
     const good = await run('dist/src/cli/policies-cli.js', ['check'], { POLICIES_DIR: join(root, 'policies') });
     expect(good.code).toBe(0);
     expect(good.output).toMatch(
-      /^policy sha256:[0-9a-f]{64}: 12 purposes, \d+ roles, \d+ categories, \d+ rules — valid\n$/,
+      /^policy sha256:[0-9a-f]{64}: 13 purposes, \d+ roles, \d+ categories, \d+ rules — valid\n$/,
     );
   });
 

@@ -5,13 +5,14 @@ import type { FastifyReply } from 'fastify';
 import { Authorize } from '../access/decorators.js';
 import { ProblemException } from '../common/problem/problem.js';
 import { ExplainDto, ExplainResultDto } from '../policies/dto/explain.dto.js';
+import { PartnersService } from '../partners/partners.service.js';
 import { PolicyOverviewService } from '../policies/policy-overview.service.js';
 
 export class RegisterQuery {
   @ApiPropertyOptional({
     enum: ['nl', 'fr', 'en'],
     default: 'en',
-    description: 'Language of the purpose descriptions in the Markdown record',
+    description: 'Language of the record: titles, purpose descriptions, grounds, transfers and security measures',
   })
   @IsOptional()
   @IsIn(['nl', 'fr', 'en'])
@@ -35,7 +36,10 @@ function representation(accept: string | undefined): 'markdown' | 'json' | null 
 @ApiTags('policies')
 @Controller('v1')
 export class PoliciesController {
-  constructor(private readonly overview: PolicyOverviewService) {}
+  constructor(
+    private readonly overview: PolicyOverviewService,
+    private readonly partners: PartnersService,
+  ) {}
 
   @Get('policies')
   @Authorize('read', 'Policy')
@@ -69,7 +73,7 @@ export class PoliciesController {
     description: 'One activity per purpose: legal basis, data subjects, categories, recipients, retention',
   })
   @ApiResponse({ status: 406, description: 'Accept names neither JSON nor Markdown' })
-  register(
+  async register(
     @Query() query: RegisterQuery,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -80,10 +84,11 @@ export class PoliciesController {
         'not-acceptable',
         'The record of processing is available as application/json or text/markdown',
       );
+    const controllers = await this.partners.privacyContacts();
     if (as === 'markdown') {
       reply.header('content-type', 'text/markdown; charset=utf-8');
-      return this.overview.registerMarkdown(query.lang ?? 'en');
+      return this.overview.registerMarkdown(query.lang ?? 'en', controllers);
     }
-    return this.overview.register();
+    return this.overview.register(query.lang ?? 'en', controllers);
   }
 }

@@ -7,6 +7,12 @@ export { PARTNER_TYPES, type PartnerType };
 export const PARTNER_STATUSES = ['active', 'suspended'] as const;
 export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
 
+/** Who answers for a partner's processing: the controller and its data protection officer. */
+export interface PrivacyContact {
+  controller: { name: string; address: string; email?: string };
+  dpo: { name?: string; email: string; phone?: string };
+}
+
 /** A public JSON Web Key as registered by a partner (never a private key). */
 export type PublicJwk = Record<string, unknown> & { kid?: string; kty: string };
 export interface PublicJwkSet {
@@ -66,6 +72,10 @@ export class Partner {
   /** Where its IdP puts roles and profession and how its names map to ours; null = `roles` and `profession` as they are. */
   @Column({ name: 'claim_mapping', type: 'jsonb', nullable: true })
   claimMapping!: ClaimMapping | null;
+
+  /** The controller and its data protection officer, for the record of processing (GDPR art. 30(1)(a)). */
+  @Column({ name: 'privacy_contact', type: 'jsonb', nullable: true })
+  privacyContact!: PrivacyContact | null;
 
   /** The care programme the team runs (a value of `programmes` in policies/network.yaml), for statistics. */
   @Column({ type: 'varchar', length: 40, nullable: true })

@@ -15,7 +15,7 @@ import {
   type UpdatePartnerDto,
 } from './dto/partner.dto.js';
 import type { ClaimMapping } from './claim-mapping.js';
-import type { Partner, PublicJwk, PublicJwkSet } from './partner.entity.js';
+import type { Partner, PrivacyContact, PublicJwk, PublicJwkSet } from './partner.entity.js';
 import { assertableBy } from './partner-trust.js';
 import { PartnerRegistry } from './partner-registry.service.js';
 import { PartnersRepository } from './partners.repository.js';
@@ -77,6 +77,7 @@ export class PartnersService {
         allowedProfessions,
         claimMapping,
         ...this.oidcColumns(input.oidc),
+        privacyContact: input.privacyContact ?? null,
         status: 'active',
         operator: false,
       } as Partner);
@@ -119,6 +120,28 @@ export class PartnersService {
   /** The organisations offered on the console's sign-in page (an IdP registered, active). */
   signInOrganisations(): Promise<{ id: string; name: string }[]> {
     return this.partners.signInOrganisations();
+  }
+
+  /** Every active partner with its controller and DPO as registered (the record of processing, art. 30(1)(a)). */
+  async privacyContacts(): Promise<
+    {
+      partnerId: string;
+      name: string;
+      type: string;
+      controller: PrivacyContact['controller'] | null;
+      dpo: PrivacyContact['dpo'] | null;
+    }[]
+  > {
+    return (await this.partners.all())
+      .filter((p) => p.status === 'active')
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((p) => ({
+        partnerId: p.id,
+        name: p.name,
+        type: p.type,
+        controller: p.privacyContact?.controller ?? null,
+        dpo: p.privacyContact?.dpo ?? null,
+      }));
   }
 
   /** The network operator's id and type, for jobs the gateway runs on the network's behalf (null: none registered). */
@@ -188,6 +211,7 @@ export class PartnersService {
     if (input.municipalities) partner.municipalities = input.municipalities;
     if (input.webhookUrl) partner.webhookUrl = input.webhookUrl;
     if (input.programme) partner.programme = input.programme;
+    if (input.privacyContact) partner.privacyContact = input.privacyContact;
     // null puts the partner back on its type's row; a list narrows it (checked below).
     if (input.allowedRoles !== undefined) partner.allowedRoles = input.allowedRoles;
     if (input.allowedProfessions !== undefined) partner.allowedProfessions = input.allowedProfessions;

@@ -148,6 +148,8 @@ export interface PolicySet {
   referralReasons: ReferralReason[];
   /** Legal representatives' capacities (representatives.yaml). */
   representatives: RepresentativeCapacity[];
+  /** What the art. 30 record says beyond purposes and rules (register.yaml). */
+  register: { securityMeasures: Label[]; transfers: Label };
   /** SHA-256 of the canonical content of all policy files. */
   version: string;
 }
@@ -252,6 +254,7 @@ export function loadPolicySet(dir: string): PolicySet {
   const trust = parse<PartnerTrust>(dir, 'partner-trust.yaml');
   const reasons = parse<{ reasons: ReferralReason[] }>(dir, 'referral-reasons.yaml');
   const representatives = parse<{ capacities: RepresentativeCapacity[] }>(dir, 'representatives.yaml');
+  const register = parse<{ securityMeasures: Label[]; transfers: Label }>(dir, 'register.yaml');
   validate(purposes, 'purposes.schema.json', dir);
   validate(roles, 'roles.schema.json', dir);
   validate(categories, 'categories.schema.json', dir);
@@ -261,6 +264,7 @@ export function loadPolicySet(dir: string): PolicySet {
   validate(trust, 'partner-trust.schema.json', dir);
   validate(reasons, 'referral-reasons.schema.json', dir);
   validate(representatives, 'representatives.schema.json', dir);
+  validate(register, 'register.schema.json', dir);
 
   const unique = (parsed: Parsed<unknown>, key: string, ids: string[]) => {
     const seen = new Set<string>();
@@ -391,6 +395,7 @@ export function loadPolicySet(dir: string): PolicySet {
     partnerTrust: trust.value,
     referralReasons: reasons.value.reasons,
     representatives: representatives.value.capacities,
+    register: register.value,
   };
   return {
     purposes: purposes.value.purposes,
@@ -405,6 +410,7 @@ export function loadPolicySet(dir: string): PolicySet {
     partnerTrust: trust.value,
     referralReasons: reasons.value.reasons,
     representatives: representatives.value.capacities,
+    register: register.value,
     version: `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`,
   };
 }

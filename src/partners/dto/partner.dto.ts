@@ -6,6 +6,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsEmail,
   IsIn,
   IsObject,
   IsOptional,
@@ -23,6 +24,7 @@ import {
   type Partner,
   type PartnerStatus,
   type PartnerType,
+  type PrivacyContact,
   type PublicJwk,
 } from '../partner.entity.js';
 import type { Assertable } from '../../policies/policy-files.js';
@@ -183,6 +185,50 @@ function OidcField() {
   );
 }
 
+export class ControllerContactDto {
+  @ApiProperty({ example: 'Woonhaven cv' }) @IsString() @Length(2, 200) name!: string;
+  @ApiProperty({ example: 'Kerkstraat 1, 2000 Antwerpen' }) @IsString() @Length(5, 300) address!: string;
+  @ApiPropertyOptional({ example: 'info@woonhaven.example' }) @IsOptional() @IsEmail() @MaxLength(200) email?: string;
+}
+
+export class DpoContactDto {
+  @ApiPropertyOptional({ example: 'An De Wilde' }) @IsOptional() @IsString() @Length(2, 200) name?: string;
+  @ApiProperty({ example: 'dpo@woonhaven.example' }) @IsEmail() @MaxLength(200) email!: string;
+  @ApiPropertyOptional({ example: '+3232000000' })
+  @IsOptional()
+  @Matches(/^\+?[0-9 ().-]{6,20}$/, { message: 'phone must be a phone number' })
+  phone?: string;
+}
+
+/** The controller and its DPO, as the record of processing names them (GDPR art. 30(1)(a)). */
+export class PrivacyContactDto {
+  @ApiProperty({ type: ControllerContactDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ControllerContactDto)
+  controller!: ControllerContactDto;
+
+  @ApiProperty({ type: DpoContactDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DpoContactDto)
+  dpo!: DpoContactDto;
+}
+
+function PrivacyContactField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: PrivacyContactDto,
+      nullable: true,
+      description: 'The controller and its data protection officer, for the record of processing (art. 30(1)(a))',
+    }),
+    IsOptional(),
+    IsObject(),
+    ValidateNested(),
+    Type(() => PrivacyContactDto),
+  );
+}
+
 export class CreatePartnerDto {
   @ApiProperty({ example: 'shm-woonhaven', description: 'Slug: lowercase letters, digits and dashes' })
   @IsString()
@@ -241,6 +287,8 @@ export class CreatePartnerDto {
 
   @OidcField()
   oidc?: OidcRegistrationDto | null;
+  @PrivacyContactField()
+  privacyContact?: PrivacyContactDto;
 }
 
 export class UpdatePartnerDto {
@@ -294,6 +342,8 @@ export class UpdatePartnerDto {
 
   @OidcField()
   oidc?: OidcRegistrationDto | null;
+  @PrivacyContactField()
+  privacyContact?: PrivacyContactDto;
 }
 
 export class AssertableView {
@@ -331,6 +381,7 @@ export class PartnerView {
   claimMapping!: ClaimMapping | null;
   @ApiProperty({ type: OidcRegistrationView, nullable: true, description: OIDC_DOC })
   oidc!: OidcRegistrationView | null;
+  @ApiProperty({ type: PrivacyContactDto, nullable: true }) privacyContact!: PrivacyContact | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
@@ -358,6 +409,7 @@ export class PartnerView {
             clientSecretSet: partner.oidcClientSecret !== null && partner.oidcClientSecret !== undefined,
           }
         : null,
+      privacyContact: partner.privacyContact ?? null,
       createdAt: partner.createdAt.toISOString(),
       updatedAt: partner.updatedAt.toISOString(),
     };
