@@ -265,4 +265,25 @@ describe('referrals', () => {
     });
     expect(others.body.items).toEqual([]);
   });
+
+  it("shows the receiving team each referral's urgency in its list, and logs that it did; the referrer neither", async () => {
+    const entryOf = async (sub: string) =>
+      (
+        await ctx.dataSource.query(
+          `SELECT categories FROM access_log_entry WHERE user_sub = $1 AND resource_type = 'Referral' AND action = 'read'
+             AND resource_id IS NULL ORDER BY seq DESC LIMIT 1`,
+          [sub],
+        )
+      )[0] as { categories: string[] };
+    const forTeam = await ctx.request({ url: '/v1/referrals?limit=5', token: team, purpose: 'referral' });
+    expect(forTeam.status).toBe(200);
+    expect(forTeam.body.items.length).toBeGreaterThan(0);
+    for (const item of forTeam.body.items)
+      expect(item).toMatchObject({ role: 'receiver', urgency: expect.any(String) });
+    expect((await entryOf('nurse-1')).categories.sort()).toEqual(['case-status', 'referral-context']);
+
+    const forReferrer = await ctx.request({ url: '/v1/referrals?limit=5', token: referrer, purpose: 'referral' });
+    for (const item of forReferrer.body.items) expect(item).not.toHaveProperty('urgency');
+    expect((await entryOf('els')).categories).toEqual(['case-status']);
+  });
 });

@@ -55,15 +55,19 @@ export class ReferralsRepository {
   }
 
   /** One page of the referrals in the policy's scope, newest first; the scope is in SQL, before the LIMIT. */
-  listInScope(
+  async listInScope(
     manager: EntityManager,
     scope: { sql: string; params: Record<string, unknown> },
     filter: { status?: string; from?: string; to?: string; reference?: string },
     after: { createdAt: string; id: string } | undefined,
     limit: number,
-  ): Promise<Referral[]> {
+    /** A second policy scope, answered per row as `contextVisible` (what the referrer said: urgency). */
+    context: { sql: string; params: Record<string, unknown> },
+  ): Promise<(Referral & { contextVisible: boolean })[]> {
     const query = manager
       .createQueryBuilder(Referral, 'r')
+      .addSelect(`(${context.sql})`, 'context_visible')
+      .setParameters(context.params)
       .where(scope.sql, scope.params)
       .orderBy('r.created_at', 'DESC')
       .addOrderBy('r.id', 'DESC')
@@ -73,7 +77,9 @@ export class ReferralsRepository {
     if (filter.to) query.andWhere('r.created_at < :to::timestamptz', { to: filter.to });
     if (filter.reference) query.andWhere('r.external_reference = :reference', { reference: filter.reference });
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt::timestamptz, :id::uuid)', after);
-    return query.getMany();
+    const { entities, raw } = await query.getRawAndEntities<{ r_id: string; context_visible: boolean }>();
+    const visible = new Map(raw.map((row) => [row.r_id, row.context_visible === true]));
+    return entities.map((referral) => Object.assign(referral, { contextVisible: visible.get(referral.id) ?? false }));
   }
 
   /** A client's referrals (art. 20 export). */

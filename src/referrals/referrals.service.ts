@@ -320,7 +320,14 @@ export class ReferralsService {
         { type: 'Referral', action: 'read', categories: ['case-status'] },
         this.facts.factSql(access),
       );
-      const rows = await this.referrals.listInScope(tx.manager, scope, filter, after, limit + 1);
+      // What the referrer said (urgency, whether the team knows the client) only where the policy
+      // grants `referral-context` for that row — and then the log says it was disclosed.
+      const context = tx.scope(
+        { type: 'Referral', action: 'read', categories: ['referral-context'] },
+        this.facts.factSql(access),
+        'context',
+      );
+      const rows = await this.referrals.listInScope(tx.manager, scope, filter, after, limit + 1, context);
       // Lists carry status only (no personal fields): open one referral to see more.
       const page = toPage(
         rows,
@@ -336,17 +343,18 @@ export class ReferralsService {
           reasonCode: r.reasonCode,
           role: r.targetPartnerId === me ? 'receiver' : 'referrer',
           // The referrer chose the team itself; the team sees urgency and whether it knows the client.
-          ...(r.targetPartnerId === me
-            ? { urgency: r.urgency, knownClient: r.knownClient }
-            : { targetPartnerId: r.targetPartnerId }),
+          ...(r.targetPartnerId === me ? {} : { targetPartnerId: r.targetPartnerId }),
+          ...(r.targetPartnerId === me && r.contextVisible ? { urgency: r.urgency, knownClient: r.knownClient } : {}),
         }),
         (r) => ({ createdAt: r.createdAt.toISOString(), id: r.id }),
       );
-      const decision = tx.decideList({ type: 'Referral', action: 'read', categories: ['case-status'] });
+      const withContext = page.items.some((i) => 'urgency' in i);
+      const categories = withContext ? ['case-status', 'referral-context'] : ['case-status'];
+      const decision = tx.decideList({ type: 'Referral', action: 'read', categories });
       return tx.complete(page, decision, {
-        reason: 'referral list (status only)',
+        reason: withContext ? "referral list (status; urgency of the team's own)" : 'referral list (status only)',
         disclosed: { referrals: page.items.map((i) => i.id) },
-        categories: page.items.length > 0 ? ['case-status'] : [],
+        categories: page.items.length > 0 ? categories : [],
       });
     });
   }
