@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PartnerRegistry } from '../src/partners/partner-registry.service.js';
 import { Clock } from '../src/common/time/clock.js';
 import { describeErrors, fhirErrors } from './support/fhir-schema.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
@@ -310,6 +311,7 @@ describe('the care path, complete (issue 13)', () => {
       await ctx.dataSource.query(`UPDATE partner SET webhook_url = 'http://127.0.0.1:9/hook' WHERE id = $1`, [
         housing.id,
       ]);
+      await ctx.app.get(PartnerRegistry).propagate();
       const created = await refer(referrer, { externalReference: 'WH-77' });
       const accepted = await decide(created.body.id, { decision: 'accept' });
       const caseId = accepted.body.caseId as string;
@@ -366,6 +368,7 @@ describe('the care path, complete (issue 13)', () => {
       expect(payload).toMatchObject({ type: 'referral-status-changed', resourceId: created.body.id });
       expect(JSON.stringify(payload)).not.toMatch(/Anna|Peeters/);
       await ctx.dataSource.query(`UPDATE partner SET webhook_url = NULL WHERE id = $1`, [housing.id]);
+      await ctx.app.get(PartnerRegistry).propagate();
     });
 
     it("tells nobody about a referral the team registered on a person's behalf", async () => {

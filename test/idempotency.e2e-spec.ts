@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PartnerRegistry } from '../src/partners/partner-registry.service.js';
 import { Agreement } from '../src/partners/agreements/agreement.entity.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
@@ -64,8 +65,11 @@ describe('Idempotency-Key on writes', () => {
     await post(agreement('partner-a'), 'shared-key');
     // The network has one operator: hand the role to another partner, which reuses the key.
     const otherAdmin = await ctx.newPartner({ type: 'other' });
-    const flag = (id: string, operator: boolean) =>
-      ctx.dataSource.query('UPDATE partner SET operator = $2 WHERE id = $1', [id, operator]);
+    // Changed around the API: wait until the partner registry has it (the barrier an API change waits for).
+    const flag = async (id: string, operator: boolean) => {
+      await ctx.dataSource.query('UPDATE partner SET operator = $2 WHERE id = $1', [id, operator]);
+      await ctx.app.get(PartnerRegistry).propagate();
+    };
     await flag(admin.id, false);
     await flag(otherAdmin.id, true);
     const other = await post(agreement('partner-b'), 'shared-key', await otherAdmin.token());

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PartnerRegistry } from '../src/partners/partner-registry.service.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { loadPolicySet } from '../src/policies/policy-files.js';
 import { PARTNER_TYPES } from '../src/partners/partner.entity.js';
@@ -176,6 +177,7 @@ describe('what a partner may assert', () => {
       await ctx.dataSource.query(
         "UPDATE partner SET allowed_roles = '{referrer,psychiatrist}', allowed_professions = '{psychiatrist}' WHERE id = 'svk-narrow'",
       );
+      await ctx.app.get(PartnerRegistry).propagate();
       expect((await session(await tokenOf({ roles: ['psychiatrist'] }))).body.check).toBe('roles');
       expect((await session(await tokenOf({ roles: ['referrer'], profession: 'psychiatrist' }))).body.check).toBe(
         'profession',
