@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { FieldCipher } from '../src/common/crypto/field-cipher.js';
 import { rotateSealedValues } from '../src/common/crypto/key-rotation.repository.js';
 import { createDataSource } from '../src/data-source.js';
-import { freePort, isRunning, postmasterPid, runNode, runTool, type Running } from './support/processes.js';
+import { freePort, hasExited, isRunning, postmasterPid, runNode, runTool, type Running } from './support/processes.js';
 import { testConfig } from './support/test-context.js';
 
 /**
@@ -196,7 +196,7 @@ describe('command-line tools and the gateway share the embedded server', () => {
       expect(await tool.exited()).toBe(0);
       expect(JSON.parse(tool.stdout())).toMatchObject({ ok: true });
       expect(postmasterPid(clusterDir)).toBeUndefined();
-      expect(isRunning(server)).toBe(false);
+      expect(await hasExited(server)).toBe(true);
     },
     MANY_PROCESSES_MS,
   );
@@ -225,7 +225,7 @@ describe('command-line tools and the gateway share the embedded server', () => {
       gateway.child.kill('SIGTERM');
       expect(await gateway.exited()).toBe(0);
       expect(postmasterPid(clusterDir)).toBeUndefined();
-      expect(isRunning(server)).toBe(false);
+      expect(await hasExited(server)).toBe(true);
     },
     MANY_PROCESSES_MS,
   );

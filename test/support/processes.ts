@@ -89,6 +89,19 @@ export function freePort(): Promise<number> {
 }
 
 /** Running and not a zombie: a server whose starter died is nobody's child, and may never be reaped. */
+/**
+ * Whether a process has gone within `withinMs`: a server removes its pid file just before it
+ * exits, so the process may outlive the file by a moment — wait for the state, not a sleep.
+ */
+export async function hasExited(pid: number, withinMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
+}
+
 export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
