@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CRYPTO, type Crypto } from '../src/common/crypto/crypto.module.js';
 import { Clock } from '../src/common/time/clock.js';
+import { GATEWAY_KEYS, type GatewayKeys } from '../src/access-log/gateway-keys.js';
 import { describeErrors, fhirErrors } from './support/fhir-schema.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
@@ -1237,11 +1238,38 @@ describe('the care path, complete (issue 13)', () => {
           await holder.query("SELECT pg_advisory_unlock(hashtext('schakel:client-retention'))");
           await holder.release();
         }
-        const entries = await ctx.dataSource.query(
-          `SELECT reason FROM access_log_entry WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' ORDER BY seq`,
+        // One entry per run (naming no client, no category, no ground) ...
+        const runs = await ctx.dataSource.query(
+          `SELECT reason, request_id, categories, ground, client_ref FROM access_log_entry
+            WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' AND resource_id IS NULL ORDER BY seq`,
         );
-        expect(entries.length).toBe(4);
-        expect(entries[3].reason).toContain('another replica');
+        expect(runs.length).toBe(4);
+        expect(runs[3].reason).toContain('another replica');
+        for (const run of runs) expect(run).toMatchObject({ categories: [], ground: null, client_ref: null });
+        // ... and one per client erased, in the run's transaction: that client, its pseudonym and
+        // holder, the retention rule's ground and categories.
+        const perClient = await ctx.dataSource.query(
+          `SELECT resource_id, client_ref, custodian_partner_id, reason, rule_id, ground, categories, fields, request_id, decision
+             FROM access_log_entry
+            WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' AND resource_id IS NOT NULL ORDER BY seq`,
+        );
+        const keys = ctx.app.get<GatewayKeys>(GATEWAY_KEYS);
+        for (const clientId of [declinedClient, closed.clientId]) {
+          const entry = perClient.find((e: { resource_id: string }) => e.resource_id === clientId);
+          expect(entry).toMatchObject({
+            client_ref: keys.pseudonym(clientId),
+            custodian_partner_id: outreach.id,
+            decision: 'permit',
+            rule_id: 'operator-runs-retention',
+            fields: ['erased'],
+          });
+          expect(entry.reason).toMatch(/^client data erased: retention/);
+          expect(entry.ground).toEqual(expect.stringContaining('5(1)(e)'));
+          expect(entry.categories).toEqual(expect.arrayContaining(['identity', 'health']));
+          expect(runs.map((r: { request_id: string }) => r.request_id)).toContain(entry.request_id);
+        }
+        expect(perClient.map((e: { resource_id: string }) => e.resource_id)).not.toContain(stillOpen.clientId);
+        expect(new Set(perClient.map((e: { resource_id: string }) => e.resource_id)).size).toBe(perClient.length);
         // Only the operator's administrators run it.
         expect((await run(coordinator)).status).toBe(403);
       } finally {

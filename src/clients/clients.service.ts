@@ -227,10 +227,10 @@ export class ClientsService {
   }
 
   /**
-   * The retention job's work, in the caller's transaction: clients some capability says are past
-   * retention, that none blocks (a case still open) and that are not erased yet, erased.
+   * The retention job's candidates, in the caller's transaction: clients some capability says
+   * are past retention, that none blocks (a case still open) and that are not erased yet.
    */
-  async eraseExpired(manager: Transaction, now: Date): Promise<string[]> {
+  async erasableExpired(manager: Transaction, now: Date): Promise<string[]> {
     const candidates = new Set<string>();
     for (const data of this.data.values())
       for (const id of (await data.expired?.(manager, now)) ?? []) candidates.add(id);
@@ -240,7 +240,6 @@ export class ClientsService {
       for (const data of this.data.values()) if (await data.blocksErasure?.(manager, clientId)) blocked = true;
       if (!blocked) erasable.push(clientId);
     }
-    for (const clientId of erasable) await this.eraseAll(manager, clientId, 'retention');
     return erasable;
   }
 
