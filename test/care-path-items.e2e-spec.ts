@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PartnerRegistry } from '../src/partners/partner-registry.service.js';
+import { CRYPTO, type Crypto } from '../src/common/crypto/crypto.module.js';
 import { Clock } from '../src/common/time/clock.js';
+import { GATEWAY_KEYS, type GatewayKeys } from '../src/access-log/gateway-keys.js';
 import { describeErrors, fhirErrors } from './support/fhir-schema.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
@@ -1039,6 +1041,190 @@ describe('the care path, complete (issue 13)', () => {
     });
   });
 
+  /**
+   * Everything readable about a client and its cases, wherever a capability keeps it: the
+   * sealed columns opened with the gateway's key, the plain ones as they are (the access log
+   * excepted: it keeps its pseudonymised entries).
+   */
+  async function readableAbout(clientIds: string[]): Promise<string> {
+    const { cipher } = ctx.app.get<Crypto>(CRYPTO);
+    const rows = await ctx.dataSource.query(
+      `WITH cases AS (SELECT id FROM care_case WHERE client_id = ANY ($1::uuid[])),
+            refs AS (SELECT id FROM referral WHERE client_id = ANY ($1::uuid[]))
+       SELECT to_jsonb(c) AS row FROM client c WHERE id = ANY ($1::uuid[])
+       UNION ALL SELECT to_jsonb(r) FROM referral r WHERE id IN (SELECT id FROM refs)
+       UNION ALL SELECT to_jsonb(k) FROM care_case k WHERE id IN (SELECT id FROM cases)
+       UNION ALL SELECT to_jsonb(n) FROM case_note n WHERE case_id IN (SELECT id FROM cases)
+       UNION ALL SELECT to_jsonb(t) FROM case_transition t WHERE case_id IN (SELECT id FROM cases)
+       UNION ALL SELECT to_jsonb(g) FROM emergency_grant g WHERE case_id IN (SELECT id FROM cases)
+       UNION ALL SELECT to_jsonb(i) FROM information_request i WHERE case_id IN (SELECT id FROM cases)
+       UNION ALL SELECT to_jsonb(v) FROM review_item v WHERE client_id = ANY ($1::uuid[]) OR case_id IN (SELECT id FROM cases)
+       UNION ALL SELECT to_jsonb(o) FROM consent o WHERE client_id = ANY ($1::uuid[])
+       UNION ALL SELECT to_jsonb(p) FROM partner_notification p WHERE resource_id IN (SELECT id FROM refs)
+       UNION ALL SELECT jsonb_build_object('jws', d.jws) FROM webhook_delivery d
+                   JOIN partner_notification p ON p.id = d.notification_id WHERE p.resource_id IN (SELECT id FROM refs)`,
+      [clientIds],
+    );
+    const texts: string[] = [];
+    for (const { row } of rows as { row: Record<string, unknown> }[])
+      for (const [column, value] of Object.entries(row)) {
+        if (typeof value !== 'string') texts.push(JSON.stringify(value));
+        else if (column.endsWith('_sealed')) texts.push(JSON.stringify(cipher.open(value)));
+        else if (column === 'jws' && value) texts.push(Buffer.from(value.split('.')[1], 'base64url').toString('utf8'));
+        else texts.push(value);
+      }
+    return texts.join('\n');
+  }
+
+  describe('item 14: erasure reaches every capability', () => {
+    it('empties what the other capabilities wrote about the client and its cases, and a record merged into it', async () => {
+      await ctx.dataSource.query(`UPDATE partner SET webhook_url = 'http://127.0.0.1:9/hook' WHERE id = $1`, [
+        housing.id,
+      ]);
+      const created = await refer(referrer, { externalReference: 'DOSSIER-ZQX-1', description: 'Gang vol ZQX' });
+      const accepted = await decide(created.body.id, { decision: 'accept' });
+      const caseId = accepted.body.caseId as string;
+      const clientId = (await read(created.body.id, coordinator)).body.clientId as string;
+      // A second record of the same person, merged into the first.
+      const twin = await refer(referrer, { tenant: { givenName: 'Zqxanna', familyName: 'Zqxpeeters' } });
+      const twinId = (await read(twin.body.id, coordinator)).body.clientId as string;
+      const merged = await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/merges`,
+        token: coordinator,
+        purpose: 'care-coordination',
+        body: { duplicateId: twinId },
+      });
+      expect(merged.status).toBe(201);
+      const asCase = (method: 'POST', url: string, body: unknown, purpose: string, token = coordinator) =>
+        ctx.request({ method, url: `/v1/cases/${caseId}${url}`, token, purpose, body });
+      expect(
+        (await asCase('POST', '/circle', { partnerId: gp.id, purposes: ['care-coordination'] }, 'care-coordination'))
+          .status,
+      ).toBe(201);
+      // With the client's consent for the GP, the request waits for the coordinator, who denies it with a note.
+      expect(
+        (
+          await ctx.request({
+            method: 'POST',
+            url: `/v1/clients/${clientId}/consents`,
+            token: coordinator,
+            purpose: 'care-coordination',
+            body: {
+              purposes: ['care-coordination'],
+              recipients: [{ partnerId: gp.id }],
+              categories: ['identity', 'health'],
+              effect: 'permit',
+              givenBy: { kind: 'client' },
+              method: 'verbal',
+              validFrom: '2026-01-01',
+            },
+          })
+        ).status,
+      ).toBe(201);
+      const asked = await ctx.request({
+        method: 'POST',
+        url: '/v1/information-requests',
+        token: doctor,
+        purpose: 'care-coordination',
+        body: {
+          caseId,
+          purpose: 'care-coordination',
+          categories: ['health'],
+          justification: 'Medicatie ZQX afstemmen',
+        },
+      });
+      expect(asked.status).toBe(201);
+      expect(asked.body.decision).toBe('pending');
+      expect(
+        (
+          await ctx.request({
+            method: 'POST',
+            url: `/v1/information-requests/${asked.body.id}/deny`,
+            token: coordinator,
+            purpose: 'care-coordination',
+            body: { note: 'Cliënte wil ZQX niet delen' },
+          })
+        ).status,
+      ).toBe(200);
+      const glass = await asCase(
+        'POST',
+        '/emergency-access',
+        { justification: 'Cliënte ZQX dreigt zichzelf iets aan te doen' },
+        'crisis',
+        doctor,
+      );
+      expect(glass.status).toBe(201);
+      const [glassItem] = await ctx.dataSource.query(
+        `SELECT id FROM review_item WHERE kind = 'break-the-glass' AND subject_id = $1`,
+        [glass.body.grantId],
+      );
+      const resolved = await ctx.request({
+        method: 'POST',
+        url: `/v1/reviews/${glassItem.id}/resolve`,
+        token: await outreach.token({ roles: ['privacy-officer'], sub: 'dpo-outreach' }),
+        purpose: 'privacy-audit',
+        body: { verdict: 'justified', note: 'Terecht, ZQX was in crisis' },
+      });
+      expect(resolved.status).toBe(200);
+      const report = await ctx.request({
+        url: `/v1/clients/${clientId}/access-report`,
+        token: coordinator,
+        purpose: 'subject-access',
+      });
+      const contested = await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/access-report/contests`,
+        token: coordinator,
+        purpose: 'subject-access',
+        body: { entryId: report.body.accesses[0].entryId, note: 'Cliënte ZQX begrijpt dit niet' },
+      });
+      expect(contested.status).toBe(201);
+      expect(await readableAbout([clientId, twinId])).toMatch(/ZQX.*/);
+
+      await asCase('POST', '/transitions', { to: 'closed', endReason: 'client-stopped' }, 'care-coordination');
+      const erased = await ctx.request({
+        method: 'POST',
+        url: `/v1/clients/${clientId}/erasure`,
+        token: coordinator,
+        purpose: 'data-subject-rights',
+        body: { reason: 'Schriftelijk verzoek van de cliënt', requestReceivedOn: '2026-11-29' },
+      });
+      expect(erased.status).toBe(200);
+      expect(erased.body.erased).toMatchObject({ informationRequests: 1, reviews: 2 });
+
+      // Through HTTP: the requests queue, the review queue and the notifications show none of it.
+      const requests = await ctx.request({
+        url: `/v1/information-requests?caseId=${caseId}`,
+        token: coordinator,
+        purpose: 'care-coordination',
+      });
+      expect(requests.status).toBe(200);
+      expect(requests.body.items).toHaveLength(1);
+      expect(requests.text).not.toMatch(/ZQX/i);
+      const officer = await (await ctx.operator()).token({ roles: ['privacy-officer'], sub: 'dpo' });
+      const reviews = await ctx.request({ url: '/v1/reviews', token: officer, purpose: 'privacy-audit' });
+      const mine = reviews.body.items.filter((i: { clientId: string }) => i.clientId === clientId);
+      expect(mine.map((i: { kind: string }) => i.kind).sort()).toEqual(['break-the-glass', 'contested-access']);
+      expect(mine.find((i: { kind: string }) => i.kind === 'break-the-glass')).toMatchObject({
+        summary: { user: 'dr', erased: true },
+        verdict: 'justified',
+        note: null,
+      });
+      expect(JSON.stringify(mine)).not.toMatch(/ZQX/i);
+      const told = await ctx.request({ url: '/v1/notifications', token: referrer, purpose: 'referral' });
+      expect(told.text).not.toContain('DOSSIER-ZQX-1');
+      // Through SQL, every column keyed to the client, its cases and referrals, sealed ones opened.
+      const left = await readableAbout([clientId, twinId]);
+      expect(left).not.toMatch(/ZQX|Anna|Peeters|\+3225550100|Els Janssens/i);
+      const twinRow = await ctx.dataSource.query('SELECT erased_at FROM client WHERE id = $1', [twinId]);
+      expect(twinRow[0].erased_at).not.toBeNull();
+      // The log is untouched and still verifies.
+      const verified = await ctx.request({ url: '/v1/access-log/verify', token: officer, purpose: 'privacy-audit' });
+      expect(verified.body.ok).toBe(true);
+    });
+  });
+
   describe('item 15: retention enforced for client and case data', () => {
     it('erases, through its trigger and by the test clock, what is past retention, and only that', async () => {
       const clock = ctx.app.get(Clock);
@@ -1073,6 +1259,11 @@ describe('the care path, complete (issue 13)', () => {
         const gone = (await exported(closed.clientId)).body;
         expect(gone.erasedAt).toEqual(expect.any(String));
         expect(JSON.stringify(gone)).not.toMatch(/Anna|Peeters/);
+        // The job erases as a request does: nothing readable left anywhere about those clients.
+        expect(await readableAbout([closed.clientId, declinedClient])).not.toMatch(
+          /Anna|Peeters|Verteld|Els Janssens|\+32/,
+        );
+        expect(await readableAbout([stillOpen.clientId])).toMatch(/Anna/);
         expect((await exported(stillOpen.clientId)).body).toMatchObject({
           erasedAt: null,
           identity: { givenName: 'Anna' },
@@ -1088,11 +1279,38 @@ describe('the care path, complete (issue 13)', () => {
           await holder.query("SELECT pg_advisory_unlock(hashtext('schakel:client-retention'))");
           await holder.release();
         }
-        const entries = await ctx.dataSource.query(
-          `SELECT reason FROM access_log_entry WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' ORDER BY seq`,
+        // One entry per run (naming no client, no category, no ground) ...
+        const runs = await ctx.dataSource.query(
+          `SELECT reason, request_id, categories, ground, client_ref FROM access_log_entry
+            WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' AND resource_id IS NULL ORDER BY seq`,
         );
-        expect(entries.length).toBe(4);
-        expect(entries[3].reason).toContain('another replica');
+        expect(runs.length).toBe(4);
+        expect(runs[3].reason).toContain('another replica');
+        for (const run of runs) expect(run).toMatchObject({ categories: [], ground: null, client_ref: null });
+        // ... and one per client erased, in the run's transaction: that client, its pseudonym and
+        // holder, the retention rule's ground and categories.
+        const perClient = await ctx.dataSource.query(
+          `SELECT resource_id, client_ref, custodian_partner_id, reason, rule_id, ground, categories, fields, request_id, decision
+             FROM access_log_entry
+            WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' AND resource_id IS NOT NULL ORDER BY seq`,
+        );
+        const keys = ctx.app.get<GatewayKeys>(GATEWAY_KEYS);
+        for (const clientId of [declinedClient, closed.clientId]) {
+          const entry = perClient.find((e: { resource_id: string }) => e.resource_id === clientId);
+          expect(entry).toMatchObject({
+            client_ref: keys.pseudonym(clientId),
+            custodian_partner_id: outreach.id,
+            decision: 'permit',
+            rule_id: 'operator-runs-retention',
+            fields: ['erased'],
+          });
+          expect(entry.reason).toMatch(/^client data erased: retention/);
+          expect(entry.ground).toEqual(expect.stringContaining('5(1)(e)'));
+          expect(entry.categories).toEqual(expect.arrayContaining(['identity', 'health']));
+          expect(runs.map((r: { request_id: string }) => r.request_id)).toContain(entry.request_id);
+        }
+        expect(perClient.map((e: { resource_id: string }) => e.resource_id)).not.toContain(stillOpen.clientId);
+        expect(new Set(perClient.map((e: { resource_id: string }) => e.resource_id)).size).toBe(perClient.length);
         // Only the operator's administrators run it.
         expect((await run(coordinator)).status).toBe(403);
       } finally {

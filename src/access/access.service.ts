@@ -88,6 +88,8 @@ export class Completed<T> {
  */
 export class AccessTransaction {
   last: Decision | null = null;
+  /** Entries written before the access completed (tx.record), named with the final one after the commit. */
+  readonly recorded: string[] = [];
 
   constructor(
     readonly manager: Transaction,
@@ -140,6 +142,17 @@ export class AccessTransaction {
 
   complete<T>(result: T, decision: Decision, detail: AccessDetail = {}): Completed<T> {
     return Completed.of(result, this.kernel.recordOf(decision, detail));
+  }
+
+  /**
+   * One access among several this transaction makes on records of different clients (the
+   * retention job erases many): its own entry now, derived from its own decision like the one
+   * tx.complete writes, committed or rolled back with the work and the final entry.
+   */
+  async record(decision: Decision, detail: AccessDetail = {}): Promise<void> {
+    this.recorded.push(
+      await this.kernel.writeRecord(this.manager, this.context, this.kernel.recordOf(decision, detail)),
+    );
   }
 
   /**
@@ -197,6 +210,7 @@ export class AccessService {
         return completed.result;
       });
       // Committed: the response names the entry, so its receiver can fetch the receipt.
+      context.entries?.push(...(tx?.recorded ?? []));
       if (entryId) context.entries?.push(entryId);
       return result;
     } catch (error) {
@@ -357,6 +371,11 @@ export class AccessService {
       file: rule?.source?.file ?? 'policies/rules.yaml',
       line: rule?.source?.line ?? 0,
     };
+  }
+
+  /** Writes an entry that is not the transaction's last (see AccessTransaction.record). */
+  writeRecord(manager: Transaction, context: AccessContext, record: AccessRecord): Promise<string> {
+    return this.log.write(manager, context, record);
   }
 
   /**

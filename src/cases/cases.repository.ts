@@ -239,8 +239,23 @@ export class CasesRepository {
     return rows[0]?.n ?? 0;
   }
 
-  /** Empties plans, flags, notes and transition reasons of a client's cases (art. 17); statuses and dates stay. */
-  async eraseForClient(manager: EntityManager, clientId: string): Promise<number> {
+  /** The ids of a client's cases, whatever their status. */
+  async caseIdsOf(manager: EntityManager, clientId: string): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query('SELECT id FROM care_case WHERE client_id = $1 ORDER BY id', [
+      clientId,
+    ]);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Empties plans, flags, notes, transition reasons and break-the-glass justifications of a
+   * client's cases (art. 17); statuses, dates and who held a grant until when stay.
+   */
+  async eraseForClient(manager: EntityManager, clientId: string, sealedEmpty: string): Promise<number> {
+    await manager.query(
+      'UPDATE emergency_grant SET justification_sealed = $2 WHERE case_id IN (SELECT id FROM care_case WHERE client_id = $1)',
+      [clientId, sealedEmpty],
+    );
     await manager.query('DELETE FROM case_note WHERE case_id IN (SELECT id FROM care_case WHERE client_id = $1)', [
       clientId,
     ]);

@@ -616,8 +616,14 @@ export class CasesService {
     }));
   }
 
+  /** Art. 17: the cases' plans, flags, notes, transition reasons and break-the-glass justifications. */
   eraseFor(manager: Transaction, clientId: string): Promise<number> {
-    return this.cases.eraseForClient(manager, clientId);
+    return this.cases.eraseForClient(manager, clientId, this.crypto.cipher.seal(''));
+  }
+
+  /** The ids of a client's cases (closed ones too), for a capability that keeps records per case. */
+  caseIdsOf(manager: Transaction, clientId: string): Promise<string[]> {
+    return this.cases.caseIdsOf(manager, clientId);
   }
 
   /** A case that still runs is a care relation the team must close first: its data is not erased under it. */

@@ -20,7 +20,8 @@ export interface ClientRecords {
 
 /** How one capability hands over (art. 20) and erases (art. 17) what it keeps about a client. */
 export interface ClientData {
-  export(manager: Transaction, clientId: string): Promise<unknown[]>;
+  /** What the client provided or what was recorded about them, for art. 20 (absent: nothing to hand over). */
+  export?(manager: Transaction, clientId: string): Promise<unknown[]>;
   /** Empties the personal content; answers how many records it touched. */
   erase(manager: Transaction, clientId: string): Promise<number>;
   /** Why the client's data may not be erased now (e.g. a case still open), or null. */
@@ -161,7 +162,7 @@ export class ClientsService {
       if (!client) return tx.notFound(loaded.subject, 'export', 'no such client');
       const { cipher } = this.crypto;
       const sections: Record<string, unknown[]> = {};
-      for (const [kind, data] of this.data) sections[kind] = await data.export(tx.manager, clientId);
+      for (const [kind, data] of this.data) if (data.export) sections[kind] = await data.export(tx.manager, clientId);
       const result = {
         clientId,
         exportedAt: new Date().toISOString(),
@@ -226,10 +227,10 @@ export class ClientsService {
   }
 
   /**
-   * The retention job's work, in the caller's transaction: clients some capability says are past
-   * retention, that none blocks (a case still open) and that are not erased yet, erased.
+   * The retention job's candidates, in the caller's transaction: clients some capability says
+   * are past retention, that none blocks (a case still open) and that are not erased yet.
    */
-  async eraseExpired(manager: Transaction, now: Date): Promise<string[]> {
+  async erasableExpired(manager: Transaction, now: Date): Promise<string[]> {
     const candidates = new Set<string>();
     for (const data of this.data.values())
       for (const id of (await data.expired?.(manager, now)) ?? []) candidates.add(id);
@@ -239,15 +240,22 @@ export class ClientsService {
       for (const data of this.data.values()) if (await data.blocksErasure?.(manager, clientId)) blocked = true;
       if (!blocked) erasable.push(clientId);
     }
-    for (const clientId of erasable) await this.eraseAll(manager, clientId, 'retention');
     return erasable;
   }
 
-  /** Empties the client and everything each capability keeps about them, in the caller's transaction. */
+  /**
+   * Empties the client and everything each capability keeps about them, in the caller's
+   * transaction. Records merged into this one are the same person: they are emptied too (a
+   * merge keeps the duplicate's identity for an undo, and leaves its consents and review items
+   * under the duplicate's id).
+   */
   async eraseAll(manager: Transaction, clientId: string, reason: 'request' | 'retention') {
     const erased: Record<string, number> = {};
-    for (const [kind, data] of this.data) erased[kind] = await data.erase(manager, clientId);
-    await this.clients.eraseClient(manager, clientId, this.crypto.cipher.seal({}), reason);
+    const family = await this.clients.mergedInto(manager, clientId);
+    for (const id of family) {
+      for (const [kind, data] of this.data) erased[kind] = (erased[kind] ?? 0) + (await data.erase(manager, id));
+      await this.clients.eraseClient(manager, id, this.crypto.cipher.seal({}), reason);
+    }
     return erased;
   }
 

@@ -68,7 +68,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     await this.running;
   }
 
-  /** One run, in one transaction with its log entry; `ran: false` when another replica holds the lock. */
+  /**
+   * One run, in one transaction with its log entries: one per client erased (that client, its
+   * pseudonym and holder, under the retention rule's own decision), then the run's own entry,
+   * which names no client and no category. `ran: false` when another replica holds the lock.
+   */
   run(access: AccessContext) {
     const now = this.clock.now();
     return this.access.run(access, async (tx) => {
@@ -81,12 +85,28 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
         return tx.complete({ ran: false, at: now.toISOString(), erased: 0 }, decision, {
           reason: 'retention run skipped: another replica is running it',
         });
-      const erased = await this.clients.eraseExpired(tx.manager, now);
+      const erased: string[] = [];
+      for (const clientId of await this.clients.erasableExpired(tx.manager, now)) {
+        const loaded = await this.clients.facts(tx.manager, tx.context, clientId, 'ClientData');
+        const forClient = await tx.require({
+          subject: loaded.subject,
+          action: 'delete',
+          facts: { visible: true },
+        });
+        const counts = await this.clients.eraseAll(tx.manager, clientId, 'retention');
+        await tx.record(forClient, {
+          written: ['erased'],
+          categories: forClient.granted,
+          reason: `client data erased: retention (past policies/purposes.yaml at ${now.toISOString()}; ${Object.entries(
+            counts,
+          )
+            .map(([kind, n]) => `${kind} ${n}`)
+            .join(', ')})`,
+        });
+        erased.push(clientId);
+      }
       return tx.complete({ ran: true, at: now.toISOString(), erased: erased.length }, decision, {
-        written: erased.length > 0 ? ['erased'] : [],
-        categories: erased.length > 0 ? decision.granted : [],
-        disclosed: erased.length > 0 ? { erasedClients: erased } : undefined,
-        reason: `retention run at ${now.toISOString()}: ${erased.length} client record(s) past retention erased`,
+        reason: `retention run at ${now.toISOString()}: ${erased.length} client record(s) past retention erased, each logged on its own`,
       });
     });
   }

@@ -61,4 +61,14 @@ export class InformationRequestsRepository {
     if (after) query.andWhere('(r.created_at, r.id) < (:createdAt::timestamptz, :id::uuid)', after);
     return query.getMany();
   }
+
+  /** Art. 17: the requester's justification and the coordinator's note on these cases' requests; who asked what, when and the decision stay. */
+  async eraseForCases(manager: EntityManager, caseIds: string[], sealedEmpty: string): Promise<number> {
+    if (caseIds.length === 0) return 0;
+    const [, affected] = (await manager.query(
+      'UPDATE information_request SET justification_sealed = $2, review_note_sealed = NULL WHERE case_id = ANY ($1::uuid[])',
+      [caseIds, sealedEmpty],
+    )) as [unknown, number];
+    return affected;
+  }
 }

@@ -1,3 +1,4 @@
+import type { Transaction } from '../database/transaction.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../access/access.service.js';
 import type { Decision } from '../access/decision.js';
@@ -299,5 +300,11 @@ export class InformationRequestsService {
         },
       );
     });
+  }
+
+  /** Art. 17 (request or retention): empties the free text of the requests about the client's cases. */
+  async eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    const caseIds = await this.cases.caseIdsOf(manager, clientId);
+    return this.requests.eraseForCases(manager, caseIds, this.crypto.cipher.seal(''));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { PartnerNotification, WebhookDelivery } from './notification.entities.js';
 
 /** The notifications and their webhook outbox; the only place that queries them. */
@@ -38,5 +38,23 @@ export class NotificationsRepository {
       if (due.length > 0) await manager.save(WebhookDelivery, due);
       return result;
     });
+  }
+
+  aboutResources(manager: EntityManager, resourceType: string, resourceIds: string[]): Promise<PartnerNotification[]> {
+    if (resourceIds.length === 0) return Promise.resolve([]);
+    return manager.findBy(PartnerNotification, { resourceType, resourceId: In(resourceIds) });
+  }
+
+  /** A notification's new detail; its pending webhooks get the new body, the sent or abandoned ones none. */
+  async replaceDetail(manager: EntityManager, id: string, detail: Record<string, unknown>, jws: string) {
+    await manager.query('UPDATE partner_notification SET detail = $2::jsonb WHERE id = $1', [
+      id,
+      JSON.stringify(detail),
+    ]);
+    await manager.query(
+      `UPDATE webhook_delivery SET jws = CASE WHEN delivered_at IS NULL AND gave_up_at IS NULL THEN $2 ELSE '' END
+        WHERE notification_id = $1`,
+      [id, jws],
+    );
   }
 }

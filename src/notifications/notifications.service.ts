@@ -10,7 +10,7 @@ import { APP_LOGGER } from '../common/logging/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Transaction } from '../database/transaction.js';
 import { PartnersService } from '../partners/partners.service.js';
-import type { NotificationKind } from './notification.entities.js';
+import type { NotificationKind, PartnerNotification } from './notification.entities.js';
 import { NotificationsRepository } from './notifications.repository.js';
 
 const MAX_ATTEMPTS = 10;
@@ -122,21 +122,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
     });
     const partner = await this.partners.find(input.partnerId);
     if (!partner?.webhookUrl) return;
-    const payload = {
-      type: input.kind,
-      notificationId: notification.id,
-      partnerId: input.partnerId,
-      ...(input.consentId ? { consentId: input.consentId } : {}),
-      ...(input.clientRef ? { clientRef: input.clientRef } : {}),
-      ...(input.resourceType ? { resourceType: input.resourceType, resourceId: input.resourceId } : {}),
-      purposes: notification.purposes,
-      categories: notification.categories,
-      ...(Object.keys(notification.detail).length > 0 ? { detail: notification.detail } : {}),
-      at: notification.createdAt.toISOString(),
-    };
-    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-      .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-notification+jws' })
-      .sign(this.keys.signingKey);
+    const jws = await this.sign(notification);
     await this.repository.insertDelivery(manager, {
       notificationId: notification.id,
       url: partner.webhookUrl,
@@ -144,6 +130,44 @@ export class NotificationsService implements OnApplicationBootstrap, OnApplicati
       attempts: 0,
       nextAttemptAt: new Date(),
     });
+  }
+
+  /** The signed webhook body of a notification: ids, codes and pseudonyms only. */
+  private async sign(notification: PartnerNotification): Promise<string> {
+    const payload = {
+      type: notification.kind,
+      notificationId: notification.id,
+      partnerId: notification.partnerId,
+      ...(notification.consentId ? { consentId: notification.consentId } : {}),
+      ...(notification.clientRef ? { clientRef: notification.clientRef } : {}),
+      ...(notification.resourceType
+        ? { resourceType: notification.resourceType, resourceId: notification.resourceId }
+        : {}),
+      purposes: notification.purposes,
+      categories: notification.categories,
+      ...(Object.keys(notification.detail).length > 0 ? { detail: notification.detail } : {}),
+      at: notification.createdAt.toISOString(),
+    };
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.kid, typ: 'schakel-notification+jws' })
+      .sign(this.keys.signingKey);
+  }
+
+  /**
+   * Art. 17, for the capability that erases the resources: the notifications about them lose the
+   * detail fields named (e.g. a referrer's file number), in the caller's transaction. A webhook
+   * still to be sent is signed again without them; one already sent or given up keeps no body.
+   */
+  async forgetDetail(manager: Transaction, resourceType: string, resourceIds: string[], fields: string[]) {
+    let touched = 0;
+    for (const notification of await this.repository.aboutResources(manager, resourceType, resourceIds)) {
+      if (!fields.some((f) => f in notification.detail)) continue;
+      const detail = Object.fromEntries(Object.entries(notification.detail).filter(([k]) => !fields.includes(k)));
+      const stripped = { ...notification, detail };
+      await this.repository.replaceDetail(manager, notification.id, detail, await this.sign(stripped));
+      touched += 1;
+    }
+    return touched;
   }
 
   private async tick(): Promise<void> {

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { ClientsService } from '../clients/clients.service.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { ConsentModule } from '../consent/consent.module.js';
 import { PartnersModule } from '../partners/partners.module.js';
@@ -41,4 +42,16 @@ import { ReceiptsService } from './receipts.service.js';
   ],
   exports: [ReviewsService],
 })
-export class OversightModule {}
+export class OversightModule implements OnModuleInit {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly reviews: ReviewsService,
+  ) {}
+
+  /** At an erasure the review items about the client lose their free text (not exported: they judge the professionals). */
+  onModuleInit(): void {
+    this.clients.registerClientData('reviews', {
+      erase: (manager, clientId) => this.reviews.eraseFor(manager, clientId),
+    });
+  }
+}

@@ -87,4 +87,14 @@ export class ReviewsRepository {
   save(manager: EntityManager, item: ReviewItem): Promise<ReviewItem> {
     return manager.save(ReviewItem, item);
   }
+
+  /** The items about a client (break-the-glass uses on its cases, accesses it contested). */
+  aboutClient(manager: EntityManager, clientId: string): Promise<ReviewItem[]> {
+    return manager.findBy(ReviewItem, { clientId });
+  }
+
+  /** Replaces an item's summary and drops its note (art. 17); kind, actor, verdict and dates stay. */
+  async eraseText(manager: EntityManager, id: string, summarySealed: string): Promise<void> {
+    await manager.update(ReviewItem, { id }, { summarySealed, noteSealed: null });
+  }
 }

@@ -64,6 +64,23 @@ export class ReviewsService {
     };
   }
 
+  /**
+   * Art. 17 (request or retention): the items about the client lose what was written about the
+   * client — the break-the-glass justification, the client's contest note, the officer's note.
+   * What remains is about the professional's use: who, which roles, until when, the verdict. The
+   * item keeps its client id: an opaque id of the emptied record (the case and referral shells keep
+   * it too), and the officer still judges an open item against the client's pseudonymised entries.
+   */
+  async eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    const { cipher } = this.crypto;
+    const items = await this.reviews.aboutClient(manager, clientId);
+    for (const item of items) {
+      const { justification: _j, note: _n, ...kept } = cipher.open<Record<string, unknown>>(item.summarySealed);
+      await this.reviews.eraseText(manager, item.id, cipher.seal({ ...kept, erased: true }));
+    }
+    return items.length;
+  }
+
   /** The review item of a break-the-glass grant, opened in the grant's own transaction. */
   openEmergencyReview(
     manager: Transaction,

@@ -525,7 +525,13 @@ export class ReferralsService {
     }));
   }
 
-  eraseFor(manager: Transaction, clientId: string): Promise<number> {
+  /**
+   * Art. 17: the referrals' personal content, and the referrer's own file number wherever the
+   * referrer was told it back (its notifications and their webhook bodies).
+   */
+  async eraseFor(manager: Transaction, clientId: string): Promise<number> {
+    const ids = (await this.referrals.findByClient(manager, clientId)).map((r) => r.id);
+    await this.notifications.forgetDetail(manager, 'Referral', ids, ['externalReference']);
     return this.referrals.eraseForClient(manager, clientId, this.crypto.cipher.seal({}));
   }
 
