@@ -444,6 +444,18 @@ describe('the care path, complete (issue 13)', () => {
       );
       expect(logged).toEqual([{ reason: expect.stringContaining('warm handover') }]);
       expect((await handover(gp.id)).status).toBe(200);
+      // The entry names the agreement the handover relied on (the one between the two holders), and the consent.
+      const [handedOver] = await ctx.dataSource.query(
+        `SELECT e.agreement_id, cardinality(e.consent_ids) AS consents FROM access_log_entry e
+          WHERE e.resource_id = $1 AND e.action = 'update' AND e.decision = 'permit' AND e.reason LIKE 'warm handover%'`,
+        [caseId],
+      );
+      const [covering] = await ctx.dataSource.query(
+        `SELECT a.id FROM agreement a WHERE 'warm-handover' = ANY (a.purposes)
+            AND EXISTS (SELECT 1 FROM agreement_party p WHERE p.agreement_id = a.id AND p.partner_id = $1)`,
+        [gp.id],
+      );
+      expect(handedOver).toEqual({ agreement_id: covering.id, consents: 1 });
 
       // The GP now runs the case: status, contact, notes, consent, the client's access report, closing.
       const asGp = (method: 'GET' | 'POST', url: string, purpose: string, body?: unknown) =>

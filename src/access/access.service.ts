@@ -47,6 +47,8 @@ export interface AccessDetail {
   clientId?: string;
   /** Consents the action itself relied on beyond the policy's (the client's consent to a handover to the new holder). */
   consentIds?: string[];
+  /** The cooperation agreement the action itself relied on (a warm handover's, between the two holders). */
+  agreementId?: string;
   /** The holder after the access (a warm handover moves it). */
   custodianPartnerId?: string;
   /** An access that opens a break-the-glass grant: always an override, behind its review item. */
@@ -410,7 +412,7 @@ export class AccessService {
           : (relied[0]?.ruleId ?? decision.rule?.id ?? null),
       ground: this.policy.groundOf(relied),
       consentIds: [...new Set([...relied.flatMap((g) => g.consentIds), ...(detail.consentIds ?? [])])],
-      agreementId: usesFact('agreementInForce') ? decision.agreementId : null,
+      agreementId: detail.agreementId ?? (usesFact('agreementInForce') ? decision.agreementId : null),
       grantId: detail.emergency?.grantId ?? (underGrant ? decision.grantId : null),
       categories: recorded,
       disclosed: detail.disclosed,

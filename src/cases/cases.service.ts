@@ -488,6 +488,7 @@ export class CasesService {
         written: ['custodian'],
         categories: ['case-status'],
         consentIds: permits.map((c) => c.id),
+        agreementId: agreement.id,
         custodianPartnerId: target.id,
         reason: `warm handover from ${from} to ${target.id}`,
       });
