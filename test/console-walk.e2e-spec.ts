@@ -149,6 +149,14 @@ describe('the care path through the console', () => {
     await consent.locator('button[type="submit"]').click();
     await done(consent);
     const circle = caseView.locator('form.circle');
+    // The partner field suggests the organisations the team cooperates with, by name: no slug to know.
+    const suggested = await circle.getByLabel('Partner (id)').evaluate((input) => {
+      // (no DOM types in the tests' compilation: the shape this reads)
+      type Option = { value: string; textContent: string | null };
+      const list = (input as unknown as { list: { options: ArrayLike<Option> } | null }).list;
+      return Array.from(list?.options ?? [], (o) => ({ value: o.value, label: o.textContent }));
+    });
+    expect(suggested).toEqual(expect.arrayContaining([expect.objectContaining({ value: orgs.caw.id })]));
     await circle.getByLabel('Partner (id)').fill(orgs.caw.id);
     await circle.getByLabel('duobegeleiding met het CAW').check();
     await circle.locator('button[type="submit"]').click();

@@ -304,6 +304,9 @@ describe('web console', () => {
       roles: ['referrer'],
       profession: null,
       referralTargets: [{ id: outreach.id, name: `Partner ${outreach.id}`, type: 'outreach-team' }],
+      cooperationPartners: [
+        { id: outreach.id, name: `Partner ${outreach.id}`, type: 'outreach-team', purposes: ['referral'] },
+      ],
     });
     // The outreach team has a referral agreement with the housing company only.
     const asTeam = await ctx.request({ url: '/v1/session', token: teamToken });

@@ -11,6 +11,10 @@ class Counterpart {
   @ApiProperty() type!: string;
 }
 
+class CooperationPartner extends Counterpart {
+  @ApiProperty({ type: [String], example: ['care-coordination', 'duo-follow-up'] }) purposes!: string[];
+}
+
 export class SessionView {
   @ApiProperty() partnerId!: string;
   @ApiProperty() partnerName!: string;
@@ -23,6 +27,12 @@ export class SessionView {
     description: 'Partners this organisation may refer to today (an agreement for "referral" in force)',
   })
   referralTargets!: Counterpart[];
+  @ApiProperty({
+    type: [CooperationPartner],
+    description:
+      'Partners this organisation cooperates with today (an agreement in force), with the purposes agreed: whom a circle of care, a consent or a handover can name',
+  })
+  cooperationPartners!: CooperationPartner[];
   @ApiPropertyOptional({
     description:
       'Only for a person signed in to the console: the token to send as X-CSRF-Token with every state-changing request',
@@ -55,6 +65,7 @@ export class SessionController {
       roles: principal.roles,
       profession: principal.profession ?? null,
       referralTargets: await this.agreements.counterparts(principal.partnerId, 'referral'),
+      cooperationPartners: await this.agreements.cooperationPartners(principal.partnerId),
       ...(request.consoleSession ? { csrfToken: request.consoleSession.csrfToken } : {}),
     };
   }

@@ -310,9 +310,27 @@ async function renderSignIn(notice) {
   );
 }
 
+/**
+ * The partners this organisation cooperates with, offered as suggestions wherever a partner id is
+ * typed (circle of care, consent recipient, handover, redirect): nobody has to know a slug.
+ */
+const PARTNER_LIST = 'cooperation-partners';
+function renderPartnerList() {
+  document.getElementById(PARTNER_LIST)?.remove();
+  const partners = state.session?.cooperationPartners ?? [];
+  document.body.append(
+    h(
+      'datalist',
+      { id: PARTNER_LIST },
+      partners.map((p) => h('option', { value: p.id }, `${p.name} (${p.type})`)),
+    ),
+  );
+}
+
 async function start(messageArea) {
   try {
     state.session = await api('/v1/session');
+    renderPartnerList();
     renderApp();
   } catch (error) {
     state.session = null;
@@ -1245,7 +1263,10 @@ function incomingItem(summary, allReasons, reload) {
       actionForm(
         'incoming.redirect',
         [
-          field('incoming.redirectTo', h('input', { name: 'redirectTo', required: true, maxlength: 300 })),
+          field(
+            'incoming.redirectTo',
+            h('input', { name: 'redirectTo', required: true, maxlength: 300, list: PARTNER_LIST }),
+          ),
           field('incoming.reason', select('reasonCode', reasonOptions('redirect'), { empty: true })),
           field('incoming.note', h('textarea', { name: 'note', rows: 2, maxlength: 2000 })),
         ],
@@ -1450,7 +1471,7 @@ function renderCase(where, caseId, purpose) {
           [
             field(
               'case.circle.partner',
-              h('input', { name: 'partnerId', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}' }),
+              h('input', { name: 'partnerId', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}', list: PARTNER_LIST }),
             ),
             choices('case.circle.purposes', 'circlePurposes', CIRCLE_PURPOSES, [], 'purpose.', 'checkbox'),
           ],
@@ -1517,7 +1538,12 @@ function renderCase(where, caseId, purpose) {
           [
             field(
               'case.handover.to',
-              h('input', { name: 'toPartnerId', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}' }),
+              h('input', {
+                name: 'toPartnerId',
+                required: true,
+                pattern: '[a-z0-9][a-z0-9-]{0,63}',
+                list: PARTNER_LIST,
+              }),
             ),
           ],
           'save',
@@ -1550,7 +1576,7 @@ function consentForm(clientId, today) {
       choices('case.circle.purposes', 'consentPurposes', CIRCLE_PURPOSES, [], 'purpose.', 'checkbox'),
       field(
         'case.consent.recipient',
-        h('input', { name: 'recipient', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}' }),
+        h('input', { name: 'recipient', required: true, pattern: '[a-z0-9][a-z0-9-]{0,63}', list: PARTNER_LIST }),
       ),
       categoryChoices('consentCategories'),
       field(

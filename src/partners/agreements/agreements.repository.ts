@@ -120,6 +120,24 @@ export class AgreementsRepository {
     );
   }
 
+  /** Every active partner this one has a cooperation agreement in force with, and for which purposes. */
+  async cooperationPartnersOf(
+    partnerId: string,
+    onDate: string,
+  ): Promise<{ id: string; name: string; type: string; purposes: string[] }[]> {
+    return this.dataSource.query(
+      `SELECT p.id, p.name, p.type, array_agg(DISTINCT purpose ORDER BY purpose) AS purposes FROM agreement a
+         JOIN agreement_party mine ON mine.agreement_id = a.id AND mine.partner_id = $1
+         JOIN agreement_party other ON other.agreement_id = a.id AND other.partner_id <> $1
+         JOIN partner p ON p.id = other.partner_id AND p.status = 'active'
+         CROSS JOIN LATERAL unnest(a.purposes) AS purpose
+        WHERE a.status = 'active' AND a.valid_from <= $2::date AND (a.valid_until IS NULL OR a.valid_until >= $2::date)
+        GROUP BY p.id, p.name, p.type
+        ORDER BY p.name, p.id`,
+      [partnerId, onDate],
+    );
+  }
+
   private async attachParties(agreements: Agreement[], manager?: EntityManager): Promise<AgreementWithParties[]> {
     if (agreements.length === 0) return [];
     const parties = await (manager ?? this.dataSource.manager)

@@ -135,6 +135,14 @@ export class AgreementsService {
   }
 
   /** Whom a partner may address for a purpose today, e.g. the teams a housing company can refer to. */
+  /** The partners this one cooperates with today (any agreement in force), with the purposes agreed. */
+  cooperationPartners(
+    partnerId: string,
+    onDate: string = today(),
+  ): Promise<{ id: string; name: string; type: string; purposes: string[] }[]> {
+    return this.agreements.cooperationPartnersOf(partnerId, onDate);
+  }
+
   counterparts(
     partnerId: string,
     purpose: string,
