@@ -137,6 +137,9 @@ describe('the care path through the console', () => {
     await coord.locator('button.open-case').first().click();
     const caseView = coord.locator('section.case');
     await caseView.waitFor();
+    // Vocabulary in the user's language, not the API's codes: the case's status, the tenant informed.
+    await caseView.getByText('aangemeld', { exact: true }).first().waitFor();
+    await caseView.getByText('ja, de huurder weet het', { exact: true }).first().waitFor();
     await checkpoint(coord, 'outreach-case');
     const consent = caseView.locator('form.consent');
     await consent.getByLabel('duobegeleiding met het CAW').check();
@@ -302,7 +305,7 @@ describe('the care path through the console', () => {
     await transition.getByLabel('Nieuwe status').selectOption('outreach');
     await transition.locator('button[type="submit"]').click();
     await coord
-      .locator('section.case dd', { hasText: /^outreach$/ })
+      .locator('section.case dd', { hasText: /^aanklampend contact$/ })
       .first()
       .waitFor();
     const handover = coord.locator('section.case form.handover');

@@ -1128,15 +1128,26 @@ function fieldLabel(key) {
 
 /** Values from the network's vocabularies in the user's language (signals, categories, purposes). */
 function vocabulary(key, value) {
-  const prefix = {
-    signals: 'signal.',
-    category: 'cat.',
-    purposes: 'purpose.',
-    channel: 'channel.',
-    outcome: 'outcome.',
+  // A case's status and a referral's share the key `status`: whichever vocabulary knows the word.
+  const prefixes = {
+    signals: ['signal.'],
+    category: ['cat.'],
+    purposes: ['purpose.'],
+    channel: ['channel.'],
+    outcome: ['outcome.'],
+    status: ['caseStatus.', 'status.'],
+    from: ['caseStatus.'],
+    to: ['caseStatus.'],
+    endReason: ['endReason.'],
+    evictionStage: ['eviction.'],
+    tenantInformed: ['informed.'],
+    urgency: ['urgency.'],
   }[key];
-  const word = (v) => (typeof v === 'string' && MESSAGES[state.lang][`${prefix}${v}`] ? t(`${prefix}${v}`) : v);
-  if (!prefix) return value;
+  if (!prefixes) return value;
+  const word = (v) => {
+    const known = typeof v === 'string' && prefixes.find((prefix) => MESSAGES[state.lang][`${prefix}${v}`]);
+    return known ? t(`${known}${v}`) : v;
+  };
   return Array.isArray(value) ? value.map(word) : word(value);
 }
 
@@ -1327,7 +1338,7 @@ function renderCases(view) {
                 {},
                 h('td', {}, String(c.id).slice(0, 8)),
                 h('td', {}, when(c.openedAt ?? c.createdAt)),
-                h('td', {}, c.status ?? '—'),
+                h('td', {}, c.status ? vocabulary('status', c.status) : '—'),
                 h(
                   'td',
                   {},
