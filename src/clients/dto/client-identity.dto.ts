@@ -12,24 +12,8 @@ import {
   MaxLength,
   ValidateIf,
   ValidateNested,
-  registerDecorator,
 } from 'class-validator';
-import { isValidNationalNumber } from '../../common/crypto/national-number.js';
-
-const PHONE = /^\+?[0-9 ().-]{6,20}$/;
-
-function IsNationalNumber(): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isNationalNumber',
-      target: target.constructor,
-      propertyName: String(propertyName),
-      validator: {
-        validate: (value: unknown) => value === null || (typeof value === 'string' && isValidNationalNumber(value)),
-        defaultMessage: () => 'nationalNumber is not a valid Belgian national register number (check digits)',
-      },
-    });
-}
+import { IsNationalNumber, PHONE } from '../../common/http/person-fields.js';
 
 export class IdentityAddressDto {
   @ApiPropertyOptional({ example: 'Kerkstraat' }) @IsOptional() @IsString() @MaxLength(200) street?: string;
@@ -74,7 +58,7 @@ export class UpdateClientIdentityDto {
     description: 'Papers found: checked, sealed, blind-indexed',
   })
   @IsOptional()
-  @IsNationalNumber()
+  @IsNationalNumber({ nullable: true })
   nationalNumber?: string | null;
 
   @ApiPropertyOptional({ example: 'nl', nullable: true })

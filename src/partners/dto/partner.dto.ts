@@ -17,6 +17,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { PHONE } from '../../common/http/person-fields.js';
 import type { ClaimMapping } from '../claim-mapping.js';
 import {
   PARTNER_STATUSES,
@@ -196,7 +197,7 @@ export class DpoContactDto {
   @ApiProperty({ example: 'dpo@woonhaven.example' }) @IsEmail() @MaxLength(200) email!: string;
   @ApiPropertyOptional({ example: '+3232000000' })
   @IsOptional()
-  @Matches(/^\+?[0-9 ().-]{6,20}$/, { message: 'phone must be a phone number' })
+  @Matches(PHONE, { message: 'phone must be a phone number' })
   phone?: string;
 }
 

@@ -16,9 +16,8 @@ import {
   MaxLength,
   ValidateIf,
   ValidateNested,
-  registerDecorator,
 } from 'class-validator';
-import { isValidNationalNumber } from '../../common/crypto/national-number.js';
+import { IsNationalNumber, PHONE } from '../../common/http/person-fields.js';
 import { PageQuery } from '../../common/http/pagination.js';
 import { EVICTION_STAGES } from '../../common/vocabulary/eviction-stages.js';
 import { REFERRAL_STATUSES, REFERRER_KINDS, type ReferralStatus, type ReferrerKind } from '../referral.entity.js';
@@ -47,20 +46,6 @@ export const CLINICAL_SIGNALS: readonly string[] = [
 ];
 export { EVICTION_STAGES };
 export const TENANT_INFORMED = ['yes', 'no', 'refused'] as const;
-const PHONE = /^\+?[0-9 ().-]{6,20}$/;
-
-function IsNationalNumber(): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isNationalNumber',
-      target: target.constructor,
-      propertyName: String(propertyName),
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && isValidNationalNumber(value),
-        defaultMessage: () => 'nationalNumber is not a valid Belgian national register number (check digits)',
-      },
-    });
-}
 
 export class AddressDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) street?: string;
