@@ -57,6 +57,7 @@ export class SessionController {
     // The guard has verified the token and set the principal before this runs.
     const principal = request.principal!;
     const partner = await this.partners.byId(principal.partnerId);
+    const cooperationPartners = await this.agreements.cooperationPartners(principal.partnerId);
     return {
       partnerId: principal.partnerId,
       partnerName: partner?.name ?? principal.partnerId,
@@ -64,8 +65,11 @@ export class SessionController {
       subject: principal.subject,
       roles: principal.roles,
       profession: principal.profession ?? null,
-      referralTargets: await this.agreements.counterparts(principal.partnerId, 'referral'),
-      cooperationPartners: await this.agreements.cooperationPartners(principal.partnerId),
+      // Whom it may refer to: the partners it cooperates with under a referral agreement (one query for both).
+      referralTargets: cooperationPartners
+        .filter((p) => p.purposes.includes('referral'))
+        .map(({ id, name, type }) => ({ id, name, type })),
+      cooperationPartners,
       ...(request.consoleSession ? { csrfToken: request.consoleSession.csrfToken } : {}),
     };
   }

@@ -9,8 +9,10 @@ export interface AgreementWithParties {
 }
 
 /** Agreement `a` covers the purpose in parameter $purpose on the day in parameter $day. */
-const inForce = (purpose: string, day: string) =>
-  `a.status = 'active' AND ${purpose} = ANY (a.purposes) AND a.valid_from <= ${day}::date AND (a.valid_until IS NULL OR a.valid_until >= ${day}::date)`;
+/** An agreement in force on a day, for any purpose. */
+const inForceOn = (day: string) =>
+  `a.status = 'active' AND a.valid_from <= ${day}::date AND (a.valid_until IS NULL OR a.valid_until >= ${day}::date)`;
+const inForce = (purpose: string, day: string) => `${purpose} = ANY (a.purposes) AND ${inForceOn(day)}`;
 
 /** The only place that queries cooperation agreements. */
 @Injectable()
@@ -103,23 +105,6 @@ export class AgreementsRepository {
     return Boolean(row[0]?.inForce);
   }
 
-  /** Active partners that share an agreement in force with this partner for this purpose. */
-  async partnersInForceWith(
-    partnerId: string,
-    purpose: string,
-    onDate: string,
-  ): Promise<{ id: string; name: string; type: string }[]> {
-    return this.dataSource.query(
-      `SELECT DISTINCT p.id, p.name, p.type FROM agreement a
-         JOIN agreement_party mine ON mine.agreement_id = a.id AND mine.partner_id = $1
-         JOIN agreement_party other ON other.agreement_id = a.id AND other.partner_id <> $1
-         JOIN partner p ON p.id = other.partner_id AND p.status = 'active'
-        WHERE ${inForce('$2', '$3')}
-        ORDER BY p.name, p.id`,
-      [partnerId, purpose, onDate],
-    );
-  }
-
   /** Every active partner this one has a cooperation agreement in force with, and for which purposes. */
   async cooperationPartnersOf(
     partnerId: string,
@@ -131,7 +116,7 @@ export class AgreementsRepository {
          JOIN agreement_party other ON other.agreement_id = a.id AND other.partner_id <> $1
          JOIN partner p ON p.id = other.partner_id AND p.status = 'active'
          CROSS JOIN LATERAL unnest(a.purposes) AS purpose
-        WHERE a.status = 'active' AND a.valid_from <= $2::date AND (a.valid_until IS NULL OR a.valid_until >= $2::date)
+        WHERE ${inForceOn('$2')}
         GROUP BY p.id, p.name, p.type
         ORDER BY p.name, p.id`,
       [partnerId, onDate],

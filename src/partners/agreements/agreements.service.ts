@@ -142,12 +142,4 @@ export class AgreementsService {
   ): Promise<{ id: string; name: string; type: string; purposes: string[] }[]> {
     return this.agreements.cooperationPartnersOf(partnerId, onDate);
   }
-
-  counterparts(
-    partnerId: string,
-    purpose: string,
-    onDate: string = today(),
-  ): Promise<{ id: string; name: string; type: string }[]> {
-    return this.agreements.partnersInForceWith(partnerId, purpose, onDate);
-  }
 }
