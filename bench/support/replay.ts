@@ -120,6 +120,11 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
   const held = new Map<number, pg.PoolClient>();
   const begun = new Map<number, Promise<unknown>>();
   const answers: Record<string, unknown>[][] = [];
+  /** Connections whose BEGIN waits in the socket's buffer for the next statement. */
+  const corked = new Set<pg.PoolClient>();
+  const release = (client: pg.PoolClient) => {
+    if (corked.delete(client)) socketOf(client).uncork();
+  };
   let caseRows: unknown[] | undefined;
   const valuesOf = (statement: PlannedStatement) => {
     const values = statement.values.slice();
@@ -139,7 +144,9 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
         client = await pool.connect();
         held.set(statement.connection, client);
         // As the gateway's TransactionRunner sends it (pg pipeline mode): BEGIN goes out with the
-        // next statement, without waiting for its answer.
+        // next statement, in the same socket write, without waiting for its answer.
+        corked.add(client);
+        socketOf(client).cork();
         const sent = client.query(statement.text, values);
         sent.catch(() => undefined);
         begun.set(statement.connection, sent);
@@ -149,8 +156,12 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
       const next = statements[i + 1];
       let result: pg.QueryResult;
       if (client && next?.connection === statement.connection && END.test(next.text) && !END.test(statement.text)) {
-        // As finishWith: a transaction's last statement goes out with its COMMIT.
-        const [last, end] = await Promise.all([client.query(config(statement, values)), client.query(next.text)]);
+        // As finishWith: a transaction's last statement goes out with its COMMIT, in one write.
+        socketOf(client).cork();
+        const sending = Promise.all([client.query(config(statement, values)), client.query(next.text)]);
+        release(client);
+        socketOf(client).uncork();
+        const [last, end] = await sending;
         await begun.get(statement.connection);
         answers.push(last.rows as Record<string, unknown>[]);
         if (/^\s*COMMIT/i.test(next.text) && end.command !== 'COMMIT')
@@ -161,7 +172,9 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
         held.delete(statement.connection);
         client.release();
       } else {
-        result = client ? await client.query(config(statement, values)) : await pool.query(config(statement, values));
+        const sending = client ? client.query(config(statement, values)) : pool.query(config(statement, values));
+        if (client) release(client);
+        result = await sending;
         answers.push(result.rows as Record<string, unknown>[]);
         if (client && END.test(statement.text)) {
           await begun.get(statement.connection);
@@ -178,11 +191,16 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
     }
   } finally {
     for (const client of held.values()) {
+      release(client);
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
     }
   }
   return caseRows ?? [];
+}
+
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } {
+  return (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
 }
 
 function config(statement: PlannedStatement, values: unknown[]): pg.QueryConfig {

@@ -76,11 +76,20 @@ runMain(async () => {
       ];
       try {
         if (input.pipelined) {
-          await Promise.all([
+          // As the gateway sends them: each pair in one socket write.
+          const socket = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection
+            .stream;
+          socket.cork();
+          const first = Promise.all([
             client.query('BEGIN'),
             client.query('SELECT * FROM care_case WHERE id = $1', [input.caseId]),
           ]);
-          const [, commit] = await Promise.all([client.query(insert, values), client.query('COMMIT')]);
+          socket.uncork();
+          await first;
+          socket.cork();
+          const second = Promise.all([client.query(insert, values), client.query('COMMIT')]);
+          socket.uncork();
+          const [, commit] = await second;
           if (commit.command !== 'COMMIT') throw new Error(`floor transaction not committed (${commit.command})`);
         } else {
           await client.query('BEGIN');

@@ -16,9 +16,43 @@ interface OpenTransaction {
   runner: QueryRunner;
   /** COMMIT has been sent (by finishWith): the runner neither commits nor rolls back. */
   ended: boolean;
+  /** BEGIN is held in the socket's buffer until the work's first statement joins it (see run). */
+  corked: boolean;
 }
 
 const opened = new WeakMap<EntityManager, OpenTransaction>();
+
+/** The socket under a pooled pg client (pg keeps it as connection.stream). */
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | undefined {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: unknown; uncork?: unknown } } }).connection
+    ?.stream;
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
+    ? (stream as { cork(): void; uncork(): void })
+    : undefined;
+}
+
+/**
+ * Statements submitted inside `send` leave in ONE socket write. A write to the database's socket
+ * is a system call that wakes PostgreSQL: on the 2-core machines measured it was a quarter of the
+ * gateway's CPU per read, one per statement. Corked, BEGIN goes out with the first statement and
+ * the log entry with COMMIT: two writes per logged read instead of four.
+ */
+function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
+  const socket = socketOf(client);
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
+}
+
+/** Lets BEGIN leave if it is still held (the work's first statement did not come through preparedQuery). */
+function releaseBegin(open: OpenTransaction): void {
+  if (!open.corked) return;
+  open.corked = false;
+  socketOf(open.client)?.uncork();
+}
 
 /** TypeORM's own bookkeeping of a transaction, set as its startTransaction() sets it. */
 function markTransaction(runner: QueryRunner, active: boolean): void {
@@ -45,17 +79,25 @@ export class TransactionRunner {
     let open: OpenTransaction | undefined;
     try {
       const client = (await runner.connect()) as pg.PoolClient;
-      // Submitted now, before the work can submit anything: BEGIN is first on this connection.
+      // Submitted now, before the work can submit anything: BEGIN is first on this connection. It
+      // stays in the socket's buffer until the work's first statement is submitted (preparedQuery)
+      // so both leave in one write; if the work sends its first statement another way (or none),
+      // the buffer is released when this turn of the event loop ends, so nothing can wait on it.
+      socketOf(client)?.cork();
       const begun = client.query('BEGIN');
       begun.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
       markTransaction(runner, true);
-      open = { client, runner, ended: false };
-      opened.set(runner.manager, open);
+      const current: OpenTransaction = { client, runner, ended: false, corked: socketOf(client) !== undefined };
+      open = current;
+      opened.set(runner.manager, current);
+      setImmediate(() => releaseBegin(current));
       const result = await work(runner.manager);
+      releaseBegin(current);
       await begun;
       if (!open.ended) await runner.commitTransaction();
       return result;
     } catch (error) {
+      if (open) releaseBegin(open);
       if (open && !open.ended && runner.isTransactionActive) {
         // The original error is the one to report, whatever the rollback does.
         await runner.rollbackTransaction().catch(() => undefined);
@@ -89,9 +131,14 @@ export async function finishWith<R = Record<string, unknown>>(
   if (!open || open.ended) return (await manager.query(sql, params)) as R[];
   open.ended = true;
   markTransaction(open.runner, false);
-  // Both submitted synchronously, in this order: the statement runs in the transaction, then COMMIT.
-  const statement = open.client.query(named(sql, params));
-  const commit = open.client.query('COMMIT');
+  // Both submitted synchronously, in this order, in one socket write: the statement runs in the
+  // transaction, then COMMIT.
+  const client = open.client;
+  const [statement, commit] = inOneWrite(client, () => {
+    const sent = [client.query(named(sql, params)), client.query('COMMIT')] as const;
+    releaseBegin(open);
+    return sent;
+  });
   const [done, committed] = await Promise.allSettled([statement, commit]);
   if (done.status === 'rejected') throw done.reason;
   if (committed.status === 'rejected') throw committed.reason;
@@ -132,5 +179,12 @@ export async function preparedQuery<R = Record<string, unknown>>(
 ): Promise<R[]> {
   const open = opened.get(manager);
   if (!open || open.ended) return (await manager.query(sql, params)) as R[];
-  return (await open.client.query(named(sql, params))).rows as R[];
+  const client = open.client;
+  // Joins a BEGIN still held in the socket's buffer: both leave in this one write.
+  const sent = inOneWrite(client, () => {
+    const query = client.query(named(sql, params));
+    releaseBegin(open);
+    return query;
+  });
+  return (await sent).rows as R[];
 }
