@@ -139,6 +139,20 @@ const REQUIREMENTS: Record<FactName, string> = {
     'your organisation being the office that judges this item (not the one whose staff made the access)',
 };
 
+const MAX_REMEMBERED_DECISIONS = 5000;
+
+/** A fact that is present but undefined stays apart from an absent one in a decision's key. */
+const keepUndefined = (_key: string, value: unknown) => (value === undefined ? '\u0000undefined' : value);
+
+/** Freezes a decision all the way down: a caller that tried to change a shared one would throw. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 const MONGO: Record<string, string> = { eq: '$eq', ne: '$ne', in: '$in', nin: '$nin' };
 
 function toMongo(when: RuleDefinition['when']): Record<string, unknown> | undefined {
@@ -181,6 +195,8 @@ export class PolicyEngine {
   readonly version: string;
   private readonly byId = new Map<string, PolicySet['rules'][number]>();
   private readonly abilities = new Map<string, MongoAbility>();
+  /** Decisions by their whole request (see authorize). */
+  private readonly decisions = new Map<string, AuthorizationResult>();
 
   constructor(readonly policy: PolicySet) {
     this.version = policy.version;
@@ -255,7 +271,25 @@ export class PolicyEngine {
         };
   }
 
+  /**
+   * A decision is a pure function of the request (caller's type, roles, profession, purpose,
+   * action, the record's facts, the consent state per category) and of this engine's policy,
+   * which never changes: the same request gets the same, frozen, result without evaluating every
+   * category's rules again — the same caller reading the same case is the common case. The key
+   * holds no personal data (facts are booleans and names of categories), and the memory is
+   * bounded. A request that differs in anything is evaluated afresh.
+   */
   authorize(request: AuthorizationRequest): AuthorizationResult {
+    const key = JSON.stringify(request, keepUndefined);
+    const known = this.decisions.get(key);
+    if (known) return known;
+    const result = deepFreeze(this.evaluate(request));
+    if (this.decisions.size >= MAX_REMEMBERED_DECISIONS) this.decisions.clear();
+    this.decisions.set(key, result);
+    return result;
+  }
+
+  private evaluate(request: AuthorizationRequest): AuthorizationResult {
     const ability = this.abilityFor(
       request.partnerType,
       request.roles,
