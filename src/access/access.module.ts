@@ -1,6 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { AccessEntryInterceptor } from './access-entry.interceptor.js';
 import { AccessLogModule } from '../access-log/access-log.module.js';
 import { AccessService } from './access.service.js';
 
@@ -8,7 +6,7 @@ import { AccessService } from './access.service.js';
 @Global()
 @Module({
   imports: [AccessLogModule],
-  providers: [AccessService, { provide: APP_INTERCEPTOR, useClass: AccessEntryInterceptor }],
+  providers: [AccessService],
   exports: [AccessService],
 })
 export class AccessModule {}
