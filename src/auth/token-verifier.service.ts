@@ -75,6 +75,18 @@ export class TokenVerifierService {
     if (!match) refuse('bearer', 'The Authorization header must be "Bearer " followed by a compact JWT');
     const token = match[1];
 
+    // A token whose signature was checked a moment ago was well formed, with an allowed alg, a
+    // kid and an iss, then: its partner and the cache decide again below, as on the full path,
+    // without decoding it twice more. Anything else (or any doubt) takes the full path.
+    const knownIssuer = this.verified.issuerOf(token);
+    if (knownIssuer !== undefined) {
+      const partner = await this.partners.byIssuer(knownIssuer);
+      if (partner?.status === 'active') {
+        const payload = this.verified.get(token, partner, this.keys.keySetFor(partner));
+        if (payload) return this.bearerPrincipal(partner, payload);
+      }
+    }
+
     let alg: string | undefined;
     let kid: string | undefined;
     let unverified: JWTPayload;
