@@ -2,7 +2,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, type AppDependencies } from './app.module.js';
-import { accessEntryHeader } from './access/access-entry.header.js';
 import { registerJsonBodyParser, rejectUnsafeUrl } from './common/http/input-guard.js';
 import { preAuthRateLimit } from './common/http/pre-auth-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
@@ -69,7 +68,6 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     }),
   );
   fastify.addHook('onRequest', rejectUnsafeUrl);
-  fastify.addHook('onSend', accessEntryHeader);
   // Request metadata only: never bodies, query strings or tokens (they may carry personal data).
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     // A liveness probe (every few seconds from an orchestrator) says nothing worth a line at info.

@@ -1,4 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The response header naming the access-log entries of the accesses a response comes from. */
 export const ACCESS_ENTRY_HEADER = 'Schakel-Access-Entry';
@@ -20,4 +22,15 @@ export function accessEntryHeader(
   const ids = request.accessEntries;
   if (ids && ids.length > 0 && reply.statusCode < 400) reply.header(ACCESS_ENTRY_HEADER, ids.join(', '));
   done(null, payload);
+}
+
+/** Adds accessEntryHeader to the Fastify instance (before it is ready, so every route gets it). */
+@Injectable()
+export class AccessEntryHeader implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('onSend', accessEntryHeader);
+  }
 }
