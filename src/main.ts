@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat, { buffered: true });
   logger[config.logFormat === 'pretty' ? 'debug' : 'info']({ config: redactedConfig(config) }, 'configuration');
   // Nest and the modules load while the database starts (another process): a shorter start.
   const modules = Promise.all([import('./bootstrap.js'), import('./partners/demo/demo-seed.repository.js')]);

@@ -70,4 +70,12 @@ describe('VerifiedTokens (checked signatures)', () => {
     published.keys = [{ kid: 'k2' }];
     expect(cache.get('t', partner, remote)).toBeUndefined();
   });
+
+  it('names the issuer of a token it holds, for get() to confirm; nothing for another token', () => {
+    const cache = new VerifiedTokens(10, 60_000);
+    at(1_000_000);
+    cache.remember('t', 'k1', partner, keySet, { exp: 2_000 });
+    expect(cache.issuerOf('t')).toBe(partner.issuer);
+    expect(cache.issuerOf('t2')).toBeUndefined();
+  });
 });

@@ -39,6 +39,14 @@ export class VerifiedTokens {
     private readonly maxAgeMs: number,
   ) {}
 
+  /**
+   * The issuer of a token checked before (its header and claims were read then), to be confirmed
+   * by get() against that partner's current registration; undefined when the token is not here.
+   */
+  issuerOf(token: string): string | undefined {
+    return this.entries.get(keyOf(token))?.issuer;
+  }
+
   get(token: string, partner: { id: string; issuer: string }, keySet: JWTVerifyGetKey): JWTPayload | undefined {
     const key = keyOf(token);
     const entry = this.entries.get(key);
