@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, type AppDependencies } from './app.module.js';
+import { answerConstantRoutes } from './common/http/constant-answer.js';
 import { registerJsonBodyParser, rejectUnsafeUrl } from './common/http/input-guard.js';
 import { preAuthRateLimit } from './common/http/pre-auth-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
@@ -36,6 +37,8 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   // JSON only: without this, text/plain bodies would reach validation as strings instead of a 415.
   fastify.removeContentTypeParser('text/plain');
   registerJsonBodyParser(fastify, config.http.bodyLimitBytes);
+  // Before app.init(), which registers Nest's routes: the liveness probe is answered by Fastify.
+  answerConstantRoutes(fastify);
   // Helmet's headers on every answer (also a 429 or a 400 from the hooks below), computed once.
   const helmetHeaders = securityHeaders({
     contentSecurityPolicy: {

@@ -22,6 +22,12 @@ describe('endpoint permission declarations', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('answers a constant past the guards only on public routes', () => {
+    const constant = declaredRoutes(ctx).filter((r) => r.constantAnswer);
+    expect(constant.map((r) => r.route)).toEqual(['GET /health']);
+    expect(constant.filter((r) => !r.isPublic || r.authenticatedOnly || r.permission)).toEqual([]);
+  });
+
   it('matches the reviewed list of permissions', () => {
     const lines = declaredRoutes(ctx).map(
       (r) =>

@@ -1,7 +1,9 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../../src/access/decorators.js';
+import { CONSTANT_ANSWER } from '../../src/common/http/constant-answer.js';
 import type { TestContext } from './test-context.js';
 
 export interface RouteDeclaration {
@@ -10,6 +12,8 @@ export interface RouteDeclaration {
   /** Token required, no purpose: serves only the caller's own identity (see @Authenticated). */
   authenticatedOnly: boolean;
   permission?: DeclaredPermission;
+  /** Answered by Fastify with a constant, past every guard (see ConstantAnswer). */
+  constantAnswer: boolean;
 }
 
 function join(...parts: (string | string[] | undefined)[]): string {
@@ -40,6 +44,10 @@ export function declaredRoutes(ctx: TestContext): RouteDeclaration[] {
           isPublic: Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, type)),
           authenticatedOnly: Boolean(Reflect.getMetadata(AUTHENTICATED_ONLY, handler)),
           permission: Reflect.getMetadata(PERMISSION, handler) as DeclaredPermission | undefined,
+          constantAnswer:
+            (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined)?.[
+              CONSTANT_ANSWER
+            ] !== undefined,
         });
       }
     }
