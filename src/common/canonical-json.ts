@@ -15,29 +15,55 @@ export function canonicalJson(value: unknown): string {
 }
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
-const isArrayIndex = (key: string) => ARRAY_INDEX.test(key) && Number(key) < 4294967295;
+/** Only a key starting with a digit can be an index: most keys are decided without the pattern. */
+const isArrayIndex = (key: string) => {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4294967295;
+};
+
+/** Keys as JSON writes them, remembered: the same few field names recur in every entry and disclosure. */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 2000;
+/** A key JSON writes as itself between quotes (nothing to escape), short: worth remembering. */
+const PLAIN_KEY = /^[A-Za-z0-9_:.-]{1,64}$/;
+
+function quoted(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    // Only field names, never values, are keys here; still, only plain short ones are kept.
+    if (quotedKeys.size < MAX_QUOTED_KEYS && PLAIN_KEY.test(key)) quotedKeys.set(key, text);
+  }
+  return text;
+}
 
 function write(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (let i = 0; i < value.length; i++) parts.push(write(value[i]) ?? 'null');
-    return `[${parts.join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++)
+      out += i === 0 ? (write(value[i]) ?? 'null') : `,${write(value[i]) ?? 'null'}`;
+    return `${out}]`;
   }
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
-  const indices = keys.filter(isArrayIndex);
-  const ordered =
-    indices.length === 0
-      ? keys
-      : [...indices.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
-  const parts: string[] = [];
+  let ordered = keys;
+  for (const key of keys) {
+    if (!isArrayIndex(key)) continue;
+    const indices = keys.filter(isArrayIndex);
+    ordered = [...indices.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
+    break;
+  }
+  let out = '{';
+  let first = true;
   for (const key of ordered) {
     const member = record[key];
     if (member === undefined) continue;
     const text = write(member);
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+    if (text === undefined) continue;
+    out += first ? `${quoted(key)}:${text}` : `,${quoted(key)}:${text}`;
+    first = false;
   }
-  return `{${parts.join(',')}}`;
+  return `${out}}`;
 }
