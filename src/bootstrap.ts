@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, type AppDependencies } from './app.module.js';
 import { answerConstantRoutes } from './common/http/constant-answer.js';
+import { makeWritesIdempotent } from './common/idempotency/idempotent-writes.js';
 import { registerJsonBodyParser, rejectUnsafeUrl } from './common/http/input-guard.js';
 import { preAuthRateLimit } from './common/http/pre-auth-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
@@ -101,6 +102,8 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter(logger));
   setUpOpenApi(app, config);
+  // Before app.init(), which reads each route's interceptors once.
+  makeWritesIdempotent(app);
   await app.init();
   return app;
 }

@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
+import { RequestMethod } from '@nestjs/common';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { IdempotencyInterceptor } from '../src/common/idempotency/idempotency.interceptor.js';
 import { PartnerRegistry } from '../src/partners/partner-registry.service.js';
 import { Agreement } from '../src/partners/agreements/agreement.entity.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
@@ -34,6 +38,55 @@ describe('Idempotency-Key on writes', () => {
       headers: key ? { 'idempotency-key': key } : {},
     });
   const countTitled = (title: string) => ctx.dataSource.getRepository(Agreement).countBy({ title });
+
+  it('guards every write route of every controller, and no read route (reads run without any interceptor)', () => {
+    const scanner = new MetadataScanner();
+    const writes: string[] = [];
+    const unguarded: string[] = [];
+    const readsWithInterceptors: string[] = [];
+    for (const module of ctx.app.get(ModulesContainer).values()) {
+      for (const wrapper of module.controllers.values()) {
+        const type = wrapper.metatype as (new (...args: never[]) => object) | undefined;
+        if (!type) continue;
+        for (const name of scanner.getAllMethodNames(type.prototype)) {
+          const handler = (type.prototype as Record<string, unknown>)[name] as object;
+          const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+          if (method === undefined) continue;
+          const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? [];
+          const route = `${RequestMethod[method]} ${type.name}.${name}`;
+          if (method === RequestMethod.GET || method === RequestMethod.HEAD) {
+            if (interceptors.length > 0) readsWithInterceptors.push(route);
+          } else {
+            writes.push(route);
+            if (!(interceptors[0] instanceof IdempotencyInterceptor)) unguarded.push(route);
+          }
+        }
+      }
+    }
+    expect(writes.length).toBeGreaterThanOrEqual(29);
+    expect(unguarded).toEqual([]);
+    expect(readsWithInterceptors).toEqual([]);
+  });
+
+  it('replays on a write of another controller too (PATCH an agreement: the retry gets the first answer)', async () => {
+    const created = await post(agreement('suspend-me'));
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    const suspend = () =>
+      ctx.request({
+        method: 'PATCH',
+        url: `/v1/agreements/${id}`,
+        token,
+        purpose: 'administration',
+        body: { status: 'suspended', reason: 'Stuurgroep pauzeert de samenwerking' },
+        headers: { 'idempotency-key': 'suspend-1' },
+      });
+    const first = await suspend();
+    expect(first.status).toBe(200);
+    const retry = await suspend();
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+  });
 
   it('returns the first response to a retry with the same key and body, creating once', async () => {
     const first = await post(agreement('retry-me'), 'key-1');

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 
-@Module({ providers: [IdempotencyRepository, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }] })
+/** The interceptor is put on every write route by makeWritesIdempotent (src/bootstrap.ts), not globally. */
+@Module({ providers: [IdempotencyRepository, IdempotencyInterceptor] })
 export class IdempotencyModule {}
