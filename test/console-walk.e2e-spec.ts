@@ -105,6 +105,13 @@ describe('the care path through the console', () => {
     expect(page.url()).toBe(`${ctx.baseUrl}/console`);
   }
 
+  /**
+   * A hang guard, not a timing check: the walk is a dozen people's sessions in a real browser with
+   * an accessibility scan at each step — about 45 s alone on 2 cores, over a minute when the
+   * machine is busy. The default 60 s failed it under load twice; a real hang still fails.
+   */
+  const WALK_TIMEOUT_MS = 240_000;
+
   const done = (form: Locator) => form.locator('xpath=..').locator('.form-result [role="status"]').waitFor();
 
   it('walks from the referral to the client report', async () => {
@@ -313,7 +320,7 @@ describe('the care path through the console', () => {
     await handover.locator('button[type="submit"]').click();
     await coord.locator('section.case .form-result').getByText(`Overgedragen aan ${orgs.gp.id}`).waitFor();
     await checkpoint(coord, 'outreach-handover');
-  });
+  }, WALK_TIMEOUT_MS);
 
   it('lets the team redirect with advice or decline with a reason, which the referrer reads in its own words', async () => {
     const els = await person(orgs.housing, 'els', 'fr');
