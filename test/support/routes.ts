@@ -1,9 +1,9 @@
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC, PERMISSION, type DeclaredPermission } from '../../src/access/decorators.js';
 import { CONSTANT_ANSWER } from '../../src/common/http/constant-answer.js';
+import { controllerRoutes } from '../../src/common/http/controller-routes.js';
 import type { TestContext } from './test-context.js';
 
 export interface RouteDeclaration {
@@ -27,32 +27,21 @@ function join(...parts: (string | string[] | undefined)[]): string {
 
 /** Every route of every controller with what it declares, read from the running application. */
 export function declaredRoutes(ctx: TestContext): RouteDeclaration[] {
-  const scanner = new MetadataScanner();
-  const routes: RouteDeclaration[] = [];
-  for (const module of ctx.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const type = wrapper.metatype as (new (...args: never[]) => object) | undefined;
-      if (!type) continue;
-      const prefix = Reflect.getMetadata(PATH_METADATA, type) as string | string[] | undefined;
-      for (const name of scanner.getAllMethodNames(type.prototype)) {
-        const handler = (type.prototype as Record<string, unknown>)[name] as object;
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-        if (path === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-        routes.push({
-          route: `${method} ${join(prefix, path)}`,
-          isPublic: Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, type)),
-          authenticatedOnly: Boolean(Reflect.getMetadata(AUTHENTICATED_ONLY, handler)),
-          permission: Reflect.getMetadata(PERMISSION, handler) as DeclaredPermission | undefined,
-          constantAnswer:
-            (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined)?.[
-              CONSTANT_ANSWER
-            ] !== undefined,
-        });
-      }
-    }
-  }
-  return routes.sort((a, b) => a.route.localeCompare(b.route));
+  return controllerRoutes(ctx.app)
+    .map(({ controller, handler, method }) => ({
+      route: `${RequestMethod[method]} ${join(
+        Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined,
+        Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined,
+      )}`,
+      isPublic: Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller)),
+      authenticatedOnly: Boolean(Reflect.getMetadata(AUTHENTICATED_ONLY, handler)),
+      permission: Reflect.getMetadata(PERMISSION, handler) as DeclaredPermission | undefined,
+      constantAnswer:
+        (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined)?.[
+          CONSTANT_ANSWER
+        ] !== undefined,
+    }))
+    .sort((a, b) => a.route.localeCompare(b.route));
 }
 
 /** A route's path with every parameter filled by an id that exists nowhere. */

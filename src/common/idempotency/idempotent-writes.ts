@@ -1,14 +1,7 @@
 import { type INestApplication, RequestMethod } from '@nestjs/common';
-import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
+import { controllerRoutes, WRITE_METHODS } from '../http/controller-routes.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
-
-const WRITES = new Set<RequestMethod>([
-  RequestMethod.POST,
-  RequestMethod.PUT,
-  RequestMethod.PATCH,
-  RequestMethod.DELETE,
-]);
 
 /**
  * Puts the Idempotency-Key interceptor on every write route (POST, PUT, PATCH, DELETE) of every
@@ -21,26 +14,17 @@ const WRITES = new Set<RequestMethod>([
  */
 export function makeWritesIdempotent(app: INestApplication): string[] {
   const interceptor = app.get(IdempotencyInterceptor);
-  const scanner = new MetadataScanner();
   const covered: string[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const type = wrapper.metatype as (new (...args: never[]) => object) | undefined;
-      if (!type) continue;
-      for (const name of scanner.getAllMethodNames(type.prototype)) {
-        const handler = (type.prototype as Record<string, unknown>)[name] as object;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined || !WRITES.has(method)) continue;
-        // Metadata lives on the class, shared by every application built in this process (tests
-        // build several): another application's instance is replaced, never kept beside this one.
-        // Each application reads the list once, at its own init, so earlier ones keep theirs.
-        const others = ((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? []).filter(
-          (existing) => !(existing instanceof IdempotencyInterceptor),
-        );
-        Reflect.defineMetadata(INTERCEPTORS_METADATA, [interceptor, ...others], handler);
-        covered.push(`${RequestMethod[method]} ${type.name}.${name}`);
-      }
-    }
+  for (const { controller, name, handler, method } of controllerRoutes(app)) {
+    if (!WRITE_METHODS.has(method)) continue;
+    // Metadata lives on the class, shared by every application built in this process (tests
+    // build several): another application's instance is replaced, never kept beside this one.
+    // Each application reads the list once, at its own init, so earlier ones keep theirs.
+    const others = ((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? []).filter(
+      (existing) => !(existing instanceof IdempotencyInterceptor),
+    );
+    Reflect.defineMetadata(INTERCEPTORS_METADATA, [interceptor, ...others], handler);
+    covered.push(`${RequestMethod[method]} ${controller.name}.${name}`);
   }
   return covered;
 }
