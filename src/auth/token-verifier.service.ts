@@ -78,11 +78,11 @@ export class TokenVerifierService {
     // A token whose signature was checked a moment ago was well formed, with an allowed alg, a
     // kid and this iss, then: its partner is looked up and refused as on the full path, without
     // decoding the token twice more. When the cache no longer counts it, the full path decides.
+    // A remembered entry that no longer counts is forgotten by get(): the full path below then
+    // finds nothing in the cache and checks the signature again.
     const knownIssuer = this.verified.issuerOf(token);
     if (knownIssuer !== undefined) {
-      const partner = await this.partners.byIssuer(knownIssuer);
-      if (!partner) refuse('iss', 'The token issuer is not a registered partner');
-      if (partner.status !== 'active') refuse('partner-status', 'The partner is suspended; its tokens are refused');
+      const partner = await this.activePartner(knownIssuer);
       const payload = this.verified.get(token, partner, this.keys.keySetFor(partner));
       if (payload) return this.bearerPrincipal(partner, payload);
     }
@@ -104,15 +104,18 @@ export class TokenVerifierService {
     if (!kid) refuse('kid', 'The token header must name the signing key (kid)');
     if (typeof unverified.iss !== 'string' || unverified.iss === '') refuse('iss', 'The token must carry an iss claim');
 
+    const partner = await this.activePartner(unverified.iss);
+    const payload = await this.verifySignature(token, kid, partner, this.keys.keySetFor(partner));
+    return this.bearerPrincipal(partner, payload);
+  }
+
+  /** The registered, active partner of this issuer; refused otherwise. */
+  private async activePartner(issuer: string): Promise<Partner> {
     // From memory once warm: authentication adds no database round trip (see PartnerRegistry).
-    const partner = await this.partners.byIssuer(unverified.iss);
+    const partner = await this.partners.byIssuer(issuer);
     if (!partner) refuse('iss', 'The token issuer is not a registered partner');
     if (partner.status !== 'active') refuse('partner-status', 'The partner is suspended; its tokens are refused');
-
-    const keySet = this.keys.keySetFor(partner);
-    let payload: JWTPayload | undefined = this.verified.get(token, partner, keySet);
-    if (!payload) payload = await this.verifySignature(token, kid, partner, keySet);
-    return this.bearerPrincipal(partner, payload);
+    return partner;
   }
 
   /** The signature and standard claims, by jose; a token that passes is remembered (VerifiedTokens). */
