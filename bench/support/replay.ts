@@ -199,7 +199,8 @@ export async function replay(pool: pg.Pool, statements: PlannedStatement[], case
   return caseRows ?? [];
 }
 
-function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } {
+/** The socket under a pg client, to send several statements in one write as the gateway does. */
+export function socketOf(client: pg.ClientBase): { cork(): void; uncork(): void } {
   return (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
 }
 

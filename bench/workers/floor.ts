@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { reply, runMain, workerInput } from '../support/processes.js';
 import type { CpuWatch } from '../support/cpu.js';
+import { socketOf } from '../support/replay.js';
 import { closedLoop, type RowLength } from '../support/stats.js';
 
 export interface FloorInput {
@@ -77,8 +78,7 @@ runMain(async () => {
       try {
         if (input.pipelined) {
           // As the gateway sends them: each pair in one socket write.
-          const socket = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection
-            .stream;
+          const socket = socketOf(client);
           socket.cork();
           const first = Promise.all([
             client.query('BEGIN'),

@@ -48,13 +48,9 @@ function write(value: unknown): string | undefined {
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
-  let ordered = keys;
-  for (const key of keys) {
-    if (!isArrayIndex(key)) continue;
-    const indices = keys.filter(isArrayIndex);
-    ordered = [...indices.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
-    break;
-  }
+  const ordered = keys.some(isArrayIndex)
+    ? [...keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))]
+    : keys;
   let out = '{';
   let first = true;
   for (const key of ordered) {

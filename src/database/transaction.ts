@@ -83,11 +83,12 @@ export class TransactionRunner {
       // stays in the socket's buffer until the work's first statement is submitted (preparedQuery)
       // so both leave in one write; if the work sends its first statement another way (or none),
       // the buffer is released when this turn of the event loop ends, so nothing can wait on it.
-      socketOf(client)?.cork();
+      const socket = socketOf(client);
+      socket?.cork();
       const begun = client.query('BEGIN');
       begun.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
       markTransaction(runner, true);
-      const current: OpenTransaction = { client, runner, ended: false, corked: socketOf(client) !== undefined };
+      const current: OpenTransaction = { client, runner, ended: false, corked: socket !== undefined };
       open = current;
       opened.set(runner.manager, current);
       setImmediate(() => releaseBegin(current));

@@ -57,8 +57,6 @@ export const REDACTED_PATHS = [
 export const LOG_BUFFER_BYTES = 8192;
 /** The longest an info line waits in that buffer. */
 export const LOG_FLUSH_MS = 250;
-/** pino's number for warn: lines at this level or above are written at once. */
-const WARN = 40;
 
 type Destination = ReturnType<typeof pino.destination>;
 
@@ -109,7 +107,7 @@ export function createLogger(
             hooks: {
               logMethod(this: Logger, args: Parameters<pino.LogFn>, method: pino.LogFn, levelValue: number) {
                 method.apply(this, args);
-                if (levelValue >= WARN) flushNow(buffered);
+                if (levelValue >= pino.levels.values.warn) flushNow(buffered);
               },
             },
           }
