@@ -689,6 +689,9 @@ async function main(): Promise<void> {
     out(
       `goal (issue 12): p95 at the large size ≤ 2 × p95 at 100,000 for every search. EXPLAINs: ${logSize.explainFile.replace(`${PROJECT_ROOT}/`, '')}`,
     );
+    out();
+    out(`bytes per entry at ${fmt(logSize.sizes[logSize.sizes.length - 1])} entries, by table (rows) and index:`);
+    for (const part of logSize.bytesPerEntryBy) out(`  ${fmt(part.bytes).padStart(6)}  ${part.relation}`);
   }
   const loadAfter = loadavg()[0];
   const seconds = (Date.now() - started) / 1000;

@@ -27,6 +27,8 @@ export interface LogSizeReport {
   searches: { name: string; query: string; at: { size: number; p50Ms: number; p95Ms: number }[] }[];
   explainFile: string;
   bytesPerEntry: number;
+  /** Where those bytes go: each table's rows and each index, summed over the partitions, per entry. */
+  bytesPerEntryBy: { relation: string; bytes: number }[];
   seedSeconds: number;
 }
 
@@ -133,6 +135,7 @@ export async function logSizeMode(options: {
 
   const bySize: { size: number; result: LogSearchResult }[] = [];
   let bytesPerEntry = 0;
+  let bytesPerEntryBy: LogSizeReport['bytesPerEntryBy'] = [];
   for (const size of sizes) {
     out(`  seeding to ${size.toLocaleString('en-US')} entries …`);
     await seedTo(size);
@@ -141,6 +144,18 @@ export async function logSizeMode(options: {
         WHERE i.inhparent IN ('access_log_entry'::regclass, 'access_log_link'::regclass)`,
     )) as { bytes: string }[];
     bytesPerEntry = Number(bytes) / size;
+    // The partitions' tables and indexes, by the name they share across partitions (the _p<bound> suffix dropped).
+    const parts = (await dataSource.query(
+      `SELECT regexp_replace(c.relname, '_p[0-9]+', '') AS relation, sum(pg_table_size(c.oid))::bigint AS bytes
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent IN ('access_log_entry'::regclass, 'access_log_link'::regclass) GROUP BY 1
+       UNION ALL
+       SELECT regexp_replace(x.relname, '_p[0-9]+', ''), sum(pg_relation_size(x.oid))::bigint
+         FROM pg_inherits i JOIN pg_index ix ON ix.indrelid = i.inhrelid JOIN pg_class x ON x.oid = ix.indexrelid
+        WHERE i.inhparent IN ('access_log_entry'::regclass, 'access_log_link'::regclass) GROUP BY 1
+        ORDER BY 2 DESC`,
+    )) as { relation: string; bytes: string }[];
+    bytesPerEntryBy = parts.map((p) => ({ relation: p.relation, bytes: Number(p.bytes) / size }));
     out(
       `  measuring the officer's searches at ${size.toLocaleString('en-US')} entries (${(Number(bytes) / 2 ** 30).toFixed(2)} GiB) …`,
     );
@@ -187,6 +202,7 @@ export async function logSizeMode(options: {
     })),
     explainFile,
     bytesPerEntry,
+    bytesPerEntryBy,
     seedSeconds: seedMs / 1000,
   };
 }
