@@ -9,7 +9,7 @@ import { preAuthRateLimit } from './common/http/pre-auth-limit.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { securityHeaders } from './common/http/security-headers.js';
 import { createValidationPipe } from './common/http/validation.js';
-import { PinoNestLogger } from './common/logging/logger.js';
+import { PinoNestLogger, requestLineWriter } from './common/logging/logger.js';
 import { ProblemFilter, sendProblem } from './common/problem/problem.filter.js';
 import { setUpOpenApi } from './common/http/openapi.js';
 
@@ -73,21 +73,19 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   );
   fastify.addHook('onRequest', rejectUnsafeUrl);
   // Request metadata only: never bodies, query strings or tokens (they may carry personal data).
+  const requestLine = requestLineWriter(logger);
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     // A liveness probe (every few seconds from an orchestrator) says nothing worth a line at info.
     const probe = request.url === '/health' && reply.statusCode === 200;
-    logger[probe ? 'debug' : 'info'](
-      {
-        requestId: request.id,
-        method: request.method,
-        route: request.routeOptions?.url ?? 'unmatched',
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-        partner: request.principal?.partnerId,
-        purpose: request.purpose,
-      },
-      'request',
-    );
+    requestLine(probe ? 'debug' : 'info', {
+      requestId: request.id,
+      method: request.method,
+      route: request.routeOptions?.url ?? 'unmatched',
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      partner: request.principal?.partnerId,
+      purpose: request.purpose,
+    });
   });
 
   if (config.http.corsOrigins.length > 0) {

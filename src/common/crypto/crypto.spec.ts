@@ -31,6 +31,22 @@ describe('FieldCipher', () => {
     expect(() => cipher.open(tampered)).toThrow();
     expect(() => new FieldCipher([k2]).open(sealed)).toThrow(/unknown format or key/);
   });
+
+  it('refuses a value of another shape without reading it', () => {
+    const cipher = new FieldCipher([k1]);
+    const [, kid, iv, payload] = cipher.seal('x').split('.');
+    expect(cipher.open(['v1', kid, iv, payload].join('.'))).toBe('x');
+    for (const odd of [
+      ['v2', kid, iv, payload],
+      ['v1', kid, iv],
+      ['v1', kid, '', payload],
+      ['v1', kid, iv, ''],
+      ['v1', kid, iv, payload, 'more'],
+      ['v1', '', iv, payload],
+      ['', 'v1', kid, iv, payload],
+    ])
+      expect(() => cipher.open(odd.join('.'))).toThrow(/unknown format or key/);
+  });
 });
 
 describe('national register number', () => {

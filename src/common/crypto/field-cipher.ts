@@ -37,13 +37,26 @@ export class FieldCipher {
   }
 
   open<T = unknown>(token: string): T {
-    const [version, kid, iv, payload] = token.split('.');
-    const key = this.keys.get(kid ?? '');
-    if (version !== 'v1' || !key || !iv || !payload) throw new Error('sealed value has an unknown format or key');
-    const data = Buffer.from(payload, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    // The parts found by position, not split: a case read opens about ten values.
+    const kidAt = token.indexOf('.') + 1;
+    const ivAt = token.indexOf('.', kidAt) + 1;
+    const payloadAt = ivAt > 0 ? token.indexOf('.', ivAt) + 1 : 0;
+    const key = ivAt > 0 ? this.keys.get(token.slice(kidAt, ivAt - 1)) : undefined;
+    if (
+      kidAt !== 3 ||
+      !token.startsWith('v1.') ||
+      !key ||
+      payloadAt <= ivAt + 1 ||
+      payloadAt === token.length ||
+      token.includes('.', payloadAt)
+    )
+      throw new Error('sealed value has an unknown format or key');
+    const data = Buffer.from(token.slice(payloadAt), 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(token.slice(ivAt, payloadAt - 1), 'base64url'));
     decipher.setAuthTag(data.subarray(data.length - 16));
-    const plain = Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]);
+    // GCM gives all plaintext from update(); final() adds none, it checks the tag (and throws).
+    const plain = decipher.update(data.subarray(0, data.length - 16));
+    decipher.final();
     return JSON.parse(plain.toString('utf8')) as T;
   }
 
