@@ -277,9 +277,12 @@ export class AccessService {
     const purpose = input.purpose ?? context.purpose;
     const facts = input.facts;
     const consents = facts.consents ?? [];
-    const categoriesWith = (effect: ConsentFact['effect']) => [
-      ...new Set(consents.filter((c) => c.effect === effect).flatMap((c) => c.categories)),
-    ];
+    const categoriesWith = (effect: ConsentFact['effect']) => {
+      const categories = new Set<string>();
+      for (const consent of consents)
+        if (consent.effect === effect) for (const c of consent.categories) categories.add(c);
+      return [...categories];
+    };
     const result = this.policy.authorize({
       partnerType: principal.partnerType,
       roles: principal.roles,
@@ -328,7 +331,15 @@ export class AccessService {
         consentIds: grant.reliesOnConsent && grant.category ? this.consentsFor(grant.category, consents) : [],
       });
     }
-    const granted = grants.flatMap((g) => (g.category ? [g.category] : []));
+    // Loops, not flatMap: V8's flatMap was 1.4 % of a case read's CPU here, for a few dozen elements.
+    const granted: string[] = [];
+    const consentIds = new Set<string>();
+    for (const g of grants) {
+      if (g.category) granted.push(g.category);
+      for (const id of g.consentIds) consentIds.add(id);
+    }
+    const grantedFields: string[] = [];
+    for (const c of this.policy.policy.categories) if (granted.includes(c.id)) grantedFields.push(...c.fields);
     const effect = result.decision === 'deny' ? 'deny' : grants.length > 0 ? 'permit' : 'pending';
     const uses = (fact: string) =>
       grants.some((g) => this.policy.ruleDefinition(g.ruleId)?.when?.[fact as 'inCircle'] !== undefined);
@@ -341,11 +352,11 @@ export class AccessService {
       rule: effect === 'permit' ? { ...this.reference(grants[0].ruleId) } : result.rule,
       grants,
       granted,
-      grantedFields: this.policy.policy.categories.filter((c) => granted.includes(c.id)).flatMap((c) => c.fields),
+      grantedFields,
       pendingCategories,
       withheld,
       ground: this.policy.groundOf(grants),
-      consentIds: [...new Set(grants.flatMap((g) => g.consentIds))],
+      consentIds: [...consentIds],
       agreementId: uses('agreementInForce') ? (facts.agreement?.id ?? null) : null,
       grantId: breakTheGlass ? (facts.grant?.id ?? null) : null,
       reviewItemId: breakTheGlass ? (facts.grant?.reviewItemId ?? null) : null,

@@ -197,10 +197,14 @@ export class PolicyEngine {
   private readonly abilities = new Map<string, MongoAbility>();
   /** Decisions by their whole request (see authorize). */
   private readonly decisions = new Map<string, AuthorizationResult>();
+  /** The special categories (GDPR art. 9), and each rule's ground as groundOf states it, with and without them. */
+  private readonly special: Set<string>;
+  private readonly groundPhrases = new Map<string, { plain: string; special: string } | null>();
 
   constructor(readonly policy: PolicySet) {
     this.version = policy.version;
     for (const rule of policy.rules) this.byId.set(rule.id, rule);
+    this.special = new Set(policy.categories.filter((c) => c.special).map((c) => c.id));
   }
 
   isKnownRole(role: string): boolean {
@@ -476,25 +480,39 @@ export class PolicyEngine {
    * null when no rule that granted something states a ground.
    */
   groundOf(grants: Pick<Grant, 'category' | 'ruleId'>[]): string | null {
-    const special = new Set(this.policy.categories.filter((c) => c.special).map((c) => c.id));
     const byRule = new Map<string, boolean>();
     for (const grant of grants) {
-      const specialGranted = grant.category !== null && special.has(grant.category);
+      const specialGranted = grant.category !== null && this.special.has(grant.category);
       byRule.set(grant.ruleId, (byRule.get(grant.ruleId) ?? false) || specialGranted);
     }
     const said = new Set<string>();
     for (const [ruleId, specialGranted] of byRule) {
-      const ground = this.byId.get(ruleId)?.ground;
-      if (!ground) continue;
-      const articles = [
-        `art. ${ground.article6} (${GROUND_NAMES[ground.article6] ?? 'ground'})`,
-        ...(specialGranted && ground.article9
-          ? [`art. ${ground.article9} (${GROUND_NAMES[ground.article9] ?? 'ground'})`]
-          : []),
-      ];
-      said.add(`GDPR ${articles.join(', ')}${ground.national ? `; ${ground.national}` : ''}`);
+      const phrases = this.groundPhrasesOf(ruleId);
+      if (phrases) said.add(specialGranted ? phrases.special : phrases.plain);
     }
     return said.size > 0 ? [...said].join(' | ') : null;
+  }
+
+  /** A rule's ground in words, without and with its article 9 condition (null: the rule states none). */
+  private groundPhrasesOf(ruleId: string): { plain: string; special: string } | null {
+    let phrases = this.groundPhrases.get(ruleId);
+    if (phrases === undefined) {
+      const ground = this.byId.get(ruleId)?.ground;
+      const say = (articles: string[]) =>
+        `GDPR ${articles.join(', ')}${ground?.national ? `; ${ground.national}` : ''}`;
+      const article6 = ground ? `art. ${ground.article6} (${GROUND_NAMES[ground.article6] ?? 'ground'})` : '';
+      phrases = ground
+        ? {
+            plain: say([article6]),
+            special: ground.article9
+              ? say([article6, `art. ${ground.article9} (${GROUND_NAMES[ground.article9] ?? 'ground'})`])
+              : say([article6]),
+          }
+        : null;
+      // Only ids of this policy's rules are kept (the map cannot grow past them).
+      if (this.byId.has(ruleId)) this.groundPhrases.set(ruleId, phrases);
+    }
+    return phrases;
   }
 
   private reference(id: string): RuleReference {
