@@ -70,4 +70,29 @@ describe('canonicalJson', () => {
     const odd = { b: [1, , () => 1], 10: 'x', 9: 'y', a: { at: new Date(0), f: () => 1 }, '01': 1 };
     expect(canonicalJson(odd)).toBe(reference(odd));
   });
+
+  it('writes strings and numbers exactly as JSON does: escapes, control characters, lone surrogates, any number', () => {
+    const strings = [
+      'plain',
+      'quote " in',
+      'back \\ slash',
+      'tab\tnew\nline',
+      '\u0000\u001f\u007f',
+      'é ë ï',
+      '😀',
+      '\ud800',
+      'x\udfff',
+      '\u2028\u2029',
+      '',
+    ];
+    for (const text of strings) expect(canonicalJson({ text })).toBe(JSON.stringify({ text }));
+    const numbers = [0, -0, 1.5, -2e-7, 1e21, 123456789012345680000, Number.MAX_VALUE, NaN, Infinity, -Infinity];
+    expect(canonicalJson(numbers)).toBe(JSON.stringify(numbers));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.integer())), (values) => {
+        expect(canonicalJson(values)).toBe(JSON.stringify(values));
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+  });
 });
