@@ -540,7 +540,22 @@ export class AccessService {
     return { data, withheld: decision.withheld.map(({ category, reason }) => ({ category, reason })) };
   }
 
+  /** The categories (in the policy's order) any of these fields belongs to. */
   categoriesOfFields(fields: string[]): string[] {
-    return this.policy.policy.categories.filter((c) => c.fields.some((f) => fields.includes(f))).map((c) => c.id);
+    const named = new Set<number>();
+    for (const field of fields) for (const index of this.categoryIndexesOf(field)) named.add(index);
+    return this.policy.policy.categories.filter((_, index) => named.has(index)).map((c) => c.id);
+  }
+
+  /** Which categories (by their place in the policy) each field belongs to, made once: the policy is fixed. */
+  private fieldCategories?: Map<string, number[]>;
+  private categoryIndexesOf(field: string): number[] {
+    if (!this.fieldCategories) {
+      this.fieldCategories = new Map();
+      this.policy.policy.categories.forEach((category, index) => {
+        for (const f of category.fields) this.fieldCategories!.set(f, [...(this.fieldCategories!.get(f) ?? []), index]);
+      });
+    }
+    return this.fieldCategories.get(field) ?? [];
   }
 }
