@@ -536,7 +536,9 @@ export class AccessService {
     decision: Decision,
   ): { data: Partial<T>; withheld: { category: string; reason: string }[] } {
     const allowed = new Set(decision.grantedFields);
-    const data = Object.fromEntries(Object.entries(record).filter(([field]) => allowed.has(field))) as Partial<T>;
+    const data: Partial<T> = {};
+    for (const field of Object.keys(record) as (keyof T & string)[])
+      if (allowed.has(field)) data[field] = record[field];
     return { data, withheld: decision.withheld.map(({ category, reason }) => ({ category, reason })) };
   }
 

@@ -150,34 +150,36 @@ export class CasesService {
     if (allowed.has('crisis-plan') && record.crisisPlanSealed) full.crisisPlan = cipher.open(record.crisisPlanSealed);
     if (allowed.has('safety')) full.safetyFlags = record.safetyFlagsSealed ? cipher.open(record.safetyFlagsSealed) : [];
     const { data: projected, withheld } = this.access.project(full, decision);
-    const extras: Record<string, unknown> = {};
+    // Built by assignment, not spreads: this runs on every case read.
+    const disclosed: Record<string, unknown> = projected;
     if (allowed.has('case-status')) {
-      extras.history = data.transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() }));
-      extras.contactAttempts = data.contactAttempts.map((a) => ({ ...a, at: new Date(a.at).toISOString() }));
-      extras.circle = data.circle;
+      disclosed.history = data.transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() }));
+      disclosed.contactAttempts = data.contactAttempts.map((a) => ({ ...a, at: new Date(a.at).toISOString() }));
+      disclosed.circle = data.circle;
     }
     // A note is disclosed only in its own category, and recorded as that category (a health note is health).
-    const notes = data.notes
-      .filter((n) => allowed.has(n.category))
-      .map((n) => ({
-        id: n.id,
-        category: n.category,
-        text: cipher.open<string>(n.textSealed),
-        at: new Date(n.at).toISOString(),
-        by: n.partnerId,
-      }));
-    const notesByCategory = Object.fromEntries(
-      [...new Set(notes.map((n) => n.category))].map((category) => [
-        `notes:${category}`,
-        notes.filter((n) => n.category === category),
-      ]),
-    );
-    return {
-      view: { ...projected, ...extras, ...(notes.length > 0 ? { notes } : {}), withheld },
-      // The manifest groups notes by category, so the log names each note's category truly.
-      disclosed: { ...projected, ...extras, ...notesByCategory },
-      categories: [...new Set(notes.map((n) => n.category))],
-    };
+    const notes: { id: string; category: string; text: string; at: string; by: string }[] = [];
+    for (const n of data.notes)
+      if (allowed.has(n.category))
+        notes.push({
+          id: n.id,
+          category: n.category,
+          text: cipher.open<string>(n.textSealed),
+          at: new Date(n.at).toISOString(),
+          by: n.partnerId,
+        });
+    const view = { ...disclosed, ...(notes.length > 0 ? { notes } : {}), withheld };
+    // The manifest groups notes by category, so the log names each note's category truly.
+    const categories: string[] = [];
+    for (const note of notes) {
+      const key = `notes:${note.category}`;
+      if (!disclosed[key]) {
+        disclosed[key] = [];
+        categories.push(note.category);
+      }
+      (disclosed[key] as unknown[]).push(note);
+    }
+    return { view, disclosed, categories };
   }
 
   /** Another capability learns, in the same transaction, that a case opened by a referral was closed. */
