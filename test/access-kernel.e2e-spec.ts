@@ -41,7 +41,7 @@ describe('one access kernel', () => {
   const lastEntry = async (where: string, params: unknown[] = []) =>
     (
       await ctx.dataSource.query(
-        `SELECT id, seq, action, resource_type, resource_id, client_ref, custodian_partner_id, decision, reason, consent_ids, ground, categories, format
+        `SELECT id, seq, action, resource_type, resource_id, client_ref, custodian_partner_id, decision, reason, consent_ids, ground, categories, fields, format
            FROM access_log_entry WHERE ${where} ORDER BY seq DESC LIMIT 1`,
         params,
       )
@@ -105,6 +105,9 @@ describe('one access kernel', () => {
     const entry = await lastEntry(`user_sub = 'dr' AND resource_type = 'Disclosure' AND decision = 'permit'`);
     expect(entry.consent_ids).toEqual([gpConsent]);
     expect(entry.categories).toEqual(expect.arrayContaining(['identity', 'health']));
+    // The note is recorded under its own category's name, never as "notes".
+    expect(entry.fields).toContain('notes:health');
+    expect(entry.fields).not.toContain('notes');
     expect(entry.ground).toContain('9(2)(h)');
 
     // The client's report names the health note as health, never "notes about your support".
