@@ -16,7 +16,7 @@ import { summariseProfile, type ProfileSummary } from './support/profile.js';
 import { describeTrace, type SecureReadTrace } from './support/replay.js';
 import { freeSpace, logSizeMode, type LogSizeReport } from './support/log-size.js';
 import { referralBody, seedNetwork, type Seeded } from './support/seed.js';
-import type { Measurement, RowLength } from './support/stats.js';
+import { combineSlices, sliceLengths, type Measurement, type RowLength } from './support/stats.js';
 import type { FloorInput } from './workers/floor.js';
 import type { LoadInput, LoadStep } from './workers/load.js';
 import type { LogThroughputInput, LogThroughputResult } from './workers/log-throughput.js';
@@ -28,6 +28,8 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --processes 2] [-- --profil
   --quick          a smoke check: every row runs, two operations per connection (no figure means anything)
   --processes N    N gateway processes on one database; the load is spread over them and the total reported
   --profile        run the gateway under node --cpu-prof during the secure read and name where the time goes
+  --slices K       rows compared in a ratio run in K alternating slices each (default 4; 1 with --quick or
+                   --profile): a slow minute of a shared machine then weighs on both sides of the ratio
   --only rows      run only these rows (${'{rows}'})
   --log-size N     a separate mode: seed the access log to N entries (in SQL) and time the privacy officer's
                    searches at 100,000 and at N entries (p50, p95 of R requests each, default 50), with
@@ -63,6 +65,7 @@ interface Options {
   connections: number;
   logSize: number | undefined;
   requests: number;
+  slices: number;
 }
 
 function options(): Options {
@@ -77,6 +80,7 @@ function options(): Options {
       connections: { type: 'string', default: '32' },
       'log-size': { type: 'string' },
       requests: { type: 'string', default: '50' },
+      slices: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -93,8 +97,11 @@ function options(): Options {
   const logSize = values['log-size'] === undefined ? undefined : Number(values['log-size']);
   if (logSize !== undefined && (!Number.isInteger(logSize) || logSize < 1000 || logSize > 100_000_000))
     throw new Error('--log-size must be a whole number of entries from 1,000 to 100,000,000');
+  const slices = Number(values.slices ?? (values.quick || values.profile ? 1 : 4));
+  if (!Number.isInteger(slices) || slices < 1 || slices > 20) throw new Error('--slices must be 1 to 20');
   return {
     logSize,
+    slices,
     requests: Number(values.requests),
     quick: values.quick,
     processes,
@@ -144,7 +151,7 @@ async function main(): Promise<void> {
   const logger = createLogger('warn');
   const selected = (row: Row) => opts.only.has(row);
   process.stdout.write(
-    `schakel bench (${opts.quick ? 'quick: smoke check, figures mean nothing' : `${opts.warmup} s warm-up + ${opts.seconds} s per row`}) — ` +
+    `schakel bench (${opts.quick ? 'quick: smoke check, figures mean nothing' : `${opts.warmup} s warm-up + ${opts.seconds} s per row${opts.slices > 1 ? `; rows of a ratio in ${opts.slices} alternating slices` : ''}`}) — ` +
       `${cpus().length} cores, load average ${loadBefore.toFixed(2)} at start${loadBefore > cpus().length / 2 ? ' (the machine is busy: figures are noisy)' : ''}\n`,
   );
 
@@ -207,17 +214,18 @@ async function main(): Promise<void> {
   const gateways: Server[] = [];
   const profileDir = join(RESULTS_DIR, 'profile');
 
-  const http = async (
+  /** One run of the load generator against these servers; a wrong answer fails the bench. */
+  const httpRun = async (
     row: string,
     servers: Server[],
     steps: LoadStep[],
+    rowLength: RowLength,
     connections = opts.connections,
   ): Promise<Measurement> => {
-    process.stdout.write(`  running ${row} …\n`);
     const result = await runWorker<Measurement>('load', {
       urls: servers.map((server) => server.url),
       connections,
-      length,
+      length: rowLength,
       steps,
       cpu: { pids: servers.flatMap((server) => (server.child.pid ? [server.child.pid] : [])), postmaster },
     } satisfies LoadInput);
@@ -227,8 +235,27 @@ async function main(): Promise<void> {
     const unexpected = Object.keys(result.statusCodes ?? {}).filter((code) => !/^(2\d\d|503)$/.test(code));
     if (unexpected.length > 0)
       failures.push(`${row}: ${result.operations} successful, status codes ${JSON.stringify(result.statusCodes)}`);
-    measurements[row] = result;
     return result;
+  };
+  const http = async (row: string, servers: Server[], steps: LoadStep[]): Promise<Measurement> => {
+    process.stdout.write(`  running ${row} …\n`);
+    measurements[row] = await httpRun(row, servers, steps, length);
+    return measurements[row];
+  };
+  /**
+   * Rows whose figures are compared in a ratio, run in alternating slices (`--slices`; the order
+   * reversed every other round): on a shared machine whose speed drifts from minute to minute, a
+   * slow stretch then falls on every row of the ratio, not on one.
+   */
+  const interleaved = async (rows: { row: string; run: (rowLength: RowLength) => Promise<Measurement> }[]) => {
+    if (rows.length === 0) return;
+    const lengths = sliceLengths(length, opts.slices);
+    const split = lengths.length > 1 ? ` in ${lengths.length} alternating slices` : '';
+    process.stdout.write(`  running ${rows.map((r) => r.row).join(', ')}${split} …\n`);
+    const slices = new Map(rows.map((r) => [r.row, [] as Measurement[]]));
+    for (const [i, rowLength] of lengths.entries())
+      for (const r of i % 2 === 0 ? rows : [...rows].reverse()) slices.get(r.row)!.push(await r.run(rowLength));
+    for (const r of rows) measurements[r.row] = combineSlices(slices.get(r.row)!);
   };
 
   const dataSource = createDataSource(databaseUrl, { database: { ...config.database, poolSize: 2 } }, 'schakel-bench');
@@ -312,10 +339,6 @@ async function main(): Promise<void> {
 
     if (seeded) {
       const s = seeded;
-      if (selected('secure-read'))
-        await http('secure-read', gateways, [
-          { method: 'GET', path: `/v1/cases/${s.caseId}`, headers: bearer(s.tokens.caseworker, 'care-coordination') },
-        ]);
       if (selected('referral'))
         await http('referral', gateways, [
           {
@@ -350,10 +373,154 @@ async function main(): Promise<void> {
           { method: 'GET', path: '/v1/access-log?limit=50', headers: bearer(s.tokens.officer, 'privacy-audit') },
         ]);
     }
-    if (selected('health') && gateways.length > 0) await http('health', gateways, [{ method: 'GET', path: '/health' }]);
-    // The gateways stop here: from now on nothing but the row being measured runs (their chainers
-    // would link the log rows' entries, and the log-throughput row prices exactly that).
+    // The gateways stop here: the log rows run with nothing else writing or linking entries (the
+    // gateways' chainers would link the log rows' entries, and the log-throughput row prices exactly that).
     for (const gateway of gateways.splice(0)) await gateway.stop();
+
+    if (seeded && selected('log-throughput')) {
+      process.stdout.write(
+        `  running log-throughput (none, global lock, chained and unchained${opts.slices > 1 && !opts.quick ? ` in ${opts.slices} alternating slices` : ''}) …\n`,
+      );
+      logThroughput = await runWorker<LogThroughputResult>(
+        'log-throughput',
+        {
+          caseId: seeded.caseId,
+          writers: opts.connections,
+          length,
+          slices: opts.slices,
+        } satisfies LogThroughputInput,
+        workerEnv,
+      );
+    }
+    if (selected('verify')) {
+      // Before the bare handler's row: its replayed log inserts carry a captured entry hash, so
+      // the log would no longer verify after it.
+      process.stdout.write('  running verify …\n');
+      verify = await runWorker<VerifyResult>('verify', {}, workerEnv, ['--expose-gc']);
+    }
+
+    // ---- the rows compared in ratios: each side up at once, run in alternating slices ----
+    const servers: Server[] = [];
+    try {
+      const gatewayRows = seeded && (selected('secure-read') || selected('health'));
+      for (let i = 0; i < (gatewayRows ? opts.processes : 0); i++) {
+        const port = await freePort();
+        servers.push(
+          await startServer({
+            script: join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+            nodeArgs: ['--enable-source-maps', ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+            env: gatewayEnv(port),
+            port,
+            readyPath: '/health/ready',
+            logFile: gatewayLog,
+          }),
+        );
+      }
+      gateways.push(...servers);
+      const readers = [...servers];
+      let bareNest: Server | undefined;
+      if (seeded && trace && selected('bare-nest')) {
+        const port = await freePort();
+        bareNest = await startServer({
+          script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-nest.js'),
+          args: [String(port), join(RESULTS_DIR, 'secure-read-statements.json')],
+          env: { ...workerEnv, PORT: String(port) },
+          port,
+          readyPath: '/bare/ready',
+          logFile: join(RESULTS_DIR, 'bare-nest.log'),
+        });
+        servers.push(bareNest);
+      }
+      let bareFastify: Server | undefined;
+      if (selected('bare-fastify')) {
+        const port = await freePort();
+        bareFastify = await startServer({
+          script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-fastify.js'),
+          args: [String(port)],
+          env: {},
+          port,
+          readyPath: '/health',
+          logFile: join(RESULTS_DIR, 'bare-fastify.log'),
+        });
+        servers.push(bareFastify);
+      }
+      if (seeded && selected('floor'))
+        await dataSource.query('CREATE TABLE IF NOT EXISTS bench_floor_log (LIKE access_log_entry INCLUDING ALL)');
+      const floor = (pipelined: boolean) => (rowLength: RowLength) =>
+        runWorker<Measurement>(
+          'floor',
+          {
+            caseId: seeded!.caseId,
+            clients: opts.connections,
+            length: rowLength,
+            logTable: 'bench_floor_log',
+            // The same four statements sent as the gateway sends them (BEGIN with the SELECT, the
+            // INSERT with COMMIT): what the pipelining alone is worth, apart from the rest of the stack.
+            ...(pipelined ? { pipelined: true } : {}),
+            cpu: { pids: [], postmaster },
+          } satisfies FloorInput,
+          workerEnv,
+        );
+      const s = seeded;
+      await interleaved([
+        ...(s && readers.length > 0 && selected('secure-read')
+          ? [
+              {
+                row: 'secure-read',
+                run: (l: RowLength) =>
+                  httpRun(
+                    'secure-read',
+                    readers,
+                    [
+                      {
+                        method: 'GET',
+                        path: `/v1/cases/${s.caseId}`,
+                        headers: bearer(s.tokens.caseworker, 'care-coordination'),
+                      },
+                    ],
+                    l,
+                  ),
+              },
+            ]
+          : []),
+        ...(s && selected('floor')
+          ? [
+              { row: 'floor', run: floor(false) },
+              { row: 'floor-pipelined', run: floor(true) },
+            ]
+          : []),
+        ...(s && bareNest
+          ? [
+              {
+                row: 'bare-nest',
+                run: (l: RowLength) =>
+                  httpRun('bare-nest', [bareNest], [{ method: 'GET', path: `/bare/cases/${s.caseId}` }], l),
+              },
+            ]
+          : []),
+      ]);
+      await interleaved([
+        ...(readers.length > 0 && selected('health')
+          ? [
+              {
+                row: 'health',
+                run: (l: RowLength) => httpRun('health', readers, [{ method: 'GET', path: '/health' }], l),
+              },
+            ]
+          : []),
+        ...(bareFastify
+          ? [
+              {
+                row: 'bare-fastify',
+                run: (l: RowLength) => httpRun('bare-fastify', [bareFastify], [{ method: 'GET', path: '/health' }], l),
+              },
+            ]
+          : []),
+      ]);
+    } finally {
+      for (const server of servers) await server.stop().catch(() => undefined);
+      gateways.splice(0);
+    }
     if (opts.profile) {
       // Written by each gateway as it exits; only the samples inside the secure read's window count.
       const files = readdirSync(profileDir)
@@ -366,87 +533,6 @@ async function main(): Promise<void> {
       );
       const busiest = summaries.reduce((a, b) => (b.busyMs > a.busyMs ? b : a));
       profile = { ...busiest, files: files.map((f) => f.replace(`${PROJECT_ROOT}/`, '')) };
-    }
-
-    if (seeded && selected('log-throughput')) {
-      process.stdout.write('  running log-throughput (none, global lock, chained, unchained) …\n');
-      logThroughput = await runWorker<LogThroughputResult>(
-        'log-throughput',
-        {
-          caseId: seeded.caseId,
-          writers: opts.connections,
-          length,
-        } satisfies LogThroughputInput,
-        workerEnv,
-      );
-    }
-    if (selected('verify')) {
-      // Before the bare handler's row: its replayed log inserts carry a captured entry hash, so
-      // the log would no longer verify after it.
-      process.stdout.write('  running verify …\n');
-      verify = await runWorker<VerifyResult>('verify', {}, workerEnv, ['--expose-gc']);
-    }
-    if (seeded && selected('floor')) {
-      process.stdout.write('  running floor …\n');
-      await dataSource.query('CREATE TABLE IF NOT EXISTS bench_floor_log (LIKE access_log_entry INCLUDING ALL)');
-      measurements.floor = await runWorker<Measurement>(
-        'floor',
-        {
-          caseId: seeded.caseId,
-          clients: opts.connections,
-          length,
-          logTable: 'bench_floor_log',
-          cpu: { pids: [], postmaster },
-        } satisfies FloorInput,
-        workerEnv,
-      );
-      // The same four statements sent as the gateway sends them (BEGIN with the SELECT, the INSERT
-      // with COMMIT): what the pipelining alone is worth, apart from the rest of the stack.
-      process.stdout.write('  running floor, pipelined …\n');
-      measurements['floor-pipelined'] = await runWorker<Measurement>(
-        'floor',
-        {
-          caseId: seeded.caseId,
-          clients: opts.connections,
-          length,
-          logTable: 'bench_floor_log',
-          pipelined: true,
-          cpu: { pids: [], postmaster },
-        } satisfies FloorInput,
-        workerEnv,
-      );
-    }
-    if (seeded && trace && selected('bare-nest')) {
-      const port = await freePort();
-      const bare = await startServer({
-        script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-nest.js'),
-        args: [String(port), join(RESULTS_DIR, 'secure-read-statements.json')],
-        env: { ...workerEnv, PORT: String(port) },
-        port,
-        readyPath: '/bare/ready',
-        logFile: join(RESULTS_DIR, 'bare-nest.log'),
-      });
-      try {
-        await http('bare-nest', [bare], [{ method: 'GET', path: `/bare/cases/${seeded.caseId}` }]);
-      } finally {
-        await bare.stop();
-      }
-    }
-    if (selected('bare-fastify')) {
-      const port = await freePort();
-      const bare = await startServer({
-        script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-fastify.js'),
-        args: [String(port)],
-        env: {},
-        port,
-        readyPath: '/health',
-        logFile: join(RESULTS_DIR, 'bare-fastify.log'),
-      });
-      try {
-        await http('bare-fastify', [bare], [{ method: 'GET', path: '/health' }]);
-      } finally {
-        await bare.stop();
-      }
     }
   } finally {
     for (const gateway of gateways) await gateway.stop().catch(() => undefined);

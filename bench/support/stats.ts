@@ -105,3 +105,54 @@ export async function closedLoop(
     ...(cpuMsPerOp ? { cpuMsPerOp } : {}),
   };
 }
+
+/**
+ * One row's figure from its slices (see `--slices`): operations and time added up, CPU per
+ * operation over all of them, and the median of the slices' p50 and p99 (autocannon keeps no
+ * histogram a slice could hand over, so percentiles are not pooled).
+ */
+export function combineSlices(slices: Measurement[]): Measurement {
+  if (slices.length === 1) return slices[0];
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const operations = slices.reduce((sum, s) => sum + s.operations, 0);
+  const seconds = slices.reduce((sum, s) => sum + s.seconds, 0);
+  const statusCodes: Record<string, number> = {};
+  for (const s of slices)
+    for (const [code, count] of Object.entries(s.statusCodes ?? {}))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  const withCpu = slices.filter((s) => s.cpuMsPerOp && s.operations > 0);
+  const cpuOps = withCpu.reduce((sum, s) => sum + s.operations, 0);
+  const weighted = (pick: (cpu: NonNullable<Measurement['cpuMsPerOp']>) => number) =>
+    withCpu.reduce((sum, s) => sum + pick(s.cpuMsPerOp!) * s.operations, 0) / cpuOps;
+  const windows = slices.flatMap((s) => (s.windowUs ? [s.windowUs] : []));
+  return {
+    operations,
+    seconds,
+    perSecond: operations / seconds,
+    p50Ms: median(slices.map((s) => s.p50Ms)),
+    p99Ms: median(slices.map((s) => s.p99Ms)),
+    errors: slices.reduce((sum, s) => sum + s.errors, 0),
+    ...(Object.keys(statusCodes).length > 0 ? { statusCodes } : {}),
+    ...(windows.length > 0 ? { windowUs: [windows[0][0], windows[windows.length - 1][1]] as [number, number] } : {}),
+    ...(cpuOps > 0
+      ? { cpuMsPerOp: { serverMs: weighted((c) => c.serverMs), postgresMs: weighted((c) => c.postgresMs) } }
+      : {}),
+  };
+}
+
+/**
+ * The lengths of a row's slices: the whole warm-up before the first, a short one (connections
+ * and caches warm again) before each other; the measured time split evenly. A count (the quick
+ * mode) is never split.
+ */
+export function sliceLengths(length: RowLength, slices: number): RowLength[] {
+  if (length.perLoop || slices <= 1) return [length];
+  return Array.from({ length: slices }, (_, i) => ({
+    warmupSeconds: i === 0 ? length.warmupSeconds : Math.min(1, length.warmupSeconds),
+    seconds: length.seconds / slices,
+  }));
+}

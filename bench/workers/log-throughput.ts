@@ -9,12 +9,14 @@ import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createDataSource } from '../../src/data-source.js';
 import { reply, runMain, workerInput } from '../support/processes.js';
-import { closedLoop, type Measurement, type RowLength } from '../support/stats.js';
+import { closedLoop, combineSlices, sliceLengths, type Measurement, type RowLength } from '../support/stats.js';
 
 export interface LogThroughputInput {
   caseId: string;
   writers: number;
   length: RowLength;
+  /** Chained and unchained run in this many alternating slices (see --slices): their ratio is the point. */
+  slices: number;
 }
 
 export interface LogThroughputResult {
@@ -113,10 +115,31 @@ runMain(async () => {
     }),
   );
   await chain.chainAll();
-  chain.onApplicationBootstrap();
-  const chained = await measure(logged);
-  await chain.onApplicationShutdown();
-  await chain.chainAll();
+  // Chained and unchained in alternating slices (chained first, then unchained first, …), so a
+  // slow minute of a shared machine weighs on both. Before a chained slice nothing is left to link.
+  const chainedSlices: Measurement[] = [];
+  const unchainedSlices: Measurement[] = [];
+  const chainedSlice = async (length: RowLength) => {
+    chain.onApplicationBootstrap();
+    chainedSlices.push(await closedLoop(input.writers, length, async () => void (await logged())));
+    await chain.onApplicationShutdown();
+    await chain.chainAll();
+  };
+  const unchainedSlice = async (length: RowLength) => {
+    unchainedSlices.push(await closedLoop(input.writers, length, async () => void (await logged())));
+    await chain.chainAll();
+  };
+  for (const [i, length] of sliceLengths(input.length, input.slices).entries()) {
+    if (i % 2 === 0) {
+      await chainedSlice(length);
+      await unchainedSlice(length);
+    } else {
+      await unchainedSlice(length);
+      await chainedSlice(length);
+    }
+  }
+  const chained = combineSlices(chainedSlices);
+  const unchained = combineSlices(unchainedSlices);
   // The same with the chainer linking only, not growing the Merkle tree (the design before issue
   // 14): what the tree costs. The tree catches up from the links on the next batch.
   const growTree = repository.tree.append.bind(repository.tree);
@@ -126,8 +149,6 @@ runMain(async () => {
   await chain.onApplicationShutdown();
   await chain.chainAll();
   repository.tree.append = growTree;
-  const unchained = await measure(logged);
-  await chain.chainAll();
   await dataSource.destroy();
   reply({ none, globalLock, unchained, chained, chainedWithoutTree } satisfies LogThroughputResult);
 });
