@@ -160,12 +160,29 @@ const MAX_STATEMENT_NAMES = 200;
  * Only fixed texts should come here (a text built per request would use up the names).
  */
 function named(sql: string, params: unknown[]): pg.QueryConfig {
-  let name = statementNames.get(sql);
+  const text = known(sql);
+  let name = statementNames.get(text);
   if (!name && statementNames.size < MAX_STATEMENT_NAMES) {
-    name = `schakel_${createHash('sha256').update(sql).digest('base64url').slice(0, 22)}`;
-    statementNames.set(sql, name);
+    name = `schakel_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    statementNames.set(text, name);
+    namedByLength.set(text.length, [...(namedByLength.get(text.length) ?? []), text]);
   }
-  return name ? { name, text: sql, values: params } : { text: sql, values: params };
+  return name ? { name, text, values: params } : { text, values: params };
+}
+
+/** The named texts again, by length (see known). */
+const namedByLength = new Map<number, string[]>();
+
+/**
+ * The named text equal to `sql`, if there is one: the very string the name was made for. A facts
+ * query is composed from fragments on every call, a new 3 KB string each time; looking that up in
+ * a map hashes all of it (~7 µs), while comparing it with the one named text of its length is a
+ * tenth of that. With the same string in hand, the map finds it by its cached hash, and pg checks
+ * a prepared statement's text against the one it parsed by identity.
+ */
+function known(sql: string): string {
+  for (const text of namedByLength.get(sql.length) ?? []) if (text === sql) return text;
+  return sql;
 }
 
 /**
