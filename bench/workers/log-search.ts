@@ -19,7 +19,8 @@ export interface LogSearchResult {
   searches: { name: string; query: string; p50Ms: number; p95Ms: number; explain: string; sql: string }[];
 }
 
-const SEARCH_SQL = /FROM access_log_entry e LEFT JOIN access_log_link/;
+// The search over the whole log, or over its newest entries first (a date range: AccessLogRepository.page).
+const SEARCH_SQL = /(?:FROM access_log_entry|ORDER BY seq DESC LIMIT \d+\)) e\s+LEFT JOIN access_log_link/;
 
 /**
  * The privacy officer's searches at one log size: the gateway's own app in this process (as the
