@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --processes 2] [-- --profil
   --only rows      run only these rows (${'{rows}'})
   --log-size N     a separate mode: seed the access log to N entries (in SQL) and time the privacy officer's
                    searches at 100,000 and at N entries (p50, p95 of R requests each, default 50), with
-                   the EXPLAIN of each (bench/results/log-size-explain.md); about 0.8 GB of disk per million
+                   the EXPLAIN of each (bench/results/log-size-explain.md); about 1.4 GiB of disk per million
 Database: DATABASE_URL, or the embedded PostgreSQL of DATA_DIR / EMBEDDED_PG_PORT (as npm start); the bench
 uses its own database "schakel_bench" on that server, made afresh and dropped at the end.`;
 
