@@ -28,8 +28,8 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --processes 2] [-- --profil
   --quick          a smoke check: every row runs, two operations per connection (no figure means anything)
   --processes N    N gateway processes on one database; the load is spread over them and the total reported
   --profile        run the gateway under node --cpu-prof during the secure read and name where the time goes
-  --slices K       rows compared in a ratio run in K alternating slices each (default 4; 1 with --quick or
-                   --profile): a slow minute of a shared machine then weighs on both sides of the ratio
+  --slices K       /health and bare Fastify, and the chained and unchained log, run in K alternating slices
+                   each (default 4; 1 with --quick or --profile): a slow minute then weighs on both sides
   --only rows      run only these rows (${'{rows}'})
   --log-size N     a separate mode: seed the access log to N entries (in SQL) and time the privacy officer's
                    searches at 100,000 and at N entries (p50, p95 of R requests each, default 50), with
@@ -339,6 +339,10 @@ async function main(): Promise<void> {
 
     if (seeded) {
       const s = seeded;
+      if (selected('secure-read'))
+        await http('secure-read', gateways, [
+          { method: 'GET', path: `/v1/cases/${s.caseId}`, headers: bearer(s.tokens.caseworker, 'care-coordination') },
+        ]);
       if (selected('referral'))
         await http('referral', gateways, [
           {
@@ -373,9 +377,63 @@ async function main(): Promise<void> {
           { method: 'GET', path: '/v1/access-log?limit=50', headers: bearer(s.tokens.officer, 'privacy-audit') },
         ]);
     }
-    // The gateways stop here: the log rows run with nothing else writing or linking entries (the
-    // gateways' chainers would link the log rows' entries, and the log-throughput row prices exactly that).
+    // /health and bare Fastify in alternating slices, while the gateways are up (bare Fastify
+    // touches no database). The other rows run one after the other, as the log rows need: the
+    // bare handler's replayed entries would fail verification, and anything started after the
+    // log rows met their entries (the anomaly scan, autovacuum) while it was measured.
+    if (selected('health') || selected('bare-fastify')) {
+      let bareFastify: Server | undefined;
+      if (selected('bare-fastify')) {
+        const port = await freePort();
+        bareFastify = await startServer({
+          script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-fastify.js'),
+          args: [String(port)],
+          env: {},
+          port,
+          readyPath: '/health',
+          logFile: join(RESULTS_DIR, 'bare-fastify.log'),
+        });
+      }
+      try {
+        await interleaved([
+          ...(selected('health') && gateways.length > 0
+            ? [
+                {
+                  row: 'health',
+                  run: (l: RowLength) => httpRun('health', gateways, [{ method: 'GET', path: '/health' }], l),
+                },
+              ]
+            : []),
+          ...(bareFastify
+            ? [
+                {
+                  row: 'bare-fastify',
+                  run: (l: RowLength) =>
+                    httpRun('bare-fastify', [bareFastify], [{ method: 'GET', path: '/health' }], l),
+                },
+              ]
+            : []),
+        ]);
+      } finally {
+        await bareFastify?.stop();
+      }
+    }
+    // The gateways stop here: from now on nothing but the row being measured runs (their chainers
+    // would link the log rows' entries, and the log-throughput row prices exactly that).
     for (const gateway of gateways.splice(0)) await gateway.stop();
+    if (opts.profile) {
+      // Written by each gateway as it exits; only the samples inside the secure read's window count.
+      const files = readdirSync(profileDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(profileDir, f));
+      if (files.length === 0) throw new Error(`no CPU profile was written to ${profileDir}`);
+      // Several processes run the same code: the busiest one stands for all.
+      const summaries = files.map((f) =>
+        summariseProfile(f, (measurements['secure-read'] ?? measurements.health)?.windowUs),
+      );
+      const busiest = summaries.reduce((a, b) => (b.busyMs > a.busyMs ? b : a));
+      profile = { ...busiest, files: files.map((f) => f.replace(`${PROJECT_ROOT}/`, '')) };
+    }
 
     if (seeded && selected('log-throughput')) {
       process.stdout.write(
@@ -398,141 +456,51 @@ async function main(): Promise<void> {
       process.stdout.write('  running verify …\n');
       verify = await runWorker<VerifyResult>('verify', {}, workerEnv, ['--expose-gc']);
     }
-
-    // ---- the rows compared in ratios: each side up at once, run in alternating slices ----
-    const servers: Server[] = [];
-    try {
-      const gatewayRows = seeded && (selected('secure-read') || selected('health'));
-      for (let i = 0; i < (gatewayRows ? opts.processes : 0); i++) {
-        const port = await freePort();
-        servers.push(
-          await startServer({
-            script: join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
-            nodeArgs: ['--enable-source-maps', ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-            env: gatewayEnv(port),
-            port,
-            readyPath: '/health/ready',
-            logFile: gatewayLog,
-          }),
-        );
-      }
-      gateways.push(...servers);
-      const readers = [...servers];
-      let bareNest: Server | undefined;
-      if (seeded && trace && selected('bare-nest')) {
-        const port = await freePort();
-        bareNest = await startServer({
-          script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-nest.js'),
-          args: [String(port), join(RESULTS_DIR, 'secure-read-statements.json')],
-          env: { ...workerEnv, PORT: String(port) },
-          port,
-          readyPath: '/bare/ready',
-          logFile: join(RESULTS_DIR, 'bare-nest.log'),
-        });
-        servers.push(bareNest);
-      }
-      let bareFastify: Server | undefined;
-      if (selected('bare-fastify')) {
-        const port = await freePort();
-        bareFastify = await startServer({
-          script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-fastify.js'),
-          args: [String(port)],
-          env: {},
-          port,
-          readyPath: '/health',
-          logFile: join(RESULTS_DIR, 'bare-fastify.log'),
-        });
-        servers.push(bareFastify);
-      }
-      if (seeded && selected('floor'))
-        await dataSource.query('CREATE TABLE IF NOT EXISTS bench_floor_log (LIKE access_log_entry INCLUDING ALL)');
-      const floor = (pipelined: boolean) => (rowLength: RowLength) =>
-        runWorker<Measurement>(
-          'floor',
-          {
-            caseId: seeded!.caseId,
-            clients: opts.connections,
-            length: rowLength,
-            logTable: 'bench_floor_log',
-            // The same four statements sent as the gateway sends them (BEGIN with the SELECT, the
-            // INSERT with COMMIT): what the pipelining alone is worth, apart from the rest of the stack.
-            ...(pipelined ? { pipelined: true } : {}),
-            cpu: { pids: [], postmaster },
-          } satisfies FloorInput,
-          workerEnv,
-        );
-      const s = seeded;
-      await interleaved([
-        ...(s && readers.length > 0 && selected('secure-read')
-          ? [
-              {
-                row: 'secure-read',
-                run: (l: RowLength) =>
-                  httpRun(
-                    'secure-read',
-                    readers,
-                    [
-                      {
-                        method: 'GET',
-                        path: `/v1/cases/${s.caseId}`,
-                        headers: bearer(s.tokens.caseworker, 'care-coordination'),
-                      },
-                    ],
-                    l,
-                  ),
-              },
-            ]
-          : []),
-        ...(s && selected('floor')
-          ? [
-              { row: 'floor', run: floor(false) },
-              { row: 'floor-pipelined', run: floor(true) },
-            ]
-          : []),
-        ...(s && bareNest
-          ? [
-              {
-                row: 'bare-nest',
-                run: (l: RowLength) =>
-                  httpRun('bare-nest', [bareNest], [{ method: 'GET', path: `/bare/cases/${s.caseId}` }], l),
-              },
-            ]
-          : []),
-      ]);
-      await interleaved([
-        ...(readers.length > 0 && selected('health')
-          ? [
-              {
-                row: 'health',
-                run: (l: RowLength) => httpRun('health', readers, [{ method: 'GET', path: '/health' }], l),
-              },
-            ]
-          : []),
-        ...(bareFastify
-          ? [
-              {
-                row: 'bare-fastify',
-                run: (l: RowLength) => httpRun('bare-fastify', [bareFastify], [{ method: 'GET', path: '/health' }], l),
-              },
-            ]
-          : []),
-      ]);
-    } finally {
-      for (const server of servers) await server.stop().catch(() => undefined);
-      gateways.splice(0);
-    }
-    if (opts.profile) {
-      // Written by each gateway as it exits; only the samples inside the secure read's window count.
-      const files = readdirSync(profileDir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => join(profileDir, f));
-      if (files.length === 0) throw new Error(`no CPU profile was written to ${profileDir}`);
-      // Several processes run the same code: the busiest one stands for all.
-      const summaries = files.map((f) =>
-        summariseProfile(f, (measurements['secure-read'] ?? measurements.health)?.windowUs),
+    if (seeded && selected('floor')) {
+      process.stdout.write('  running floor …\n');
+      await dataSource.query('CREATE TABLE IF NOT EXISTS bench_floor_log (LIKE access_log_entry INCLUDING ALL)');
+      measurements.floor = await runWorker<Measurement>(
+        'floor',
+        {
+          caseId: seeded.caseId,
+          clients: opts.connections,
+          length,
+          logTable: 'bench_floor_log',
+          cpu: { pids: [], postmaster },
+        } satisfies FloorInput,
+        workerEnv,
       );
-      const busiest = summaries.reduce((a, b) => (b.busyMs > a.busyMs ? b : a));
-      profile = { ...busiest, files: files.map((f) => f.replace(`${PROJECT_ROOT}/`, '')) };
+      // The same four statements sent as the gateway sends them (BEGIN with the SELECT, the INSERT
+      // with COMMIT): what the pipelining alone is worth, apart from the rest of the stack.
+      process.stdout.write('  running floor, pipelined …\n');
+      measurements['floor-pipelined'] = await runWorker<Measurement>(
+        'floor',
+        {
+          caseId: seeded.caseId,
+          clients: opts.connections,
+          length,
+          logTable: 'bench_floor_log',
+          pipelined: true,
+          cpu: { pids: [], postmaster },
+        } satisfies FloorInput,
+        workerEnv,
+      );
+    }
+    if (seeded && trace && selected('bare-nest')) {
+      const port = await freePort();
+      const bare = await startServer({
+        script: join(PROJECT_ROOT, 'dist', 'bench', 'workers', 'bare-nest.js'),
+        args: [String(port), join(RESULTS_DIR, 'secure-read-statements.json')],
+        env: { ...workerEnv, PORT: String(port) },
+        port,
+        readyPath: '/bare/ready',
+        logFile: join(RESULTS_DIR, 'bare-nest.log'),
+      });
+      try {
+        await http('bare-nest', [bare], [{ method: 'GET', path: `/bare/cases/${seeded.caseId}` }]);
+      } finally {
+        await bare.stop();
+      }
     }
   } finally {
     for (const gateway of gateways) await gateway.stop().catch(() => undefined);
