@@ -26,6 +26,18 @@ const entry: EntryContent = {
   policyVersion: 'v1',
 };
 
+/** The same entry as format 2 records it: what the decision relied on, in its own fields. */
+const v2: EntryContent = {
+  ...entry,
+  legalBasis: null,
+  format: 2,
+  consentIds: ['c1', 'c2'],
+  agreementId: 'a1',
+  ground: 'GDPR art. 6(1)(a)',
+  categories: ['housing'],
+  grantId: null,
+};
+
 describe('access-log hashing', () => {
   it('changes the entry hash when any recorded fact changes', () => {
     const base = entryHash(entry);
@@ -45,16 +57,6 @@ describe('access-log hashing', () => {
     // A format-1 entry hashes the same whether or not the format-2 columns are present (exports made before them).
     const v1 = entryHash(entry);
     expect(entryHash({ ...entry, format: 1, consentIds: ['x'], ground: 'g', categories: ['health'] })).toBe(v1);
-    const v2 = {
-      ...entry,
-      legalBasis: null,
-      format: 2,
-      consentIds: ['c1', 'c2'],
-      agreementId: 'a1',
-      ground: 'GDPR art. 6(1)(a)',
-      categories: ['housing'],
-      grantId: null,
-    };
     const base = entryHash(v2);
     expect(base).not.toBe(v1);
     for (const change of [
@@ -70,16 +72,6 @@ describe('access-log hashing', () => {
   });
 
   it('hashes entries exactly as entries already in logs were hashed (fixed values)', () => {
-    const v2 = {
-      ...entry,
-      legalBasis: null,
-      format: 2,
-      consentIds: ['c1', 'c2'],
-      agreementId: 'a1',
-      ground: 'GDPR art. 6(1)(a)',
-      categories: ['housing'],
-      grantId: null,
-    };
     expect(entryHash(entry)).toBe('131edc71c8f10da73ae8bba6e2e099b4cafc4f2a9b26d79988485a4ef6ff20a2');
     expect(entryHash(v2)).toBe('46f58c36495e4eca81ccd167d2b48dac5e89029998f7ec376bb7ad7f7ee061b2');
     // Format-2 columns an export made before them lacks hash as their defaults.
