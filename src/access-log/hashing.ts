@@ -23,38 +23,15 @@ export function entryContent(entry: EntryContent): Record<string, unknown> {
   const format = entry.format ?? 1;
   if (format === 1) return formatOneContent(entry);
   if (format !== 2) throw new Error(`unknown access-log entry format ${String(format)}`);
-  // Format 1's fields and format 2's own, written out in key order: one object, no spread, and
-  // canonicalJson finds its keys already sorted (this runs for every access).
-  return {
-    action: entry.action,
-    agreementId: entry.agreementId ?? null,
-    categories: entry.categories ?? [],
-    clientRef: entry.clientRef,
-    consentId: entry.consentId,
-    consentIds: entry.consentIds ?? [],
-    custodianPartnerId: entry.custodianPartnerId,
-    decision: entry.decision,
-    disclosureSha256: entry.disclosureSha256,
-    fields: entry.fields,
-    format: 2,
-    grantId: entry.grantId ?? null,
-    ground: entry.ground ?? null,
-    id: entry.id,
-    legalBasis: entry.legalBasis,
-    occurredAt: new Date(entry.occurredAt).toISOString(),
-    override: entry.override,
-    partnerId: entry.partnerId,
-    policyVersion: entry.policyVersion,
-    profession: entry.profession,
-    purpose: entry.purpose,
-    reason: entry.reason,
-    requestId: entry.requestId,
-    resourceId: entry.resourceId,
-    resourceType: entry.resourceType,
-    roles: entry.roles,
-    ruleId: entry.ruleId,
-    userSub: entry.userSub,
-  };
+  // Format 2's own fields added to format 1's object (one object; no spread copies it per access).
+  const content = formatOneContent(entry);
+  content.format = 2;
+  content.consentIds = entry.consentIds ?? [];
+  content.agreementId = entry.agreementId ?? null;
+  content.ground = entry.ground ?? null;
+  content.categories = entry.categories ?? [];
+  content.grantId = entry.grantId ?? null;
+  return content;
 }
 
 function formatOneContent(entry: EntryContent): Record<string, unknown> {

@@ -338,8 +338,6 @@ export class AccessService {
       if (g.category) granted.push(g.category);
       for (const id of g.consentIds) consentIds.add(id);
     }
-    const grantedFields: string[] = [];
-    for (const c of this.policy.policy.categories) if (granted.includes(c.id)) grantedFields.push(...c.fields);
     const effect = result.decision === 'deny' ? 'deny' : grants.length > 0 ? 'permit' : 'pending';
     const uses = (fact: string) =>
       grants.some((g) => this.policy.ruleDefinition(g.ruleId)?.when?.[fact as 'inCircle'] !== undefined);
@@ -352,7 +350,7 @@ export class AccessService {
       rule: effect === 'permit' ? { ...this.reference(grants[0].ruleId) } : result.rule,
       grants,
       granted,
-      grantedFields,
+      grantedFields: this.policy.fieldsOf(granted),
       pendingCategories,
       withheld,
       ground: this.policy.groundOf(grants),
@@ -459,7 +457,7 @@ export class AccessService {
       effect: 'permit',
       withheld: [],
       granted: categories,
-      grantedFields: this.policy.policy.categories.filter((c) => categories.includes(c.id)).flatMap((c) => c.fields),
+      grantedFields: this.policy.fieldsOf(categories),
       grants:
         categories.length > 0
           ? categories.map((category) => ({ category, ruleId: '(list scope)', consentIds: [] }))
@@ -544,20 +542,6 @@ export class AccessService {
 
   /** The categories (in the policy's order) any of these fields belongs to. */
   categoriesOfFields(fields: string[]): string[] {
-    const named = new Set<number>();
-    for (const field of fields) for (const index of this.categoryIndexesOf(field)) named.add(index);
-    return this.policy.policy.categories.filter((_, index) => named.has(index)).map((c) => c.id);
-  }
-
-  /** Which categories (by their place in the policy) each field belongs to, made once: the policy is fixed. */
-  private fieldCategories?: Map<string, number[]>;
-  private categoryIndexesOf(field: string): number[] {
-    if (!this.fieldCategories) {
-      this.fieldCategories = new Map();
-      this.policy.policy.categories.forEach((category, index) => {
-        for (const f of category.fields) this.fieldCategories!.set(f, [...(this.fieldCategories!.get(f) ?? []), index]);
-      });
-    }
-    return this.fieldCategories.get(field) ?? [];
+    return this.policy.categoriesOfFields(fields);
   }
 }

@@ -115,9 +115,7 @@ export class InformationRequestsService {
       basis: request.basis,
       rule: request.ruleId,
       categories: request.permittedCategories,
-      fields: this.policy.policy.categories
-        .filter((c) => request.permittedCategories.includes(c.id))
-        .flatMap((c) => c.fields),
+      fields: this.policy.fieldsOf(request.permittedCategories),
       withheld:
         decision?.withheld
           .filter((w) => !request.permittedCategories.includes(w.category))

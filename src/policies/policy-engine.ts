@@ -3,6 +3,7 @@ import { createMongoAbility, subject as casl, type MongoAbility, type RawRuleOf 
 import { ProblemException } from '../common/problem/problem.js';
 import {
   CALLER_FACTS,
+  fieldsOfCategories,
   type Condition,
   type FactName,
   type FactValue,
@@ -199,12 +200,43 @@ export class PolicyEngine {
   private readonly decisions = new Map<string, AuthorizationResult>();
   /** The special categories (GDPR art. 9), and each rule's ground as groundOf states it, with and without them. */
   private readonly special: Set<string>;
-  private readonly groundPhrases = new Map<string, { plain: string; special: string } | null>();
+  private readonly groundPhrases = new Map<string, { plain: string; special: string }>();
+  /** The categories (by their place in the policy) each field belongs to. */
+  private readonly categoriesByField = new Map<string, number[]>();
 
   constructor(readonly policy: PolicySet) {
     this.version = policy.version;
     for (const rule of policy.rules) this.byId.set(rule.id, rule);
     this.special = new Set(policy.categories.filter((c) => c.special).map((c) => c.id));
+    // Fixed by the policy, used on every access: made once.
+    for (const rule of policy.rules) {
+      const ground = rule.ground;
+      if (!ground) continue;
+      const say = (articles: string[]) => `GDPR ${articles.join(', ')}${ground.national ? `; ${ground.national}` : ''}`;
+      const article6 = `art. ${ground.article6} (${GROUND_NAMES[ground.article6] ?? 'ground'})`;
+      this.groundPhrases.set(rule.id, {
+        plain: say([article6]),
+        special: ground.article9
+          ? say([article6, `art. ${ground.article9} (${GROUND_NAMES[ground.article9] ?? 'ground'})`])
+          : say([article6]),
+      });
+    }
+    policy.categories.forEach((category, index) => {
+      for (const field of category.fields)
+        this.categoriesByField.set(field, [...(this.categoriesByField.get(field) ?? []), index]);
+    });
+  }
+
+  /** The fields of these categories, in the policy's order. */
+  fieldsOf(categories: readonly string[]): string[] {
+    return fieldsOfCategories(this.policy, categories);
+  }
+
+  /** The categories (in the policy's order) any of these fields belongs to. */
+  categoriesOfFields(fields: readonly string[]): string[] {
+    const named = new Set<number>();
+    for (const field of fields) for (const index of this.categoriesByField.get(field) ?? []) named.add(index);
+    return this.policy.categories.filter((_, index) => named.has(index)).map((c) => c.id);
   }
 
   isKnownRole(role: string): boolean {
@@ -367,7 +399,7 @@ export class PolicyEngine {
       rule: anyPermit ? first : (refusing ?? null),
       legalBasis: anyPermit ? this.groundOf(grants) : null,
       permittedCategories: permitted,
-      permittedFields: this.policy.categories.filter((c) => permitted.includes(c.id)).flatMap((c) => c.fields),
+      permittedFields: this.fieldsOf(permitted),
       withheld,
       missing: [...new Set(withheld.flatMap((w) => w.missing))],
       policyVersion: this.version,
@@ -487,32 +519,10 @@ export class PolicyEngine {
     }
     const said = new Set<string>();
     for (const [ruleId, specialGranted] of byRule) {
-      const phrases = this.groundPhrasesOf(ruleId);
+      const phrases = this.groundPhrases.get(ruleId);
       if (phrases) said.add(specialGranted ? phrases.special : phrases.plain);
     }
     return said.size > 0 ? [...said].join(' | ') : null;
-  }
-
-  /** A rule's ground in words, without and with its article 9 condition (null: the rule states none). */
-  private groundPhrasesOf(ruleId: string): { plain: string; special: string } | null {
-    let phrases = this.groundPhrases.get(ruleId);
-    if (phrases === undefined) {
-      const ground = this.byId.get(ruleId)?.ground;
-      const say = (articles: string[]) =>
-        `GDPR ${articles.join(', ')}${ground?.national ? `; ${ground.national}` : ''}`;
-      const article6 = ground ? `art. ${ground.article6} (${GROUND_NAMES[ground.article6] ?? 'ground'})` : '';
-      phrases = ground
-        ? {
-            plain: say([article6]),
-            special: ground.article9
-              ? say([article6, `art. ${ground.article9} (${GROUND_NAMES[ground.article9] ?? 'ground'})`])
-              : say([article6]),
-          }
-        : null;
-      // Only ids of this policy's rules are kept (the map cannot grow past them).
-      if (this.byId.has(ruleId)) this.groundPhrases.set(ruleId, phrases);
-    }
-    return phrases;
   }
 
   private reference(id: string): RuleReference {

@@ -154,6 +154,13 @@ export interface PolicySet {
   version: string;
 }
 
+/** The fields of these categories, in the policy's order of categories (what a grant of them lets leave). */
+export function fieldsOfCategories(policy: PolicySet, categories: readonly string[]): string[] {
+  const fields: string[] = [];
+  for (const category of policy.categories) if (categories.includes(category.id)) fields.push(...category.fields);
+  return fields;
+}
+
 export const FACT_NAMES: readonly FactName[] = [
   'agreementInForce',
   'inCircle',

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.js';
 import { longer } from '../common/time/clock.js';
 import { POLICY_SET } from './policy-engine.js';
-import type { Assertable, PolicySet, ReferralReason, RepresentativeCapacity, RuleDefinition } from './policy-files.js';
+import {
+  fieldsOfCategories,
+  type Assertable,
+  type PolicySet,
+  type ReferralReason,
+  type RepresentativeCapacity,
+  type RuleDefinition,
+} from './policy-files.js';
 
 /**
  * The network policy as vocabulary: which purposes, roles, professions, categories, switches and
@@ -15,6 +22,11 @@ export class PolicyService {
 
   get version(): string {
     return this.policy.version;
+  }
+
+  /** The fields of these categories, in the policy's order. */
+  fieldsOf(categories: readonly string[]): string[] {
+    return fieldsOfCategories(this.policy, categories);
   }
 
   isKnownRole(role: string): boolean {
