@@ -16,7 +16,7 @@ import { summariseProfile, type ProfileSummary } from './support/profile.js';
 import { describeTrace, type SecureReadTrace } from './support/replay.js';
 import { freeSpace, logSizeMode, type LogSizeReport } from './support/log-size.js';
 import { referralBody, seedNetwork, type Seeded } from './support/seed.js';
-import { combineSlices, sliceLengths, type Measurement, type RowLength } from './support/stats.js';
+import { interleave, sliceLengths, type Measurement, type RowLength } from './support/stats.js';
 import type { FloorInput } from './workers/floor.js';
 import type { LoadInput, LoadStep } from './workers/load.js';
 import type { LogThroughputInput, LogThroughputResult } from './workers/log-throughput.js';
@@ -252,10 +252,12 @@ async function main(): Promise<void> {
     const lengths = sliceLengths(length, opts.slices);
     const split = lengths.length > 1 ? ` in ${lengths.length} alternating slices` : '';
     process.stdout.write(`  running ${rows.map((r) => r.row).join(', ')}${split} …\n`);
-    const slices = new Map(rows.map((r) => [r.row, [] as Measurement[]]));
-    for (const [i, rowLength] of lengths.entries())
-      for (const r of i % 2 === 0 ? rows : [...rows].reverse()) slices.get(r.row)!.push(await r.run(rowLength));
-    for (const r of rows) measurements[r.row] = combineSlices(slices.get(r.row)!);
+    const combined = await interleave(
+      length,
+      opts.slices,
+      rows.map((r) => r.run),
+    );
+    rows.forEach((r, i) => (measurements[r.row] = combined[i]));
   };
 
   const dataSource = createDataSource(databaseUrl, { database: { ...config.database, poolSize: 2 } }, 'schakel-bench');

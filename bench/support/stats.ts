@@ -156,3 +156,21 @@ export function sliceLengths(length: RowLength, slices: number): RowLength[] {
     seconds: length.seconds / slices,
   }));
 }
+
+/**
+ * Runs rows in alternating slices of `length` (the order reversed every other round), so a slow
+ * stretch of a shared machine falls on every row, and gives each row's slices combined.
+ */
+export async function interleave(
+  length: RowLength,
+  slices: number,
+  rows: ((sliceLength: RowLength) => Promise<Measurement>)[],
+): Promise<Measurement[]> {
+  const measured = rows.map(() => [] as Measurement[]);
+  for (const [i, sliceLength] of sliceLengths(length, slices).entries()) {
+    const order = rows.map((_, row) => row);
+    if (i % 2 === 1) order.reverse();
+    for (const row of order) measured[row].push(await rows[row](sliceLength));
+  }
+  return measured.map(combineSlices);
+}

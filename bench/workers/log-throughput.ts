@@ -9,7 +9,7 @@ import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createDataSource } from '../../src/data-source.js';
 import { reply, runMain, workerInput } from '../support/processes.js';
-import { closedLoop, combineSlices, sliceLengths, type Measurement, type RowLength } from '../support/stats.js';
+import { closedLoop, interleave, type Measurement, type RowLength } from '../support/stats.js';
 
 export interface LogThroughputInput {
   caseId: string;
@@ -89,8 +89,8 @@ runMain(async () => {
       const entry = content();
       await repository.insert(manager, { ...entry, entryHash: entryHash(entry) }, null);
     });
-  const measure = (operation: () => Promise<unknown>) =>
-    closedLoop(input.writers, input.length, async () => void (await operation()));
+  const measure = (operation: () => Promise<unknown>, length = input.length) =>
+    closedLoop(input.writers, length, async () => void (await operation()));
 
   const none = await measure(() => dataSource.transaction(readCase));
   await dataSource.query(
@@ -117,29 +117,20 @@ runMain(async () => {
   await chain.chainAll();
   // Chained and unchained in alternating slices (chained first, then unchained first, …), so a
   // slow minute of a shared machine weighs on both. Before a chained slice nothing is left to link.
-  const chainedSlices: Measurement[] = [];
-  const unchainedSlices: Measurement[] = [];
-  const chainedSlice = async (length: RowLength) => {
-    chain.onApplicationBootstrap();
-    chainedSlices.push(await closedLoop(input.writers, length, async () => void (await logged())));
-    await chain.onApplicationShutdown();
-    await chain.chainAll();
-  };
-  const unchainedSlice = async (length: RowLength) => {
-    unchainedSlices.push(await closedLoop(input.writers, length, async () => void (await logged())));
-    await chain.chainAll();
-  };
-  for (const [i, length] of sliceLengths(input.length, input.slices).entries()) {
-    if (i % 2 === 0) {
-      await chainedSlice(length);
-      await unchainedSlice(length);
-    } else {
-      await unchainedSlice(length);
-      await chainedSlice(length);
-    }
-  }
-  const chained = combineSlices(chainedSlices);
-  const unchained = combineSlices(unchainedSlices);
+  const [chained, unchained] = await interleave(input.length, input.slices, [
+    async (length) => {
+      chain.onApplicationBootstrap();
+      const measured = await measure(logged, length);
+      await chain.onApplicationShutdown();
+      await chain.chainAll();
+      return measured;
+    },
+    async (length) => {
+      const measured = await measure(logged, length);
+      await chain.chainAll();
+      return measured;
+    },
+  ]);
   // The same with the chainer linking only, not growing the Merkle tree (the design before issue
   // 14): what the tree costs. The tree catches up from the links on the next batch.
   const growTree = repository.tree.append.bind(repository.tree);
