@@ -726,7 +726,7 @@ async function main(): Promise<void> {
     out(
       `The privacy officer's searches (GET /v1/access-log, limit 50, the officer's scope applied), ${opts.requests} requests each, one after the other, ` +
         `over HTTP to the gateway's app in the bench's worker process. ${fmt(logSize.bytesPerEntry)} bytes per entry on disk (entry, link, indexes); ` +
-        `seeding took ${fmt(logSize.seedSeconds)} s.`,
+        `seeding took ${fmt(logSize.seedSeconds)} s, log:maintain's compaction of the closed partitions ${fmt(logSize.compactSeconds)} s.`,
     );
     out();
     const sizes = logSize.sizes.map((n) => fmt(n));

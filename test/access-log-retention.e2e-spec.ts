@@ -77,6 +77,45 @@ describe('access-log partitions and retention', () => {
     expect(await maintenance.maintain()).toMatchObject({ created: [], resized: [], dropped: [] });
   });
 
+  it('rebuilds the indexes of closed partitions full, once, and leaves the open one alone', async () => {
+    // (Partitions ahead hold 6 entries: 4 more writes close one without running out.)
+    for (let i = 0; i < 3; i++) await search();
+    await chain.chainAll();
+    const next = await nextSeq();
+    const indexes = async () =>
+      (await ctx.dataSource.query(
+        `SELECT t.relname AS "table", ic.relname AS name, (regexp_match(pg_get_expr(t.relpartbound, t.oid), 'TO \\(''?(\\d+)'))[1]::bigint AS upper,
+                coalesce(ic.reloptions, '{}') AS options, obj_description(ic.oid, 'pg_class') AS comment
+           FROM pg_inherits i JOIN pg_class t ON t.oid = i.inhrelid JOIN pg_index x ON x.indrelid = t.oid
+           JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_am am ON am.oid = ic.relam
+          WHERE i.inhparent IN ('access_log_entry'::regclass, 'access_log_link'::regclass) AND am.amname = 'btree'`,
+      )) as { table: string; name: string; upper: string; options: string[]; comment: string | null }[];
+    const everything = async () =>
+      (await ctx.request({ url: '/v1/access-log?limit=100', token: officer, purpose: 'privacy-audit' })).body.items.map(
+        (e: { id: string }) => e.id,
+      ) as string[];
+    const before = await everything();
+    const result = await maintenance.maintain();
+    expect(result.compacted.length).toBeGreaterThan(0);
+    const after = await indexes();
+    const closed = after.filter((i) => Number(i.upper) <= next);
+    const open = after.filter((i) => Number(i.upper) > next);
+    expect(closed.length).toBeGreaterThan(0);
+    // Every b-tree index of every closed partition, the links' too; none of a partition still written.
+    for (const index of closed) {
+      expect(index).toMatchObject({ comment: 'compacted by log:maintain' });
+      expect(index.options).toContain('fillfactor=100');
+    }
+    expect(new Set(closed.map((i) => i.table.replace(/_p-?\d+$/, '')))).toEqual(
+      new Set(['access_log_entry', 'access_log_link']),
+    );
+    for (const index of open) expect(index.comment).toBeNull();
+    // Once: a second run rebuilds nothing; the rebuilt indexes serve searches and verification.
+    expect((await maintenance.maintain()).compacted).toEqual([]);
+    expect((await everything()).slice(1)).toEqual(before);
+    expect(await chain.verify()).toMatchObject({ ok: true });
+  });
+
   it('keeps the partitions append-only: UPDATE, DELETE and TRUNCATE of one are refused', async () => {
     await search();
     const [name] = (await partitions()).filter((p) => !p.endsWith('_p0'));

@@ -16,6 +16,8 @@ export interface MaintenanceResult {
   anchor: string | null;
   /** Entries dropped with them. */
   purged: number;
+  /** Closed partitions whose indexes were rebuilt full (lower bounds). */
+  compacted: string[];
 }
 
 /**
@@ -29,6 +31,10 @@ export interface MaintenanceResult {
  * 2. Partitions ahead: makes partitions of ACCESS_LOG_PARTITION_SIZE entries until there is room
  *    for ACCESS_LOG_PARTITIONS_AHEAD more (an empty partition ahead of a different size is remade).
  *    Should they run out, writes fail — and so, fail closed, do the accesses — until it runs.
+ * 3. Compaction: rebuilds the b-tree indexes of closed partitions (every sequence value of the
+ *    range handed out, every entry linked) full, once. Entries and links are appended in key
+ *    order, which leaves their filter indexes about 60 % full: a third of the log's disk.
+ *    REINDEX CONCURRENTLY: searches and writers go on meanwhile.
  */
 @Injectable()
 export class LogMaintenanceService {
@@ -44,7 +50,25 @@ export class LogMaintenanceService {
     // The tree keeps only the nodes proofs of what remains need (the anchor signed the rest's subtrees).
     if (retention.anchor !== null) await this.chain.pruneTree(retention.anchor);
     const ahead = await this.makeRoom();
-    return { ...ahead, ...retention };
+    const compacted = await this.compact();
+    return { ...ahead, ...retention, compacted };
+  }
+
+  private async compact(): Promise<string[]> {
+    return this.partitions.outsideTransaction(async (manager) => {
+      const next = await this.partitions.nextSeq(manager);
+      const closed = (await this.partitions.partitions(manager)).filter((p) => p.upper <= next);
+      const waiting = await this.partitions.withUnchained(manager, closed);
+      const compacted: string[] = [];
+      for (const partition of closed.filter((p) => !waiting.has(p.suffix))) {
+        const indexes = await this.partitions.uncompactedIndexes(manager, [partition.suffix]);
+        if (indexes.length === 0) continue;
+        for (const index of indexes) await this.partitions.compactIndex(manager, index);
+        compacted.push(partition.suffix);
+      }
+      if (compacted.length > 0) this.logger.info({ partitions: compacted.length }, 'access-log partitions compacted');
+      return compacted;
+    });
   }
 
   private async retain(now: Date): Promise<Pick<MaintenanceResult, 'dropped' | 'anchor' | 'purged'>> {

@@ -24,6 +24,8 @@ export interface PrefixFacts {
 
 const MAINTAIN_LOCK = 'schakel.access_log_maintain';
 const TABLES = ['access_log_entry', 'access_log_link'] as const;
+/** The comment on an index of a closed partition once log:maintain rebuilt it full. */
+const COMPACTED = 'compacted by log:maintain';
 
 function parseBound(text: string): { lower: bigint | null; upper: bigint } {
   const match = /FROM \((MINVALUE|'?-?\d+'?)\) TO \('?(-?\d+)'?\)/.exec(text);
@@ -106,7 +108,7 @@ export class LogPartitionsRepository {
               (SELECT count(*) FROM access_log_link WHERE entry_seq < $1)::bigint AS links,
               (SELECT max(occurred_at) FROM access_log_entry WHERE seq < $1) AS newest_at,
               (SELECT position FROM access_log_link WHERE entry_seq < $1 ORDER BY position DESC LIMIT 1) AS last_position,
-              (SELECT hash FROM access_log_link WHERE entry_seq < $1 ORDER BY position DESC LIMIT 1) AS last_hash,
+              (SELECT encode(hash, 'hex') FROM access_log_link WHERE entry_seq < $1 ORDER BY position DESC LIMIT 1) AS last_hash,
               (SELECT position FROM access_log_link WHERE entry_seq >= $1 ORDER BY position LIMIT 1) AS next_position,
               EXISTS (SELECT 1 FROM access_log_unchained WHERE seq < $1) AS unchained_below`,
       [String(upper)],
@@ -120,6 +122,70 @@ export class LogPartitionsRepository {
       nextPosition: row.next_position === null ? null : String(row.next_position),
       unchainedBelow: Boolean(row.unchained_below),
     };
+  }
+
+  /**
+   * The b-tree indexes of these partitions (entries and links) not yet compacted. A compacted
+   * index carries the comment COMPACTED, written only once its rebuild finished.
+   */
+  async uncompactedIndexes(manager: EntityManager, suffixes: string[]): Promise<string[]> {
+    if (suffixes.length === 0) return [];
+    const tables = suffixes.flatMap((suffix) => TABLES.map((table) => `${table}_p${suffix}`));
+    const rows: { name: string }[] = await manager.query(
+      `SELECT ic.relname AS name
+         FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class ic ON ic.oid = x.indexrelid
+         JOIN pg_am am ON am.oid = ic.relam
+        WHERE t.relname = ANY ($1) AND t.relnamespace = current_schema()::regnamespace AND am.amname = 'btree'
+          AND x.indisvalid AND obj_description(ic.oid, 'pg_class') IS DISTINCT FROM $2
+        ORDER BY ic.relname`,
+      [tables, COMPACTED],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** Partitions with entries still waiting for the chainer (their links are still to come). */
+  async withUnchained(manager: EntityManager, suffixes: LogPartition[]): Promise<Set<string>> {
+    const waiting = new Set<string>();
+    for (const p of suffixes) {
+      const [{ any }] = (await manager.query(
+        'SELECT EXISTS (SELECT 1 FROM access_log_unchained WHERE seq >= $1 AND seq < $2) AS any',
+        [String(p.lower ?? -(2n ** 63n)), String(p.upper)],
+      )) as { any: boolean }[];
+      if (any) waiting.add(p.suffix);
+    }
+    return waiting;
+  }
+
+  /**
+   * Rebuilds one index of a closed partition full (fillfactor 100: nothing is inserted there any
+   * more), without blocking readers or writers (REINDEX CONCURRENTLY, outside a transaction),
+   * then marks it. Appends in key order leave such indexes about 60 % full.
+   */
+  async compactIndex(manager: EntityManager, index: string): Promise<void> {
+    if (!/^access_log_(entry|link)_p-?\d+_[a-z0-9_]+$/.test(index))
+      throw new Error(`not an access-log index: ${index}`);
+    await manager.query(`ALTER INDEX "${index}" SET (fillfactor = 100)`);
+    await manager.query(`REINDEX INDEX CONCURRENTLY "${index}"`);
+    await manager.query(`COMMENT ON INDEX "${index}" IS '${COMPACTED}'`);
+  }
+
+  /**
+   * Runs `work` on one connection, outside a transaction (REINDEX CONCURRENTLY cannot run in
+   * one), holding the maintenance lock as a session lock.
+   */
+  async outsideTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [MAINTAIN_LOCK]);
+      try {
+        return await work(runner.manager);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [MAINTAIN_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Checkpoints before the anchor go with the prefix they signed (the anchor itself stays). */
