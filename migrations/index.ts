@@ -4,6 +4,7 @@ import { AccessLogMerkleTree1796310000000 } from './1796310000000-AccessLogMerkl
 import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdempotencyResponses.js';
 import { ConsoleSignIn1796400000000 } from './1796400000000-ConsoleSignIn.js';
 import { ReviewItemClient1796400100000 } from './1796400100000-ReviewItemClient.js';
+import { AccessLogCompactStorage1796500000000 } from './1796500000000-AccessLogCompactStorage.js';
 import { AccessLogPartitions1796300000000 } from './1796300000000-AccessLogPartitions.js';
 import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
@@ -75,4 +76,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PartnerPrivacyContact1796313800000,
   ConsoleSignIn1796400000000,
   ReviewItemClient1796400100000,
+  AccessLogCompactStorage1796500000000,
 ];

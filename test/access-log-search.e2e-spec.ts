@@ -32,7 +32,7 @@ describe('access log search by date range', () => {
               CASE WHEN g % 3 = 0 THEN 'other-partner' ELSE 'gateway-operator' END, 'user-' || (g % 7), ARRAY['caseworker'],
               NULL, 'read', 'Case', md5(g::text)::uuid::text, NULL, NULL, 'care-coordination', NULL, NULL,
               CASE WHEN g % 5 = 0 THEN 'deny' ELSE 'permit' END, 'synthetic', NULL, '{}', NULL, false, 'test',
-              md5('e' || g) || md5('f' || g), 2, '{}', NULL, NULL, '{}', NULL
+              sha256(('e' || g)::bytea), 2, '{}', NULL, NULL, '{}', NULL
          FROM generate_series(1, 3000) g`,
       [now - 30 * day],
     );

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { AccessLogRepository } from '../src/access-log/access-log.repository.js';
 import { ChainService } from '../src/access-log/chain.service.js';
+import { contentHash } from '../src/access-log/verify/entry.js';
 import { Partner } from '../src/partners/partner.entity.js';
 import { createTestContext, type TestContext, type TestPartner } from './support/test-context.js';
 
@@ -104,13 +106,15 @@ describe('access log', () => {
       decision: 'permit',
       fields: ['entries'],
     });
-    expect(own.disclosure_sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Stored as the 32 bytes of a SHA-256 (bytea), shown as hex.
+    expect(Buffer.isBuffer(own.disclosure_sha256) && own.disclosure_sha256.length).toBe(32);
+    expect(own.entry_hash).toHaveLength(32);
   });
 
   it("shows a partner's privacy officer only its own organisation's accesses and those to cases it holds", async () => {
     await tamper(
       `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, action, resource_type, purpose, decision, reason, policy_version, entry_hash, custodian_partner_id)
-       VALUES (gen_random_uuid(), now(), 'r', 'demo-gp', 'gp-1', '{caseworker}', 'read', 'Case', 'care-coordination', 'permit', 'test', 'v', repeat('0', 64), $1)`,
+       VALUES (gen_random_uuid(), now(), 'r', 'demo-gp', 'gp-1', '{caseworker}', 'read', 'Case', 'care-coordination', 'permit', 'test', 'v', sha256('x'), $1)`,
       [caw.id],
     );
     const response = await search(cawOfficer, '?limit=500');
@@ -191,6 +195,31 @@ describe('access log', () => {
       expect((await verify()).ok).toBe(true);
     });
 
+    it('finds an entry rewritten together with its stored hash, through the link hash', async () => {
+      // The link stores only its own hash: the entry's hash it commits to is the entry's column,
+      // so a forger rewriting both the entry and that column must still break the link.
+      const [link] = (
+        await superuser.query('SELECT position, entry_seq FROM access_log_link ORDER BY position OFFSET 2 LIMIT 1')
+      ).rows;
+      const repository = ctx.app.get(AccessLogRepository);
+      const original = (await repository.entryAt(String(link.position)))!;
+      const forged = { ...original, purpose: 'statistics' };
+      await tamper('UPDATE access_log_entry SET purpose = $2, entry_hash = $3 WHERE seq = $1', [
+        link.entry_seq,
+        forged.purpose,
+        Buffer.from(contentHash(forged), 'hex'),
+      ]);
+      const report = await verify();
+      expect(report).toMatchObject({ ok: false, brokenAt: String(link.position) });
+      expect(report.problem).toContain('link hash does not match');
+      await tamper('UPDATE access_log_entry SET purpose = $2, entry_hash = $3 WHERE seq = $1', [
+        link.entry_seq,
+        original.purpose,
+        Buffer.from(original.entryHash, 'hex'),
+      ]);
+      expect((await verify()).ok).toBe(true);
+    });
+
     it('finds a deleted entry, and a deleted link, at their positions', async () => {
       const [link] = (await superuser.query('SELECT * FROM access_log_link ORDER BY position OFFSET 3 LIMIT 1')).rows;
       const [entry] = (await superuser.query('SELECT * FROM access_log_entry WHERE seq = $1', [link.entry_seq])).rows;
@@ -206,10 +235,11 @@ describe('access log', () => {
       await tamper('DELETE FROM access_log_link WHERE position = $1', [link.position]);
       const report = await verify();
       expect(report).toMatchObject({ ok: false, brokenAt: String(link.position) });
-      await tamper(
-        'INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)',
-        [link.position, link.entry_seq, link.entry_hash, link.prev_hash, link.hash],
-      );
+      await tamper('INSERT INTO access_log_link (position, entry_seq, hash) VALUES ($1, $2, $3)', [
+        link.position,
+        link.entry_seq,
+        link.hash,
+      ]);
       expect((await verify()).ok).toBe(true);
     });
 
@@ -245,7 +275,7 @@ describe('access log', () => {
 
     it('finds a rewritten chain tail through the signed checkpoint', async () => {
       const [head] = (await superuser.query('SELECT * FROM access_log_link ORDER BY position DESC LIMIT 1')).rows;
-      await tamper('UPDATE access_log_link SET hash = $2 WHERE position = $1', [head.position, 'f'.repeat(64)]);
+      await tamper('UPDATE access_log_link SET hash = $2 WHERE position = $1', [head.position, Buffer.alloc(32, 0xff)]);
       const report = await verify();
       expect(report.ok).toBe(false);
       await tamper('UPDATE access_log_link SET hash = $2 WHERE position = $1', [head.position, head.hash]);

@@ -41,7 +41,8 @@ runMain(async () => {
   const insert = `INSERT INTO ${input.logTable} (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type, resource_id,
       client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields, disclosure_sha256, override,
       policy_version, entry_hash)
-    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING seq`;
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,decode($11,'hex'),$12,$13,$14,$15,$16,$17,$18,$19,decode($20,'hex'),$21,$22,decode($23,'hex'))
+    RETURNING seq`;
   const pseudonym = createHash('sha256').update('bench-client').digest('hex');
   let n = 0;
   const measurement = await closedLoop(

@@ -49,8 +49,11 @@ export class AccessLogEntry {
   @Column({ name: 'resource_id', type: 'varchar', length: 200, nullable: true })
   resourceId!: string | null;
 
-  /** Pseudonym of the client (keyed HMAC), never a name or a national number. */
-  @Column({ name: 'client_ref', type: 'char', length: 64, nullable: true })
+  /**
+   * Pseudonym of the client (keyed HMAC), never a name or a national number. The three hashes
+   * are stored as 32 bytes (`bytea`) and read as hex by the repository.
+   */
+  @Column({ name: 'client_ref', type: 'bytea', nullable: true })
   clientRef!: string | null;
 
   /** The organisation that holds the case, so its privacy officer sees accesses to it. */
@@ -80,7 +83,7 @@ export class AccessLogEntry {
   fields!: string[];
 
   /** SHA-256 over the canonical JSON of the disclosed values: proof of what left, without a copy. */
-  @Column({ name: 'disclosure_sha256', type: 'char', length: 64, nullable: true })
+  @Column({ name: 'disclosure_sha256', type: 'bytea', nullable: true })
   disclosureSha256!: string | null;
 
   /** Break-the-glass access, always shown as an override. */
@@ -91,7 +94,7 @@ export class AccessLogEntry {
   policyVersion!: string;
 
   /** SHA-256 of the canonical serialisation of this entry's content. */
-  @Column({ name: 'entry_hash', type: 'char', length: 64 })
+  @Column({ name: 'entry_hash', type: 'bytea' })
   entryHash!: string;
 
   /**
@@ -121,9 +124,11 @@ export class AccessLogEntry {
 }
 
 /**
- * The hash chain: position n links entry `entrySeq` to the previous link's hash. Links are added
- * by one chainer at a time in commit order, so writers never wait on each other. Partitioned by
- * ranges of `entry_seq`, the same ranges as the entries (schema owned by the migrations).
+ * The hash chain: position n links entry `entrySeq` to the previous link's hash:
+ * hash = SHA-256(position | previous link's hash | entry's hash). Links are added by one chainer
+ * at a time in commit order, so writers never wait on each other. Only the link's own hash is
+ * stored (32 bytes, read as hex); the other two are the entry's and the previous link's.
+ * Partitioned by ranges of `entry_seq`, the same ranges as the entries (schema owned by the migrations).
  */
 @Entity({ name: 'access_log_link', synchronize: false })
 export class AccessLogLink {
@@ -133,13 +138,7 @@ export class AccessLogLink {
   @Column({ name: 'entry_seq', type: 'bigint' })
   entrySeq!: string;
 
-  @Column({ name: 'entry_hash', type: 'char', length: 64 })
-  entryHash!: string;
-
-  @Column({ name: 'prev_hash', type: 'char', length: 64 })
-  prevHash!: string;
-
-  @Column({ type: 'char', length: 64 })
+  @Column({ type: 'bytea' })
   hash!: string;
 }
 

@@ -11,9 +11,11 @@ import type { Frontier } from './verify/merkle.js';
 /** A link and its entry's canonical JSON as PostgreSQL writes it (null: no entry row, or a format it does not know). */
 export interface VerificationRow {
   position: string;
-  prevHash: string;
+  /** The previous link's hash (the genesis hash, or the anchor's after a purge); null: not found. */
+  prevHash: string | null;
   hash: string;
-  linkEntryHash: string;
+  /** The linked entry's hash; null when its row is gone. */
+  linkEntryHash: string | null;
   present: boolean;
   canonical: string | null;
 }
@@ -22,11 +24,11 @@ export interface VerificationRow {
 const json = (sql: string, otherwise = "'null'") => `coalesce(to_json(${sql})::text, ${otherwise})`;
 const FORMAT_ONE_SQL: [string, string][] = [
   ['action', json('e.action')],
-  ['clientRef', json('e.client_ref')],
+  ['clientRef', json("encode(e.client_ref, 'hex')")],
   ['consentId', json('e.consent_id')],
   ['custodianPartnerId', json('e.custodian_partner_id')],
   ['decision', json('e.decision')],
-  ['disclosureSha256', json('e.disclosure_sha256')],
+  ['disclosureSha256', json("encode(e.disclosure_sha256, 'hex')")],
   ['fields', json('e.fields')],
   ['id', json('e.id')],
   ['legalBasis', json('e.legal_basis')],
@@ -67,9 +69,9 @@ const CANONICAL_SQL = `CASE WHEN e.seq IS NULL THEN NULL
 /** A link with its entry (null when the entry row is missing), as verification reads them. */
 export interface ChainRow {
   position: string;
-  prevHash: string;
+  prevHash: string | null;
   hash: string;
-  linkEntryHash: string;
+  linkEntryHash: string | null;
   entry: AccessLogEntry | null;
 }
 
@@ -97,10 +99,23 @@ export interface LogFilter {
 }
 
 const CHAIN_LOCK = 'schakel.access_log_chain';
+/** The hashes are stored as 32 bytes (migration AccessLogCompactStorage) and read as hex. */
+const hex = (column: string) => `encode(${column}, 'hex')`;
 const ENTRY_COLUMNS = `e.seq, e.id, e.occurred_at, e.request_id, e.partner_id, e.user_sub, e.roles, e.profession, e.action,
-  e.resource_type, e.resource_id, e.client_ref, e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision,
-  e.reason, e.rule_id, e.fields, e.disclosure_sha256, e.override, e.policy_version, e.entry_hash, e.format, e.consent_ids,
-  e.agreement_id, e.ground, e.categories, e.grant_id`;
+  e.resource_type, e.resource_id, ${hex('e.client_ref')} AS client_ref, e.custodian_partner_id, e.purpose, e.legal_basis,
+  e.consent_id, e.decision, e.reason, e.rule_id, e.fields, ${hex('e.disclosure_sha256')} AS disclosure_sha256, e.override,
+  e.policy_version, ${hex('e.entry_hash')} AS entry_hash, e.format, e.consent_ids, e.agreement_id, e.ground, e.categories,
+  e.grant_id`;
+/** Client pseudonyms as the column stores them. */
+const refs = (clientRefs: string[]): Buffer[] => clientRefs.map((ref) => Buffer.from(ref, 'hex'));
+/**
+ * The previous hash of link `l`: the hash of the link before it. Links store only their own hash;
+ * the first link follows the genesis hash, the first after a retention purge the anchor signed
+ * at the position before it. (Walks in position order carry it from row to row instead.)
+ */
+const PREV_HASH = `CASE WHEN l.position = 1 THEN '${GENESIS_HASH}' ELSE coalesce(
+    (SELECT ${hex('p.hash')} FROM access_log_link p WHERE p.position = l.position - 1),
+    (SELECT c.head_hash::text FROM access_log_checkpoint c WHERE c.position = l.position - 1 ORDER BY c.id LIMIT 1)) END`;
 
 function toEntry(row: Record<string, unknown>): AccessLogEntry {
   return {
@@ -163,7 +178,8 @@ export class AccessLogRepository {
          INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
            resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
            disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,decode($11,'hex'),$12,$13,$14,$15,$16,$17,$18,$19,decode($20,'hex'),$21,$22,
+           decode($23,'hex'),$24,$25,$26,$27,$28,$29)
          RETURNING seq, id),
        marker AS (INSERT INTO access_log_unchained (seq) SELECT seq FROM entry),
        review AS (
@@ -209,8 +225,8 @@ export class AccessLogRepository {
   /** Every entry about these client pseudonyms, oldest first (the client's access report). */
   async entriesAbout(manager: EntityManager, clientRefs: string[]): Promise<AccessLogEntry[]> {
     const rows: Record<string, unknown>[] = await manager.query(
-      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.client_ref = ANY ($1) ORDER BY e.seq`,
-      [clientRefs],
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.client_ref = ANY ($1::bytea[]) ORDER BY e.seq`,
+      [refs(clientRefs)],
     );
     return rows.map(toEntry);
   }
@@ -228,8 +244,8 @@ export class AccessLogRepository {
   async findEntryAbout(manager: EntityManager, id: string, clientRefs: string[]): Promise<AccessLogEntry | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
     const rows: Record<string, unknown>[] = await manager.query(
-      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.id = $1 AND e.client_ref = ANY ($2)`,
-      [id, clientRefs],
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.id = $1 AND e.client_ref = ANY ($2::bytea[])`,
+      [id, refs(clientRefs)],
     );
     return rows[0] ? toEntry(rows[0]) : null;
   }
@@ -287,12 +303,13 @@ export class AccessLogRepository {
       ]);
       if (!locked) return -1;
       const pending: { seq: string; entry_hash: string }[] = await manager.query(
-        `SELECT e.seq, e.entry_hash FROM access_log_unchained u JOIN access_log_entry e ON e.seq = u.seq ORDER BY u.seq LIMIT $1`,
+        `SELECT e.seq, ${hex('e.entry_hash')} AS entry_hash FROM access_log_unchained u JOIN access_log_entry e ON e.seq = u.seq
+          ORDER BY u.seq LIMIT $1`,
         [batch],
       );
       if (pending.length === 0) return 0;
       const [head] = (await manager.query(
-        'SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1',
+        `SELECT position, ${hex('hash')} AS hash FROM access_log_link ORDER BY position DESC LIMIT 1`,
       )) as { position: string; hash: string }[];
       let position = head ? BigInt(head.position) : 0n;
       let prev = head ? head.hash : GENESIS_HASH;
@@ -302,12 +319,12 @@ export class AccessLogRepository {
         position += 1n;
         const hash = linkHash(position, prev, row.entry_hash);
         const i = values.length;
-        tuples.push(`($${i + 1}, $${i + 2}, $${i + 3}, $${i + 4}, $${i + 5})`);
-        values.push(position.toString(), row.seq, row.entry_hash, prev, hash);
+        tuples.push(`($${i + 1}, $${i + 2}, decode($${i + 3}, 'hex'))`);
+        values.push(position.toString(), row.seq, hash);
         prev = hash;
       }
       await manager.query(
-        `INSERT INTO access_log_link (position, entry_seq, entry_hash, prev_hash, hash) VALUES ${tuples.join(', ')}`,
+        `INSERT INTO access_log_link (position, entry_seq, hash) VALUES ${tuples.join(', ')}`,
         values,
       );
       await manager.query('DELETE FROM access_log_unchained WHERE seq = ANY($1)', [pending.map((p) => p.seq)]);
@@ -324,7 +341,7 @@ export class AccessLogRepository {
 
   async head(): Promise<{ position: string; hash: string } | null> {
     const [row] = (await this.dataSource.query(
-      'SELECT position, hash FROM access_log_link ORDER BY position DESC LIMIT 1',
+      `SELECT position, ${hex('hash')} AS hash FROM access_log_link ORDER BY position DESC LIMIT 1`,
     )) as { position: string; hash: string }[];
     return row ? { position: String(row.position), hash: row.hash } : null;
   }
@@ -372,22 +389,47 @@ export class AccessLogRepository {
     }
   }
 
+  /**
+   * The previous hash of each link of a walk in position order: the hash of the row before it,
+   * looked up (PREV_HASH) only where the walk starts or skips a position.
+   */
+  private previousHashes(): (position: string, hash: string) => Promise<string | null> {
+    let last: { position: bigint; hash: string } | null = null;
+    return async (position, hash) => {
+      const at = BigInt(position);
+      let prev: string | null;
+      if (last && last.position === at - 1n) prev = last.hash;
+      else {
+        const [row] = (await this.dataSource.query(
+          `SELECT ${PREV_HASH} AS prev FROM (SELECT $1::bigint AS position) l`,
+          [position],
+        )) as { prev: string | null }[];
+        prev = row.prev;
+      }
+      last = { position: at, hash };
+      return prev;
+    };
+  }
+
   /** The whole chain in position order with each link's entry, in batches (constant memory). */
   async *chainInOrder(batch = 1000): AsyncGenerator<ChainRow> {
     let after = '0';
+    const previous = this.previousHashes();
     for (;;) {
       const rows: Record<string, unknown>[] = await this.dataSource.query(
-        `SELECT l.position, l.prev_hash, l.hash, l.entry_hash AS link_entry_hash, ${ENTRY_COLUMNS}, e.seq AS entry_present
+        `SELECT l.position, ${hex('l.hash')} AS link_hash, ${ENTRY_COLUMNS}, e.seq AS entry_present
            FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
           WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
         [after, batch],
       );
       for (const row of rows) {
+        const position = String(row.position);
+        const hash = row.link_hash as string;
         yield {
-          position: String(row.position),
-          prevHash: row.prev_hash as string,
-          hash: row.hash as string,
-          linkEntryHash: row.link_entry_hash as string,
+          position,
+          prevHash: await previous(position, hash),
+          hash,
+          linkEntryHash: (row.entry_hash as string | null) ?? null,
           entry: row.entry_present === null ? null : toEntry(row),
         };
       }
@@ -404,7 +446,7 @@ export class AccessLogRepository {
   async *chainForVerification(batch = 5000): AsyncGenerator<VerificationRow[]> {
     const fetch = (after: string): Promise<VerificationRow[]> =>
       this.dataSource.query(
-        `SELECT l.position::text AS position, l.prev_hash AS "prevHash", l.hash, l.entry_hash AS "linkEntryHash",
+        `SELECT l.position::text AS position, ${hex('l.hash')} AS hash, ${hex('e.entry_hash')} AS "linkEntryHash",
                 e.seq IS NOT NULL AS present, ${CANONICAL_SQL} AS canonical
            FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
           WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
@@ -416,10 +458,12 @@ export class AccessLogRepository {
       page.catch(() => undefined);
       return page;
     };
+    const previous = this.previousHashes();
     let next: Promise<VerificationRow[]> | null = ahead('0');
     while (next) {
       const rows: VerificationRow[] = await next;
       next = rows.length === batch ? ahead(rows[rows.length - 1].position) : null;
+      for (const row of rows) row.prevHash = await previous(row.position, row.hash);
       yield rows;
     }
   }
@@ -468,7 +512,7 @@ export class AccessLogRepository {
       params.push(...scoped.values);
       where.push(scoped.sql);
     }
-    if (filter.clientRefs) add('e.client_ref = ANY (?)', filter.clientRefs);
+    if (filter.clientRefs) add('e.client_ref = ANY (?::bytea[])', refs(filter.clientRefs));
     if (filter.partnerId) add('e.partner_id = ?', filter.partnerId);
     if (filter.userSub) add('e.user_sub = ?', filter.userSub);
     if (filter.purpose) add('e.purpose = ?', filter.purpose);
@@ -491,7 +535,7 @@ export class AccessLogRepository {
     params.push(limit);
     const search = (entries: string) =>
       manager.query(
-        `SELECT ${ENTRY_COLUMNS}, l.position, l.prev_hash, l.hash
+        `SELECT ${ENTRY_COLUMNS}, l.position, ${PREV_HASH} AS prev_hash, ${hex('l.hash')} AS hash
            FROM ${entries} e LEFT JOIN access_log_link l ON l.entry_seq = e.seq
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY ${order} LIMIT $${params.length}`,

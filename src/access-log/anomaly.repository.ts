@@ -145,7 +145,7 @@ export class AnomalyRepository {
   private async firstAccess(manager: EntityManager, rule: AnomalyRule, now: Date): Promise<AnomalyMatch[]> {
     const candidates: { id: string; partner_id: string; user_sub: string; client_ref: string; occurred_at: Date }[] =
       await manager.query(
-        `SELECT e.id, e.partner_id, e.user_sub, e.client_ref, e.occurred_at FROM access_log_entry e
+        `SELECT e.id, e.partner_id, e.user_sub, encode(e.client_ref, 'hex') AS client_ref, e.occurred_at FROM access_log_entry e
         WHERE ${clientRead('e')} AND NOT e.override
           AND e.occurred_at > $1::timestamptz - make_interval(hours => $2) AND e.occurred_at <= $1::timestamptz
           AND NOT EXISTS (SELECT 1 FROM access_log_entry p WHERE p.client_ref = e.client_ref AND p.partner_id = e.partner_id AND p.user_sub = e.user_sub AND p.decision = 'permit' AND p.seq < e.seq)`,

@@ -267,7 +267,8 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
           };
           const hashed = row.canonical === null ? null : oneShot('sha256', row.canonical, 'hex');
           if (!row.present) page.push({ ...link, entry: null });
-          else if (hashed === row.linkEntryHash) page.push({ ...link, entry: null, contentHash: hashed });
+          else if (hashed !== null && hashed === row.linkEntryHash)
+            page.push({ ...link, entry: null, contentHash: hashed });
           else page.push({ ...link, entry: await repository.entryAt(row.position) });
         }
         yield page;

@@ -86,15 +86,18 @@ export class MerkleTreeRepository {
     let frontier: Frontier | null = size === 0 ? new Frontier() : await this.frontier(size, manager);
     while (frontier && size < previousHead) {
       const rows = (await manager.query(
-        'SELECT position, entry_hash FROM access_log_link WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3',
+        `SELECT l.position, encode(e.entry_hash, 'hex') AS entry_hash
+           FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
+          WHERE l.position > $1 AND l.position <= $2 ORDER BY l.position LIMIT $3`,
         [size, previousHead, LEAVES_PER_READ],
-      )) as { position: string; entry_hash: string }[];
-      // A chain whose start was purged before the tree existed: the tree cannot cover it.
-      if (rows.length === 0 || Number(rows[0].position) !== size + 1) return null;
+      )) as { position: string; entry_hash: string | null }[];
+      // A chain whose start was purged before the tree existed (or an entry row gone): the tree cannot cover it.
+      if (rows.length === 0 || Number(rows[0].position) !== size + 1 || rows.some((r) => r.entry_hash === null))
+        return null;
       frontier = await this.add(
         manager,
         frontier,
-        rows.map((r) => r.entry_hash),
+        rows.map((r) => r.entry_hash!),
       );
       size += rows.length;
     }
@@ -123,7 +126,10 @@ export class MerkleTreeRepository {
 
   /** The chain's link hash at a position (what a tree head of that size also signs). */
   async chainHashAt(position: number): Promise<string | null> {
-    const [row] = (await this.dataSource.query('SELECT hash FROM access_log_link WHERE position = $1', [position])) as {
+    const [row] = (await this.dataSource.query(
+      "SELECT encode(hash, 'hex') AS hash FROM access_log_link WHERE position = $1",
+      [position],
+    )) as {
       hash: string;
     }[];
     return row?.hash ?? null;

@@ -114,7 +114,7 @@ function linkOf(line: string): LinkRecord | null {
   }
   const record = JSON.parse(line) as {
     position: string | null;
-    prevHash: string;
+    prevHash: string | null;
     hash: string;
     entry: LinkRecord['entry'] & { entryHash: string };
   };
@@ -123,7 +123,7 @@ function linkOf(line: string): LinkRecord | null {
     position: record.position,
     prevHash: record.prevHash,
     hash: record.hash,
-    linkEntryHash: record.entry?.entryHash,
+    linkEntryHash: record.entry?.entryHash ?? null,
     entry: record.entry,
   };
 }
@@ -178,9 +178,9 @@ export async function verifyExport(path: string, keys: JWK[]): Promise<LogReport
 
 /** An entry line in the layout the verifier reads fastest: the entry's canonical JSON, then its hash. */
 export function entryLine(
-  link: { position: string; prevHash: string; hash: string } | null,
+  link: { position: string; prevHash: string | null; hash: string } | null,
   canonical: string,
   entryHash: string,
 ): string {
-  return `{"type":"entry","position":${link ? `"${link.position}"` : 'null'},"prevHash":${link ? `"${link.prevHash}"` : 'null'},"hash":${link ? `"${link.hash}"` : 'null'},"entry":${canonical.slice(0, -1)},"entryHash":"${entryHash}"}}\n`;
+  return `{"type":"entry","position":${link ? `"${link.position}"` : 'null'},"prevHash":${link?.prevHash ? `"${link.prevHash}"` : 'null'},"hash":${link ? `"${link.hash}"` : 'null'},"entry":${canonical.slice(0, -1)},"entryHash":"${entryHash}"}}\n`;
 }

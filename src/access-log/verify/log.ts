@@ -8,10 +8,11 @@ export const GENESIS = '0'.repeat(64);
 /** One chain link with its entry (null when the entry row is gone), as an export line or a database row holds it. */
 export interface LinkRecord {
   position: string | number;
-  prevHash: string;
+  /** The previous link's hash as the reader found it (null: there is none to find). */
+  prevHash: string | null;
   hash: string;
-  /** The entry hash the link committed to. */
-  linkEntryHash: string;
+  /** The entry hash the link committed to (null: the entry row is gone). */
+  linkEntryHash: string | null;
   entry: EntryContent | null;
   /** Instead of `entry`: the hash of the entry's canonical JSON as the reader found it written (not re-serialised). */
   contentHash?: string;
@@ -145,7 +146,7 @@ export class LogVerifier {
       anchor.headHash === item.prevHash
     ) {
       this.expected = position;
-      this.prev = item.prevHash;
+      this.prev = anchor.headHash;
       // RFC 9162 prefix: the anchor signs the hashes of the complete subtrees of the purged entries.
       const pieces = Array.isArray(signed.subtrees) ? signed.subtrees.map(fromHex) : null;
       try {
@@ -168,6 +169,7 @@ export class LogVerifier {
     if (position !== this.expected) this.fail(this.expected, `link ${this.expected} is missing (next is ${position})`);
     else if (item.prevHash !== this.prev)
       this.fail(position, 'link does not follow its predecessor (reordered or inserted)');
+    else if (item.linkEntryHash === null) this.fail(position, 'the linked entry was deleted');
     else if (chainLinkHash(position, item.prevHash, item.linkEntryHash) !== item.hash)
       this.fail(position, 'link hash does not match its content');
     else if (item.contentHash !== undefined) {
@@ -176,7 +178,8 @@ export class LogVerifier {
     else if (contentHash(item.entry) !== item.linkEntryHash)
       this.fail(position, 'the entry was changed after it was written');
     if (this.frontier) {
-      if (this.frontier.size === position - 1) this.frontier.append(entryLeafHash(item.linkEntryHash));
+      if (this.frontier.size === position - 1 && item.linkEntryHash !== null)
+        this.frontier.append(entryLeafHash(item.linkEntryHash));
       else this.frontier = null; // a gap: the failure above says where
     }
     this.matchCheckpoints(position, item.hash);
