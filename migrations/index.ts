@@ -5,6 +5,7 @@ import { SealIdempotencyResponses1796200000000 } from './1796200000000-SealIdemp
 import { ConsoleSignIn1796400000000 } from './1796400000000-ConsoleSignIn.js';
 import { ReviewItemClient1796400100000 } from './1796400100000-ReviewItemClient.js';
 import { AccessLogCompactStorage1796500000000 } from './1796500000000-AccessLogCompactStorage.js';
+import { AccessLogTerms1796500100000 } from './1796500100000-AccessLogTerms.js';
 import { AccessLogPartitions1796300000000 } from './1796300000000-AccessLogPartitions.js';
 import { PartnerChangeNotify1796100200000 } from './1796100200000-PartnerChangeNotify.js';
 import { PartnerClaimMapping1796100100000 } from './1796100100000-PartnerClaimMapping.js';
@@ -77,4 +78,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ConsoleSignIn1796400000000,
   ReviewItemClient1796400100000,
   AccessLogCompactStorage1796500000000,
+  AccessLogTerms1796500100000,
 ];

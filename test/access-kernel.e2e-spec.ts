@@ -42,7 +42,7 @@ describe('one access kernel', () => {
     (
       await ctx.dataSource.query(
         `SELECT id, seq, action, resource_type, resource_id, client_ref, custodian_partner_id, decision, reason, consent_ids, ground, categories, fields, format
-           FROM access_log_entry WHERE ${where} ORDER BY seq DESC LIMIT 1`,
+           FROM access_log WHERE ${where} ORDER BY seq DESC LIMIT 1`,
         params,
       )
     )[0];
@@ -201,7 +201,7 @@ describe('one access kernel', () => {
     expect(sentences.some((s) => s.includes('recorded your consent (given by your legal representative)'))).toBe(true);
     expect(sentences.some((s) => s.includes('recorded the withdrawal of your consent'))).toBe(true);
     const consentEntries = await ctx.dataSource.query(
-      `SELECT id FROM access_log_entry WHERE resource_type = 'Consent' AND decision = 'permit'`,
+      `SELECT id FROM access_log WHERE resource_type = 'Consent' AND decision = 'permit'`,
     );
     for (const { id } of consentEntries) {
       const line = accesses.find((a: { entryId: string }) => a.entryId === id);
@@ -328,7 +328,7 @@ describe('one access kernel', () => {
     ];
     for (const response of await Promise.all(attempts)) expect(response.status).toBe(404);
     const refusals = await ctx.dataSource.query(
-      `SELECT resource_type, custodian_partner_id, client_ref FROM access_log_entry WHERE user_sub = 'stranger' AND decision = 'deny' ORDER BY seq`,
+      `SELECT resource_type, custodian_partner_id, client_ref FROM access_log WHERE user_sub = 'stranger' AND decision = 'deny' ORDER BY seq`,
     );
     expect(refusals.length).toBeGreaterThanOrEqual(5);
     for (const refusal of refusals) {
@@ -387,7 +387,7 @@ describe('one access kernel', () => {
       await ctx.request({ url: `/v1/referrals/${again.body.id}`, token: net.coordinator, purpose: 'referral' })
     ).body.clientId;
     const underDuplicate = await ctx.dataSource.query(
-      `SELECT e.id FROM access_log_entry e WHERE e.resource_id = $1 AND e.decision = 'permit'`,
+      `SELECT e.id FROM access_log e WHERE e.resource_id = $1 AND e.decision = 'permit'`,
       [again.body.id],
     );
     expect(underDuplicate.length).toBeGreaterThan(0);

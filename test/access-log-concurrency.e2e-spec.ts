@@ -116,7 +116,7 @@ describe('access log with two gateway processes', () => {
     const tally = statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
     expect(tally).toEqual({ 200: ports.length * perProcess });
 
-    const [{ n }] = (await admin.query('SELECT count(*)::int AS n FROM access_log_entry')).rows;
+    const [{ n }] = (await admin.query('SELECT count(*)::int AS n FROM access_log')).rows;
     expect(n).toBe(ports.length * perProcess);
 
     // Both chainers have run concurrently; wait until everything is linked and a checkpoint exists.

@@ -114,12 +114,20 @@ describe('access log under a non-superuser role', () => {
     expect(verified.entries).toBeGreaterThanOrEqual(3);
 
     for (const sql of [
-      "UPDATE access_log_entry SET reason = 'x'",
+      "UPDATE access_log_entry SET purpose = 'x'",
       'DELETE FROM access_log_link',
       "UPDATE access_log_checkpoint SET jws = 'x'",
     ]) {
       await expect(appData.query(sql)).rejects.toThrow(/permission denied/);
     }
     await expect(appData.query('TRUNCATE access_log_entry')).rejects.toThrow(/permission denied|append-only/);
+    // The terms entries share: the gateway adds them (and may rewrite one to itself, as
+    // INSERT … ON CONFLICT DO UPDATE does), never changes or removes one.
+    for (const sql of [
+      "UPDATE access_log_terms SET reason = 'x'",
+      'DELETE FROM access_log_terms',
+      'TRUNCATE access_log_terms',
+    ])
+      await expect(appData.query(sql)).rejects.toThrow(/permission denied|append-only/);
   });
 });

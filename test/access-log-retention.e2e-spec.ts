@@ -38,8 +38,7 @@ describe('access-log partitions and retention', () => {
 
   /** Each search of the log is itself logged: one entry. */
   const search = () => ctx.request({ url: '/v1/access-log', token: officer, purpose: 'privacy-audit' });
-  const count = async () =>
-    (await ctx.dataSource.query('SELECT count(*)::int AS n FROM access_log_entry'))[0].n as number;
+  const count = async () => (await ctx.dataSource.query('SELECT count(*)::int AS n FROM access_log'))[0].n as number;
   const nextSeq = async () =>
     Number(
       (
@@ -119,7 +118,7 @@ describe('access-log partitions and retention', () => {
   it('keeps the partitions append-only: UPDATE, DELETE and TRUNCATE of one are refused', async () => {
     await search();
     const [name] = (await partitions()).filter((p) => !p.endsWith('_p0'));
-    for (const sql of [`UPDATE ${name} SET reason = 'x'`, `DELETE FROM ${name}`, `TRUNCATE ${name}`]) {
+    for (const sql of [`UPDATE ${name} SET purpose = 'x'`, `DELETE FROM ${name}`, `TRUNCATE ${name}`]) {
       await expect(ctx.dataSource.query(sql)).rejects.toThrow(/append-only/);
     }
   });

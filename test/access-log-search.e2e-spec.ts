@@ -25,14 +25,17 @@ describe('access log search by date range', () => {
     // 3,000 entries over the last 30 days, in time order, every third of another partner; the
     // chainer is not needed for searching (nothing here verifies the chain).
     await db.query(
-      `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
-         resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
-         disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
+      `INSERT INTO access_log_terms (digest, roles, action, resource_type, decision, reason, fields, override, policy_version, format, categories)
+       VALUES (sha256('search permit'), ARRAY['caseworker'], 'read', 'Case', 'permit', 'synthetic', '{}', false, 'test', 2, '{}'),
+              (sha256('search deny'), ARRAY['caseworker'], 'read', 'Case', 'deny', 'synthetic', '{}', false, 'test', 2, '{}')`,
+    );
+    await db.query(
+      `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, resource_id, client_ref,
+         custodian_partner_id, purpose, consent_id, disclosure_sha256, entry_hash, consent_ids, agreement_id, grant_id, terms_id)
        SELECT gen_random_uuid(), to_timestamp($1 / 1000.0) + make_interval(secs => g * 864), 'search-' || g,
-              CASE WHEN g % 3 = 0 THEN 'other-partner' ELSE 'gateway-operator' END, 'user-' || (g % 7), ARRAY['caseworker'],
-              NULL, 'read', 'Case', md5(g::text)::uuid::text, NULL, NULL, 'care-coordination', NULL, NULL,
-              CASE WHEN g % 5 = 0 THEN 'deny' ELSE 'permit' END, 'synthetic', NULL, '{}', NULL, false, 'test',
-              sha256(('e' || g)::bytea), 2, '{}', NULL, NULL, '{}', NULL
+              CASE WHEN g % 3 = 0 THEN 'other-partner' ELSE 'gateway-operator' END, 'user-' || (g % 7),
+              md5(g::text)::uuid::text, NULL, NULL, 'care-coordination', NULL, NULL, sha256(('e' || g)::bytea), NULL, NULL, NULL,
+              (SELECT id FROM access_log_terms WHERE digest = sha256(CASE WHEN g % 5 = 0 THEN 'search deny' ELSE 'search permit' END::bytea))
          FROM generate_series(1, 3000) g`,
       [now - 30 * day],
     );
@@ -66,7 +69,7 @@ describe('access log search by date range', () => {
     only: { decision?: string; user?: string; partner?: string } = {},
   ): Promise<string[]> {
     const { rows } = await db.query<{ id: string }>(
-      `SELECT id FROM access_log_entry WHERE occurred_at >= $1 AND occurred_at < $2 AND ($3::text IS NULL OR decision = $3)
+      `SELECT id FROM access_log WHERE occurred_at >= $1 AND occurred_at < $2 AND ($3::text IS NULL OR decision = $3)
           AND ($4::text IS NULL OR user_sub = $4) AND ($5::text IS NULL OR partner_id = $5)
         ORDER BY seq DESC`,
       [new Date(from), new Date(to), only.decision ?? null, only.user ?? null, only.partner ?? null],

@@ -32,7 +32,7 @@ describe('access log', () => {
   });
 
   const chain = () => ctx.app.get(ChainService);
-  const entries = async () => (await superuser.query('SELECT * FROM access_log_entry ORDER BY seq')).rows;
+  const entries = async () => (await superuser.query('SELECT * FROM access_log ORDER BY seq')).rows;
   const search = (token: string, query = '') =>
     ctx.request({ url: `/v1/access-log${query}`, token, purpose: 'privacy-audit' });
   const verify = async () =>
@@ -106,15 +106,25 @@ describe('access log', () => {
       decision: 'permit',
       fields: ['entries'],
     });
-    // Stored as the 32 bytes of a SHA-256 (bytea), shown as hex.
-    expect(Buffer.isBuffer(own.disclosure_sha256) && own.disclosure_sha256.length).toBe(32);
-    expect(own.entry_hash).toHaveLength(32);
+    expect(own.disclosure_sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Stored as the 32 bytes of a SHA-256 (bytea); the view access_log shows them as hex.
+    const [stored] = (
+      await superuser.query(
+        'SELECT octet_length(disclosure_sha256) AS disclosure, octet_length(entry_hash) AS entry FROM access_log_entry WHERE id = $1',
+        [own.id],
+      )
+    ).rows;
+    expect(stored).toEqual({ disclosure: 32, entry: 32 });
   });
 
   it("shows a partner's privacy officer only its own organisation's accesses and those to cases it holds", async () => {
     await tamper(
-      `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, action, resource_type, purpose, decision, reason, policy_version, entry_hash, custodian_partner_id)
-       VALUES (gen_random_uuid(), now(), 'r', 'demo-gp', 'gp-1', '{caseworker}', 'read', 'Case', 'care-coordination', 'permit', 'test', 'v', sha256('x'), $1)`,
+      `WITH terms AS (
+         INSERT INTO access_log_terms (digest, roles, action, resource_type, decision, reason, fields, override, policy_version, format, categories)
+         VALUES (sha256('hand-made'), '{caseworker}', 'read', 'Case', 'permit', 'test', '{}', false, 'v', 1, '{}')
+         ON CONFLICT (digest) DO UPDATE SET digest = EXCLUDED.digest RETURNING id)
+       INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, purpose, entry_hash, custodian_partner_id, terms_id)
+       SELECT gen_random_uuid(), now(), 'r', 'demo-gp', 'gp-1', 'care-coordination', sha256('x'), $1, id FROM terms`,
       [caw.id],
     );
     const response = await search(cawOfficer, '?limit=500');
@@ -153,7 +163,10 @@ describe('access log', () => {
 
   it('refuses UPDATE, DELETE and TRUNCATE on the log, even for the table owner', async () => {
     for (const sql of [
-      "UPDATE access_log_entry SET reason = 'nothing to see'",
+      "UPDATE access_log_entry SET purpose = 'nothing to see'",
+      "UPDATE access_log_terms SET reason = 'nothing to see'",
+      'DELETE FROM access_log_terms',
+      'TRUNCATE access_log_terms',
       'DELETE FROM access_log_entry',
       'TRUNCATE access_log_entry',
       'DELETE FROM access_log_link',
@@ -184,9 +197,8 @@ describe('access log', () => {
       const [link] = (
         await superuser.query('SELECT position, entry_seq FROM access_log_link ORDER BY position OFFSET 2 LIMIT 1')
       ).rows;
-      const [original] = (
-        await superuser.query('SELECT purpose FROM access_log_entry WHERE seq = $1', [link.entry_seq])
-      ).rows;
+      const [original] = (await superuser.query('SELECT purpose FROM access_log WHERE seq = $1', [link.entry_seq]))
+        .rows;
       await tamper("UPDATE access_log_entry SET purpose = 'statistics' WHERE seq = $1", [link.entry_seq]);
       const report = await verify();
       expect(report).toMatchObject({ ok: false, brokenAt: String(link.position) });

@@ -325,7 +325,7 @@ describe('client access report under other network switches', () => {
       expect(response.body).not.toHaveProperty('refusals');
     }
     const [{ n }] = await ctx.dataSource.query(
-      "SELECT count(*)::int AS n FROM access_log_entry WHERE decision = 'deny' AND resource_type = 'Case'",
+      "SELECT count(*)::int AS n FROM access_log WHERE decision = 'deny' AND resource_type = 'Case'",
     );
     expect(n).toBe(1);
     const page = await ctx.request({

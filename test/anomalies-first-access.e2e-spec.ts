@@ -139,7 +139,7 @@ describe('first-access anomaly', () => {
     expect(found).toHaveLength(1);
     expect(found[0].summary.user).toBe('ocmw-colleague');
     const [entry] = await ctx.dataSource.query(
-      `SELECT id FROM access_log_entry WHERE user_sub = 'ocmw-colleague' AND resource_type = 'Disclosure' AND decision = 'permit'`,
+      `SELECT id FROM access_log WHERE user_sub = 'ocmw-colleague' AND resource_type = 'Disclosure' AND decision = 'permit'`,
     );
     expect(found[0].entryIds).toEqual([entry.id]);
   });

@@ -194,7 +194,7 @@ describe('anomaly review items', () => {
       jest.useRealTimers();
     }
     const [{ n: past }] = await ctx.dataSource.query(
-      `SELECT count(*)::int AS n FROM access_log_entry WHERE user_sub IN ('steady', 'quiet') AND occurred_at < now() - interval '47 hours'`,
+      `SELECT count(*)::int AS n FROM access_log WHERE user_sub IN ('steady', 'quiet') AND occurred_at < now() - interval '47 hours'`,
     );
     expect(past).toBe(24);
     // Now, within the hour: 25 reads each, and 19 by a newcomer (under the minimum of 20).
@@ -238,7 +238,7 @@ describe('anomaly review items', () => {
     expect(refused.status).toBe(403);
     expect(refused.headers['content-type']).toContain('application/problem+json');
     const [logged] = await ctx.dataSource.query(
-      `SELECT decision FROM access_log_entry WHERE user_sub = 'nosy-referrer' ORDER BY seq DESC LIMIT 1`,
+      `SELECT decision FROM access_log WHERE user_sub = 'nosy-referrer' ORDER BY seq DESC LIMIT 1`,
     );
     expect(logged).toEqual({ decision: 'deny' });
     const otherOfficer = await (await ctx.newPartner({ type: 'ocmw' })).token({ roles: ['privacy-officer'] });

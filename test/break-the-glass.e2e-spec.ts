@@ -98,7 +98,7 @@ describe('break-the-glass', () => {
     });
     expect(view.body).not.toHaveProperty('carePlan');
     const [entry] = await ctx.dataSource.query(
-      `SELECT override, purpose FROM access_log_entry WHERE user_sub = 'pwb-night' AND resource_type = 'Case' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
+      `SELECT override, purpose FROM access_log WHERE user_sub = 'pwb-night' AND resource_type = 'Case' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
     );
     expect(entry).toEqual({ override: true, purpose: 'crisis' });
 

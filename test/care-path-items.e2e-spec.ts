@@ -145,7 +145,7 @@ describe('the care path, complete (issue 13)', () => {
       const seen = await read(selfReferral.body.id, coordinator);
       expect(seen.body).toMatchObject({ referrerKind: 'self', referrerPartnerId: outreach.id, givenName: 'Anna' });
       const [entry] = await ctx.dataSource.query(
-        `SELECT rule_id, agreement_id FROM access_log_entry WHERE action = 'create' AND resource_id = $1`,
+        `SELECT rule_id, agreement_id FROM access_log WHERE action = 'create' AND resource_id = $1`,
         [selfReferral.body.id],
       );
       expect(entry).toEqual({ rule_id: 'team-registers-referral-on-behalf', agreement_id: null });
@@ -181,7 +181,7 @@ describe('the care path, complete (issue 13)', () => {
       expect(onCase.status).toBe(200);
       expect(onCase.body).toMatchObject(expected);
       const [entry] = await ctx.dataSource.query(
-        `SELECT categories FROM access_log_entry WHERE resource_type = 'Case' AND action = 'read' AND resource_id = $1 ORDER BY id DESC LIMIT 1`,
+        `SELECT categories FROM access_log WHERE resource_type = 'Case' AND action = 'read' AND resource_id = $1 ORDER BY id DESC LIMIT 1`,
         [caseId],
       );
       expect(entry.categories).toContain('referral-context');
@@ -225,7 +225,7 @@ describe('the care path, complete (issue 13)', () => {
       // The team's own note never reaches the referrer.
       expect(seen.text).not.toContain('psychose');
       const [entry] = await ctx.dataSource.query(
-        `SELECT fields FROM access_log_entry WHERE action = 'decide' AND resource_id = $1 AND decision = 'permit'`,
+        `SELECT fields FROM access_log WHERE action = 'decide' AND resource_id = $1 AND decision = 'permit'`,
         [created.body.id],
       );
       expect(entry.fields).toEqual(expect.arrayContaining(['status', 'redirectedTo', 'reasonCode', 'decisionReason']));
@@ -439,14 +439,14 @@ describe('the care path, complete (issue 13)', () => {
       expect(refused.status).toBe(422);
       expect(refused.body.missing.join(' ')).toContain('warm-handover');
       const logged = await ctx.dataSource.query(
-        `SELECT reason FROM access_log_entry WHERE resource_id = $1 AND action = 'update' AND decision = 'deny'`,
+        `SELECT reason FROM access_log WHERE resource_id = $1 AND action = 'update' AND decision = 'deny'`,
         [caseId],
       );
       expect(logged).toEqual([{ reason: expect.stringContaining('warm handover') }]);
       expect((await handover(gp.id)).status).toBe(200);
       // The entry names the agreement the handover relied on (the one between the two holders), and the consent.
       const [handedOver] = await ctx.dataSource.query(
-        `SELECT e.agreement_id, cardinality(e.consent_ids) AS consents FROM access_log_entry e
+        `SELECT e.agreement_id, cardinality(e.consent_ids) AS consents FROM access_log e
           WHERE e.resource_id = $1 AND e.action = 'update' AND e.decision = 'permit' AND e.reason LIKE 'warm handover%'`,
         [caseId],
       );
@@ -568,7 +568,7 @@ describe('the care path, complete (issue 13)', () => {
       expect(doctorAdded.status).toBe(201);
       expect(doctorAdded.body.profession).toBe('general-practitioner');
       const refusals = await ctx.dataSource.query(
-        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_id = $1 AND decision = 'deny'`,
+        `SELECT count(*)::int AS n FROM access_log WHERE resource_id = $1 AND decision = 'deny'`,
         [caseId],
       );
       expect(refusals[0].n).toBe(3);
@@ -681,7 +681,7 @@ describe('the care path, complete (issue 13)', () => {
       expect(unknown.status).toBe(400);
       expect(unknown.body.errors).toEqual([expect.objectContaining({ pointer: '/givenBy/capacity' })]);
       const refusals = await ctx.dataSource.query(
-        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Consent' AND action = 'create' AND decision = 'deny' AND client_ref IS NOT NULL`,
+        `SELECT count(*)::int AS n FROM access_log WHERE resource_type = 'Consent' AND action = 'create' AND decision = 'deny' AND client_ref IS NOT NULL`,
       );
       expect(refusals[0].n).toBeGreaterThanOrEqual(3);
       const listed = await ctx.request({
@@ -711,7 +711,7 @@ describe('the care path, complete (issue 13)', () => {
       const knowing = await attempt({ clientKnows: true });
       expect(knowing.status).toBe(201);
       const entries = await ctx.dataSource.query(
-        `SELECT decision, reason FROM access_log_entry WHERE resource_id = $1 AND reason LIKE '%via-network%' ORDER BY seq`,
+        `SELECT decision, reason FROM access_log WHERE resource_id = $1 AND reason LIKE '%via-network%' ORDER BY seq`,
         [caseId],
       );
       expect(entries).toEqual([
@@ -763,7 +763,7 @@ describe('the care path, complete (issue 13)', () => {
       const view = await ctx.request({ url: `/v1/cases/${caseId}`, token: coordinator, purpose: 'care-coordination' });
       expect(view.body).toMatchObject({ phone: '+32470123456', address: null, givenName: 'Anna' });
       const [entry] = await ctx.dataSource.query(
-        `SELECT fields, categories, decision FROM access_log_entry WHERE resource_type = 'ClientIdentity' AND decision = 'permit'`,
+        `SELECT fields, categories, decision FROM access_log WHERE resource_type = 'ClientIdentity' AND decision = 'permit'`,
       );
       expect(entry.categories).toEqual(expect.arrayContaining(['identity', 'contact']));
       expect(entry.fields).toEqual(expect.arrayContaining(['phone', 'address', 'nationalNumber']));
@@ -835,7 +835,7 @@ describe('the care path, complete (issue 13)', () => {
       const notOperator = await (await ctx.newPartner({ type: 'outreach-team' })).token({ roles: ['coordinator'] });
       expect((await patch({ status: 'suspended', reason: 'Niet van mij' }, notOperator)).status).toBe(403);
       const entries = await ctx.dataSource.query(
-        `SELECT decision, reason FROM access_log_entry WHERE resource_type = 'Agreement' AND action = 'update' AND resource_id = $1 AND decision = 'permit' ORDER BY seq`,
+        `SELECT decision, reason FROM access_log WHERE resource_type = 'Agreement' AND action = 'update' AND resource_id = $1 AND decision = 'permit' ORDER BY seq`,
         [id],
       );
       expect(entries.map((e: { reason: string }) => e.reason.split(':')[0])).toEqual([
@@ -916,7 +916,7 @@ describe('the care path, complete (issue 13)', () => {
         purpose: 'care-coordination',
         body: { to: 'closed', endReason: 'client-stopped' },
       });
-      const logBefore = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry`);
+      const logBefore = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log`);
       const erased = await rights('POST', '/erasure', request);
       expect(erased.status).toBe(200);
       expect(erased.body).toMatchObject({ id: clientId, erased: { referrals: 1, cases: 1 } });
@@ -931,10 +931,10 @@ describe('the care path, complete (issue 13)', () => {
       });
       expect(caseView.text).not.toMatch(/Anna|Slaapt/);
       // The log keeps its (pseudonymised) entries and still verifies.
-      const logAfter = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry`);
+      const logAfter = await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log`);
       expect(logAfter[0].n).toBeGreaterThan(logBefore[0].n);
       const [entry] = await ctx.dataSource.query(
-        `SELECT reason, client_ref FROM access_log_entry WHERE resource_type = 'ClientData' AND action = 'delete' AND decision = 'permit'`,
+        `SELECT reason, client_ref FROM access_log WHERE resource_type = 'ClientData' AND action = 'delete' AND decision = 'permit'`,
       );
       expect(entry.reason).toContain('2026-11-28');
       expect(entry.client_ref).toMatch(/^[0-9a-f]{64}$/);
@@ -1012,7 +1012,7 @@ describe('the care path, complete (issue 13)', () => {
       ]);
       expect((await queue(coordinator, '?status=permit')).body.items).toEqual([]);
       const [entry] = await ctx.dataSource.query(
-        `SELECT decision, user_sub FROM access_log_entry WHERE resource_type = 'InformationRequest' AND action = 'read' ORDER BY id DESC LIMIT 1`,
+        `SELECT decision, user_sub FROM access_log WHERE resource_type = 'InformationRequest' AND action = 'read' ORDER BY id DESC LIMIT 1`,
       );
       expect(entry).toEqual({ decision: 'permit', user_sub: 'coord' });
     });
@@ -1293,7 +1293,7 @@ describe('the care path, complete (issue 13)', () => {
         }
         // One entry per run (naming no client, no category, no ground) ...
         const runs = await ctx.dataSource.query(
-          `SELECT reason, request_id, categories, ground, client_ref FROM access_log_entry
+          `SELECT reason, request_id, categories, ground, client_ref FROM access_log
             WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' AND resource_id IS NULL ORDER BY seq`,
         );
         expect(runs.length).toBe(4);
@@ -1303,7 +1303,7 @@ describe('the care path, complete (issue 13)', () => {
         // holder, the retention rule's ground and categories.
         const perClient = await ctx.dataSource.query(
           `SELECT resource_id, client_ref, custodian_partner_id, reason, rule_id, ground, categories, fields, request_id, decision
-             FROM access_log_entry
+             FROM access_log
             WHERE resource_type = 'ClientData' AND action = 'delete' AND user_sub = 'ops' AND resource_id IS NOT NULL ORDER BY seq`,
         );
         const keys = ctx.app.get<GatewayKeys>(GATEWAY_KEYS);

@@ -203,7 +203,7 @@ describe('the whole care path', () => {
 
     // Every step is in the access log, every disclosure has its manifest, and the chain verifies.
     const steps = (await ctx.dataSource.query(
-      `SELECT resource_type, action, decision, override, fields, disclosure_sha256 FROM access_log_entry ORDER BY seq`,
+      `SELECT resource_type, action, decision, override, fields, disclosure_sha256 FROM access_log ORDER BY seq`,
     )) as {
       resource_type: string;
       action: string;
@@ -400,7 +400,7 @@ describe('the whole care path', () => {
     const kinds = new Set(
       (
         (await ctx.dataSource.query(
-          `SELECT resource_type, action, decision FROM access_log_entry WHERE user_sub IN ('coord', 'dr', 'els')`,
+          `SELECT resource_type, action, decision FROM access_log WHERE user_sub IN ('coord', 'dr', 'els')`,
         )) as { resource_type: string; action: string; decision: string }[]
       ).map((s) => `${s.resource_type}:${s.action}:${s.decision}`),
     );

@@ -192,7 +192,7 @@ describe('cases along the care path', () => {
 
     const logged = (
       await ctx.dataSource.query(
-        `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_id IN ($1, $2) AND decision = 'permit'`,
+        `SELECT count(*)::int AS n FROM access_log WHERE resource_id IN ($1, $2) AND decision = 'permit'`,
         [caseId, referralId],
       )
     )[0].n;

@@ -81,7 +81,7 @@ describe('client record merges', () => {
     ).toBe(409);
 
     const logged = await ctx.dataSource.query(
-      `SELECT action FROM access_log_entry WHERE resource_type = 'Client' AND decision = 'permit' ORDER BY seq`,
+      `SELECT action FROM access_log WHERE resource_type = 'Client' AND decision = 'permit' ORDER BY seq`,
     );
     expect(logged.map((r: { action: string }) => r.action)).toEqual(['merge', 'unmerge']);
   });

@@ -92,7 +92,7 @@ describe('consent', () => {
     expect(refused.status).toBe(404);
     expect(refused.text).not.toContain('givenName');
     const [entry] = await ctx.dataSource.query(
-      `SELECT reason FROM access_log_entry WHERE resource_id = $1 AND decision = 'deny' ORDER BY seq DESC LIMIT 1`,
+      `SELECT reason FROM access_log WHERE resource_id = $1 AND decision = 'deny' ORDER BY seq DESC LIMIT 1`,
       [caseId],
     );
     expect(entry.reason).toContain('consent');
@@ -120,7 +120,7 @@ describe('consent', () => {
       expect.arrayContaining(['health', 'care-plan']),
     );
     const [entry] = await ctx.dataSource.query(
-      `SELECT consent_ids FROM access_log_entry WHERE user_sub = 'pwb' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
+      `SELECT consent_ids FROM access_log WHERE user_sub = 'pwb' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
     );
     expect(entry.consent_ids).toEqual([given.body.id]);
 

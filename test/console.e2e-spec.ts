@@ -207,7 +207,7 @@ describe('web console', () => {
     );
     expect(item).toEqual({ status: 'resolved', verdict: 'justified', resolved_by: 'dpo' });
     const [logged] = await ctx.dataSource.query(
-      `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Review' AND action = 'update' AND user_sub = 'dpo'`,
+      `SELECT count(*)::int AS n FROM access_log WHERE resource_type = 'Review' AND action = 'update' AND user_sub = 'dpo'`,
     );
     expect(logged.n).toBe(1);
     expect(page.url()).toBe(`${ctx.baseUrl}/console`);
@@ -274,7 +274,7 @@ describe('web console', () => {
     }, referrer);
     expect(refused).toEqual({ status: 403, type: expect.stringContaining('application/problem+json') });
     const logged = await ctx.dataSource.query(
-      `SELECT decision FROM access_log_entry WHERE user_sub = 'els' AND resource_type = 'AccessLogEntry'`,
+      `SELECT decision FROM access_log WHERE user_sub = 'els' AND resource_type = 'AccessLogEntry'`,
     );
     expect(logged).toEqual([{ decision: 'deny' }]);
     await page.context().close();
@@ -326,7 +326,7 @@ describe('web console', () => {
     expect(refused.status).toBe(404);
     expect(refused.headers['content-type']).toContain('application/problem+json');
     const [logged] = await ctx.dataSource.query(
-      `SELECT decision FROM access_log_entry WHERE user_sub = 'dpo-housing' AND resource_type = 'ClientAccessReport'`,
+      `SELECT decision FROM access_log WHERE user_sub = 'dpo-housing' AND resource_type = 'ClientAccessReport'`,
     );
     expect(logged).toEqual({ decision: 'deny' });
     // A privacy officer reads the report but does not register contests for the client.

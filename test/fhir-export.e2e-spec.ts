@@ -225,7 +225,7 @@ describe('FHIR R4 export', () => {
     for (const event of events) expectValid('AuditEvent', event);
 
     const rows: { id: string }[] = await ctx.dataSource.query(
-      'SELECT id FROM access_log_entry WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY seq',
+      'SELECT id FROM access_log WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY seq',
       [windowFrom, windowTo],
     );
     expect(events.map((e) => e.id)).toEqual(rows.map((r) => r.id));
@@ -326,7 +326,7 @@ describe('FHIR R4 export', () => {
       expect(entry.fullUrl).toBe(`urn:uuid:${entry.resource.id}`);
       expectValid('AuditEvent', entry.resource);
     }
-    const [{ count }] = await ctx.dataSource.query('SELECT count(*)::int AS count FROM access_log_entry');
+    const [{ count }] = await ctx.dataSource.query('SELECT count(*)::int AS count FROM access_log');
     // Everything up to and including this export's own entry.
     expect(bundle.entry).toHaveLength(count);
 
@@ -401,7 +401,7 @@ describe('FHIR R4 export', () => {
     expect(consents).toHaveLength(3);
     for (const consent of consents) expectValid('Consent', consent);
     const [entry] = await ctx.dataSource.query(
-      `SELECT reason, user_sub FROM access_log_entry WHERE resource_type = 'Consent' AND action = 'read' ORDER BY seq DESC LIMIT 1`,
+      `SELECT reason, user_sub FROM access_log WHERE resource_type = 'Consent' AND action = 'read' ORDER BY seq DESC LIMIT 1`,
     );
     expect(entry).toEqual({ reason: 'consents listed as FHIR Consent resources', user_sub: 'coord' });
   });
@@ -430,7 +430,7 @@ describe('FHIR R4 export', () => {
       expect(refused.text).not.toContain('Consent/');
     }
     const entries = await ctx.dataSource.query(
-      `SELECT decision FROM access_log_entry WHERE resource_type = 'Consent' AND partner_id = $1`,
+      `SELECT decision FROM access_log WHERE resource_type = 'Consent' AND partner_id = $1`,
       [otherTeam.id],
     );
     expect(entries).toEqual([{ decision: 'deny' }, { decision: 'deny' }]);
@@ -462,7 +462,7 @@ describe('FHIR R4 export', () => {
 
   it('refuses an unknown format with 400 problem+json, exporting nothing and logging no export', async () => {
     const countExports = async () =>
-      (await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log_entry WHERE action = 'export'`))[0].n;
+      (await ctx.dataSource.query(`SELECT count(*)::int AS n FROM access_log WHERE action = 'export'`))[0].n;
     const before = await countExports();
     const response = await ctx.request({
       url: '/v1/access-log/export?format=xml',

@@ -392,7 +392,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       }),
     );
     [{ id: ids.review }] = await ctx.dataSource.query('SELECT id FROM review_item LIMIT 1');
-    [{ id: ids.logEntry }] = await ctx.dataSource.query('SELECT id FROM access_log_entry ORDER BY seq DESC LIMIT 1');
+    [{ id: ids.logEntry }] = await ctx.dataSource.query('SELECT id FROM access_log ORDER BY seq DESC LIMIT 1');
 
     const partnerIds = Object.values(partners).map((p) => p.id);
     known = {

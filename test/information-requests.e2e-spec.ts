@@ -145,7 +145,7 @@ describe('information requests', () => {
     expect(first.body.data).toEqual({ givenName: 'Karim', familyName: null, birthDate: null, language: null });
     expect(first.text).not.toContain('+3225550177');
     const [entry] = await ctx.dataSource.query(
-      `SELECT fields, disclosure_sha256, consent_ids, categories, ground FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'permit'`,
+      `SELECT fields, disclosure_sha256, consent_ids, categories, ground FROM access_log WHERE resource_type = 'Disclosure' AND decision = 'permit'`,
     );
     expect(entry.fields).toEqual(['birthDate', 'familyName', 'givenName', 'language']);
     expect(entry.disclosure_sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -157,7 +157,7 @@ describe('information requests', () => {
     const second = await disclose(request.body.id, cawWorker, 'duo-follow-up');
     expect(second.status).toBe(409);
     const refused = await ctx.dataSource.query(
-      `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Disclosure' AND decision = 'deny'`,
+      `SELECT count(*)::int AS n FROM access_log WHERE resource_type = 'Disclosure' AND decision = 'deny'`,
     );
     expect(refused[0].n).toBe(1);
   });

@@ -25,7 +25,7 @@ describe('network powers only for the operator', () => {
 
   const refusedAttempts = async (partnerId: string): Promise<number> => {
     const [row] = await ctx.dataSource.query(
-      "SELECT count(*)::int AS n FROM access_log_entry WHERE partner_id = $1 AND action = 'authenticate' AND resource_type = 'Token' AND decision = 'deny'",
+      "SELECT count(*)::int AS n FROM access_log WHERE partner_id = $1 AND action = 'authenticate' AND resource_type = 'Token' AND decision = 'deny'",
       [partnerId],
     );
     return row.n;

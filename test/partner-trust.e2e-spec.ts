@@ -26,7 +26,7 @@ describe('what a partner may assert', () => {
     ctx.request({ method, url, token: adminToken, purpose: 'administration', body });
   const refusedAttempts = async (partnerId: string): Promise<{ reason: string; roles: string[] }[]> =>
     ctx.dataSource.query(
-      "SELECT reason, roles, profession FROM access_log_entry WHERE partner_id = $1 AND action = 'authenticate' AND decision = 'deny' ORDER BY seq",
+      "SELECT reason, roles, profession FROM access_log WHERE partner_id = $1 AND action = 'authenticate' AND decision = 'deny' ORDER BY seq",
       [partnerId],
     );
 

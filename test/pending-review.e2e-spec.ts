@@ -103,7 +103,7 @@ describe('a pending review grants nothing, on every route', () => {
         expect(response.text).not.toContain('+3225550999');
       }
       const permitted = await ctx.dataSource.query(
-        `SELECT categories FROM access_log_entry WHERE user_sub = 'dr' AND decision = 'permit' AND categories && $1::text[]`,
+        `SELECT categories FROM access_log WHERE user_sub = 'dr' AND decision = 'permit' AND categories && $1::text[]`,
         [rule.categories ?? []],
       );
       expect(permitted).toEqual([]);

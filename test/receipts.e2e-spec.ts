@@ -356,10 +356,9 @@ describe('verifiable receipts', () => {
     expect(await verifyReceipt(before, jwks.keys)).toMatchObject({ ok: true });
 
     // Ten years after this access, everything before it is past retention.
-    const [{ occurred_at: boundary }] = await ctx.dataSource.query(
-      'SELECT occurred_at FROM access_log_entry WHERE id = $1',
-      [entryId],
-    );
+    const [{ occurred_at: boundary }] = await ctx.dataSource.query('SELECT occurred_at FROM access_log WHERE id = $1', [
+      entryId,
+    ]);
     const tenYearsOn = new Date(boundary);
     tenYearsOn.setFullYear(tenYearsOn.getFullYear() + 10);
     const purge = await maintenance.maintain(tenYearsOn);

@@ -107,7 +107,7 @@ describe('referrals', () => {
 
     // Every step is on record, and the chain verifies.
     const steps = (await ctx.dataSource.query(
-      `SELECT action, decision, partner_id FROM access_log_entry WHERE resource_id = $1 ORDER BY seq`,
+      `SELECT action, decision, partner_id FROM access_log WHERE resource_id = $1 ORDER BY seq`,
       [id],
     )) as { action: string; decision: string; partner_id: string }[];
     expect(steps.map((s) => `${s.partner_id === housing.id ? 'housing' : 'team'} ${s.action} ${s.decision}`)).toEqual([
@@ -151,7 +151,7 @@ describe('referrals', () => {
     expect(uninformed.status).toBe(403);
     expect(uninformed.body.detail).toContain('tenant informed');
     const logged = await ctx.dataSource.query(
-      `SELECT count(*)::int AS n FROM access_log_entry WHERE resource_type = 'Referral' AND action = 'create' AND decision = 'deny'`,
+      `SELECT count(*)::int AS n FROM access_log WHERE resource_type = 'Referral' AND action = 'create' AND decision = 'deny'`,
     );
     expect(logged[0].n).toBe(2);
   });
@@ -164,7 +164,7 @@ describe('referrals', () => {
     expect(response.body.detail).toBe('Referral not found or no access');
     const missing = await read('00000000-0000-4000-8000-000000000000', otherReferrer);
     expect(missing.body.detail).toBe(response.body.detail);
-    const attempts = await ctx.dataSource.query(`SELECT decision FROM access_log_entry WHERE user_sub = 'nosy'`);
+    const attempts = await ctx.dataSource.query(`SELECT decision FROM access_log WHERE user_sub = 'nosy'`);
     expect(attempts.map((a: { decision: string }) => a.decision)).toEqual(['deny', 'deny']);
   });
 
@@ -270,7 +270,7 @@ describe('referrals', () => {
     const entryOf = async (sub: string) =>
       (
         await ctx.dataSource.query(
-          `SELECT categories FROM access_log_entry WHERE user_sub = $1 AND resource_type = 'Referral' AND action = 'read'
+          `SELECT categories FROM access_log WHERE user_sub = $1 AND resource_type = 'Referral' AND action = 'read'
              AND resource_id IS NULL ORDER BY seq DESC LIMIT 1`,
           [sub],
         )

@@ -66,7 +66,7 @@ describe('reviews by the right office', () => {
     expect(await status(item)).toBe('open');
     expect((await resolve(item, networkOfficer)).status).toBe(200);
     const refused = await ctx.dataSource.query(
-      `SELECT 1 FROM access_log_entry WHERE user_sub = 'dpo-outreach' AND resource_type = 'Review' AND resource_id = $1 AND decision = 'deny'`,
+      `SELECT 1 FROM access_log WHERE user_sub = 'dpo-outreach' AND resource_type = 'Review' AND resource_id = $1 AND decision = 'deny'`,
       [item],
     );
     expect(refused).toHaveLength(1);
@@ -80,7 +80,7 @@ describe('reviews by the right office', () => {
     });
     expect((await net.readCase(net.cawWorker, 'duo-follow-up')).status).toBe(200);
     const [entry] = await ctx.dataSource.query(
-      `SELECT id FROM access_log_entry WHERE user_sub = 'pwb' AND resource_type = 'Case' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
+      `SELECT id FROM access_log WHERE user_sub = 'pwb' AND resource_type = 'Case' AND decision = 'permit' ORDER BY seq DESC LIMIT 1`,
     );
     const contest = await ctx.request({
       method: 'POST',

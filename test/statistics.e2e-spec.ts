@@ -265,7 +265,7 @@ describe('statistics per programme', () => {
     expect(response.status).toBe(403);
     expect(response.headers['content-type']).toContain('application/problem+json');
     const [entry] = await ctx.dataSource.query(
-      `SELECT decision, resource_type FROM access_log_entry WHERE user_sub = 'housing-stats'`,
+      `SELECT decision, resource_type FROM access_log WHERE user_sub = 'housing-stats'`,
     );
     expect(entry.decision).toBe('deny');
   });

@@ -21,6 +21,8 @@ const PURPOSES = ['care-coordination', 'referral', 'outreach-contact', 'duo-foll
 /** The synthetic log spans two years, oldest first, whatever its size. */
 const SPAN_SECONDS = 2 * 365 * 24 * 3600;
 const BATCH = 100_000;
+/** Distinct terms (rule, reason, decision, …) the synthetic entries share. */
+const TERMS = 200;
 
 export interface LogSizeReport {
   sizes: number[];
@@ -85,6 +87,18 @@ export async function logSizeMode(options: {
   // One connection of its own, without the gateway's statement timeout (a batch may take long on a busy machine).
   const seeder = dataSource.createQueryRunner();
   await seeder.query('SET statement_timeout = 0');
+  // The entries' terms (access_log_terms): TERMS distinct rules and reasons, every tenth a refusal.
+  const terms = (
+    (await seeder.query(
+      `INSERT INTO access_log_terms (digest, roles, profession, action, resource_type, decision, reason, rule_id, fields,
+         override, policy_version, format, ground, categories)
+       SELECT sha256(('bench terms ' || i)::bytea), ARRAY['caseworker'], 'social-worker', 'read', 'Case',
+              CASE WHEN i % 10 = 0 THEN 'deny' ELSE 'permit' END, 'Case read (rule bench-seed-' || i || ')', 'bench-seed-' || i,
+              ARRAY['status'], false, 'bench-seed', 2, 'bench ground', ARRAY['case-status']
+         FROM generate_series(0, $1 - 1) i ORDER BY i RETURNING id`,
+      [TERMS],
+    )) as { id: number }[]
+  ).map((t) => t.id);
   const seedTo = async (target: number) => {
     while (seeded_ < target) {
       const from = seeded_ + 1;
@@ -94,17 +108,15 @@ export async function logSizeMode(options: {
         'SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM access_log_entry_seq_seq',
       )) as { next: string }[];
       await seeder.query(
-        `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
-           resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
-           disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
+        `INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, resource_id, client_ref,
+           custodian_partner_id, purpose, consent_id, disclosure_sha256, entry_hash, consent_ids, agreement_id, grant_id, terms_id)
          SELECT gen_random_uuid(), $1::timestamptz + make_interval(secs => g * $2::float8), 'bench-seed-' || g,
-                ($3::text[])[1 + g % $4], 'bench-user-' || ((g * 7919) % $5), ARRAY['caseworker'], 'social-worker',
-                'read', 'Case', md5(g::text)::uuid::text, sha256(('client-' || ((g * 104729) % $6))::bytea),
-                ($3::text[])[1 + (g / 7) % $4], ($7::text[])[1 + g % cardinality($7::text[])], NULL, NULL,
-                CASE WHEN g % 10 = 0 THEN 'deny' ELSE 'permit' END, 'Case read (rule bench-seed)', 'bench-seed', ARRAY['status'],
-                sha256(('d' || g)::bytea), false, 'bench-seed', sha256(('e' || g)::bytea), 2, '{}', NULL, 'bench ground', ARRAY['case-status'], NULL
+                ($3::text[])[1 + g % $4], 'bench-user-' || ((g * 7919) % $5), md5(g::text)::uuid::text,
+                sha256(('client-' || ((g * 104729) % $6))::bytea), ($3::text[])[1 + (g / 7) % $4],
+                ($7::text[])[1 + g % cardinality($7::text[])], NULL, sha256(('d' || g)::bytea), sha256(('e' || g)::bytea),
+                NULL, NULL, NULL, ($10::int[])[1 + g % cardinality($10::int[])]
            FROM generate_series($8::bigint, $9::bigint) g`,
-        [start, step, partners, PARTNERS, USERS, CLIENTS, PURPOSES, from, to],
+        [start, step, partners, PARTNERS, USERS, CLIENTS, PURPOSES, from, to, terms],
       );
       await seeder.query(
         `INSERT INTO access_log_link (position, entry_seq, hash)

@@ -38,10 +38,10 @@ runMain(async () => {
       return client;
     }),
   );
-  const insert = `INSERT INTO ${input.logTable} (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type, resource_id,
-      client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields, disclosure_sha256, override,
-      policy_version, entry_hash)
-    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,decode($11,'hex'),$12,$13,$14,$15,$16,$17,$18,$19,decode($20,'hex'),$21,$22,decode($23,'hex'))
+  // The entry row as the gateway writes it (its terms kept once elsewhere: one id here).
+  const insert = `INSERT INTO ${input.logTable} (id, occurred_at, request_id, partner_id, user_sub, resource_id, client_ref,
+      custodian_partner_id, purpose, consent_id, disclosure_sha256, entry_hash, consent_ids, agreement_id, grant_id, terms_id)
+    VALUES ($1,$2,$3,$4,$5,$6,decode($7,'hex'),$8,$9,$10,decode($11,'hex'),decode($12,'hex'),$13,$14,$15,$16)
     RETURNING seq`;
   const pseudonym = createHash('sha256').update('bench-client').digest('hex');
   let n = 0;
@@ -57,24 +57,17 @@ runMain(async () => {
         `bench-floor-${n++}`,
         'bench-outreach',
         'bench-caseworker',
-        ['caseworker'],
-        'psychiatric-nurse',
-        'read',
-        'Case',
         input.caseId,
         pseudonym,
         'bench-outreach',
         'care-coordination',
-        'GDPR art. 6(1)(e) and 9(2)(h)',
         null,
-        'permit',
-        'case read (rule bench)',
-        'bench-rule',
-        ['case-status', 'care-plan', 'housing', 'identity'],
         createHash('sha256').update(id).digest('hex'),
-        false,
-        'bench',
         createHash('sha256').update(`entry-${id}`).digest('hex'),
+        [randomUUID()],
+        null,
+        null,
+        1,
       ];
       try {
         if (input.pipelined) {

@@ -20,7 +20,7 @@ export interface LogSearchResult {
 }
 
 // The search over the whole log, or over its newest entries first (a date range: AccessLogRepository.page).
-const SEARCH_SQL = /(?:FROM access_log_entry|ORDER BY seq DESC LIMIT \d+\)) e\s+LEFT JOIN access_log_link/;
+const SEARCH_SQL = /(?:FROM access_log|ORDER BY seq DESC LIMIT \d+\)) e\s+LEFT JOIN access_log_link/;
 
 /**
  * The privacy officer's searches at one log size: the gateway's own app in this process (as the

@@ -7,9 +7,14 @@ export type AccessDecision = (typeof ACCESS_DECISIONS)[number];
  * One access to client data, or one refusal, written in the same transaction as the access.
  * Append-only: database triggers refuse UPDATE, DELETE and TRUNCATE.
  *
- * A partitioned table (by ranges of `seq`; migration AccessLogPartitions): TypeORM cannot
- * describe one, so the migrations alone own its schema (`synchronize: false` keeps it out of the
- * drift check) — indexes: id, occurred_at, (user_sub, seq), (purpose, seq), (client_ref, seq),
+ * Stored in three tables and read through the view `access_log`, which shows an entry as this
+ * class describes it (hashes as hex): `access_log_entry` (what differs per access, hashes as
+ * 32 bytes), `access_log_terms` (roles, profession, action, resource type, decision, reason,
+ * rule, fields, override, policy version, format, ground, categories, legal basis — kept once per
+ * distinct combination; migration AccessLogTerms) and the link. `access_log_entry` is partitioned
+ * (by ranges of `seq`; migration AccessLogPartitions): TypeORM cannot describe that, so the
+ * migrations alone own the schema (`synchronize: false` keeps it out of the drift check) —
+ * indexes: id, occurred_at, (user_sub, seq), (purpose, seq), (client_ref, seq),
  * (custodian_partner_id, seq), (partner_id, seq), GIN consent_ids.
  */
 @Entity({ name: 'access_log_entry', synchronize: false })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -24,11 +25,11 @@ export interface VerificationRow {
 const json = (sql: string, otherwise = "'null'") => `coalesce(to_json(${sql})::text, ${otherwise})`;
 const FORMAT_ONE_SQL: [string, string][] = [
   ['action', json('e.action')],
-  ['clientRef', json("encode(e.client_ref, 'hex')")],
+  ['clientRef', json('e.client_ref')],
   ['consentId', json('e.consent_id')],
   ['custodianPartnerId', json('e.custodian_partner_id')],
   ['decision', json('e.decision')],
-  ['disclosureSha256', json("encode(e.disclosure_sha256, 'hex')")],
+  ['disclosureSha256', json('e.disclosure_sha256')],
   ['fields', json('e.fields')],
   ['id', json('e.id')],
   ['legalBasis', json('e.legal_basis')],
@@ -99,13 +100,13 @@ export interface LogFilter {
 }
 
 const CHAIN_LOCK = 'schakel.access_log_chain';
-/** The hashes are stored as 32 bytes (migration AccessLogCompactStorage) and read as hex. */
+/** Hashes are stored as 32 bytes (migration AccessLogCompactStorage) and read as hex. */
 const hex = (column: string) => `encode(${column}, 'hex')`;
+/** An entry's columns from the view `access_log` (the entry with its terms, hashes as hex). */
 const ENTRY_COLUMNS = `e.seq, e.id, e.occurred_at, e.request_id, e.partner_id, e.user_sub, e.roles, e.profession, e.action,
-  e.resource_type, e.resource_id, ${hex('e.client_ref')} AS client_ref, e.custodian_partner_id, e.purpose, e.legal_basis,
-  e.consent_id, e.decision, e.reason, e.rule_id, e.fields, ${hex('e.disclosure_sha256')} AS disclosure_sha256, e.override,
-  e.policy_version, ${hex('e.entry_hash')} AS entry_hash, e.format, e.consent_ids, e.agreement_id, e.ground, e.categories,
-  e.grant_id`;
+  e.resource_type, e.resource_id, e.client_ref, e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision,
+  e.reason, e.rule_id, e.fields, e.disclosure_sha256, e.override, e.policy_version, e.entry_hash, e.format, e.consent_ids,
+  e.agreement_id, e.ground, e.categories, e.grant_id`;
 /** Client pseudonyms as the column stores them. */
 const refs = (clientRefs: string[]): Buffer[] => clientRefs.map((ref) => Buffer.from(ref, 'hex'));
 /**
@@ -152,21 +153,56 @@ function toEntry(row: Record<string, unknown>): AccessLogEntry {
   };
 }
 
+/** How many distinct terms a process remembers (they are few: rules, reasons, field sets). */
+const MAX_TERMS_SEEN = 10_000;
+/**
+ * An entry and, when this process has not seen its terms yet (or the id it saw is gone), its
+ * terms row: added, or found under the same digest (ON CONFLICT … DO UPDATE rewrites the row to
+ * itself — the only UPDATE access_log_terms allows — so two gateways adding the same terms at
+ * once both get the one row). Then the chainer's marker and the review item's link.
+ */
+const INSERT_ENTRY = `WITH entry_terms AS (SELECT id FROM access_log_terms WHERE id = $17::int),
+  new_terms AS (
+    INSERT INTO access_log_terms (digest, roles, profession, action, resource_type, legal_basis, decision, reason, rule_id,
+      fields, override, policy_version, format, ground, categories)
+    SELECT $18::bytea, $19::text[], $20::varchar, $21::varchar, $22::varchar, $23::varchar, $24::varchar, $25::varchar,
+      $26::varchar, $27::text[], $28::boolean, $29::varchar, $30::smallint, $31::varchar, $32::text[]
+     WHERE NOT EXISTS (SELECT 1 FROM entry_terms)
+    ON CONFLICT (digest) DO UPDATE SET digest = EXCLUDED.digest
+    RETURNING id),
+  entry AS (
+    INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, resource_id, client_ref,
+      custodian_partner_id, purpose, consent_id, disclosure_sha256, entry_hash, consent_ids, agreement_id, grant_id, terms_id)
+    SELECT $1::uuid, $2::timestamptz, $3::varchar, $4::varchar, $5::varchar, $6::varchar, decode($7, 'hex'), $8::varchar,
+      $9::varchar, $10::uuid, decode($11, 'hex'), decode($12, 'hex'), $13::uuid[], $14::uuid, $15::uuid,
+      (SELECT id FROM entry_terms UNION ALL SELECT id FROM new_terms LIMIT 1)
+    RETURNING seq, id, terms_id),
+  marker AS (INSERT INTO access_log_unchained (seq) SELECT seq FROM entry),
+  review AS (
+    INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $16::uuid, id FROM entry WHERE $16::uuid IS NOT NULL
+    ON CONFLICT DO NOTHING)
+  SELECT seq, terms_id FROM entry`;
+
 /** The only place that reads and writes the access log tables. */
 @Injectable()
 export class AccessLogRepository {
   /** The Merkle tree over the chain (its own tables), grown in the chainer's transaction. */
   readonly tree: MerkleTreeRepository;
 
+  /** The terms rows this process wrote or found, by their JSON (see insert). */
+  private readonly termsSeen = new Map<string, { id: number | null; digest: Buffer }>();
+
   constructor(@InjectDataSource() readonly dataSource: DataSource) {
     this.tree = new MerkleTreeRepository(dataSource);
   }
 
   /**
-   * Inserts the entry in the caller's transaction, marks it for the chainer and, when it was made
-   * under a review item (a break-the-glass grant), puts it behind that item: one statement, one
-   * round trip. With `last`, the entry is the transaction's last statement and goes out with its
-   * COMMIT (one round trip for both; see finishWith): it resolves only once both succeeded.
+   * Inserts the entry in the caller's transaction, with its terms (kept once in access_log_terms:
+   * looked up by the id this process saw for them, added when unknown), marks it for the chainer
+   * and, when it was made under a review item (a break-the-glass grant), puts it behind that
+   * item: one statement, one round trip. With `last`, the entry is the transaction's last
+   * statement and goes out with its COMMIT (one round trip for both; see finishWith): it
+   * resolves only once both succeeded.
    */
   async insert(
     manager: EntityManager,
@@ -174,58 +210,61 @@ export class AccessLogRepository {
     reviewItemId: string | null,
     last = false,
   ): Promise<void> {
-    const sql = `WITH entry AS (
-         INSERT INTO access_log_entry (id, occurred_at, request_id, partner_id, user_sub, roles, profession, action, resource_type,
-           resource_id, client_ref, custodian_partner_id, purpose, legal_basis, consent_id, decision, reason, rule_id, fields,
-           disclosure_sha256, override, policy_version, entry_hash, format, consent_ids, agreement_id, ground, categories, grant_id)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,decode($11,'hex'),$12,$13,$14,$15,$16,$17,$18,$19,decode($20,'hex'),$21,$22,
-           decode($23,'hex'),$24,$25,$26,$27,$28,$29)
-         RETURNING seq, id),
-       marker AS (INSERT INTO access_log_unchained (seq) SELECT seq FROM entry),
-       review AS (
-         INSERT INTO review_item_entry (review_item_id, entry_id) SELECT $30::uuid, id FROM entry WHERE $30::uuid IS NOT NULL
-         ON CONFLICT DO NOTHING)
-       SELECT seq FROM entry`;
+    const terms = [
+      entry.roles,
+      entry.profession,
+      entry.action,
+      entry.resourceType,
+      entry.legalBasis,
+      entry.decision,
+      entry.reason,
+      entry.ruleId,
+      entry.fields,
+      entry.override,
+      entry.policyVersion,
+      entry.format,
+      entry.ground,
+      entry.categories,
+    ];
+    const key = JSON.stringify(terms);
+    let seen = this.termsSeen.get(key);
+    if (!seen) seen = { id: null, digest: createHash('sha256').update(key).digest() };
     const params = [
       entry.id,
       entry.occurredAt,
       entry.requestId,
       entry.partnerId,
       entry.userSub,
-      entry.roles,
-      entry.profession,
-      entry.action,
-      entry.resourceType,
       entry.resourceId,
       entry.clientRef,
       entry.custodianPartnerId,
       entry.purpose,
-      entry.legalBasis,
       entry.consentId,
-      entry.decision,
-      entry.reason,
-      entry.ruleId,
-      entry.fields,
       entry.disclosureSha256,
-      entry.override,
-      entry.policyVersion,
       entry.entryHash,
-      entry.format,
-      entry.consentIds,
+      entry.consentIds.length > 0 ? entry.consentIds : null,
       entry.agreementId,
-      entry.ground,
-      entry.categories,
       entry.grantId,
       reviewItemId,
+      seen.id,
+      seen.digest,
+      ...terms,
     ];
-    if (last) await finishWith(manager, sql, params);
-    else await manager.query(sql, params);
+    const rows = last
+      ? await finishWith<{ terms_id: number }>(manager, INSERT_ENTRY, params)
+      : ((await manager.query(INSERT_ENTRY, params)) as { terms_id: number }[]);
+    // Remembered once written (a rolled-back id is never handed out again: `entry_terms` finds no
+    // row and the terms are added anew).
+    if (seen.id !== rows[0].terms_id) {
+      if (this.termsSeen.size >= MAX_TERMS_SEEN) this.termsSeen.clear();
+      this.termsSeen.set(key, { id: rows[0].terms_id, digest: seen.digest });
+    }
   }
 
   /** Every entry about these client pseudonyms, oldest first (the client's access report). */
   async entriesAbout(manager: EntityManager, clientRefs: string[]): Promise<AccessLogEntry[]> {
     const rows: Record<string, unknown>[] = await manager.query(
-      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.client_ref = ANY ($1::bytea[]) ORDER BY e.seq`,
+      `SELECT ${ENTRY_COLUMNS} FROM access_log e WHERE e.client_ref_bytes = ANY ($1::bytea[]) ORDER BY e.seq`,
       [refs(clientRefs)],
     );
     return rows.map(toEntry);
@@ -235,7 +274,7 @@ export class AccessLogRepository {
   async findEntry(manager: EntityManager, id: string): Promise<AccessLogEntry | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
     const rows: Record<string, unknown>[] = await manager.query(
-      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.id = $1`,
+      `SELECT ${ENTRY_COLUMNS} FROM access_log e WHERE e.id = $1`,
       [id],
     );
     return rows[0] ? toEntry(rows[0]) : null;
@@ -244,7 +283,7 @@ export class AccessLogRepository {
   async findEntryAbout(manager: EntityManager, id: string, clientRefs: string[]): Promise<AccessLogEntry | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
     const rows: Record<string, unknown>[] = await manager.query(
-      `SELECT ${ENTRY_COLUMNS} FROM access_log_entry e WHERE e.id = $1 AND e.client_ref = ANY ($2::bytea[])`,
+      `SELECT ${ENTRY_COLUMNS} FROM access_log e WHERE e.id = $1 AND e.client_ref_bytes = ANY ($2::bytea[])`,
       [id, refs(clientRefs)],
     );
     return rows[0] ? toEntry(rows[0]) : null;
@@ -268,7 +307,7 @@ export class AccessLogRepository {
     return manager.query(
       `SELECT e.id, e.occurred_at AS "occurredAt", e.partner_id AS "partnerId", e.user_sub AS "user", e.roles, e.action, e.resource_type AS "resourceType",
               e.resource_id AS "resourceId", e.purpose, e.decision, e.reason, e.override
-         FROM review_item_entry l JOIN access_log_entry e ON e.id = l.entry_id WHERE l.review_item_id = $1 ORDER BY e.seq`,
+         FROM review_item_entry l JOIN access_log e ON e.id = l.entry_id WHERE l.review_item_id = $1 ORDER BY e.seq`,
       [itemId],
     );
   }
@@ -283,8 +322,9 @@ export class AccessLogRepository {
 
   async partnersWhoReadUnder(manager: EntityManager, consentId: string, excludePartnerId: string): Promise<string[]> {
     const rows: { partner_id: string }[] = await manager.query(
-      `SELECT DISTINCT partner_id FROM access_log_entry
-        WHERE (consent_ids @> ARRAY[$1]::uuid[] OR consent_id = $1) AND decision = 'permit' AND action = 'read' AND partner_id <> $2`,
+      `SELECT DISTINCT e.partner_id FROM access_log_entry e JOIN access_log_terms t ON t.id = e.terms_id
+        WHERE (e.consent_ids @> ARRAY[$1]::uuid[] OR e.consent_id = $1) AND t.decision = 'permit' AND t.action = 'read'
+          AND e.partner_id <> $2`,
       [consentId, excludePartnerId],
     );
     return rows.map((r) => r.partner_id);
@@ -418,7 +458,7 @@ export class AccessLogRepository {
     for (;;) {
       const rows: Record<string, unknown>[] = await this.dataSource.query(
         `SELECT l.position, ${hex('l.hash')} AS link_hash, ${ENTRY_COLUMNS}, e.seq AS entry_present
-           FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
+           FROM access_log_link l LEFT JOIN access_log e ON e.seq = l.entry_seq
           WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
         [after, batch],
       );
@@ -446,9 +486,9 @@ export class AccessLogRepository {
   async *chainForVerification(batch = 5000): AsyncGenerator<VerificationRow[]> {
     const fetch = (after: string): Promise<VerificationRow[]> =>
       this.dataSource.query(
-        `SELECT l.position::text AS position, ${hex('l.hash')} AS hash, ${hex('e.entry_hash')} AS "linkEntryHash",
+        `SELECT l.position::text AS position, ${hex('l.hash')} AS hash, e.entry_hash AS "linkEntryHash",
                 e.seq IS NOT NULL AS present, ${CANONICAL_SQL} AS canonical
-           FROM access_log_link l LEFT JOIN access_log_entry e ON e.seq = l.entry_seq
+           FROM access_log_link l LEFT JOIN access_log e ON e.seq = l.entry_seq
           WHERE l.position > $1 ORDER BY l.position LIMIT $2`,
         [after, batch],
       );
@@ -471,7 +511,7 @@ export class AccessLogRepository {
   /** The entry linked at a chain position (null when its row is gone). */
   async entryAt(position: string): Promise<AccessLogEntry | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${ENTRY_COLUMNS} FROM access_log_link l JOIN access_log_entry e ON e.seq = l.entry_seq WHERE l.position = $1`,
+      `SELECT ${ENTRY_COLUMNS} FROM access_log_link l JOIN access_log e ON e.seq = l.entry_seq WHERE l.position = $1`,
       [position],
     );
     return rows[0] ? toEntry(rows[0]) : null;
@@ -512,7 +552,7 @@ export class AccessLogRepository {
       params.push(...scoped.values);
       where.push(scoped.sql);
     }
-    if (filter.clientRefs) add('e.client_ref = ANY (?::bytea[])', refs(filter.clientRefs));
+    if (filter.clientRefs) add('e.client_ref_bytes = ANY (?::bytea[])', refs(filter.clientRefs));
     if (filter.partnerId) add('e.partner_id = ?', filter.partnerId);
     if (filter.userSub) add('e.user_sub = ?', filter.userSub);
     if (filter.purpose) add('e.purpose = ?', filter.purpose);
@@ -548,12 +588,12 @@ export class AccessLogRepository {
     // PROBE_ENTRIES (below the cursor). A full page there is exactly the page (every other match is
     // older than all of these); otherwise the whole range is searched as before.
     if ((filter.from || filter.to) && order === 'e.seq DESC') {
-      const newest = `(SELECT * FROM access_log_entry ${cursor ? `WHERE seq < ${cursor}` : ''}
+      const newest = `(SELECT * FROM access_log ${cursor ? `WHERE seq < ${cursor}` : ''}
           ORDER BY seq DESC LIMIT ${PROBE_ENTRIES})`;
       const probed = await search(newest);
       if (probed.length === limit) return probed.map(withLink);
     }
-    return (await search('access_log_entry')).map(withLink);
+    return (await search('access_log')).map(withLink);
   }
 
   async countOlderThan(cutoff: Date): Promise<number> {

@@ -14,7 +14,7 @@ export interface AnomalyMatch {
 }
 
 /** Permitted reads of client data (what volume-spike counts and first-access looks at). */
-const clientRead = (e = 'access_log_entry') =>
+const clientRead = (e = 'access_log') =>
   `${e}.decision = 'permit' AND ${e}.action = 'read' AND ${e}.client_ref IS NOT NULL`;
 
 /** Reasons the gateway writes when a caller reaches for a case or referral outside its circles. */
@@ -59,7 +59,7 @@ export class AnomalyRepository {
 
   private async outOfHours(manager: EntityManager, rule: AnomalyRule, now: Date): Promise<AnomalyMatch[]> {
     const rows: { id: string; partner_id: string; user_sub: string; at: string }[] = await manager.query(
-      `SELECT id, partner_id, user_sub, to_char(occurred_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD HH24:MI') AS at FROM access_log_entry
+      `SELECT id, partner_id, user_sub, to_char(occurred_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD HH24:MI') AS at FROM access_log
         WHERE ${clientRead()} AND NOT override AND occurred_at > $1::timestamptz - interval '1 day'
           AND ((occurred_at AT TIME ZONE 'Europe/Brussels')::time < $2::time OR (occurred_at AT TIME ZONE 'Europe/Brussels')::time >= $3::time)`,
       [now, rule.from ?? '07:00', rule.to ?? '20:00'],
@@ -81,7 +81,7 @@ export class AnomalyRepository {
         ? `AND (${OUTSIDE_CIRCLE.map((_, i) => `reason LIKE $${i + 4}`).join(' OR ')})`
         : '';
     const rows: { partner_id: string; user_sub: string; n: number; ids: string[] }[] = await manager.query(
-      `SELECT partner_id, user_sub, count(*)::int AS n, array_agg(id ORDER BY seq DESC) AS ids FROM access_log_entry
+      `SELECT partner_id, user_sub, count(*)::int AS n, array_agg(id ORDER BY seq DESC) AS ids FROM access_log
         WHERE decision = 'deny' AND occurred_at > $1::timestamptz - make_interval(mins => $2) AND occurred_at <= $1::timestamptz ${reasons}
         GROUP BY partner_id, user_sub HAVING count(*) >= $3`,
       [now, window, rule.threshold ?? 5, ...(rule.kind === 'outside-circle' ? OUTSIDE_CIRCLE : [])],
@@ -108,12 +108,12 @@ export class AnomalyRepository {
     const rows: { partner_id: string; user_sub: string; n: number; ids: string[]; usual: string | null }[] =
       await manager.query(
         `WITH current AS (
-         SELECT partner_id, user_sub, count(*)::int AS n, array_agg(id ORDER BY seq) AS ids FROM access_log_entry
+         SELECT partner_id, user_sub, count(*)::int AS n, array_agg(id ORDER BY seq) AS ids FROM access_log
           WHERE ${clientRead()} AND occurred_at > $1::timestamptz - make_interval(mins => $2) AND occurred_at <= $1::timestamptz
           GROUP BY partner_id, user_sub HAVING count(*) >= $3
        ), baseline AS (
          SELECT e.partner_id, e.user_sub, count(*)::numeric / count(DISTINCT floor(extract(epoch FROM e.occurred_at) / ($2 * 60))) AS usual
-           FROM access_log_entry e JOIN current c ON c.partner_id = e.partner_id AND c.user_sub = e.user_sub
+           FROM access_log e JOIN current c ON c.partner_id = e.partner_id AND c.user_sub = e.user_sub
           WHERE ${clientRead('e')} AND e.occurred_at > $1::timestamptz - make_interval(days => $4) AND e.occurred_at <= $1::timestamptz - make_interval(mins => $2)
           GROUP BY e.partner_id, e.user_sub
        )
@@ -145,10 +145,10 @@ export class AnomalyRepository {
   private async firstAccess(manager: EntityManager, rule: AnomalyRule, now: Date): Promise<AnomalyMatch[]> {
     const candidates: { id: string; partner_id: string; user_sub: string; client_ref: string; occurred_at: Date }[] =
       await manager.query(
-        `SELECT e.id, e.partner_id, e.user_sub, encode(e.client_ref, 'hex') AS client_ref, e.occurred_at FROM access_log_entry e
+        `SELECT e.id, e.partner_id, e.user_sub, e.client_ref, e.occurred_at FROM access_log e
         WHERE ${clientRead('e')} AND NOT e.override
           AND e.occurred_at > $1::timestamptz - make_interval(hours => $2) AND e.occurred_at <= $1::timestamptz
-          AND NOT EXISTS (SELECT 1 FROM access_log_entry p WHERE p.client_ref = e.client_ref AND p.partner_id = e.partner_id AND p.user_sub = e.user_sub AND p.decision = 'permit' AND p.seq < e.seq)`,
+          AND NOT EXISTS (SELECT 1 FROM access_log p WHERE p.client_ref_bytes = e.client_ref_bytes AND p.partner_id = e.partner_id AND p.user_sub = e.user_sub AND p.decision = 'permit' AND p.seq < e.seq)`,
         [now, rule.lookbackHours ?? 24],
       );
     if (candidates.length === 0) return [];
