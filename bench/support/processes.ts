@@ -69,7 +69,9 @@ export async function runWorker<T>(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8000)));
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (exitCode) => resolve(exitCode));
+    // 'close', not 'exit': 'exit' can come before the last of stdout is read (a 10 M log-size
+    // run lost the end of its search worker's answer that way).
+    child.on('close', (exitCode) => resolve(exitCode));
   });
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
   if (code !== 0 || !line) {
