@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,12 @@ export const BENCH_DIST = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The project root (the gateway's working directory: policies/ is read relative to it). */
 export const PROJECT_ROOT = dirname(dirname(BENCH_DIST));
 
-/** A worker's answer is the one stdout line that starts with this marker, followed by JSON. */
-export const RESULT_MARKER = 'BENCH_RESULT ';
+/**
+ * A worker's answer is JSON in the file BENCH_RESULT_FILE names. Not a stdout line: an answer
+ * over 64 KB (the 10 M log-size EXPLAINs are ~200 KB) is not one atomic pipe write, and a log
+ * line written meanwhile by the app in the worker landed inside it.
+ */
+const RESULT_FILE = 'BENCH_RESULT_FILE';
 
 /** Called by a worker: its input comes as JSON in BENCH_INPUT. */
 export function workerInput<T>(): T {
@@ -21,7 +26,9 @@ export function workerInput<T>(): T {
 
 /** Called by a worker to hand its result to the orchestrator. */
 export function reply(result: unknown): void {
-  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+  const file = process.env[RESULT_FILE];
+  if (!file) throw new Error(`${RESULT_FILE} is not set: workers are started by bench/run.ts`);
+  writeFileSync(file, JSON.stringify(result));
 }
 
 /** Runs a worker's main and exits non-zero with its stack on failure. */
@@ -58,26 +65,34 @@ export async function runWorker<T>(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'schakel-bench-'));
+  const resultFile = join(dir, 'result.json');
   const child = spawn(process.execPath, [...nodeArgs, join(BENCH_DIST, 'workers', `${name}.js`)], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, BENCH_INPUT: JSON.stringify(input) },
+    env: { ...process.env, ...env, BENCH_INPUT: JSON.stringify(input), [RESULT_FILE]: resultFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-8000)));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8000)));
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
-    // 'close', not 'exit': 'exit' can come before the last of stdout is read (a 10 M log-size
-    // run lost the end of its search worker's answer that way).
+    // 'close': once the worker's output streams are done too.
     child.on('close', (exitCode) => resolve(exitCode));
   });
-  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
-  if (code !== 0 || !line) {
+  let answer: string | null = null;
+  try {
+    answer = readFileSync(resultFile, 'utf8');
+  } catch {
+    // no answer: reported below
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (code !== 0 || answer === null) {
     throw new Error(`bench worker "${name}" failed (exit ${code}):\n${stderr.trim() || stdout.slice(-4000)}`);
   }
-  return JSON.parse(line.slice(RESULT_MARKER.length)) as T;
+  return JSON.parse(answer) as T;
 }
 
 export interface Server {
