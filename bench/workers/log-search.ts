@@ -66,6 +66,8 @@ runMain(async () => {
 
   const explainer = new pg.Client({ connectionString: config.databaseUrl! });
   await explainer.connect();
+  // As the search's own transaction runs it (AccessLogRepository.page): no parallel workers.
+  await explainer.query('SET max_parallel_workers_per_gather = 0');
   const results: LogSearchResult['searches'] = [];
   try {
     for (const { name, query } of input.searches) {
