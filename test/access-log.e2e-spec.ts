@@ -142,6 +142,31 @@ describe('access log', () => {
     await tamper("DELETE FROM access_log_entry WHERE request_id = 'r' AND user_sub = 'gp-1'");
   });
 
+  it('writes an entry with its own terms even when the id this gateway remembers for them names other terms', async () => {
+    // A database restored under a running gateway can give a remembered terms id to other terms:
+    // the entry must then carry its own (roles, reason, ground), never the row that id now names.
+    await search(operatorOfficer, '?limit=1');
+    const [before] = (await superuser.query('SELECT * FROM access_log ORDER BY seq DESC LIMIT 1')).rows;
+    const [other] = (
+      await superuser.query(
+        `INSERT INTO access_log_terms (digest, roles, action, resource_type, decision, reason, fields, override, policy_version, format, categories)
+         VALUES (sha256('other terms'), '{nobody}', 'erase', 'Client', 'permit', 'not what happened', '{}', false, 'v', 2, '{}')
+         ON CONFLICT (digest) DO UPDATE SET digest = EXCLUDED.digest RETURNING id`,
+      )
+    ).rows;
+    const remembered = (ctx.app.get(AccessLogRepository) as unknown as { termsSeen: Map<string, { id: number }> })
+      .termsSeen;
+    for (const seen of remembered.values()) seen.id = other.id;
+
+    await search(operatorOfficer, '?limit=1');
+    const [after] = (await superuser.query('SELECT * FROM access_log ORDER BY seq DESC LIMIT 1')).rows;
+    const terms = ['roles', 'action', 'resource_type', 'decision', 'reason', 'fields', 'ground', 'categories'];
+    const termsOf = (entry: Record<string, unknown>) => Object.fromEntries(terms.map((k) => [k, entry[k]]));
+    expect(after.terms_id).not.toBe(other.id);
+    expect(termsOf(after)).toEqual(termsOf(before));
+    expect(after.terms_id).toBe(before.terms_id);
+  });
+
   it('filters by partner, user, purpose, decision and time, newest first, with a cursor', async () => {
     const denied = await search(operatorOfficer, '?decision=deny&user=cw-7');
     expect(denied.body.items).toHaveLength(2);

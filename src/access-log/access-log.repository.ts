@@ -156,12 +156,14 @@ function toEntry(row: Record<string, unknown>): AccessLogEntry {
 /** How many distinct terms a process remembers (they are few: rules, reasons, field sets). */
 const MAX_TERMS_SEEN = 10_000;
 /**
- * An entry and, when this process has not seen its terms yet (or the id it saw is gone), its
- * terms row: added, or found under the same digest (ON CONFLICT … DO UPDATE rewrites the row to
- * itself — the only UPDATE access_log_terms allows — so two gateways adding the same terms at
- * once both get the one row). Then the chainer's marker and the review item's link.
+ * An entry and, when this process has not seen its terms yet, its terms row: added, or found
+ * under the same digest (ON CONFLICT … DO UPDATE rewrites the row to itself — the only UPDATE
+ * access_log_terms allows — so two gateways adding the same terms at once both get the one row).
+ * A remembered id is used only while it names the same digest: a database restored under a
+ * running gateway may have given that id to other terms. Then the chainer's marker and the
+ * review item's link.
  */
-const INSERT_ENTRY = `WITH entry_terms AS (SELECT id FROM access_log_terms WHERE id = $17::int),
+const INSERT_ENTRY = `WITH entry_terms AS (SELECT id FROM access_log_terms WHERE id = $17::int AND digest = $18::bytea),
   new_terms AS (
     INSERT INTO access_log_terms (digest, roles, profession, action, resource_type, legal_basis, decision, reason, rule_id,
       fields, override, policy_version, format, ground, categories)
