@@ -102,6 +102,17 @@ export interface LogFilter {
 const CHAIN_LOCK = 'schakel.access_log_chain';
 /** Hashes are stored as 32 bytes (migration AccessLogCompactStorage) and read as hex. */
 const hex = (column: string) => `encode(${column}, 'hex')`;
+
+/**
+ * The chainer's next batch: up to $1 unchained entries in entry order, each found by its key (the
+ * LIMIT keeps the planner from flattening the lookup into a join). As a join, a queue whose
+ * statistics were stale or missing got a hash join that read every entry partition whole, on every
+ * batch. Exported for the test that holds the plan to that.
+ */
+export const PENDING_ENTRIES = `SELECT u.seq, ${hex('e.entry_hash')} AS entry_hash
+   FROM (SELECT seq FROM access_log_unchained ORDER BY seq LIMIT $1) u
+   CROSS JOIN LATERAL (SELECT entry_hash FROM access_log_entry WHERE seq = u.seq LIMIT 1) e
+  ORDER BY u.seq`;
 /** An entry's columns from the view `access_log` (the entry with its terms, hashes as hex). */
 const ENTRY_COLUMNS = `e.seq, e.id, e.occurred_at, e.request_id, e.partner_id, e.user_sub, e.roles, e.profession, e.action,
   e.resource_type, e.resource_id, e.client_ref, e.custodian_partner_id, e.purpose, e.legal_basis, e.consent_id, e.decision,
@@ -344,11 +355,7 @@ export class AccessLogRepository {
         CHAIN_LOCK,
       ]);
       if (!locked) return -1;
-      const pending: { seq: string; entry_hash: string }[] = await manager.query(
-        `SELECT e.seq, ${hex('e.entry_hash')} AS entry_hash FROM access_log_unchained u JOIN access_log_entry e ON e.seq = u.seq
-          ORDER BY u.seq LIMIT $1`,
-        [batch],
-      );
+      const pending: { seq: string; entry_hash: string }[] = await manager.query(PENDING_ENTRIES, [batch]);
       if (pending.length === 0) return 0;
       const [head] = (await manager.query(
         `SELECT position, ${hex('hash')} AS hash FROM access_log_link ORDER BY position DESC LIMIT 1`,

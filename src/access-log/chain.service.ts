@@ -76,11 +76,16 @@ export class ChainService implements OnApplicationBootstrap, OnApplicationShutdo
     await this.running;
   }
 
-  /** Links everything committed so far (waits for another process that is linking). */
+  /**
+   * Links everything committed before the call (waits for another process that is linking). A
+   * batch that was not full took every entry committed when it started, so it ends the call:
+   * entries committed since wait for the next tick, in one batch, instead of being chased in
+   * batches of a few while requests keep writing (each batch is a transaction of its own).
+   */
   async chainAll(): Promise<void> {
     for (let attempt = 0; attempt < 200; attempt++) {
       const linked = await this.repository.chainPending(BATCH);
-      if (linked === 0) return;
+      if (linked >= 0 && linked < BATCH) return;
       if (linked < 0) await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
