@@ -11,7 +11,7 @@ import { createLogger } from '../src/common/logging/logger.js';
 import { loadConfig } from '../src/config/config.js';
 import { createDataSource } from '../src/data-source.js';
 import { openDatabase } from '../src/database/open-database.js';
-import { freePort, PROJECT_ROOT, runWorker, startServer, type Server } from './support/processes.js';
+import { claimBenchLock, freePort, PROJECT_ROOT, runWorker, startServer, type Server } from './support/processes.js';
 import { summariseProfile, type ProfileSummary } from './support/profile.js';
 import { describeTrace, type SecureReadTrace } from './support/replay.js';
 import { freeSpace, logSizeMode, type LogSizeReport } from './support/log-size.js';
@@ -147,6 +147,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg()[0];
   mkdirSync(RESULTS_DIR, { recursive: true });
+  claimBenchLock(RESULTS_DIR);
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
   const logger = createLogger('warn');
   const selected = (row: Row) => opts.only.has(row);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,75 @@ export const PROJECT_ROOT = dirname(dirname(BENCH_DIST));
  * line written meanwhile by the app in the worker landed inside it.
  */
 const RESULT_FILE = 'BENCH_RESULT_FILE';
+
+/**
+ * Every process the bench started and that still runs. When the bench ends in any way but a
+ * SIGKILL (a crash, Ctrl-C) they are killed with it: a gateway left running kept linking the log
+ * of the next run's database and loaded its CPU, skewing every figure after it.
+ */
+const children = new Set<ChildProcess>();
+
+function track(child: ChildProcess): void {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+}
+
+let cleanupInstalled = false;
+
+/** Installs the handlers that take the bench's processes down with it (once). */
+function killChildrenOnExit(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', () => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => process.exit(128 + constants.signals[signal]));
+}
+
+/**
+ * One bench at a time per checkout: two share the embedded database (the first to end stops it
+ * under the other) and the CPU (every figure of both is wrong). Refuses while the pid in
+ * `<dir>/.running` is alive; the file goes when this process exits.
+ */
+export function claimBenchLock(dir: string): void {
+  const file = join(dir, '.running');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      killChildrenOnExit();
+      process.on('exit', () => {
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder))
+        throw new Error(
+          `another bench (pid ${holder}) is running in this checkout; two at once share its database and the CPU, so wait for it to end`,
+          { cause: error },
+        );
+      unlinkSync(file); // left by a bench that was killed outright
+    }
+  }
+  throw new Error(`could not claim ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Called by a worker: its input comes as JSON in BENCH_INPUT. */
 export function workerInput<T>(): T {
@@ -72,6 +141,7 @@ export async function runWorker<T>(
     env: { ...process.env, ...env, BENCH_INPUT: JSON.stringify(input), [RESULT_FILE]: resultFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-8000)));
@@ -125,6 +195,7 @@ export async function startServer(options: {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', log, log],
   });
+  track(child);
   closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let exitCode: number | null | undefined;
