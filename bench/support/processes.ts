@@ -4,6 +4,7 @@ import { constants, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from '../../src/database/embedded-postgres.js';
 
 /** dist/bench (where the compiled workers live). */
 export const BENCH_DIST = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -29,12 +30,8 @@ function track(child: ChildProcess): void {
   child.on('exit', () => children.delete(child));
 }
 
-let cleanupInstalled = false;
-
-/** Installs the handlers that take the bench's processes down with it (once). */
+/** Installs the handlers that take the bench's processes down with it (by claimBenchLock, once per run). */
 function killChildrenOnExit(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
   process.on('exit', () => {
     for (const child of children) child.kill('SIGKILL');
   });
@@ -75,15 +72,6 @@ export function claimBenchLock(dir: string): void {
     }
   }
   throw new Error(`could not claim ${file}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Called by a worker: its input comes as JSON in BENCH_INPUT. */

@@ -282,8 +282,11 @@ function readPostmaster(clusterDir: string): PostmasterInfo | undefined {
   return { pid, port: Number.isInteger(port) ? port : 0, status: lines[7]?.trim() || undefined };
 }
 
-/** Alive and not a zombie (a server whose starter died is reaped by whoever adopted it, or not at all). */
-function isAlive(pid: number): boolean {
+/**
+ * A process is alive and not a zombie (a server whose starter died is reaped by whoever adopted
+ * it, or not at all). Used for a pid left in a file: a cluster's postmaster.pid, the bench's lock.
+ */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
